@@ -1,0 +1,184 @@
+//! Data classes: the four kinds of data the policy knows, at the type level and at run time.
+//!
+//! Every type that may appear in a cache, a `Fresh<T>` or a long-lived struct carries its class
+//! through [`Classified`]. Domain types declare theirs with `#[derive(Static)]`,
+//! `#[derive(Streamed)]` or `#[derive(Live)]`; std types are [`Plain`]; containers take the
+//! highest class inside them (Live > Streamed > Static > Plain).
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The class of a type, as a value: what the compliance report shows.
+///
+/// Ordered from the least to the most sensitive, so `max` joins two classes.
+///
+/// ```
+/// use hft_cache::DataClass;
+/// assert!(DataClass::Live > DataClass::Streamed);
+/// assert_eq!(DataClass::Static.max(DataClass::Plain), DataClass::Static);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum DataClass {
+    /// Integers, strings, decimals, durations: allowed as fields of any class, never cached alone.
+    Plain,
+    /// Symbol mappings, trading rules, fees, exchange config: cached in a `StaticCache`.
+    Static,
+    /// Order books, tickers, live trades from a stream: cached only in a `StreamCache`.
+    Streamed,
+    /// Balances, orders, positions, recent trades: never cached, read through `Fresh<T>`.
+    Live,
+}
+
+impl DataClass {
+    /// The max age a type of this class gets when it sets none (`#[hft(max_age_ms = N)]`).
+    ///
+    /// Static data: 1 h; streamed data: 5 s; live data: 250 ms; plain data has none.
+    pub const fn default_max_age(self) -> Option<Duration> {
+        match self {
+            DataClass::Plain => None,
+            DataClass::Static => Some(Duration::from_secs(3600)),
+            DataClass::Streamed => Some(Duration::from_secs(5)),
+            DataClass::Live => Some(Duration::from_millis(250)),
+        }
+    }
+
+    /// The class's name as the policy spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DataClass::Plain => "Plain",
+            DataClass::Static => "Static",
+            DataClass::Streamed => "Streamed",
+            DataClass::Live => "Live",
+        }
+    }
+}
+
+impl fmt::Display for DataClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A class at the type level: one of [`Plain`], [`Static`], [`Streamed`], [`Live`]. Sealed.
+///
+/// `Join` is the class of a value that holds both: the higher of the two. It is written as a
+/// generic associated type so that containers need no extra `where` clauses.
+pub trait ClassMarker: sealed::Sealed + Send + Sync + 'static {
+    /// This class as a value.
+    const CLASS: DataClass;
+    /// The higher of `Self` and `R`.
+    type Join<R: ClassMarker>: ClassMarker;
+    #[doc(hidden)]
+    type AtLeastStatic: ClassMarker;
+    #[doc(hidden)]
+    type AtLeastStreamed: ClassMarker;
+}
+
+/// The class of std primitives, strings, decimals and durations.
+#[derive(Debug)]
+pub enum Plain {}
+/// The class of symbol info, trading rules, fee schedules and exchange config.
+#[derive(Debug)]
+pub enum Static {}
+/// The class of order books, tickers and trades that arrive on a stream.
+#[derive(Debug)]
+pub enum Streamed {}
+/// The class of balances, orders, positions and recent trades: never cached.
+#[derive(Debug)]
+pub enum Live {}
+
+impl sealed::Sealed for Plain {}
+impl sealed::Sealed for Static {}
+impl sealed::Sealed for Streamed {}
+impl sealed::Sealed for Live {}
+
+impl ClassMarker for Plain {
+    const CLASS: DataClass = DataClass::Plain;
+    type Join<R: ClassMarker> = R;
+    type AtLeastStatic = Static;
+    type AtLeastStreamed = Streamed;
+}
+
+impl ClassMarker for Static {
+    const CLASS: DataClass = DataClass::Static;
+    type Join<R: ClassMarker> = R::AtLeastStatic;
+    type AtLeastStatic = Static;
+    type AtLeastStreamed = Streamed;
+}
+
+impl ClassMarker for Streamed {
+    const CLASS: DataClass = DataClass::Streamed;
+    type Join<R: ClassMarker> = R::AtLeastStreamed;
+    type AtLeastStatic = Streamed;
+    type AtLeastStreamed = Streamed;
+}
+
+impl ClassMarker for Live {
+    const CLASS: DataClass = DataClass::Live;
+    type Join<R: ClassMarker> = Live;
+    type AtLeastStatic = Live;
+    type AtLeastStreamed = Live;
+}
+
+/// The class a type belongs to, for the compiler (`Class`) and for reports (`CLASS`).
+///
+/// Implemented by the derives `Static`, `Streamed`, `Live` and `NoLiveState`, for std types as
+/// [`Plain`], and for containers as the highest class inside them. Deriving two classes on one
+/// type is a compile error (two impls of this trait).
+///
+/// ```
+/// use hft_cache::{Classified, DataClass, Live};
+///
+/// #[derive(Live)]
+/// struct Balance {
+///     free: rust_decimal::Decimal,
+/// }
+///
+/// assert_eq!(<u64 as Classified>::CLASS, DataClass::Plain);
+/// assert_eq!(<Vec<Option<Balance>> as Classified>::CLASS, DataClass::Live);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has not declared a data class",
+    label = "`{Self}` has no data class",
+    note = "derive `Static`, `Streamed` or `Live` on a domain type to declare its class",
+    note = "in a `NoLiveState` struct, a field of a foreign type that holds no live data may be marked `#[hft(opaque)]`"
+)]
+pub trait Classified {
+    /// The class, at the type level.
+    type Class: ClassMarker;
+    /// The class, as a value.
+    const CLASS: DataClass = <Self::Class as ClassMarker>::CLASS;
+    /// How long a value of this type may be used, if the type says (`#[hft(max_age_ms = N)]`).
+    /// `None` means the class default ([`DataClass::default_max_age`]).
+    const MAX_AGE: Option<Duration> = None;
+}
+
+/// The max age a value of type `T` is used for: its own, else its class's default, else zero.
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache::{max_age_of, Live};
+///
+/// #[derive(Live)]
+/// #[hft(max_age_ms = 100)]
+/// struct Position {
+///     qty: i64,
+/// }
+/// assert_eq!(max_age_of::<Position>(), Duration::from_millis(100));
+/// assert_eq!(max_age_of::<Vec<Position>>(), Duration::from_millis(100));
+/// ```
+pub const fn max_age_of<T: Classified + ?Sized>() -> Duration {
+    match T::MAX_AGE {
+        Some(age) => age,
+        None => match T::CLASS.default_max_age() {
+            Some(age) => age,
+            None => Duration::ZERO,
+        },
+    }
+}

@@ -1,0 +1,141 @@
+//! [`Fresh<T>`]: the only way to hold live data, and only for as long as it is fresh.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::clock::{SharedClock, Timestamp};
+use crate::{class, max_age_of, Classified, Live};
+
+/// Live data from a response to a request this crate sent, readable until its max age.
+///
+/// A `Fresh<T>` cannot be built by user code, cloned, copied, defaulted, serialized,
+/// deserialized, converted from a `T`, dereferenced, or taken apart: the only access is
+/// [`read`](Fresh::read), which lends `&T` while the value is younger than `T`'s max age
+/// (`#[hft(max_age_ms = N)]`, default 250 ms) and fails after. The age counts from the moment the
+/// request was sent, so a slow response does not look younger than it is.
+///
+/// ```no_run
+/// use hft_cache::{Fresh, FreshClient, Live};
+/// use rust_decimal::Decimal;
+///
+/// #[derive(Live, serde::Deserialize)]
+/// struct Balance {
+///     asset: String,
+///     free: Decimal,
+/// }
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = FreshClient::new()?;
+/// let balance: Fresh<Balance> = client.get("http://127.0.0.1:8080/balance").fetch().await?;
+/// let free = balance.read()?.free; // fails once the balance is older than 250 ms
+/// # let _ = free; Ok(()) }
+/// ```
+pub struct Fresh<T: Live> {
+    value: T,
+    sent_at: Timestamp,
+    clock: SharedClock,
+}
+
+/// A [`Fresh`] value read after its max age.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{type_name}` was fetched {age:?} ago, past its max age of {max_age:?}: fetch it again")]
+pub struct Expired {
+    /// The live type.
+    pub type_name: &'static str,
+    /// How old the value was when it was read.
+    pub age: Duration,
+    /// The type's max age.
+    pub max_age: Duration,
+}
+
+impl<T: Live> Fresh<T> {
+    /// Only the crate's fetch path calls this, right after it has read the response.
+    pub(crate) fn from_response(value: T, sent_at: Timestamp, clock: SharedClock) -> Self {
+        Fresh {
+            value,
+            sent_at,
+            clock,
+        }
+    }
+
+    /// The value, if it is still younger than its max age.
+    ///
+    /// # Errors
+    ///
+    /// [`Expired`] once [`age`](Fresh::age) exceeds [`max_age`](Fresh::max_age). A value exactly
+    /// at its max age is still readable.
+    #[inline]
+    pub fn read(&self) -> Result<&T, Expired> {
+        let age = self.age();
+        let max_age = self.max_age();
+        if age > max_age {
+            tracing::warn!(
+                type_name = std::any::type_name::<T>(),
+                age_us = age.as_micros() as u64,
+                max_age_us = max_age.as_micros() as u64,
+                "refused to read expired live data"
+            );
+            return Err(Expired {
+                type_name: std::any::type_name::<T>(),
+                age,
+                max_age,
+            });
+        }
+        Ok(&self.value)
+    }
+
+    /// How long ago the request that produced this value was sent.
+    #[inline]
+    pub fn age(&self) -> Duration {
+        self.clock.now().saturating_since(self.sent_at)
+    }
+
+    /// How long a `T` may be used: `#[hft(max_age_ms = N)]`, else 250 ms.
+    #[inline]
+    pub const fn max_age(&self) -> Duration {
+        max_age_of::<T>()
+    }
+
+    /// Whether [`read`](Fresh::read) would succeed now.
+    #[inline]
+    pub fn is_fresh(&self) -> bool {
+        self.age() <= self.max_age()
+    }
+}
+
+impl<T: Live> fmt::Debug for Fresh<T> {
+    /// Shows the type and age, not the value: logs should not become a second copy of live data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fresh")
+            .field("type", &std::any::type_name::<T>())
+            .field("age", &self.age())
+            .field("max_age", &self.max_age())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Live> Classified for Fresh<T> {
+    type Class = class::Live;
+    const MAX_AGE: Option<Duration> = Some(max_age_of::<T>());
+}
+
+/// Detects, at compile time, a `Clone` impl on a type that derives `Live` (used by the derive).
+///
+/// `CloneProbe::<T>::IS_CLONE` names the inherent constant when `T: Clone`, and falls back to the
+/// trait's `false` otherwise.
+#[doc(hidden)]
+pub mod clone_probe {
+    use std::marker::PhantomData;
+
+    pub struct CloneProbe<T: ?Sized>(PhantomData<T>);
+
+    pub trait NotCloneFallback {
+        const IS_CLONE: bool = false;
+    }
+
+    impl<T: ?Sized> NotCloneFallback for CloneProbe<T> {}
+
+    impl<T: Clone> CloneProbe<T> {
+        pub const IS_CLONE: bool = true;
+    }
+}

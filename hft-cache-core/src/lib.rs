@@ -1,0 +1,30 @@
+//! The runtime of hft-cache: data classes, `Fresh<T>`, the permitted caches, the clock.
+//!
+//! Users depend on the `hft-cache` facade, which re-exports this crate and the derives.
+
+#![warn(missing_docs)]
+
+// The derives name paths through the facade (`::hft_cache::...`); this lets this crate's own
+// tests and doc examples use them too.
+extern crate self as hft_cache;
+
+pub mod class;
+mod classified_impls;
+pub mod clock;
+pub mod fetch;
+mod fresh;
+pub mod policy;
+pub mod static_cache;
+pub mod stream_cache;
+
+pub use class::{max_age_of, ClassMarker, Classified, DataClass};
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
+pub use fetch::{ExchangeErrorKind, FetchError, FreshClient, FreshClientBuilder, FreshRequest};
+pub use fresh::{Expired, Fresh};
+pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};
+pub use policy::{CacheKey, Live, NoLiveState, Static, StaticValue, StreamValue, Streamed};
+pub use static_cache::StaticCache;
+pub use stream_cache::StreamCache;
+
+#[doc(hidden)]
+pub use policy::__private;

@@ -1,0 +1,236 @@
+//! The policy's rules as traits, so that the compiler enforces them and its errors speak them.
+//!
+//! Each rule is a trait `Rule<F>` implemented for the classes it allows; a type `F` breaks the
+//! rule when its class does not implement `Rule<F>`, and the error's first line is the rule's
+//! message with `F` filled in, e.g. "`Balance` is live trading data and can never be cached".
+//! The traits users name are the bundles at the bottom ([`StaticValue`], [`StreamValue`],
+//! [`CacheKey`], [`Static`], [`Streamed`], [`Live`], ...), implemented for every type whose class
+//! passes their rules.
+
+use crate::class::{self, ClassMarker};
+use crate::Classified;
+
+macro_rules! rule {
+    (
+        $(#[$doc:meta])*
+        $name:ident for [$($class:ident),*],
+        message = $msg:literal,
+        label = $label:literal,
+        note = $note:literal $(,)?
+    ) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<F: ?Sized>: ClassMarker {}
+        $(
+            #[diagnostic::do_not_recommend]
+            impl<F: ?Sized> $name<F> for class::$class {}
+        )*
+    };
+}
+
+rule! {
+    /// No cache of any kind holds live data.
+    NeverCached for [Plain, Static, Streamed],
+    message = "`{F}` is live trading data and can never be cached",
+    label = "live data in a cache",
+    note = "read live data (balances, orders, positions, recent trades) through `Fresh<T>`, fetched for the decision that uses it",
+}
+
+rule! {
+    /// A static cache holds no streamed data: a stream writes it, and a periodic refresh would
+    /// serve it far past its max age.
+    NotStreamedInStaticCache for [Plain, Static, Live],
+    message = "`{F}` is streamed market data and cannot be held in a static cache",
+    label = "streamed data in a `StaticCache`",
+    note = "keep order books and tickers in a `StreamCache`, written by its stream feed",
+}
+
+rule! {
+    /// A stream cache holds no static data: nothing streams it, so it would never be refreshed.
+    NotStaticInStreamCache for [Plain, Streamed, Live],
+    message = "`{F}` is static reference data and cannot be held in a stream cache",
+    label = "static data in a `StreamCache`",
+    note = "keep symbol info, trading rules and fees in a `StaticCache`, which refreshes them",
+}
+
+rule! {
+    /// A cache value is a domain type that declared its class, not a bare number or string.
+    DeclaredValue for [Static, Streamed, Live],
+    message = "`{F}` is plain data with no class of its own and cannot be a cache value",
+    label = "undeclared cache value",
+    note = "wrap it in a domain type that derives `Static` (or `Streamed`) and cache that",
+}
+
+rule! {
+    /// A cache key is plain or static: a key that changes with the market is not a key.
+    KeyNotStreamed for [Plain, Static, Live],
+    message = "`{F}` is streamed market data and cannot be a cache key",
+    label = "streamed data as a key",
+    note = "key caches by symbol or another plain or static identifier",
+}
+
+rule! {
+    /// Static data holds no live data.
+    StaticFieldNotLive for [Plain, Static, Streamed],
+    message = "`{F}` is live trading data and cannot be part of static data",
+    label = "live field in a `Static` type",
+    note = "static data is cached for up to its max age; read live data through `Fresh<T>` instead",
+}
+
+rule! {
+    /// Static data holds no streamed data.
+    StaticFieldNotStreamed for [Plain, Static, Live],
+    message = "`{F}` is streamed market data and cannot be part of static data",
+    label = "streamed field in a `Static` type",
+    note = "derive `Streamed` on the outer type instead, or keep the streamed part in a `StreamCache`",
+}
+
+rule! {
+    /// Streamed data holds no live data.
+    StreamedFieldNotLive for [Plain, Static, Streamed],
+    message = "`{F}` is live trading data and cannot be part of streamed data",
+    label = "live field in a `Streamed` type",
+    note = "streamed data is cached for up to its max age; read live data through `Fresh<T>` instead",
+}
+
+rule! {
+    /// A long-lived struct holds no live data.
+    StateNotLive for [Plain, Static, Streamed],
+    message = "`{F}` holds live trading data and cannot be kept in a long-lived struct",
+    label = "live data kept in a `NoLiveState` struct",
+    note = "fetch live data as `Fresh<T>` where a decision needs it, and let it go after",
+}
+
+rule! {
+    /// What `Static` means.
+    IsStatic for [Static],
+    message = "`{F}` is not static data",
+    label = "not `Static`",
+    note = "derive `Static` on symbol info, trading rules, fee schedules and exchange config",
+}
+
+rule! {
+    /// What `Streamed` means.
+    IsStreamed for [Streamed],
+    message = "`{F}` is not streamed market data",
+    label = "not `Streamed`",
+    note = "derive `Streamed` on order books, tickers and trades that arrive on a stream",
+}
+
+rule! {
+    /// What `Live` means: `Fresh<T>` holds only live data.
+    IsLive for [Live],
+    message = "`{F}` is not live trading data, and `Fresh<T>` holds only live data",
+    label = "not `Live`",
+    note = "static data belongs in a `StaticCache`, streamed data in a `StreamCache`; derive `Live` on balances, orders and positions",
+}
+
+/// Declares a bundle trait: a name for "every rule in this list holds for `Self`'s class".
+macro_rules! bundle {
+    ($(#[$doc:meta])* $name:ident: $($rule:ident)&+) => {
+        $(#[$doc])*
+        pub trait $name: Classified {}
+        impl<T: Classified + ?Sized> $name for T where $(T::Class: $rule<T>),+ {}
+    };
+}
+
+bundle! {
+    /// Data of class `Static`: symbol info, trading rules, fees, exchange config, or a container
+    /// of them. Implemented by `#[derive(Static)]`.
+    ///
+    /// ```
+    /// use hft_cache::Static;
+    ///
+    /// #[derive(Static)]
+    /// struct SymbolInfo {
+    ///     tick_size: rust_decimal::Decimal,
+    /// }
+    ///
+    /// fn takes_static<T: Static>(_: &T) {}
+    /// takes_static(&vec![SymbolInfo { tick_size: Default::default() }]);
+    /// ```
+    Static: IsStatic
+}
+
+bundle! {
+    /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container of
+    /// them. Implemented by `#[derive(Streamed)]`.
+    Streamed: IsStreamed
+}
+
+bundle! {
+    /// Data of class `Live`: balances, orders, positions, recent trades, or a container of them.
+    /// Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
+    Live: IsLive
+}
+
+bundle! {
+    /// A value a `StaticCache` may hold: of class `Static`.
+    StaticValue: NeverCached & NotStreamedInStaticCache & DeclaredValue
+}
+
+bundle! {
+    /// A value a `StreamCache` may hold: of class `Streamed`.
+    StreamValue: NeverCached & NotStaticInStreamCache & DeclaredValue
+}
+
+bundle! {
+    /// A cache key: plain or static.
+    CacheKey: NeverCached & KeyNotStreamed
+}
+
+bundle! {
+    /// A field `#[derive(Static)]` accepts: plain or static.
+    StaticField: StaticFieldNotLive & StaticFieldNotStreamed
+}
+
+bundle! {
+    /// A field `#[derive(Streamed)]` accepts: plain, static or streamed.
+    StreamedField: StreamedFieldNotLive
+}
+
+bundle! {
+    /// A field `#[derive(NoLiveState)]` accepts: anything but live data.
+    StateField: StateNotLive
+}
+
+/// A long-lived struct (an exchange adapter, a strategy, an engine) that holds no live data.
+///
+/// Implemented by `#[derive(NoLiveState)]`, which checks every field.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use hft_cache::{NoLiveState, Static, StaticCache};
+///
+/// #[derive(Static)]
+/// struct SymbolInfo {
+///     tick_size: rust_decimal::Decimal,
+/// }
+///
+/// #[derive(NoLiveState)]
+/// struct Adapter {
+///     name: String,
+///     symbols: StaticCache<String, SymbolInfo>,
+///     #[hft(opaque)]
+///     http: reqwest::Client,
+/// }
+/// ```
+pub trait NoLiveState {}
+
+/// Used by the derives' generated code; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    use super::*;
+
+    #[inline(always)]
+    pub const fn assert_static_field<F: ?Sized + StaticField>() {}
+    #[inline(always)]
+    pub const fn assert_streamed_field<F: ?Sized + StreamedField>() {}
+    #[inline(always)]
+    pub const fn assert_state_field<F: ?Sized + StateField>() {}
+
+    pub use crate::classified_impls::min_max_age;
+    pub use crate::fresh::clone_probe::{CloneProbe, NotCloneFallback};
+    pub use core::option::Option::{None, Some};
+    pub use core::time::Duration;
+}

@@ -1,0 +1,125 @@
+//! Parsing `#[hft(...)]` attributes on the type and on its fields.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitInt, LitStr, Path};
+
+/// `#[hft(...)]` on the type.
+#[derive(Default)]
+pub struct TypeAttrs {
+    /// `max_age_ms = N`, with the span of the whole setting.
+    pub max_age_ms: Option<(u64, Span)>,
+    /// `crate = "path"`: where the facade is, for crates that re-export it.
+    pub krate: Option<Path>,
+}
+
+/// `#[hft(...)]` on a field.
+#[derive(Default)]
+pub struct FieldAttrs {
+    /// `opaque`, with its span.
+    pub opaque: Option<Span>,
+}
+
+/// Collects errors instead of stopping at the first, so one build shows them all.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), syn::Error> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+fn hft_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("hft"))
+}
+
+pub fn parse_type_attrs(attrs: &[Attribute], errors: &mut Errors) -> TypeAttrs {
+    let mut out = TypeAttrs::default();
+    for attr in hft_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("max_age_ms") {
+                let lit: LitInt = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "`max_age_ms` takes a whole number of milliseconds, like `max_age_ms = 250`",
+                    )
+                })?;
+                let ms = lit.base10_parse::<u64>().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`max_age_ms` takes a whole number of milliseconds, like `max_age_ms = 250`",
+                    )
+                })?;
+                if ms == 0 {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`max_age_ms` must be greater than zero: data with no age allowance could never be read",
+                    ));
+                }
+                if out.max_age_ms.is_some() {
+                    return Err(meta.error("`max_age_ms` is set twice"));
+                }
+                out.max_age_ms = Some((ms, meta.path.span().join(lit.span()).unwrap_or(lit.span())));
+                Ok(())
+            } else if meta.path.is_ident("crate") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if out.krate.is_some() {
+                    return Err(meta.error("`crate` is set twice"));
+                }
+                out.krate = Some(lit.parse()?);
+                Ok(())
+            } else if meta.path.is_ident("opaque") {
+                Err(meta.error("`opaque` marks a field, not a type: put `#[hft(opaque)]` on the field"))
+            } else {
+                Err(meta.error(format!(
+                    "unknown `hft` setting `{}`: expected `max_age_ms = N` or `crate = \"path\"`",
+                    path_text(&meta.path)
+                )))
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for attr in hft_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("opaque") {
+                if out.opaque.is_some() {
+                    return Err(meta.error("`opaque` is set twice"));
+                }
+                out.opaque = Some(meta.path.span());
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown `hft` field setting `{}`: the only field setting is `opaque`",
+                    path_text(&meta.path)
+                )))
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+fn path_text(path: &Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}

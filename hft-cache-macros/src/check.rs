@@ -1,0 +1,76 @@
+//! Checking the input before generating: which shapes and settings each derive accepts.
+
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Type};
+
+use crate::attr::{parse_field_attrs, Errors, FieldAttrs, TypeAttrs};
+use crate::Derive;
+
+/// A field of the input (of any variant), with its settings.
+pub struct Field<'a> {
+    pub ty: &'a Type,
+    pub attrs: FieldAttrs,
+}
+
+/// Every field of a struct, or of every variant of an enum; an error for a union.
+pub fn fields<'a>(
+    input: &'a DeriveInput,
+    derive: Derive,
+    type_attrs: &TypeAttrs,
+    errors: &mut Errors,
+) -> Vec<Field<'a>> {
+    if derive == Derive::NoLiveState {
+        if let Some((_, span)) = type_attrs.max_age_ms {
+            errors.push(syn::Error::new(
+                span,
+                "`max_age_ms` sets the max age of `Static`, `Streamed` and `Live` data; a `NoLiveState` struct is not cached and has none",
+            ));
+        }
+    }
+
+    let all: Vec<&Fields> = match &input.data {
+        Data::Struct(s) => vec![&s.fields],
+        Data::Enum(e) => e.variants.iter().map(|v| &v.fields).collect(),
+        Data::Union(u) => {
+            errors.push(syn::Error::new(
+                u.union_token.span(),
+                format!(
+                    "`#[derive({})]` cannot be used on a union: which field is live cannot be known, so its class cannot be checked",
+                    derive.name()
+                ),
+            ));
+            return Vec::new();
+        }
+    };
+
+    let mut out = Vec::new();
+    for field in all.into_iter().flat_map(|f| f.iter()) {
+        let attrs = parse_field_attrs(&field.attrs, errors);
+        if let Some(span) = attrs.opaque {
+            if derive != Derive::NoLiveState {
+                errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`#[hft(opaque)]` is only for fields of a `NoLiveState` struct; every field of a `{}` type must have a data class",
+                        derive.name()
+                    ),
+                ));
+            }
+        }
+        out.push(Field {
+            ty: &field.ty,
+            attrs,
+        });
+    }
+    out
+}
+
+/// A field is checked unless it is an `opaque` field of a `NoLiveState` struct.
+pub fn is_checked(field: &Field<'_>, derive: Derive) -> bool {
+    match derive {
+        Derive::Live => false,
+        Derive::NoLiveState => field.attrs.opaque.is_none(),
+        Derive::Static | Derive::Streamed => true,
+    }
+}
+

@@ -1,0 +1,1 @@
+pub use hft_cache_core::*;
