@@ -127,8 +127,9 @@ rule! {
 
 /// Declares a bundle trait: a name for "every rule in this list holds for `Self`'s class".
 macro_rules! bundle {
-    ($(#[$doc:meta])* $name:ident: $($rule:ident)&+) => {
+    ($(#[$doc:meta])* $name:ident: $($rule:ident)&+, unclassified = $msg:literal, note = $note:literal) => {
         $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = "no data class", note = $note)]
         pub trait $name: Classified {}
         impl<T: Classified + ?Sized> $name for T where $(T::Class: $rule<T>),+ {}
     };
@@ -149,49 +150,67 @@ bundle! {
     /// fn takes_static<T: Static>(_: &T) {}
     /// takes_static(&vec![SymbolInfo { tick_size: Default::default() }]);
     /// ```
-    Static: IsStatic
+    Static: IsStatic,
+    unclassified = "`{Self}` has not declared a data class, so it is not static data",
+    note = "derive `Static` on symbol info, trading rules, fee schedules and exchange config"
 }
 
 bundle! {
     /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container of
     /// them. Implemented by `#[derive(Streamed)]`.
-    Streamed: IsStreamed
+    Streamed: IsStreamed,
+    unclassified = "`{Self}` has not declared a data class, so it is not streamed market data",
+    note = "derive `Streamed` on order books, tickers and trades that arrive on a stream"
 }
 
 bundle! {
     /// Data of class `Live`: balances, orders, positions, recent trades, or a container of them.
     /// Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
-    Live: IsLive
+    Live: IsLive,
+    unclassified = "`{Self}` has not declared a data class, so it is not live trading data",
+    note = "derive `Live` on balances, orders, positions and recent trades"
 }
 
 bundle! {
     /// A value a `StaticCache` may hold: of class `Static`.
-    StaticValue: NeverCached & NotStreamedInStaticCache & DeclaredValue
+    StaticValue: NeverCached & NotStreamedInStaticCache & DeclaredValue,
+    unclassified = "`{Self}` has not declared a data class and cannot be held in a static cache",
+    note = "a static cache holds types that derive `Static`"
 }
 
 bundle! {
     /// A value a `StreamCache` may hold: of class `Streamed`.
-    StreamValue: NeverCached & NotStaticInStreamCache & DeclaredValue
+    StreamValue: NeverCached & NotStaticInStreamCache & DeclaredValue,
+    unclassified = "`{Self}` has not declared a data class and cannot be held in a stream cache",
+    note = "a stream cache holds types that derive `Streamed`"
 }
 
 bundle! {
     /// A cache key: plain or static.
-    CacheKey: NeverCached & KeyNotStreamed
+    CacheKey: NeverCached & KeyNotStreamed,
+    unclassified = "`{Self}` has not declared a data class and cannot be a cache key",
+    note = "keys are plain values (symbols as `String`, ids as integers) or types that derive `Static`"
 }
 
 bundle! {
     /// A field `#[derive(Static)]` accepts: plain or static.
-    StaticField: StaticFieldNotLive & StaticFieldNotStreamed
+    StaticField: StaticFieldNotLive & StaticFieldNotStreamed,
+    unclassified = "`{Self}` has not declared a data class and cannot be part of static data",
+    note = "derive `Static` on it, or use a plain std type instead"
 }
 
 bundle! {
     /// A field `#[derive(Streamed)]` accepts: plain, static or streamed.
-    StreamedField: StreamedFieldNotLive
+    StreamedField: StreamedFieldNotLive,
+    unclassified = "`{Self}` has not declared a data class and cannot be part of streamed data",
+    note = "derive `Static` or `Streamed` on it, or use a plain std type instead"
 }
 
 bundle! {
     /// A field `#[derive(NoLiveState)]` accepts: anything but live data.
-    StateField: StateNotLive
+    StateField: StateNotLive,
+    unclassified = "`{Self}` has not declared a data class, so a `NoLiveState` struct cannot vouch for it",
+    note = "derive a class on it, or, if it is a foreign type that holds no live data, mark the field `#[hft(opaque)]`"
 }
 
 /// A long-lived struct (an exchange adapter, a strategy, an engine) that holds no live data.
@@ -231,6 +250,6 @@ pub mod __private {
 
     pub use crate::classified_impls::min_max_age;
     pub use crate::fresh::clone_probe::{CloneProbe, NotCloneFallback};
-    pub use core::option::Option::{None, Some};
+    pub use core::option::Option::{self, None, Some};
     pub use core::time::Duration;
 }
