@@ -27,6 +27,7 @@ pub const fn min_max_age(a: Option<Duration>, b: Option<Duration>) -> Option<Dur
 
 macro_rules! plain {
     ($($ty:ty),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl Classified for $ty {
             type Class = Plain;
         }
@@ -34,14 +35,47 @@ macro_rules! plain {
 }
 
 plain!(
-    bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64, (), str,
-    String, Duration, std::time::Instant, std::time::SystemTime, rust_decimal::Decimal,
-    std::num::NonZeroU32, std::num::NonZeroU64, std::num::NonZeroUsize,
-    std::net::SocketAddr, std::net::IpAddr, std::sync::atomic::AtomicBool,
-    std::sync::atomic::AtomicU64, std::sync::atomic::AtomicI64, std::sync::atomic::AtomicUsize,
-    crate::clock::Timestamp, crate::class::DataClass,
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    (),
+    str,
+    String,
+    Duration,
+    std::time::Instant,
+    std::time::SystemTime,
+    rust_decimal::Decimal,
+    std::num::NonZeroU32,
+    std::num::NonZeroU64,
+    std::num::NonZeroUsize,
+    std::net::SocketAddr,
+    std::net::IpAddr,
+    std::sync::atomic::AtomicBool,
+    std::sync::atomic::AtomicU64,
+    std::sync::atomic::AtomicI64,
+    std::sync::atomic::AtomicUsize,
+    crate::clock::Timestamp,
+    crate::class::DataClass,
+    crate::clock::SystemClock,
+    crate::clock::ManualClock,
+    crate::fetch::FreshClient,
+    dyn crate::clock::Clock,
 );
 
+#[diagnostic::do_not_recommend]
 impl<T: ?Sized> Classified for std::marker::PhantomData<T> {
     type Class = Plain;
 }
@@ -49,6 +83,7 @@ impl<T: ?Sized> Classified for std::marker::PhantomData<T> {
 /// Containers of one element type: the element's class and max age.
 macro_rules! same_as_element {
     ($($ty:ident<T $(: ?$sized:ident)?>),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl<T: Classified $(+ ?$sized)?> Classified for $ty<T> {
             type Class = T::Class;
             const MAX_AGE: Option<Duration> = T::MAX_AGE;
@@ -63,51 +98,61 @@ same_as_element!(
 );
 use std::cmp::Reverse;
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified + ?Sized> Classified for tokio::sync::Mutex<T> {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified + ?Sized> Classified for tokio::sync::RwLock<T> {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified> Classified for arc_swap::ArcSwap<T> {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified + ?Sized> Classified for &T {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified + ?Sized> Classified for &mut T {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified> Classified for [T] {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified, const N: usize> Classified for [T; N] {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: Classified, S> Classified for HashSet<T, S> {
     type Class = T::Class;
     const MAX_AGE: Option<Duration> = T::MAX_AGE;
 }
 
+#[diagnostic::do_not_recommend]
 impl<K: Classified, V: Classified, S> Classified for HashMap<K, V, S> {
     type Class = <K::Class as ClassMarker>::Join<V::Class>;
     const MAX_AGE: Option<Duration> = min_max_age(K::MAX_AGE, V::MAX_AGE);
 }
 
+#[diagnostic::do_not_recommend]
 impl<K: Classified, V: Classified> Classified for BTreeMap<K, V> {
     type Class = <K::Class as ClassMarker>::Join<V::Class>;
     const MAX_AGE: Option<Duration> = min_max_age(K::MAX_AGE, V::MAX_AGE);
@@ -131,6 +176,7 @@ macro_rules! joined_max_age {
 
 macro_rules! tuples {
     ($(($($name:ident),+)),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl<$($name: Classified),+> Classified for ($($name,)+) {
             type Class = joined_class!($($name),+);
             const MAX_AGE: Option<Duration> = joined_max_age!($($name),+);

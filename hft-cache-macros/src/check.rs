@@ -73,4 +73,3 @@ pub fn is_checked(field: &Field<'_>, derive: Derive) -> bool {
         Derive::Static | Derive::Streamed => true,
     }
 }
-

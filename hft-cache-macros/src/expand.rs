@@ -14,7 +14,10 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
     let mut errors = Errors::default();
     let attrs = parse_type_attrs(&input.attrs, &mut errors);
     let fields = check::fields(input, derive, &attrs, &mut errors);
-    let krate = attrs.krate.clone().unwrap_or_else(|| parse_quote!(::hft_cache));
+    let krate = attrs
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::hft_cache));
     match errors.into_result() {
         Ok(()) => generate(input, derive, &attrs, &fields, &krate),
         Err(error) => {
@@ -34,7 +37,10 @@ fn generate(
     krate: &Path,
 ) -> TokenStream {
     let params = TypeParams::of(&input.generics);
-    let checked: Vec<&Field<'_>> = fields.iter().filter(|f| check::is_checked(f, derive)).collect();
+    let checked: Vec<&Field<'_>> = fields
+        .iter()
+        .filter(|f| check::is_checked(f, derive))
+        .collect();
 
     let bound = field_bound(derive, krate);
     let bounds: Vec<TokenStream> = checked

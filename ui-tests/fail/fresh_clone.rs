@@ -1,0 +1,12 @@
+use hft_cache::{Fresh, Live};
+
+#[derive(Live, serde::Deserialize)]
+struct Balance {
+    free: u64,
+}
+
+fn keep(balance: &Fresh<Balance>) -> Fresh<Balance> {
+    Clone::clone(balance)
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use hft_cache::{Fresh, Live};
+
+#[derive(Live, serde::Deserialize)]
+struct Balance {
+    free: u64,
+}
+
+fn forge(balance: Balance, clock: hft_cache::SharedClock) -> Fresh<Balance> {
+    Fresh::from_response(balance, clock.now(), clock)
+}
+
+fn main() {}

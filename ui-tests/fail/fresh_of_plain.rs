@@ -1,0 +1,5 @@
+use hft_cache::Fresh;
+
+fn price(_: Fresh<f64>) {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use hft_cache::Live;
+
+#[derive(Live, Clone, Copy)]
+struct LastPrice(u64);
+
+fn main() {}
