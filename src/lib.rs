@@ -1,1 +1,3 @@
+#![doc = include_str!("../README.md")]
+
 pub use hft_cache_core::*;
