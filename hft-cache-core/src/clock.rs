@@ -34,7 +34,11 @@ impl Timestamp {
     /// This timestamp moved forward by `d`, saturating at the end of time.
     pub const fn saturating_add(self, d: Duration) -> Timestamp {
         let nanos = d.as_nanos();
-        let nanos = if nanos > u64::MAX as u128 { u64::MAX } else { nanos as u64 };
+        let nanos = if nanos > u64::MAX as u128 {
+            u64::MAX
+        } else {
+            nanos as u64
+        };
         Timestamp(self.0.saturating_add(nanos))
     }
 }

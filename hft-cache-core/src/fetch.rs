@@ -204,7 +204,10 @@ async fn read_limited(
     limit: usize,
     timeout: Duration,
 ) -> Result<Vec<u8>, FetchError> {
-    if response.content_length().is_some_and(|len| len > limit as u64) {
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
         return Err(FetchError::BodyTooLarge { limit });
     }
     let mut body = Vec::new();

@@ -2,8 +2,8 @@
 //! `NoLiveState`. Use them through the `hft-cache` crate, which re-exports them next to the
 //! traits of the same names.
 //!
-//! Each derive parses its input ([`attr`]), checks it ([`check`]) and generates the class impl
-//! and one assertion per field, spanned at the field's type ([`expand`]). Errors are
+//! Each derive parses its input (`attr.rs`), checks it (`check.rs`) and generates the class impl
+//! and one assertion per field, spanned at the field's type (`expand.rs`). Errors are
 //! `syn::Error`s with the offending span, combined; on an error the derive still emits a stub
 //! impl so that users see the one error, not a cascade of "trait not implemented".
 

@@ -163,7 +163,10 @@ impl FetchError {
             FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Transport(_) => true,
             FetchError::Http { status, .. } => *status >= 500 || *status == 429,
             FetchError::Exchange { kind, .. } => {
-                matches!(kind, ExchangeErrorKind::RateLimited | ExchangeErrorKind::Unavailable)
+                matches!(
+                    kind,
+                    ExchangeErrorKind::RateLimited | ExchangeErrorKind::Unavailable
+                )
             }
             _ => false,
         }
