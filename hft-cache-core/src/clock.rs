@@ -21,6 +21,12 @@ impl Timestamp {
         Timestamp(nanos)
     }
 
+    /// A timestamp `d` after the clock's origin (saturating).
+    #[inline]
+    pub const fn from_duration(d: Duration) -> Self {
+        Timestamp::ZERO.saturating_add(d)
+    }
+
     /// Nanoseconds since the clock's origin.
     pub const fn as_nanos(self) -> u64 {
         self.0
@@ -57,23 +63,58 @@ impl Timestamp {
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// The current time.
     fn now(&self) -> Timestamp;
+
+    /// The current time, possibly up to about a millisecond behind [`now`](Clock::now), read far
+    /// more cheaply. Cache lookups use it so that a staleness check costs no clock read; a clock
+    /// without a cheaper reading returns `now()`.
+    #[inline]
+    fn recent(&self) -> Timestamp {
+        self.now()
+    }
 }
 
 /// A shared clock, as caches, feeds and `Fresh` values hold it.
 pub type SharedClock = Arc<dyn Clock>;
 
 /// The production clock: the CPU's time-stamp counter through `quanta`, calibrated against the
-/// OS monotonic clock. A read costs a few nanoseconds where `Instant::now()` costs tens.
+/// OS monotonic clock. [`now`](Clock::now) costs a few nanoseconds where `Instant::now()` costs
+/// tens; [`recent`](Clock::recent) is one atomic load of a time that a background thread
+/// refreshes every millisecond.
+///
+/// All `SystemClock`s share one origin, so their timestamps compare.
 #[derive(Clone)]
 pub struct SystemClock {
     inner: quanta::Clock,
+    origin: quanta::Instant,
+}
+
+/// How often the background thread refreshes the time [`SystemClock::recent`] reads.
+const RECENT_INTERVAL: Duration = Duration::from_millis(1);
+
+struct SystemTime {
+    origin: quanta::Instant,
+    // Keeps quanta's upkeep thread alive for the process; `None` if it could not start, in which
+    // case `recent()` falls back to a precise read inside quanta.
+    _upkeep: Option<quanta::Handle>,
+}
+
+fn system_time() -> &'static SystemTime {
+    static TIME: std::sync::OnceLock<SystemTime> = std::sync::OnceLock::new();
+    TIME.get_or_init(|| {
+        let upkeep = quanta::Upkeep::new(RECENT_INTERVAL).start().ok();
+        SystemTime {
+            origin: quanta::Instant::now(),
+            _upkeep: upkeep,
+        }
+    })
 }
 
 impl SystemClock {
-    /// A new production clock.
+    /// A production clock (the first one starts the millisecond upkeep thread).
     pub fn new() -> Self {
         SystemClock {
             inner: quanta::Clock::new(),
+            origin: system_time().origin,
         }
     }
 
@@ -98,7 +139,12 @@ impl fmt::Debug for SystemClock {
 impl Clock for SystemClock {
     #[inline]
     fn now(&self) -> Timestamp {
-        Timestamp(self.inner.delta_as_nanos(0, self.inner.raw()))
+        Timestamp::from_duration(self.inner.now().saturating_duration_since(self.origin))
+    }
+
+    #[inline]
+    fn recent(&self) -> Timestamp {
+        Timestamp::from_duration(self.inner.recent().saturating_duration_since(self.origin))
     }
 }
 
@@ -158,6 +204,16 @@ mod tests {
             let now = clock.now();
             assert!(now >= last);
             last = now;
+        }
+    }
+
+    #[test]
+    fn recent_trails_now_by_at_most_a_few_milliseconds() {
+        let clock = SystemClock::new();
+        for _ in 0..1000 {
+            let recent = clock.recent();
+            let now = clock.now();
+            assert!(now.saturating_since(recent) < Duration::from_millis(50));
         }
     }
 

@@ -8,23 +8,29 @@
 // tests and doc examples use them too.
 extern crate self as hft_cache;
 
+pub mod cache_stats;
 pub mod class;
 mod classified_impls;
 pub mod clock;
+mod counters;
 pub mod fetch;
 mod fresh;
 pub mod policy;
 pub mod static_cache;
 pub mod stream_cache;
 
+pub use cache_stats::{CacheStats, FeedStats, MonitoredCache};
 pub use class::{max_age_of, ClassMarker, Classified, DataClass};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
 pub use fetch::{ExchangeErrorKind, FetchError, FreshClient, FreshClientBuilder, FreshRequest};
 pub use fresh::{Expired, Fresh};
 pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};
 pub use policy::{CacheKey, Live, NoLiveState, Static, StaticValue, StreamValue, Streamed};
-pub use static_cache::StaticCache;
-pub use stream_cache::StreamCache;
+pub use static_cache::{
+    RefreshError, RefresherHandle, StaticCache, StaticCacheBuildError, StaticCacheBuilder,
+    StaticReadError,
+};
+pub use stream_cache::{FeedFault, FeedWriter, StreamCache, StreamCacheBuilder, StreamReadError};
 
 #[doc(hidden)]
 pub use policy::__private;

@@ -1,13 +1,70 @@
-//! `StaticCache`: static data with a max age.
+//! [`StaticCache`]: static data (symbol info, trading rules, fees, exchange config), loaded whole,
+//! refreshed periodically, and never served past its max age.
+//!
+//! Reads take no lock and write no shared cache line: a refresh builds a new immutable snapshot
+//! and swaps it in (`arc-swap`), the staleness check compares the snapshot's expiry with the
+//! clock's cheap [`recent`](crate::Clock::recent) reading, and the hit/miss counters are per
+//! thread.
 
+mod builder;
+mod error;
+mod refresh;
+
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::Hash;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
+
+use crate::cache_stats::{CacheStats, MonitoredCache};
+use crate::clock::{SharedClock, Timestamp};
+use crate::counters::Counters;
 use crate::policy::{CacheKey, StaticValue};
-use crate::{class, Classified};
+use crate::{class, Classified, DataClass};
 
-/// A cache of static data (symbol info, trading rules, fees, exchange config).
+pub use builder::{StaticCacheBuildError, StaticCacheBuilder};
+pub use error::{RefreshError, StaticReadError};
+pub use refresh::RefresherHandle;
+
+/// A cache of static data with a max age.
+///
+/// Built with [`StaticCache::builder`] around an async loader that fetches the whole data set.
+/// [`refresh`](StaticCache::refresh) loads it on demand (concurrent calls share one load), and
+/// [`spawn_refresher`](StaticCache::spawn_refresher) keeps it fresh in the background. A failed
+/// refresh keeps the previous data, but only until its max age: after that every read fails
+/// with [`StaticReadError::Stale`] until a refresh succeeds.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::time::Duration;
+/// use hft_cache::{Static, StaticCache};
+///
+/// #[derive(Static)]
+/// struct SymbolInfo {
+///     tick_size: rust_decimal::Decimal,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let symbols = StaticCache::<String, SymbolInfo>::builder()
+///     .name("symbols")
+///     .max_age(Duration::from_secs(3600))
+///     .refresh_interval(Duration::from_secs(600))
+///     .loader(|| async {
+///         // In an adapter: GET /api/v3/exchangeInfo and map its symbols.
+///         let tick_size = rust_decimal::Decimal::new(1, 2);
+///         Ok::<_, std::io::Error>(vec![("BTCUSDT".to_string(), SymbolInfo { tick_size })])
+///     })
+///     .build()?;
+/// symbols.refresh().await?;
+/// let tick = symbols.read("BTCUSDT", |s| s.tick_size)?;
+/// assert_eq!(tick, Some(rust_decimal::Decimal::new(1, 2)));
+/// assert_eq!(symbols.read("DOGEUSDT", |s| s.tick_size)?, None);
+/// # Ok(()) }
+/// ```
 ///
 /// The value bound sits on the type itself, so naming a `StaticCache` of live data anywhere is
 /// a compile error:
@@ -21,34 +78,279 @@ use crate::{class, Classified};
 /// struct Adapter { balances: StaticCache<String, Balance> } // `Balance` is live trading data and can never be cached
 /// ```
 pub struct StaticCache<K: CacheKey, V: StaticValue> {
-    map: RwLock<HashMap<K, V>>,
+    shared: Arc<Shared<K, V>>,
 }
 
-impl<K: CacheKey + Eq + Hash, V: StaticValue> StaticCache<K, V> {
-    /// An empty cache.
-    pub fn new() -> Self {
+/// One loaded data set; immutable once published.
+struct Snapshot<K, V> {
+    map: HashMap<K, V, ahash::RandomState>,
+    loaded_at: Timestamp,
+    expires_at: Timestamp,
+}
+
+/// Read counters, indexed into [`Counters`].
+const HIT: usize = 0;
+const MISS: usize = 1;
+const STALE: usize = 2;
+const DISABLED: usize = 3;
+
+struct Shared<K, V> {
+    name: Arc<str>,
+    max_age: Duration,
+    refresh_interval: Duration,
+    clock: SharedClock,
+    snapshot: ArcSwapOption<Snapshot<K, V>>,
+    enabled: AtomicBool,
+    reads: Counters<4>,
+    refresh: refresh::RefreshState<K, V>,
+    /// When a stale refusal was last logged, to keep a hot loop from flooding the log.
+    last_stale_log: AtomicU64,
+}
+
+impl<K: CacheKey, V: StaticValue> Clone for StaticCache<K, V> {
+    fn clone(&self) -> Self {
         StaticCache {
-            map: RwLock::new(HashMap::new()),
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<K, V> StaticCache<K, V>
+where
+    K: CacheKey + Eq + Hash + Send + Sync + 'static,
+    V: StaticValue + Send + Sync + 'static,
+{
+    /// Configures a cache.
+    pub fn builder() -> StaticCacheBuilder<K, V> {
+        StaticCacheBuilder::new()
+    }
+
+    /// Reads the value for `key` with `f`, if the data is younger than its max age.
+    ///
+    /// `Ok(None)` means the data is current and has no such key.
+    ///
+    /// # Errors
+    ///
+    /// [`StaticReadError::Stale`] once the data is older than the max age,
+    /// [`StaticReadError::NeverLoaded`] before the first successful load, and
+    /// [`StaticReadError::Disabled`] while the emergency procedure has the cache disabled.
+    #[inline]
+    pub fn read<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Result<Option<R>, StaticReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let shared = &*self.shared;
+        let guard = shared.snapshot.load();
+        let Some(snapshot) = guard.as_deref() else {
+            return Err(self.refuse(
+                STALE,
+                StaticReadError::NeverLoaded {
+                    cache: Arc::clone(&shared.name),
+                },
+            ));
+        };
+        if !shared.enabled.load(Ordering::Relaxed) {
+            return Err(self.refuse(
+                DISABLED,
+                StaticReadError::Disabled {
+                    cache: Arc::clone(&shared.name),
+                },
+            ));
+        }
+        let now = shared.clock.recent();
+        if now > snapshot.expires_at {
+            return Err(self.stale(snapshot, now));
+        }
+        match snapshot.map.get(key) {
+            Some(value) => {
+                shared.reads.bump(HIT);
+                Ok(Some(f(value)))
+            }
+            None => {
+                shared.reads.bump(MISS);
+                Ok(None)
+            }
         }
     }
 
-    /// Inserts a value.
-    pub fn insert(&self, key: K, value: V) {
-        self.map.write().unwrap().insert(key, value);
-    }
-
-    /// A copy of the value for `key`.
-    pub fn get(&self, key: &K) -> Option<V>
+    /// A copy of the value for `key`; see [`read`](StaticCache::read) for the errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](StaticCache::read).
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Result<Option<V>, StaticReadError>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        self.map.read().unwrap().get(key).cloned()
+        self.read(key, V::clone)
+    }
+
+    /// Loads the data set now and swaps it in. Concurrent calls share one load and its outcome.
+    ///
+    /// # Errors
+    ///
+    /// [`RefreshError`] if the loader failed; the previous data stays until its max age.
+    pub async fn refresh(&self) -> Result<(), RefreshError> {
+        refresh::refresh(&self.shared).await
+    }
+
+    /// Starts a tokio task that loads now (if nothing is loaded yet) and then every refresh
+    /// interval. The task stops when the returned handle is dropped or the cache is dropped.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, as `tokio::spawn` does.
+    pub fn spawn_refresher(&self) -> RefresherHandle {
+        refresh::spawn(&self.shared)
+    }
+
+    /// How many entries the current data set holds (0 before the first load).
+    pub fn len(&self) -> usize {
+        self.shared
+            .snapshot
+            .load()
+            .as_ref()
+            .map_or(0, |s| s.map.len())
+    }
+
+    /// Whether the current data set is empty or absent.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How old the current data set is, counted from when its load started.
+    pub fn age(&self) -> Option<Duration> {
+        let now = self.shared.clock.now();
+        self.shared
+            .snapshot
+            .load()
+            .as_ref()
+            .map(|s| now.saturating_since(s.loaded_at))
+    }
+
+    /// The cache's name.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// How long loaded data may be served.
+    pub fn max_age(&self) -> Duration {
+        self.shared.max_age
+    }
+
+    /// How often the background refresher loads.
+    pub fn refresh_interval(&self) -> Duration {
+        self.shared.refresh_interval
+    }
+
+    /// Makes every read fail with [`StaticReadError::Disabled`] (the emergency procedure).
+    pub fn disable(&self) {
+        self.shared.enabled.store(false, Ordering::Relaxed);
+    }
+
+    /// Lets reads succeed again.
+    pub fn enable(&self) {
+        self.shared.enabled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether reads are allowed.
+    pub fn is_enabled(&self) -> bool {
+        self.shared.enabled.load(Ordering::Relaxed)
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> CacheStats {
+        let shared = &*self.shared;
+        CacheStats {
+            hits: shared.reads.total(HIT),
+            misses: shared.reads.total(MISS),
+            stale_refusals: shared.reads.total(STALE),
+            unhealthy_refusals: 0,
+            disabled_refusals: shared.reads.total(DISABLED),
+            refreshes: shared.refresh.loads.load(Ordering::Relaxed),
+            refresh_failures: shared.refresh.failures.load(Ordering::Relaxed),
+            data_age: self.age(),
+            feeds: Vec::new(),
+        }
+    }
+
+    #[cold]
+    fn refuse(&self, counter: usize, error: StaticReadError) -> StaticReadError {
+        self.shared.reads.bump(counter);
+        error
+    }
+
+    #[cold]
+    fn stale(&self, snapshot: &Snapshot<K, V>, now: Timestamp) -> StaticReadError {
+        let shared = &*self.shared;
+        let age = now.saturating_since(snapshot.loaded_at);
+        let last = shared.last_stale_log.load(Ordering::Relaxed);
+        if last == 0 || now.saturating_since(Timestamp::from_nanos(last)) >= Duration::from_secs(1)
+        {
+            shared
+                .last_stale_log
+                .store(now.as_nanos().max(1), Ordering::Relaxed);
+            tracing::warn!(
+                cache = &*shared.name,
+                value_type = std::any::type_name::<V>(),
+                age_ms = age.as_millis() as u64,
+                max_age_ms = shared.max_age.as_millis() as u64,
+                "refused a stale static read"
+            );
+        }
+        self.refuse(
+            STALE,
+            StaticReadError::Stale {
+                cache: Arc::clone(&shared.name),
+                age,
+                max_age: shared.max_age,
+            },
+        )
     }
 }
 
-impl<K: CacheKey + Eq + Hash, V: StaticValue> Default for StaticCache<K, V> {
-    fn default() -> Self {
-        Self::new()
+impl<K, V> MonitoredCache for StaticCache<K, V>
+where
+    K: CacheKey + Eq + Hash + Send + Sync + 'static,
+    V: StaticValue + Send + Sync + 'static,
+{
+    fn name(&self) -> &str {
+        StaticCache::name(self)
+    }
+    fn class(&self) -> DataClass {
+        V::CLASS
+    }
+    fn value_type(&self) -> &'static str {
+        std::any::type_name::<V>()
+    }
+    fn max_age(&self) -> Duration {
+        StaticCache::max_age(self)
+    }
+    fn stats(&self) -> CacheStats {
+        StaticCache::stats(self)
+    }
+    fn disable(&self) {
+        StaticCache::disable(self)
+    }
+    fn enable(&self) {
+        StaticCache::enable(self)
+    }
+    fn is_enabled(&self) -> bool {
+        StaticCache::is_enabled(self)
+    }
+}
+
+impl<K: CacheKey, V: StaticValue> fmt::Debug for StaticCache<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticCache")
+            .field("name", &self.shared.name)
+            .field("value_type", &std::any::type_name::<V>())
+            .field("max_age", &self.shared.max_age)
+            .finish_non_exhaustive()
     }
 }
 

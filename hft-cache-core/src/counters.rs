@@ -1,0 +1,140 @@
+//! Event counters that reader threads bump without sharing a cache line, so counting a cache
+//! hit costs about as much as a local increment.
+//!
+//! Each thread takes one of [`SHARDS`] padded slots for its lifetime and bumps it with a plain
+//! load and store (no locked instruction), as nobody else writes it. Once more threads than slots
+//! are alive, the extra threads share a few overflow slots with `fetch_add`. Totals are the sum of all
+//! slots, read with relaxed loads: a monitor's snapshot, not a synchronisation point.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crossbeam_utils::CachePadded;
+
+/// Slots a thread can own.
+pub(crate) const SHARDS: usize = 32;
+/// Slots shared, with atomic adds, by the threads beyond [`SHARDS`].
+const OVERFLOW: usize = 8;
+
+/// `N` counters, sharded per thread.
+pub(crate) struct Counters<const N: usize> {
+    shards: Box<[CachePadded<[AtomicU64; N]>]>,
+}
+
+impl<const N: usize> Counters<N> {
+    pub(crate) fn new() -> Self {
+        Counters {
+            shards: (0..SHARDS + OVERFLOW)
+                .map(|_| CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))))
+                .collect(),
+        }
+    }
+
+    /// Adds one to counter `which`.
+    #[inline]
+    pub(crate) fn bump(&self, which: usize) {
+        let slot = thread_slot();
+        let counter = &self.shards[slot & !SHARED_SLOT][which];
+        if slot & SHARED_SLOT == 0 {
+            // This thread owns the slot: nobody else writes it, so no read-modify-write is needed.
+            counter.store(
+                counter.load(Ordering::Relaxed).wrapping_add(1),
+                Ordering::Relaxed,
+            );
+        } else {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The total of counter `which` over all threads.
+    pub(crate) fn total(&self, which: usize) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s[which].load(Ordering::Relaxed))
+            .fold(0, u64::wrapping_add)
+    }
+}
+
+const UNASSIGNED: usize = usize::MAX;
+const SHARED_SLOT: usize = 1 << 31;
+
+thread_local! {
+    static SLOT: Cell<usize> = const { Cell::new(UNASSIGNED) };
+    static OWNED: SlotOwner = const { SlotOwner(Cell::new(None)) };
+}
+
+/// Which slots are owned by a live thread.
+static OWNERS: Mutex<[bool; SHARDS]> = Mutex::new([false; SHARDS]);
+
+/// Gives the thread's slot back when the thread ends.
+struct SlotOwner(Cell<Option<usize>>);
+
+impl Drop for SlotOwner {
+    fn drop(&mut self) {
+        if let Some(index) = self.0.get() {
+            if let Ok(mut owners) = OWNERS.lock() {
+                owners[index] = false;
+            }
+        }
+    }
+}
+
+#[inline]
+fn thread_slot() -> usize {
+    let slot = SLOT.with(Cell::get);
+    if slot != UNASSIGNED {
+        return slot;
+    }
+    assign_slot()
+}
+
+#[cold]
+fn assign_slot() -> usize {
+    let owned = OWNERS.lock().ok().and_then(|mut owners| {
+        let free = owners.iter().position(|taken| !taken)?;
+        owners[free] = true;
+        Some(free)
+    });
+    let slot = match owned {
+        Some(index) => {
+            // If thread-local storage is being torn down, keep the slot rather than panic.
+            let _ = OWNED.try_with(|o| o.0.set(Some(index)));
+            index
+        }
+        None => {
+            let id = std::thread::current().id();
+            let hash = std::hash::BuildHasher::hash_one(&ahash::RandomState::with_seed(0), id);
+            (SHARDS + hash as usize % OVERFLOW) | SHARED_SLOT
+        }
+    };
+    let _ = SLOT.try_with(|s| s.set(slot));
+    slot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn totals_add_up_across_more_threads_than_slots() {
+        let counters = Arc::new(Counters::<2>::new());
+        let threads: Vec<_> = (0..SHARDS * 2)
+            .map(|_| {
+                let c = Arc::clone(&counters);
+                std::thread::spawn(move || {
+                    for _ in 0..1000 {
+                        c.bump(0);
+                    }
+                    c.bump(1);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(counters.total(0), (SHARDS * 2 * 1000) as u64);
+        assert_eq!(counters.total(1), (SHARDS * 2) as u64);
+    }
+}

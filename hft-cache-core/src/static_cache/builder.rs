@@ -1,0 +1,154 @@
+//! [`StaticCacheBuilder`]: name, max age, refresh interval, clock and loader.
+
+use std::future::Future;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+
+use super::refresh::{BoxError, Loader, RefreshState};
+use super::{Shared, StaticCache};
+use crate::cache_stats::short_type_name;
+use crate::clock::{SharedClock, SystemClock};
+use crate::counters::Counters;
+use crate::max_age_of;
+use crate::policy::{CacheKey, StaticValue};
+
+/// Configures a [`StaticCache`].
+#[must_use]
+pub struct StaticCacheBuilder<K, V> {
+    name: Option<String>,
+    max_age: Option<Duration>,
+    refresh_interval: Option<Duration>,
+    clock: Option<SharedClock>,
+    loader: Option<Loader<K, V>>,
+    _types: PhantomData<fn() -> (K, V)>,
+}
+
+/// A [`StaticCacheBuilder`] setting that cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StaticCacheBuildError {
+    /// No loader was given.
+    #[error("static cache `{0}` needs a loader")]
+    MissingLoader(String),
+    /// The max age is zero.
+    #[error("static cache `{0}` has a zero max age: nothing could ever be read")]
+    ZeroMaxAge(String),
+    /// The refresh interval is zero or not below the max age, so data would expire before (or as)
+    /// it is refreshed.
+    #[error("static cache `{cache}`: refresh interval {refresh_interval:?} must be above zero and below the max age {max_age:?}")]
+    RefreshNotBelowMaxAge {
+        /// The cache.
+        cache: String,
+        /// The interval asked for.
+        refresh_interval: Duration,
+        /// The max age.
+        max_age: Duration,
+    },
+}
+
+impl<K, V> StaticCacheBuilder<K, V>
+where
+    K: CacheKey + Eq + Hash + Send + Sync + 'static,
+    V: StaticValue + Send + Sync + 'static,
+{
+    pub(super) fn new() -> Self {
+        StaticCacheBuilder {
+            name: None,
+            max_age: None,
+            refresh_interval: None,
+            clock: None,
+            loader: None,
+            _types: PhantomData,
+        }
+    }
+
+    /// The name reports and logs use (default: the value type's name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// How long loaded data may be served (default: `V`'s `#[hft(max_age_ms)]`, else 1 h).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// How often the background refresher loads (default: half the max age). Must be below the
+    /// max age, so that a single failed refresh does not make the data unreadable.
+    pub fn refresh_interval(mut self, interval: Duration) -> Self {
+        self.refresh_interval = Some(interval);
+        self
+    }
+
+    /// The clock ages are measured with (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The async function that fetches the whole data set: any iterable of `(key, value)`, or an
+    /// error that keeps the previous data.
+    pub fn loader<F, Fut, I, E>(mut self, load: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<I, E>> + Send + 'static,
+        I: IntoIterator<Item = (K, V)>,
+        E: Into<BoxError>,
+    {
+        self.loader = Some(Arc::new(move || {
+            let load = load();
+            Box::pin(async move {
+                load.await
+                    .map(|entries| entries.into_iter().collect())
+                    .map_err(Into::into)
+            })
+        }));
+        self
+    }
+
+    /// Builds the cache. It holds no data until [`refresh`](StaticCache::refresh) or
+    /// [`spawn_refresher`](StaticCache::spawn_refresher) loads it.
+    ///
+    /// # Errors
+    ///
+    /// [`StaticCacheBuildError`] for a missing loader or an impossible max age or interval.
+    pub fn build(self) -> Result<StaticCache<K, V>, StaticCacheBuildError> {
+        let name = self
+            .name
+            .unwrap_or_else(|| short_type_name(std::any::type_name::<V>()).to_owned());
+        let max_age = self.max_age.unwrap_or(max_age_of::<V>());
+        if max_age.is_zero() {
+            return Err(StaticCacheBuildError::ZeroMaxAge(name));
+        }
+        let refresh_interval = self.refresh_interval.unwrap_or(max_age / 2);
+        if refresh_interval.is_zero() || refresh_interval >= max_age {
+            return Err(StaticCacheBuildError::RefreshNotBelowMaxAge {
+                cache: name,
+                refresh_interval,
+                max_age,
+            });
+        }
+        let Some(loader) = self.loader else {
+            return Err(StaticCacheBuildError::MissingLoader(name));
+        };
+        Ok(StaticCache {
+            shared: Arc::new(Shared {
+                name: name.into(),
+                max_age,
+                refresh_interval,
+                clock: self.clock.unwrap_or_else(SystemClock::shared),
+                snapshot: ArcSwapOption::empty(),
+                enabled: AtomicBool::new(true),
+                reads: Counters::new(),
+                refresh: RefreshState::new(loader),
+                last_stale_log: AtomicU64::new(0),
+            }),
+        })
+    }
+}

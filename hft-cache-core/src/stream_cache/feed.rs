@@ -1,0 +1,176 @@
+//! [`FeedWriter`]: the one handle that writes a stream feed's values into a cache.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::{Entry, FeedFault, StreamCache};
+use crate::clock::Timestamp;
+use crate::policy::{CacheKey, StreamValue};
+
+/// A feed's health, shared by the writer and every entry it wrote.
+pub(crate) struct FeedState {
+    name: String,
+    healthy: AtomicBool,
+    fault: Mutex<Option<FeedFault>>,
+    /// When the feed became unhealthy, in clock nanoseconds; 0 while healthy.
+    unhealthy_since: AtomicU64,
+}
+
+impl FeedState {
+    pub(crate) fn new(name: String) -> Self {
+        FeedState {
+            name,
+            healthy: AtomicBool::new(true),
+            fault: Mutex::new(None),
+            unhealthy_since: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    #[inline]
+    pub(crate) fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn fault(&self) -> Option<FeedFault> {
+        self.fault.lock().ok().and_then(|f| f.clone())
+    }
+
+    pub(crate) fn unhealthy_since(&self) -> Option<Timestamp> {
+        match self.unhealthy_since.load(Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(Timestamp::from_nanos(nanos)),
+        }
+    }
+}
+
+/// Writes one stream feed's values into a [`StreamCache`], and reports the feed's health.
+///
+/// Owned by the task that reads the stream; it is not `Clone`, so REST code that was not handed
+/// it cannot write streamed data. Dropping it marks the feed [`FeedFault::Closed`].
+pub struct FeedWriter<K, V>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    V: StreamValue + Send + Sync + 'static,
+{
+    cache: StreamCache<K, V>,
+    state: Arc<FeedState>,
+}
+
+impl<K, V> FeedWriter<K, V>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    V: StreamValue + Send + Sync + 'static,
+{
+    pub(super) fn new(cache: StreamCache<K, V>, state: Arc<FeedState>) -> Self {
+        FeedWriter { cache, state }
+    }
+
+    /// Makes `value` the latest for `key`, stamped now.
+    pub fn publish(&self, key: K, value: V) {
+        let updated_at = self.cache.shared.clock.now();
+        self.cache.store(
+            key,
+            Entry {
+                value,
+                updated_at,
+                feed: Arc::clone(&self.state),
+            },
+        );
+    }
+
+    /// Removes `key` (e.g. a delisted symbol).
+    pub fn remove<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.cache.remove(key);
+    }
+
+    /// Marks the feed unhealthy: every key it wrote is refused until
+    /// [`mark_healthy`](FeedWriter::mark_healthy).
+    pub fn mark_unhealthy(&self, fault: FeedFault) {
+        let state = &*self.state;
+        let was_healthy = state.healthy.swap(false, Ordering::AcqRel);
+        if was_healthy {
+            let now = self.cache.shared.clock.now().as_nanos().max(1);
+            state.unhealthy_since.store(now, Ordering::Relaxed);
+        }
+        tracing::warn!(
+            cache = self.cache.name(),
+            feed = state.name.as_str(),
+            fault = %fault,
+            "stream feed unhealthy: its keys are refused"
+        );
+        if let Ok(mut current) = state.fault.lock() {
+            *current = Some(fault);
+        }
+    }
+
+    /// Marks the feed healthy again, after it has resynchronised.
+    pub fn mark_healthy(&self) {
+        let state = &*self.state;
+        if let Ok(mut current) = state.fault.lock() {
+            *current = None;
+        }
+        state.unhealthy_since.store(0, Ordering::Relaxed);
+        if !state.healthy.swap(true, Ordering::AcqRel) {
+            tracing::info!(
+                cache = self.cache.name(),
+                feed = state.name.as_str(),
+                "stream feed healthy again"
+            );
+        }
+    }
+
+    /// Whether the feed's keys are being served.
+    pub fn is_healthy(&self) -> bool {
+        self.state.is_healthy()
+    }
+
+    /// Why the feed is unhealthy, if it is.
+    pub fn fault(&self) -> Option<FeedFault> {
+        self.state.fault()
+    }
+
+    /// The feed's name.
+    pub fn name(&self) -> &str {
+        &self.state.name
+    }
+
+    /// The cache this feed writes.
+    pub fn cache(&self) -> &StreamCache<K, V> {
+        &self.cache
+    }
+}
+
+impl<K, V> Drop for FeedWriter<K, V>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    V: StreamValue + Send + Sync + 'static,
+{
+    fn drop(&mut self) {
+        self.mark_unhealthy(FeedFault::Closed);
+    }
+}
+
+impl<K, V> fmt::Debug for FeedWriter<K, V>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    V: StreamValue + Send + Sync + 'static,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FeedWriter")
+            .field("cache", &self.cache.name())
+            .field("feed", &self.state.name)
+            .field("healthy", &self.is_healthy())
+            .finish()
+    }
+}
