@@ -15,7 +15,7 @@ pub(crate) struct FeedState {
     name: String,
     healthy: AtomicBool,
     fault: Mutex<Option<FeedFault>>,
-    /// When the feed became unhealthy, in clock nanoseconds; 0 while healthy.
+    /// When the feed became unhealthy, as clock nanoseconds + 1; 0 while healthy.
     unhealthy_since: AtomicU64,
 }
 
@@ -45,7 +45,7 @@ impl FeedState {
     pub(crate) fn unhealthy_since(&self) -> Option<Timestamp> {
         match self.unhealthy_since.load(Ordering::Relaxed) {
             0 => None,
-            nanos => Some(Timestamp::from_nanos(nanos)),
+            encoded => Some(Timestamp::from_nanos(encoded - 1)),
         }
     }
 }
@@ -100,7 +100,7 @@ where
         let state = &*self.state;
         let was_healthy = state.healthy.swap(false, Ordering::AcqRel);
         if was_healthy {
-            let now = self.cache.shared.clock.now().as_nanos().max(1);
+            let now = self.cache.shared.clock.now().as_nanos().saturating_add(1);
             state.unhealthy_since.store(now, Ordering::Relaxed);
         }
         tracing::warn!(
