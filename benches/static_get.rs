@@ -1,1 +1,220 @@
-fn main() {}
+//! A hit on one of 1,000 symbols in a StaticCache, side by side with what a user would pick
+//! instead. Each read returns the symbol's tick size.
+//!
+//! `cargo bench --bench static_get`
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::{Arc, Barrier, RwLock};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use hft_cache::{Static, StaticCache};
+use rust_decimal::Decimal;
+
+/// A realistic symbol-info record (about 170 bytes); the benchmark reads one field.
+#[derive(Static, Clone, Debug)]
+#[allow(dead_code)]
+struct SymbolInfo {
+    base_asset: String,
+    quote_asset: String,
+    tick_size: Decimal,
+    step_size: Decimal,
+    min_qty: Decimal,
+    max_qty: Decimal,
+    min_notional: Decimal,
+    price_precision: u32,
+    qty_precision: u32,
+    order_types: u16,
+    trading: bool,
+}
+
+const SYMBOLS: usize = 1000;
+
+fn symbols() -> Vec<(String, SymbolInfo)> {
+    (0..SYMBOLS)
+        .map(|i| {
+            let base = format!("C{i:03}X");
+            let info = SymbolInfo {
+                base_asset: base.clone(),
+                quote_asset: "USDT".into(),
+                tick_size: Decimal::new(i as i64 + 1, 4),
+                step_size: Decimal::new(1, 5),
+                min_qty: Decimal::new(1, 5),
+                max_qty: Decimal::new(9000, 0),
+                min_notional: Decimal::new(5, 0),
+                price_precision: 8,
+                qty_precision: 8,
+                order_types: 0b1_1111,
+                trading: true,
+            };
+            (format!("{base}USDT"), info)
+        })
+        .collect()
+}
+
+/// The lookup order: every key, shuffled so the access pattern is not sequential.
+fn lookups() -> Vec<String> {
+    let mut keys: Vec<String> = symbols().into_iter().map(|(k, _)| k).collect();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in (1..keys.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        keys.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    keys
+}
+
+fn hft_cache() -> StaticCache<String, SymbolInfo> {
+    let cache = StaticCache::<String, SymbolInfo>::builder()
+        .name("symbols")
+        .loader(|| async { Ok::<_, std::io::Error>(symbols()) })
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(cache.refresh()).unwrap();
+    cache
+}
+
+type AMap<V> = HashMap<String, V, ahash::RandomState>;
+
+/// The contenders, each behind one lookup function so the 1- and 2-thread runs share them.
+#[derive(Clone)]
+enum Contender {
+    /// The hot-loop path: a per-thread `StaticReader`.
+    HftCache(StaticCache<String, SymbolInfo>),
+    /// `StaticCache::read(&self)`, without a reader handle.
+    HftCacheShared(StaticCache<String, SymbolInfo>),
+    StdHashMap(Arc<AMap<SymbolInfo>>),
+    RwLockHashMap(Arc<RwLock<AMap<SymbolInfo>>>),
+    DashMap(Arc<dashmap::DashMap<String, SymbolInfo, ahash::RandomState>>),
+    Moka(moka::sync::Cache<String, Arc<SymbolInfo>>),
+    QuickCache(Arc<quick_cache::sync::Cache<String, Arc<SymbolInfo>>>),
+}
+
+impl Contender {
+    fn build(name: &str) -> Self {
+        let data = symbols();
+        match name {
+            "hft_cache" => Contender::HftCache(hft_cache()),
+            "hft_cache_shared_read" => Contender::HftCacheShared(hft_cache()),
+            "std_hashmap" => Contender::StdHashMap(Arc::new(data.into_iter().collect())),
+            "rwlock_hashmap" => {
+                Contender::RwLockHashMap(Arc::new(RwLock::new(data.into_iter().collect())))
+            }
+            "dashmap" => Contender::DashMap(Arc::new(data.into_iter().collect())),
+            "moka" => {
+                let cache = moka::sync::Cache::new(SYMBOLS as u64 * 2);
+                for (k, v) in data {
+                    cache.insert(k, Arc::new(v));
+                }
+                Contender::Moka(cache)
+            }
+            "quick_cache" => {
+                let cache = quick_cache::sync::Cache::new(SYMBOLS * 2);
+                for (k, v) in data {
+                    cache.insert(k, Arc::new(v));
+                }
+                Contender::QuickCache(Arc::new(cache))
+            }
+            other => unreachable!("{other}"),
+        }
+    }
+
+    /// A lookup function for one thread (readers are per-thread handles).
+    fn lookup(&self) -> impl FnMut(&str) -> Option<Decimal> + '_ {
+        let mut reader = match self {
+            Contender::HftCache(c) => Some(c.reader()),
+            _ => None,
+        };
+        move |key| match &mut reader {
+            Some(r) => r.read(key, |s| s.tick_size).ok().flatten(),
+            None => self.tick_size(key),
+        }
+    }
+
+    #[inline]
+    fn tick_size(&self, key: &str) -> Option<Decimal> {
+        match self {
+            Contender::HftCache(c) | Contender::HftCacheShared(c) => {
+                c.read(key, |s| s.tick_size).ok().flatten()
+            }
+            Contender::StdHashMap(m) => m.get(key).map(|s| s.tick_size),
+            Contender::RwLockHashMap(m) => m.read().unwrap().get(key).map(|s| s.tick_size),
+            Contender::DashMap(m) => m.get(key).map(|s| s.tick_size),
+            Contender::Moka(c) => c.get(key).map(|s| s.tick_size),
+            Contender::QuickCache(c) => c.get(key).map(|s| s.tick_size),
+        }
+    }
+}
+
+fn single_thread(c: &mut Criterion) {
+    let keys = lookups();
+    let mut group = c.benchmark_group("static_get");
+    for name in [
+        "hft_cache",
+        "hft_cache_shared_read",
+        "std_hashmap",
+        "rwlock_hashmap",
+        "dashmap",
+        "moka",
+        "quick_cache",
+    ] {
+        let contender = Contender::build(name);
+        let mut lookup = contender.lookup();
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % SYMBOLS;
+                black_box(lookup(black_box(&keys[i])))
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Two reader threads at once; the reported time is wall time per read, so half the
+/// single-thread time means double the throughput.
+fn two_threads(c: &mut Criterion) {
+    let keys = Arc::new(lookups());
+    let mut group = c.benchmark_group("static_get_2threads");
+    for name in ["hft_cache", "moka", "quick_cache", "dashmap"] {
+        let contender = Contender::build(name);
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let start = Arc::new(Barrier::new(3));
+                let readers: Vec<_> = (0..2)
+                    .map(|t| {
+                        let (contender, keys, start) =
+                            (contender.clone(), keys.clone(), start.clone());
+                        std::thread::spawn(move || {
+                            let mut lookup = contender.lookup();
+                            start.wait();
+                            let began = Instant::now();
+                            for i in 0..iters as usize {
+                                let key = &keys[(i * 7 + t * 500) % SYMBOLS];
+                                black_box(lookup(black_box(key)));
+                            }
+                            began.elapsed()
+                        })
+                    })
+                    .collect();
+                start.wait();
+                let slowest = readers
+                    .into_iter()
+                    .map(|r| r.join().unwrap())
+                    .max()
+                    .unwrap_or(Duration::ZERO);
+                // 2 × iters reads took `slowest`: report the time of `iters` reads.
+                slowest / 2
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, single_thread, two_threads);
+criterion_main!(benches);

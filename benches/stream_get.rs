@@ -1,1 +1,191 @@
-fn main() {}
+//! Reading and updating the latest ticker of one of 100 symbols in a StreamCache, side by side
+//! with the maps a user would pick instead. Every read includes the staleness check, against
+//! the same coarse clock reading ours uses. Also: what a clock read costs.
+//!
+//! `cargo bench --bench stream_get`
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use hft_cache::{Clock, ManualClock, StreamCache, Streamed, SystemClock, Timestamp};
+use rust_decimal::Decimal;
+
+#[derive(Streamed, Clone, Debug)]
+#[allow(dead_code)]
+struct Ticker {
+    bid: Decimal,
+    bid_qty: Decimal,
+    ask: Decimal,
+    ask_qty: Decimal,
+}
+
+const SYMBOLS: usize = 100;
+const MAX_AGE: Duration = Duration::from_secs(5);
+
+fn ticker(i: usize) -> Ticker {
+    Ticker {
+        bid: Decimal::new(100_000 + i as i64, 2),
+        bid_qty: Decimal::new(5, 1),
+        ask: Decimal::new(100_001 + i as i64, 2),
+        ask_qty: Decimal::new(7, 1),
+    }
+}
+
+fn keys() -> Vec<String> {
+    (0..SYMBOLS).map(|i| format!("C{i:03}XUSDT")).collect()
+}
+
+type AMap<V> = HashMap<String, V, ahash::RandomState>;
+
+/// What a hand-rolled map stores to check staleness itself.
+struct Stamped {
+    ticker: Ticker,
+    at: Timestamp,
+}
+
+#[inline]
+fn fresh(clock: &SystemClock, at: Timestamp) -> bool {
+    clock.recent() <= at.saturating_add(MAX_AGE)
+}
+
+fn reads(c: &mut Criterion) {
+    let keys = keys();
+    let clock = SystemClock::new();
+    let mut group = c.benchmark_group("stream_get");
+
+    let cache = StreamCache::<String, Ticker>::builder()
+        .name("tickers")
+        .build();
+    let feed = cache.feed("ws");
+    for (i, k) in keys.iter().enumerate() {
+        feed.publish(k.clone(), ticker(i));
+    }
+    let mut i = 0;
+    group.bench_function("hft_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            black_box(cache.read(black_box(keys[i].as_str()), |t| t.bid).ok())
+        })
+    });
+
+    let stamped = || -> AMap<Stamped> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let s = Stamped {
+                    ticker: ticker(i),
+                    at: clock.now(),
+                };
+                (k.clone(), s)
+            })
+            .collect()
+    };
+    let map = stamped();
+    group.bench_function("std_hashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            let s = map.get(black_box(keys[i].as_str()));
+            black_box(s.filter(|s| fresh(&clock, s.at)).map(|s| s.ticker.bid))
+        })
+    });
+    let locked = RwLock::new(stamped());
+    group.bench_function("rwlock_hashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            let map = locked.read().unwrap();
+            let s = map.get(black_box(keys[i].as_str()));
+            black_box(s.filter(|s| fresh(&clock, s.at)).map(|s| s.ticker.bid))
+        })
+    });
+    let dash: dashmap::DashMap<String, Stamped, ahash::RandomState> =
+        stamped().into_iter().collect();
+    group.bench_function("dashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            let s = dash.get(black_box(keys[i].as_str()));
+            black_box(s.filter(|s| fresh(&clock, s.at)).map(|s| s.ticker.bid))
+        })
+    });
+    group.finish();
+}
+
+fn updates(c: &mut Criterion) {
+    let keys = keys();
+    let clock = SystemClock::new();
+    let mut group = c.benchmark_group("stream_update");
+
+    let cache = StreamCache::<String, Ticker>::builder()
+        .name("tickers")
+        .build();
+    let feed = cache.feed("ws");
+    let mut i = 0;
+    group.bench_function("hft_cache", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            feed.publish(keys[i].clone(), ticker(i));
+        })
+    });
+    let mut map: AMap<Stamped> = AMap::default();
+    group.bench_function("std_hashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            let at = clock.now();
+            map.insert(
+                keys[i].clone(),
+                Stamped {
+                    ticker: ticker(i),
+                    at,
+                },
+            );
+        })
+    });
+    let locked: RwLock<AMap<Stamped>> = RwLock::default();
+    group.bench_function("rwlock_hashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            let at = clock.now();
+            locked.write().unwrap().insert(
+                keys[i].clone(),
+                Stamped {
+                    ticker: ticker(i),
+                    at,
+                },
+            );
+        })
+    });
+    let dash: dashmap::DashMap<String, Stamped, ahash::RandomState> = Default::default();
+    group.bench_function("dashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % SYMBOLS;
+            let at = clock.now();
+            dash.insert(
+                keys[i].clone(),
+                Stamped {
+                    ticker: ticker(i),
+                    at,
+                },
+            );
+        })
+    });
+    group.finish();
+}
+
+/// Why the production clock is quanta: what each way of reading the time costs.
+fn clock_read(c: &mut Criterion) {
+    let mut group = c.benchmark_group("clock_read");
+    let system = SystemClock::new();
+    let manual = ManualClock::new();
+    group.bench_function("std_instant_now", |b| b.iter(|| black_box(Instant::now())));
+    group.bench_function("system_clock_now", |b| b.iter(|| black_box(system.now())));
+    group.bench_function("system_clock_recent", |b| {
+        b.iter(|| black_box(system.recent()))
+    });
+    group.bench_function("manual_clock_now", |b| b.iter(|| black_box(manual.now())));
+    group.finish();
+}
+
+criterion_group!(benches, reads, updates, clock_read);
+criterion_main!(benches);

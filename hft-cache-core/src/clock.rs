@@ -76,6 +76,38 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
 /// A shared clock, as caches, feeds and `Fresh` values hold it.
 pub type SharedClock = Arc<dyn Clock>;
 
+/// The clock a cache holds: the production clock is called directly (inlined into the read
+/// path); any other clock through its trait object.
+#[derive(Debug, Clone)]
+pub(crate) enum CacheClock {
+    System(SystemClock),
+    Other(SharedClock),
+}
+
+impl CacheClock {
+    pub(crate) fn new(clock: Option<SharedClock>) -> Self {
+        clock.map_or_else(|| CacheClock::System(SystemClock::new()), CacheClock::Other)
+    }
+}
+
+impl Clock for CacheClock {
+    #[inline]
+    fn now(&self) -> Timestamp {
+        match self {
+            CacheClock::System(c) => c.now(),
+            CacheClock::Other(c) => c.now(),
+        }
+    }
+
+    #[inline]
+    fn recent(&self) -> Timestamp {
+        match self {
+            CacheClock::System(c) => c.recent(),
+            CacheClock::Other(c) => c.recent(),
+        }
+    }
+}
+
 /// The production clock: the CPU's time-stamp counter through `quanta`, calibrated against the
 /// OS monotonic clock. [`now`](Clock::now) costs a few nanoseconds where `Instant::now()` costs
 /// tens; [`recent`](Clock::recent) is one atomic load of a time that a background thread

@@ -15,6 +15,8 @@ pub mod clock;
 mod counters;
 pub mod fetch;
 mod fresh;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod policy;
 pub mod static_cache;
 pub mod stream_cache;
@@ -28,7 +30,7 @@ pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};
 pub use policy::{CacheKey, Live, NoLiveState, Static, StaticValue, StreamValue, Streamed};
 pub use static_cache::{
     RefreshError, RefresherHandle, StaticCache, StaticCacheBuildError, StaticCacheBuilder,
-    StaticReadError,
+    StaticReadError, StaticReader,
 };
 pub use stream_cache::{FeedFault, FeedWriter, StreamCache, StreamCacheBuilder, StreamReadError};
 

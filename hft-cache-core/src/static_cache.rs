@@ -8,6 +8,7 @@
 
 mod builder;
 mod error;
+mod reader;
 mod refresh;
 
 use std::borrow::Borrow;
@@ -21,13 +22,14 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 
 use crate::cache_stats::{CacheStats, MonitoredCache};
-use crate::clock::{SharedClock, Timestamp};
+use crate::clock::{CacheClock, Clock, Timestamp};
 use crate::counters::Counters;
 use crate::policy::{CacheKey, StaticValue};
 use crate::{class, Classified, DataClass};
 
 pub use builder::{StaticCacheBuildError, StaticCacheBuilder};
 pub use error::{RefreshError, StaticReadError};
+pub use reader::StaticReader;
 pub use refresh::RefresherHandle;
 
 /// A cache of static data with a max age.
@@ -98,8 +100,9 @@ struct Shared<K, V> {
     name: Arc<str>,
     max_age: Duration,
     refresh_interval: Duration,
-    clock: SharedClock,
-    snapshot: ArcSwapOption<Snapshot<K, V>>,
+    clock: CacheClock,
+    /// In an `Arc` of its own so that per-thread [`StaticReader`]s can cache it.
+    snapshot: Arc<ArcSwapOption<Snapshot<K, V>>>,
     enabled: AtomicBool,
     reads: Counters<4>,
     refresh: refresh::RefreshState<K, V>,
@@ -140,38 +143,15 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let shared = &*self.shared;
-        let guard = shared.snapshot.load();
-        let Some(snapshot) = guard.as_deref() else {
-            return Err(self.refuse(
-                STALE,
-                StaticReadError::NeverLoaded {
-                    cache: Arc::clone(&shared.name),
-                },
-            ));
-        };
-        if !shared.enabled.load(Ordering::Relaxed) {
-            return Err(self.refuse(
-                DISABLED,
-                StaticReadError::Disabled {
-                    cache: Arc::clone(&shared.name),
-                },
-            ));
-        }
-        let now = shared.clock.recent();
-        if now > snapshot.expires_at {
-            return Err(self.stale(snapshot, now));
-        }
-        match snapshot.map.get(key) {
-            Some(value) => {
-                shared.reads.bump(HIT);
-                Ok(Some(f(value)))
-            }
-            None => {
-                shared.reads.bump(MISS);
-                Ok(None)
-            }
-        }
+        let snapshot = self.shared.snapshot.load();
+        self.shared.serve(snapshot.as_deref(), key, f)
+    }
+
+    /// A handle for one thread's hot loop: its reads skip even the atomic reference counting
+    /// of [`read`](StaticCache::read) by keeping the current snapshot until a refresh replaces
+    /// it. Same checks, same errors.
+    pub fn reader(&self) -> StaticReader<K, V> {
+        StaticReader::new(Arc::clone(&self.shared))
     }
 
     /// A copy of the value for `key`; see [`read`](StaticCache::read) for the errors.
@@ -277,37 +257,84 @@ where
             feeds: Vec::new(),
         }
     }
+}
+
+impl<K, V> Shared<K, V>
+where
+    K: Eq + Hash,
+{
+    /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
+    #[inline(always)]
+    fn serve<Q, R>(
+        &self,
+        snapshot: Option<&Snapshot<K, V>>,
+        key: &Q,
+        f: impl FnOnce(&V) -> R,
+    ) -> Result<Option<R>, StaticReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(snapshot) = snapshot else {
+            return Err(self.refuse(
+                STALE,
+                StaticReadError::NeverLoaded {
+                    cache: Arc::clone(&self.name),
+                },
+            ));
+        };
+        if !self.enabled.load(Ordering::Relaxed) {
+            return Err(self.refuse(
+                DISABLED,
+                StaticReadError::Disabled {
+                    cache: Arc::clone(&self.name),
+                },
+            ));
+        }
+        let now = self.clock.recent();
+        if now > snapshot.expires_at {
+            return Err(self.stale(snapshot, now));
+        }
+        match snapshot.map.get(key) {
+            Some(value) => {
+                self.reads.bump(HIT);
+                Ok(Some(f(value)))
+            }
+            None => {
+                self.reads.bump(MISS);
+                Ok(None)
+            }
+        }
+    }
 
     #[cold]
     fn refuse(&self, counter: usize, error: StaticReadError) -> StaticReadError {
-        self.shared.reads.bump(counter);
+        self.reads.bump(counter);
         error
     }
 
     #[cold]
     fn stale(&self, snapshot: &Snapshot<K, V>, now: Timestamp) -> StaticReadError {
-        let shared = &*self.shared;
         let age = now.saturating_since(snapshot.loaded_at);
-        let last = shared.last_stale_log.load(Ordering::Relaxed);
+        let last = self.last_stale_log.load(Ordering::Relaxed);
         if last == 0 || now.saturating_since(Timestamp::from_nanos(last)) >= Duration::from_secs(1)
         {
-            shared
-                .last_stale_log
+            self.last_stale_log
                 .store(now.as_nanos().max(1), Ordering::Relaxed);
             tracing::warn!(
-                cache = &*shared.name,
+                cache = &*self.name,
                 value_type = std::any::type_name::<V>(),
                 age_ms = age.as_millis() as u64,
-                max_age_ms = shared.max_age.as_millis() as u64,
+                max_age_ms = self.max_age.as_millis() as u64,
                 "refused a stale static read"
             );
         }
         self.refuse(
             STALE,
             StaticReadError::Stale {
-                cache: Arc::clone(&shared.name),
+                cache: Arc::clone(&self.name),
                 age,
-                max_age: shared.max_age,
+                max_age: self.max_age,
             },
         )
     }

@@ -20,7 +20,7 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::cache_stats::short_type_name;
 use crate::cache_stats::{CacheStats, FeedStats, MonitoredCache};
-use crate::clock::{SharedClock, SystemClock, Timestamp};
+use crate::clock::{CacheClock, Clock, SharedClock, Timestamp};
 use crate::counters::Counters;
 use crate::policy::{CacheKey, StreamValue};
 use crate::{class, max_age_of, Classified, DataClass};
@@ -86,7 +86,7 @@ const DISABLED: usize = 4;
 struct Shared<K, V> {
     name: Arc<str>,
     max_age: Duration,
-    clock: SharedClock,
+    clock: CacheClock,
     slots: ArcSwap<SlotMap<K, V>>,
     /// Serialises adding keys (copying the slot map); updates of existing keys never take it.
     adding_keys: Mutex<()>,
@@ -123,7 +123,7 @@ where
         self
     }
 
-    /// The clock ages are measured with (default: [`SystemClock`]).
+    /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self
@@ -138,7 +138,7 @@ where
                     .unwrap_or_else(|| short_type_name(std::any::type_name::<V>()).to_owned())
                     .into(),
                 max_age: self.max_age.unwrap_or(max_age_of::<V>()),
-                clock: self.clock.unwrap_or_else(SystemClock::shared),
+                clock: CacheClock::new(self.clock),
                 slots: ArcSwap::from_pointee(SlotMap::default()),
                 adding_keys: Mutex::new(()),
                 enabled: AtomicBool::new(true),

@@ -12,7 +12,7 @@ use arc_swap::ArcSwapOption;
 use super::refresh::{BoxError, Loader, RefreshState};
 use super::{Shared, StaticCache};
 use crate::cache_stats::short_type_name;
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::{CacheClock, SharedClock};
 use crate::counters::Counters;
 use crate::max_age_of;
 use crate::policy::{CacheKey, StaticValue};
@@ -86,7 +86,7 @@ where
         self
     }
 
-    /// The clock ages are measured with (default: [`SystemClock`]).
+    /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self
@@ -142,8 +142,8 @@ where
                 name: name.into(),
                 max_age,
                 refresh_interval,
-                clock: self.clock.unwrap_or_else(SystemClock::shared),
-                snapshot: ArcSwapOption::empty(),
+                clock: CacheClock::new(self.clock),
+                snapshot: Arc::new(ArcSwapOption::empty()),
                 enabled: AtomicBool::new(true),
                 reads: Counters::new(),
                 refresh: RefreshState::new(loader),

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::{RefreshError, Shared, Snapshot};
+use crate::clock::Clock;
 
 pub(super) type BoxError = Box<dyn Error + Send + Sync>;
 pub(super) type LoadFuture<K, V> =

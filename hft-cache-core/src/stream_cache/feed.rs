@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{Entry, FeedFault, StreamCache};
-use crate::clock::Timestamp;
+use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StreamValue};
 
 /// A feed's health, shared by the writer and every entry it wrote.

@@ -1,0 +1,52 @@
+//! The REST fault middleware: takes the next queued [`RestFault`] and answers with it.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::api_error::ApiError;
+use super::faults::RestFault;
+use super::state::AppState;
+
+/// The largest body the truncation fault reads back to cut (mock bodies are far smaller).
+const MAX_MOCK_BODY: usize = 16 << 20;
+
+pub(crate) async fn inject(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(fault) = state.faults.inner.next_rest_fault() else {
+        return next.run(request).await;
+    };
+    tracing::debug!(?fault, path = %request.uri().path(), "mock REST fault");
+    match fault {
+        RestFault::Status(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let text = status.canonical_reason().unwrap_or("error");
+            (status, [(header::CONTENT_TYPE, "text/plain")], text).into_response()
+        }
+        RestFault::Error { status, code, msg } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            ApiError::new(status, code, msg).into_response()
+        }
+        RestFault::Delay(delay) => {
+            let response = next.run(request).await;
+            tokio::time::sleep(delay).await;
+            response
+        }
+        RestFault::Truncated => {
+            let (mut parts, body) = next.run(request).await.into_parts();
+            let bytes = to_bytes(body, MAX_MOCK_BODY).await.unwrap_or_default();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
+        }
+        RestFault::Malformed => {
+            let (mut parts, _) = next.run(request).await.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from("<html><body>not json</body></html>"))
+        }
+    }
+}

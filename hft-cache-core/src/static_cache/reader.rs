@@ -1,0 +1,80 @@
+//! [`StaticReader`]: one thread's handle for hot-loop reads.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+
+use super::{Shared, Snapshot, StaticReadError};
+use crate::policy::{CacheKey, StaticValue};
+
+type SnapshotCache<K, V> =
+    arc_swap::Cache<Arc<ArcSwapOption<Snapshot<K, V>>>, Option<Arc<Snapshot<K, V>>>>;
+
+/// A [`StaticCache`](super::StaticCache) reader for one thread (from
+/// [`StaticCache::reader`](super::StaticCache::reader)).
+///
+/// It keeps the current snapshot and checks on each read, with one relaxed pointer comparison,
+/// whether a refresh replaced it; a hit then costs the map lookup and the same staleness and
+/// kill-switch checks as any read. It holds on to a replaced snapshot's memory until its next
+/// read, never to its data: every read sees the current snapshot.
+///
+/// ```
+/// # use hft_cache::{Static, StaticCache};
+/// # #[derive(Static)] struct SymbolInfo { tick_size: u64 }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let symbols = StaticCache::<String, SymbolInfo>::builder()
+/// #     .loader(|| async { Ok::<_, std::io::Error>(vec![("BTCUSDT".to_string(), SymbolInfo { tick_size: 1 })]) })
+/// #     .build()?;
+/// # symbols.refresh().await?;
+/// let mut reader = symbols.reader();
+/// for _ in 0..1000 {
+///     let tick = reader.read("BTCUSDT", |s| s.tick_size)?;
+///     assert_eq!(tick, Some(1));
+/// }
+/// # Ok(()) }
+/// ```
+pub struct StaticReader<K, V> {
+    shared: Arc<Shared<K, V>>,
+    snapshot: SnapshotCache<K, V>,
+}
+
+impl<K, V> StaticReader<K, V>
+where
+    K: CacheKey + Eq + Hash + Send + Sync + 'static,
+    V: StaticValue + Send + Sync + 'static,
+{
+    pub(super) fn new(shared: Arc<Shared<K, V>>) -> Self {
+        let snapshot = arc_swap::Cache::new(Arc::clone(&shared.snapshot));
+        StaticReader { shared, snapshot }
+    }
+
+    /// Reads the value for `key` with `f`, as [`StaticCache::read`](super::StaticCache::read).
+    ///
+    /// # Errors
+    ///
+    /// As [`StaticCache::read`](super::StaticCache::read).
+    #[inline]
+    pub fn read<Q, R>(
+        &mut self,
+        key: &Q,
+        f: impl FnOnce(&V) -> R,
+    ) -> Result<Option<R>, StaticReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let snapshot = self.snapshot.load().as_deref();
+        self.shared.serve(snapshot, key, f)
+    }
+}
+
+impl<K, V> fmt::Debug for StaticReader<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticReader")
+            .field("cache", &self.shared.name)
+            .finish_non_exhaustive()
+    }
+}
