@@ -144,7 +144,10 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let snapshot = self.shared.snapshot.load();
-        self.shared.serve(snapshot.as_deref(), key, f)
+        let shared = &*self.shared;
+        shared.serve(snapshot.as_deref(), key, f, |which| {
+            shared.reads.bump(which)
+        })
     }
 
     /// A handle for one thread's hot loop: its reads skip even the atomic reference counting
@@ -270,6 +273,7 @@ where
         snapshot: Option<&Snapshot<K, V>>,
         key: &Q,
         f: impl FnOnce(&V) -> R,
+        count: impl FnOnce(usize),
     ) -> Result<Option<R>, StaticReadError>
     where
         K: Borrow<Q>,
@@ -297,11 +301,11 @@ where
         }
         match snapshot.map.get(key) {
             Some(value) => {
-                self.reads.bump(HIT);
+                count(HIT);
                 Ok(Some(f(value)))
             }
             None => {
-                self.reads.bump(MISS);
+                count(MISS);
                 Ok(None)
             }
         }

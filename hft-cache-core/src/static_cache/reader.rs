@@ -67,7 +67,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let snapshot = self.snapshot.load().as_deref();
-        self.shared.serve(snapshot, key, f)
+        let shared = &*self.shared;
+        shared.serve(snapshot, key, f, |which| shared.reads.bump(which))
     }
 }
 
