@@ -130,6 +130,11 @@ impl FreshClient {
         &self.clock
     }
 
+    /// The underlying HTTP client, for crate code that builds a request before signing it.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Starts a request with any method.
     pub fn request(&self, method: Method, url: impl IntoUrl) -> FreshRequest {
         FreshRequest {
@@ -196,6 +201,23 @@ impl FreshRequest {
         let body = read_limited(response, client.max_body_bytes, client.timeout).await?;
         let value = decode::<T>(status, &body)?;
         Ok(Fresh::from_response(value, sent_at, client.clock))
+    }
+}
+
+impl FreshRequest {
+    /// Sends the request and reads data that is not live (static data, a snapshot that only
+    /// seeds a stream), with the same timeouts, size limit and error mapping as
+    /// [`fetch`](FreshRequest::fetch), but no `Fresh`. Callers bound `T` to a class that is not
+    /// live.
+    pub(crate) async fn fetch_not_live<T: DeserializeOwned>(self) -> Result<T, FetchError> {
+        let FreshRequest { inner, client } = self;
+        let response = inner
+            .send()
+            .await
+            .map_err(|e| FetchError::from_reqwest(e, client.timeout))?;
+        let status = response.status();
+        let body = read_limited(response, client.max_body_bytes, client.timeout).await?;
+        decode::<T>(status, &body)
     }
 }
 

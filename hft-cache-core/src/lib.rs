@@ -13,10 +13,13 @@ pub mod class;
 mod classified_impls;
 pub mod clock;
 mod counters;
+pub mod exchange;
 pub mod fetch;
 mod fresh;
+pub mod kill_switch;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod monitor;
 pub mod policy;
 pub mod static_cache;
 pub mod stream_cache;
@@ -27,12 +30,19 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
 pub use fetch::{ExchangeErrorKind, FetchError, FreshClient, FreshClientBuilder, FreshRequest};
 pub use fresh::{Expired, Fresh};
 pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};
+pub use kill_switch::{
+    EmergencyReport, Halted, KillSwitch, KillSwitchBuilder, ResumeError, TradingGate, Trigger,
+    TripReason, Watcher, WatcherBuildError, WatcherHandle,
+};
+pub use monitor::{CacheReport, ComplianceReport, Registry};
 pub use policy::{CacheKey, Live, NoLiveState, Static, StaticValue, StreamValue, Streamed};
 pub use static_cache::{
     RefreshError, RefresherHandle, StaticCache, StaticCacheBuildError, StaticCacheBuilder,
     StaticReadError, StaticReader,
 };
-pub use stream_cache::{FeedFault, FeedWriter, StreamCache, StreamCacheBuilder, StreamReadError};
+pub use stream_cache::{
+    FeedFault, FeedWriter, StreamCache, StreamCacheBuilder, StreamReadError, StreamReader,
+};
 
 #[doc(hidden)]
 pub use policy::__private;

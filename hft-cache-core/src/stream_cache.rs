@@ -7,6 +7,7 @@
 
 mod error;
 mod feed;
+mod reader;
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::{class, max_age_of, Classified, DataClass};
 pub use error::{FeedFault, StreamReadError};
 use feed::FeedState;
 pub use feed::FeedWriter;
+pub use reader::StreamReader;
 
 /// A cache of streamed market data (order books, tickers), written only by stream feeds.
 ///
@@ -196,10 +198,27 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let shared = &*self.shared;
-        let slots = shared.slots.load();
+        let slots = self.shared.slots.load();
         let entry = slots.get(key).map(|slot| slot.load());
-        let Some(entry) = entry.as_ref().and_then(|e| e.as_deref()) else {
+        self.check(entry.as_ref().and_then(|e| e.as_deref()), f)
+    }
+
+    /// A handle for one thread's hot loop: it remembers each key's slot, so a read of a value
+    /// that has not changed since this reader last saw it skips the atomic reference counting of
+    /// [`read`](StreamCache::read). Same checks, same errors.
+    pub fn reader(&self) -> StreamReader<K, V> {
+        StreamReader::new(self.clone())
+    }
+
+    /// The checks every read makes, in order: present, enabled, feed healthy, in date.
+    #[inline]
+    fn check<R>(
+        &self,
+        entry: Option<&Entry<V>>,
+        f: impl FnOnce(&V) -> R,
+    ) -> Result<R, StreamReadError> {
+        let shared = &*self.shared;
+        let Some(entry) = entry else {
             return Err(self.refuse(
                 MISS,
                 StreamReadError::Missing {

@@ -62,6 +62,9 @@ pub(crate) struct LevelChange {
     pub(crate) qty: Decimal,
 }
 
+/// A price level: price in ticks, quantity.
+pub(crate) type Level = (i64, Decimal);
+
 /// A taker fill against one level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Fill {
@@ -131,7 +134,7 @@ impl Book {
     }
 
     /// The best `limit` bids (best first) and asks (best first).
-    pub(crate) fn top(&self, limit: usize) -> (Vec<(i64, Decimal)>, Vec<(i64, Decimal)>) {
+    pub(crate) fn top(&self, limit: usize) -> (Vec<Level>, Vec<Level>) {
         let bids = self
             .bids
             .iter()
@@ -288,6 +291,7 @@ impl Book {
     }
 
     /// Whether every bid is below every ask (the invariant the mock keeps).
+    #[cfg(test)]
     pub(crate) fn is_uncrossed(&self) -> bool {
         match (self.best_bid(), self.best_ask()) {
             (Some(b), Some(a)) => b < a,

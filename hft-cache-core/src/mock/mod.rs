@@ -77,6 +77,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod api_error;
+mod auth;
 mod book;
 mod builder;
 mod fault_layer;
@@ -87,6 +88,7 @@ mod public;
 mod state;
 mod stream;
 mod symbol;
+mod trading;
 mod wire;
 
 pub use builder::{MockExchangeBuilder, MockStartError};
@@ -101,7 +103,28 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// A running mock exchange on loopback. Dropping it stops it; [`shutdown`](Self::shutdown)
 /// stops it and waits.
 ///
-/// See the [module documentation](self) for its endpoints and an example.
+/// See the [module documentation](self) for its endpoints.
+///
+/// ```
+/// use hft_cache::mock::{MockExchange, SymbolSpec};
+/// use rust_decimal_macros::dec;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), hft_cache::mock::MockStartError> {
+/// let ex = MockExchange::builder()
+///     .symbol_spec(SymbolSpec::new("ETHUSDT", "ETH", "USDT", dec!(3000)).step_size(dec!(0.0001)))
+///     .balance("USDT", dec!(500))
+///     .start()
+///     .await?;
+/// assert!(ex.http_url().starts_with("http://127.0.0.1:"));
+/// assert!(ex.last_update_id("ETHUSDT").is_some());
+///
+/// ex.faults().stall_stream(true); // sockets stay open, depth events stop
+/// ex.faults().fail_next_requests(1); // the next REST request gets HTTP 503
+/// ex.set_balance("USDT", dec!(0)); // a balance fetched before is now wrong
+/// ex.shutdown().await;
+/// # Ok(()) }
+/// ```
 pub struct MockExchange {
     addr: SocketAddr,
     state: AppState,
@@ -198,6 +221,14 @@ fn router(state: AppState) -> Router {
         .route("/api/v3/time", get(public::time))
         .route("/api/v3/exchangeInfo", get(public::exchange_info))
         .route("/api/v3/depth", get(public::depth))
+        .route("/api/v3/account", get(trading::account))
+        .route("/api/v3/openOrders", get(trading::open_orders))
+        .route(
+            "/api/v3/order",
+            get(trading::query_order)
+                .post(trading::new_order)
+                .delete(trading::cancel_order),
+        )
         .layer(from_fn_with_state(Arc::clone(&state), fault_layer::inject));
     api.route("/ws/{stream}", get(stream::depth_stream))
         .fallback(not_found)

@@ -21,6 +21,7 @@ pub(crate) async fn run_ticker(state: AppState, interval: Duration) {
     let mut shutdown = state.shutdown.clone();
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ticks.tick().await; // the first tick is immediate; the book first moves one interval in
     loop {
         tokio::select! {
             _ = ticks.tick() => {

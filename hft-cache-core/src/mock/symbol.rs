@@ -153,10 +153,10 @@ impl SymbolSpec {
         self.to_ticks(ticks * self.tick_size).unwrap_or(1_000)
     }
 
-    /// The size unit of book levels: a small multiple of the step size worth about twice the
-    /// minimum notional, so that a typical level can take a minimum-size order.
+    /// The size unit of book levels (a level holds 1 to 100 units): a multiple of the step size
+    /// worth about ten minimum notionals, so that the book is deep enough for real order sizes.
     pub(crate) fn level_unit(&self) -> Decimal {
-        let target = (self.min_notional * Decimal::TWO / self.mid_price).max(self.min_qty);
+        let target = (self.min_notional * Decimal::TEN / self.mid_price).max(self.min_qty);
         let steps = (target / self.step_size).ceil().max(Decimal::ONE);
         steps * self.step_size
     }

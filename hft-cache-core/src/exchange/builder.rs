@@ -1,0 +1,185 @@
+//! Configures a [`SignedClient`].
+
+use std::fmt;
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use secrecy::SecretString;
+
+use super::client::SignedClient;
+use super::signer::Signer;
+use crate::clock::SharedClock;
+use crate::fetch::{FetchError, FreshClient};
+
+/// Binance's largest receive window.
+const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
+
+/// Why a [`SignedClient`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignedClientBuildError {
+    /// No API key was given.
+    #[error("no API key was given")]
+    MissingApiKey,
+    /// No secret was given.
+    #[error("no API secret was given")]
+    MissingSecret,
+    /// The API key has characters an HTTP header cannot carry (the key itself is not shown).
+    #[error("the API key is not a valid HTTP header value")]
+    InvalidApiKey,
+    /// The base URL is not an absolute `http`/`https` URL.
+    #[error("invalid base URL `{0}`: expected http(s)://host[:port]")]
+    InvalidBaseUrl(String),
+    /// The receive window is zero or longer than the exchange accepts (60 s).
+    #[error("recvWindow {0:?} is outside 1 ms..=60 s")]
+    InvalidRecvWindow(Duration),
+    /// The HTTP client could not be created.
+    #[error(transparent)]
+    Http(#[from] FetchError),
+}
+
+/// Configures a [`SignedClient`]: base URL, credentials, receive window, timeouts.
+///
+/// Defaults: `recvWindow` 5 s, request timeout 5 s, connect timeout 2 s, bodies up to 4 MiB,
+/// the system clock, no time offset. `Debug` never shows the secret or the API key.
+#[must_use]
+pub struct SignedClientBuilder {
+    base_url: String,
+    api_key: Option<String>,
+    secret: Option<SecretString>,
+    recv_window: Duration,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_body_bytes: usize,
+    clock: Option<SharedClock>,
+    time_offset_ms: i64,
+}
+
+impl SignedClientBuilder {
+    pub(super) fn new(base_url: impl Into<String>) -> Self {
+        SignedClientBuilder {
+            base_url: base_url.into(),
+            api_key: None,
+            secret: None,
+            recv_window: Duration::from_secs(5),
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+            max_body_bytes: 4 << 20,
+            clock: None,
+            time_offset_ms: 0,
+        }
+    }
+
+    /// The API key, sent in `X-MBX-APIKEY` (marked sensitive, so HTTP logs hide it).
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// The API secret that signs requests. Pass a [`SecretString`] to keep it out of plain
+    /// `String`s from the start.
+    pub fn secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// How long after its `timestamp` the exchange may still execute a request (default 5 s,
+    /// at most 60 s). Shorter is safer: a delayed order is refused instead of executed late.
+    pub fn recv_window(mut self, recv_window: Duration) -> Self {
+        self.recv_window = recv_window;
+        self
+    }
+
+    /// The whole request, body included, must finish within this (default 5 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connecting must finish within this (default 2 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Larger response bodies are refused (default 4 MiB).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The monotonic clock that stamps and ages every `Fresh` (default: the system clock).
+    /// Request timestamps always come from the wall clock.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Milliseconds added to the local wall clock for request timestamps: the exchange's time
+    /// minus ours. [`SignedClient::sync_time`] measures and sets it.
+    pub fn time_offset_ms(mut self, offset_ms: i64) -> Self {
+        self.time_offset_ms = offset_ms;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`SignedClientBuildError`] for a missing or unusable credential, base URL or receive
+    /// window, or an HTTP client that cannot be created.
+    pub fn build(self) -> Result<SignedClient, SignedClientBuildError> {
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        match url::Url::parse(&base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+            _ => return Err(SignedClientBuildError::InvalidBaseUrl(self.base_url)),
+        }
+        let api_key = self
+            .api_key
+            .filter(|k| !k.is_empty())
+            .ok_or(SignedClientBuildError::MissingApiKey)?;
+        let mut api_key =
+            HeaderValue::from_str(&api_key).map_err(|_| SignedClientBuildError::InvalidApiKey)?;
+        api_key.set_sensitive(true);
+        let secret = self.secret.ok_or(SignedClientBuildError::MissingSecret)?;
+        if self.recv_window < Duration::from_millis(1) || self.recv_window > MAX_RECV_WINDOW {
+            return Err(SignedClientBuildError::InvalidRecvWindow(self.recv_window));
+        }
+        let mut fresh = FreshClient::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .max_body_bytes(self.max_body_bytes);
+        if let Some(clock) = self.clock {
+            fresh = fresh.clock(clock);
+        }
+        Ok(SignedClient {
+            fresh: fresh.build()?,
+            base_url,
+            api_key,
+            signer: Arc::new(Signer::new(secret)),
+            recv_window_ms: self.recv_window.as_millis() as u64,
+            time_offset_ms: Arc::new(AtomicI64::new(self.time_offset_ms)),
+        })
+    }
+}
+
+impl fmt::Debug for SignedClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| if set { "[REDACTED]" } else { "None" };
+        f.debug_struct("SignedClientBuilder")
+            .field("base_url", &self.base_url)
+            .field(
+                "api_key",
+                &format_args!("{}", redacted(self.api_key.is_some())),
+            )
+            .field(
+                "secret",
+                &format_args!("{}", redacted(self.secret.is_some())),
+            )
+            .field("recv_window", &self.recv_window)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}

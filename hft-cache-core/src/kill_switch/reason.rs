@@ -1,0 +1,156 @@
+//! [`TripReason`]: why the kill switch was tripped, naming the trigger and the cache.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::monitor::durations::{duration_ms, opt_duration_ms};
+use crate::monitor::Violation;
+
+/// Why the kill switch was tripped: by hand, or by which [`Trigger`](super::Trigger) on which
+/// cache.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "trigger", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TripReason {
+    /// Tripped by a call to [`KillSwitch::trip`](super::KillSwitch::trip).
+    Manual {
+        /// What the caller said.
+        reason: String,
+    },
+    /// A stream feed stayed unhealthy longer than allowed.
+    FeedUnhealthy {
+        /// The cache the feed writes.
+        cache: String,
+        /// The feed.
+        feed: String,
+        /// Why it is unhealthy, as it reported.
+        fault: Option<String>,
+        /// How long it has been unhealthy.
+        #[serde(with = "duration_ms")]
+        unhealthy_for: Duration,
+        /// The trigger's limit.
+        #[serde(with = "duration_ms")]
+        limit: Duration,
+    },
+    /// A cache refused too many stale reads within the trigger's window.
+    StaleRefusals {
+        /// The cache.
+        cache: String,
+        /// Stale refusals counted in the window.
+        refusals: u64,
+        /// The trigger's limit (it fires above it).
+        limit: u64,
+        /// The trigger's window.
+        #[serde(with = "duration_ms")]
+        within: Duration,
+    },
+    /// A static cache's refresh failed and its data is past its max age.
+    RefreshFailingPastMaxAge {
+        /// The cache.
+        cache: String,
+        /// How old its data is.
+        #[serde(with = "opt_duration_ms")]
+        age: Option<Duration>,
+        /// Its max age.
+        #[serde(with = "duration_ms")]
+        max_age: Duration,
+        /// Failed refreshes since the last success.
+        failures: u64,
+    },
+    /// The compliance report found a violation.
+    ComplianceViolation {
+        /// The violation.
+        violation: Violation,
+    },
+}
+
+impl TripReason {
+    /// The trigger's short name, as in the JSON `trigger` field (`"manual"` for a manual trip).
+    pub fn trigger(&self) -> &'static str {
+        match self {
+            TripReason::Manual { .. } => "manual",
+            TripReason::FeedUnhealthy { .. } => "feed_unhealthy",
+            TripReason::StaleRefusals { .. } => "stale_refusals",
+            TripReason::RefreshFailingPastMaxAge { .. } => "refresh_failing_past_max_age",
+            TripReason::ComplianceViolation { .. } => "compliance_violation",
+        }
+    }
+
+    /// The cache concerned, if a trigger fired on one.
+    pub fn cache(&self) -> Option<&str> {
+        match self {
+            TripReason::Manual { .. } => None,
+            TripReason::FeedUnhealthy { cache, .. }
+            | TripReason::StaleRefusals { cache, .. }
+            | TripReason::RefreshFailingPastMaxAge { cache, .. } => Some(cache),
+            TripReason::ComplianceViolation { violation } => Some(violation.cache()),
+        }
+    }
+}
+
+impl From<&str> for TripReason {
+    fn from(reason: &str) -> Self {
+        TripReason::Manual {
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+impl From<String> for TripReason {
+    fn from(reason: String) -> Self {
+        TripReason::Manual { reason }
+    }
+}
+
+impl fmt::Display for TripReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TripReason::Manual { reason } => write!(f, "manual stop: {reason}"),
+            TripReason::FeedUnhealthy {
+                cache,
+                feed,
+                fault,
+                unhealthy_for,
+                limit,
+            } => {
+                write!(
+                    f,
+                    "trigger feed_unhealthy: feed `{feed}` of cache `{cache}` unhealthy for {unhealthy_for:?} (limit {limit:?})"
+                )?;
+                match fault {
+                    Some(fault) => write!(f, ": {fault}"),
+                    None => Ok(()),
+                }
+            }
+            TripReason::StaleRefusals {
+                cache,
+                refusals,
+                limit,
+                within,
+            } => write!(
+                f,
+                "trigger stale_refusals: cache `{cache}` refused {refusals} stale reads within {within:?} (limit {limit})"
+            ),
+            TripReason::RefreshFailingPastMaxAge {
+                cache,
+                age,
+                max_age,
+                failures,
+            } => {
+                write!(
+                    f,
+                    "trigger refresh_failing_past_max_age: cache `{cache}` failed {failures} refresh(es) and its data is "
+                )?;
+                match age {
+                    Some(age) => write!(f, "{age:?} old, past its max age of {max_age:?}"),
+                    None => write!(f, "absent"),
+                }
+            }
+            TripReason::ComplianceViolation { violation } => {
+                write!(f, "trigger compliance_violation: {violation}")
+            }
+        }
+    }
+}
