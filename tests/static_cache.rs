@@ -242,9 +242,7 @@ fn impossible_settings_are_build_errors() {
 fn the_default_max_age_is_the_types() {
     #[derive(Static)]
     #[hft(max_age_ms = 1_800_000)]
-    struct TradingRules {
-        min_notional: u64,
-    }
+    struct TradingRules;
     let rules = StaticCache::<String, TradingRules>::builder()
         .loader(|| async { Ok::<_, std::io::Error>(Vec::new()) })
         .build()
