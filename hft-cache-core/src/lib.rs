@@ -8,12 +8,14 @@
 // tests and doc examples use them too.
 extern crate self as hft_cache;
 
+pub mod book;
 pub mod cache_stats;
 pub mod class;
 mod classified_impls;
 pub mod clock;
 mod counters;
 pub mod exchange;
+pub mod feed;
 pub mod fetch;
 mod fresh;
 pub mod kill_switch;

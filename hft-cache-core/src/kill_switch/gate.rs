@@ -45,7 +45,7 @@ struct GateState {
 pub struct Halted {
     /// Why the switch was tripped.
     pub reason: TripReason,
-    /// When, on the kill switch's clock.
+    /// When, on the kill switch's clock (nanoseconds from its origin).
     pub at: Timestamp,
     /// When, in milliseconds since the Unix epoch.
     pub at_unix_ms: u64,

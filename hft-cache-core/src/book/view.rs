@@ -1,0 +1,71 @@
+//! [`BookView`]: what readers see of a synchronised book.
+
+use rust_decimal::Decimal;
+
+use super::order_book::{OrderBook, Side};
+use crate::Streamed;
+
+/// One price level.
+#[derive(Streamed, Debug, Clone, Copy, PartialEq, Eq)]
+#[hft(crate = "crate")]
+pub struct Level {
+    /// The price.
+    pub price: Decimal,
+    /// The total quantity at that price.
+    pub qty: Decimal,
+}
+
+/// The top levels of a book synchronised from a stream, as of one update id.
+///
+/// A feed publishes one into a [`StreamCache`](crate::StreamCache) after every applied event;
+/// readers get it only while it is fresh and the feed healthy.
+#[derive(Streamed, Debug, Clone, PartialEq, Eq)]
+#[hft(crate = "crate")]
+pub struct BookView {
+    /// The symbol.
+    pub symbol: String,
+    /// The update id the book is current to.
+    pub last_update_id: u64,
+    /// Best bids, highest first.
+    pub bids: Vec<Level>,
+    /// Best asks, lowest first.
+    pub asks: Vec<Level>,
+}
+
+impl BookView {
+    /// The top `depth` levels of `book`.
+    pub fn of(symbol: &str, last_update_id: u64, book: &OrderBook, depth: usize) -> Self {
+        let levels = |side| {
+            book.top(side, depth)
+                .into_iter()
+                .map(|(price, qty)| Level { price, qty })
+                .collect()
+        };
+        BookView {
+            symbol: symbol.to_owned(),
+            last_update_id,
+            bids: levels(Side::Bid),
+            asks: levels(Side::Ask),
+        }
+    }
+
+    /// The highest bid.
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.first().copied()
+    }
+
+    /// The lowest ask.
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.first().copied()
+    }
+
+    /// The mid price.
+    pub fn mid(&self) -> Option<Decimal> {
+        Some((self.best_bid()?.price + self.best_ask()?.price) / Decimal::TWO)
+    }
+
+    /// Best ask minus best bid.
+    pub fn spread(&self) -> Option<Decimal> {
+        Some(self.best_ask()?.price - self.best_bid()?.price)
+    }
+}
