@@ -9,5 +9,5 @@
 mod depth;
 mod health;
 
-pub use depth::{DepthFeed, DepthFeedBuilder, DepthFeedBuildError, DepthFeedHandle};
+pub use depth::{DepthFeed, DepthFeedBuildError, DepthFeedBuilder, DepthFeedHandle};
 pub use health::{FeedHealth, FeedPhase};

@@ -33,7 +33,10 @@ enum State {
     /// A snapshot is applied, but no event has yet been applied on top of it.
     Seeded { book: OrderBook, snapshot_id: u64 },
     /// In sync: `last_update_id` is the last applied event's `u`.
-    Live { book: OrderBook, last_update_id: u64 },
+    Live {
+        book: OrderBook,
+        last_update_id: u64,
+    },
 }
 
 /// Keeps an [`OrderBook`] in sync with a diff-depth stream (Binance's documented procedure):

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -198,15 +199,23 @@ impl DepthFeedBuilder {
         let mut symbols = Vec::new();
         for symbol in self.symbols {
             let health = HealthCell::new(&symbol, Arc::clone(&clock));
-            let writer = books.feed(format!("{}:{symbol}", config.name));
+            let writer = Arc::new(books.feed(format!("{}:{symbol}", config.name)));
+            let stopped = Arc::new(AtomicBool::new(false));
             let task = SymbolTask {
                 config: Arc::clone(&config),
                 symbol: symbol.clone(),
-                writer,
+                writer: Arc::clone(&writer),
+                stopped: Arc::clone(&stopped),
                 health: health.clone(),
                 http: http.clone(),
             };
-            symbols.push((symbol, health, tokio::spawn(task.run())));
+            symbols.push(SymbolEntry {
+                symbol,
+                health,
+                writer,
+                stopped,
+                task: tokio::spawn(task.run()),
+            });
         }
         Ok(DepthFeedHandle { symbols })
     }
@@ -216,7 +225,16 @@ impl DepthFeedBuilder {
 /// their feeds closed, so their books stop being served.
 #[derive(Debug)]
 pub struct DepthFeedHandle {
-    symbols: Vec<(String, HealthCell, JoinHandle<()>)>,
+    symbols: Vec<SymbolEntry>,
+}
+
+#[derive(Debug)]
+struct SymbolEntry {
+    symbol: String,
+    health: HealthCell,
+    writer: Arc<FeedWriter<String, BookView>>,
+    stopped: Arc<AtomicBool>,
+    task: JoinHandle<()>,
 }
 
 impl DepthFeedHandle {
@@ -224,13 +242,13 @@ impl DepthFeedHandle {
     pub fn health(&self, symbol: &str) -> Option<FeedHealth> {
         self.symbols
             .iter()
-            .find(|(s, _, _)| s == symbol)
-            .map(|(_, h, _)| h.snapshot())
+            .find(|e| e.symbol == symbol)
+            .map(|e| e.health.snapshot())
     }
 
     /// Every symbol's health.
     pub fn health_all(&self) -> Vec<FeedHealth> {
-        self.symbols.iter().map(|(_, h, _)| h.snapshot()).collect()
+        self.symbols.iter().map(|e| e.health.snapshot()).collect()
     }
 
     /// Stops every task now.
@@ -239,9 +257,13 @@ impl DepthFeedHandle {
 
 impl Drop for DepthFeedHandle {
     fn drop(&mut self) {
-        for (_, health, task) in &self.symbols {
-            task.abort();
-            health.phase(FeedPhase::Stopped);
+        for entry in &self.symbols {
+            // Closed now, not when the runtime gets round to cancelling the task; the flag keeps
+            // a task caught mid-event from publishing or reopening the feed.
+            entry.stopped.store(true, Ordering::SeqCst);
+            entry.writer.mark_unhealthy(FeedFault::Closed);
+            entry.task.abort();
+            entry.health.phase(FeedPhase::Stopped);
         }
     }
 }
@@ -261,7 +283,11 @@ struct Backoff {
 
 impl Backoff {
     fn new((min, max): (Duration, Duration)) -> Self {
-        Backoff { min, max, next: min }
+        Backoff {
+            min,
+            max,
+            next: min,
+        }
     }
 
     fn next(&mut self) -> Duration {
@@ -289,7 +315,8 @@ async fn next_snapshot(snapshot: &mut Option<SnapshotFuture>) -> Result<DepthSna
 struct SymbolTask {
     config: Arc<Config>,
     symbol: String,
-    writer: FeedWriter<String, BookView>,
+    writer: Arc<FeedWriter<String, BookView>>,
+    stopped: Arc<AtomicBool>,
     health: HealthCell,
     http: FreshClient,
 }
@@ -340,9 +367,8 @@ impl SymbolTask {
     /// One connection: sync and publish until the stream fails; returns why it ended.
     async fn session<S>(&self, socket: S) -> FeedFault
     where
-        S: futures_util::Stream<
-                Item = Result<Message, tokio_tungstenite::tungstenite::Error>,
-            > + futures_util::Sink<Message>
+        S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + futures_util::Sink<Message>
             + Unpin,
     {
         let (mut sink, mut stream) = socket.split();
@@ -424,6 +450,9 @@ impl SymbolTask {
         match outcome {
             SyncOutcome::Buffered | SyncOutcome::Ignored => false,
             SyncOutcome::Applied { last_update_id } => {
+                if self.stopped.load(Ordering::SeqCst) {
+                    return false;
+                }
                 if let Some(book) = sync.book() {
                     let view = BookView::of(&self.symbol, last_update_id, book, self.config.depth);
                     self.writer.publish(self.symbol.clone(), view);

@@ -1,0 +1,204 @@
+//! The depth feed end to end against the mock exchange over real sockets: it syncs, serves the
+//! book only while healthy, and resynchronises after every fault the mock can inject.
+
+use std::time::Duration;
+
+use hft_cache::book::BookView;
+use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
+use hft_cache::mock::MockExchange;
+use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use rust_decimal_macros::dec;
+
+const SYMBOL: &str = "BTCUSDT";
+
+struct Setup {
+    exchange: MockExchange,
+    books: StreamCache<String, BookView>,
+    feed: DepthFeedHandle,
+}
+
+async fn setup() -> Setup {
+    let exchange = MockExchange::builder()
+        .symbol(SYMBOL, "BTC", "USDT", dec!(60000))
+        .stream_interval(Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let books = StreamCache::<String, BookView>::builder()
+        .name("books")
+        .build();
+    let feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
+        .symbols([SYMBOL])
+        .silence_timeout(Duration::from_millis(300))
+        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
+        .snapshot_backoff(Duration::from_millis(20), Duration::from_millis(100))
+        .depth(10)
+        .spawn(&books)
+        .unwrap();
+    let setup = Setup {
+        exchange,
+        books,
+        feed,
+    };
+    setup.wait_until("the first sync", |s| s.readable()).await;
+    setup
+}
+
+impl Setup {
+    fn health(&self) -> FeedHealth {
+        self.feed.health(SYMBOL).unwrap()
+    }
+
+    fn readable(&self) -> bool {
+        self.books.read(SYMBOL, |_| ()).is_ok()
+    }
+
+    /// Polls `condition` until it holds; fails the test after 10 s.
+    async fn wait_until(&self, what: &str, condition: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !condition(self) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}",
+                self.health()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Every book read is well formed and no newer than the exchange.
+    fn check_book(&self) {
+        if let Ok(view) = self.books.read(SYMBOL, BookView::clone) {
+            assert_eq!(view.symbol, SYMBOL);
+            assert!(
+                view.bids.windows(2).all(|w| w[0].price > w[1].price),
+                "{view:?}"
+            );
+            assert!(
+                view.asks.windows(2).all(|w| w[0].price < w[1].price),
+                "{view:?}"
+            );
+            assert!(view.best_bid().unwrap().price < view.best_ask().unwrap().price);
+            assert!(view.last_update_id <= self.exchange.last_update_id(SYMBOL).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn syncs_from_snapshot_and_stream_and_keeps_up() {
+    let s = setup().await;
+    let first = s.books.read(SYMBOL, |b| b.last_update_id).unwrap();
+    s.wait_until("later updates", |s| {
+        s.check_book();
+        s.books.read(SYMBOL, |b| b.last_update_id).unwrap_or(0) > first + 20
+    })
+    .await;
+    let health = s.health();
+    assert!(health.connected);
+    assert_eq!((health.gaps, health.resyncs, health.reconnects), (0, 0, 0));
+    assert_eq!(s.books.read(SYMBOL, |b| b.bids.len()).unwrap(), 10);
+}
+
+#[tokio::test]
+async fn a_stalled_stream_is_refused_until_it_resyncs() {
+    let s = setup().await;
+    s.exchange.faults().stall_stream(true);
+    s.wait_until("silence detected", |s| {
+        matches!(s.health().last_fault, Some(FeedFault::Silent { .. }))
+    })
+    .await;
+    // While stalled, the book is never served.
+    for _ in 0..20 {
+        match s.books.read(SYMBOL, |b| b.last_update_id) {
+            Err(StreamReadError::FeedUnhealthy { .. }) => {}
+            other => panic!("served during a stall: {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.exchange.faults().stall_stream(false);
+    s.wait_until("recovery", |s| s.readable()).await;
+    s.check_book();
+    assert!(s.health().reconnects >= 1);
+}
+
+#[tokio::test]
+async fn a_dropped_delta_is_a_gap_and_resyncs() {
+    let s = setup().await;
+    s.exchange.faults().drop_next_delta();
+    s.wait_until("the gap", |s| s.health().gaps >= 1).await;
+    s.wait_until("the resync", |s| s.readable()).await;
+    s.check_book();
+    assert!(matches!(
+        s.health().last_fault,
+        Some(FeedFault::SequenceGap { .. })
+    ));
+    assert_eq!(s.health().reconnects, 0, "resynced on the same connection");
+}
+
+#[tokio::test]
+async fn a_duplicated_delta_is_ignored() {
+    let s = setup().await;
+    let events = s.health().events;
+    s.exchange.faults().duplicate_next_delta();
+    s.wait_until("more events", |s| s.health().events > events + 10)
+        .await;
+    let health = s.health();
+    assert_eq!((health.gaps, health.resyncs), (0, 0), "{health:?}");
+    assert!(s.readable());
+}
+
+#[tokio::test]
+async fn reordered_deltas_are_a_gap_and_resync() {
+    let s = setup().await;
+    s.exchange.faults().reorder_next_deltas();
+    s.wait_until("the gap", |s| s.health().gaps >= 1).await;
+    s.wait_until("the resync", |s| s.readable()).await;
+    s.check_book();
+}
+
+#[tokio::test]
+async fn a_bad_frame_resyncs() {
+    let s = setup().await;
+    s.exchange.faults().send_bad_frame();
+    s.wait_until("the bad frame", |s| {
+        matches!(s.health().last_fault, Some(FeedFault::InvalidData(_)))
+    })
+    .await;
+    s.wait_until("the resync", |s| s.readable()).await;
+    assert!(s.health().resyncs >= 1);
+}
+
+#[tokio::test]
+async fn a_closed_socket_reconnects() {
+    let s = setup().await;
+    s.exchange.faults().close_streams();
+    s.wait_until("the reconnect", |s| s.health().reconnects >= 1)
+        .await;
+    s.wait_until("the resync", |s| s.readable()).await;
+    s.check_book();
+    assert!(s.health().connected);
+}
+
+#[tokio::test]
+async fn failing_snapshots_are_retried_with_backoff() {
+    let s = setup().await;
+    // The next resync's snapshot requests fail twice before one succeeds.
+    s.exchange.faults().fail_next_requests(2);
+    s.exchange.faults().drop_next_delta();
+    s.wait_until("the retries", |s| s.health().snapshot_failures >= 2)
+        .await;
+    s.wait_until("the resync", |s| s.readable()).await;
+}
+
+#[tokio::test]
+async fn dropping_the_feed_closes_its_books() {
+    let s = setup().await;
+    drop(s.feed);
+    assert!(matches!(
+        s.books.read(SYMBOL, |_| ()),
+        Err(StreamReadError::FeedUnhealthy {
+            fault: FeedFault::Closed,
+            ..
+        })
+    ));
+}
