@@ -1,1 +1,74 @@
-fn main() {}
+//! Applying one level update to a ~1,000-level book, and reading its top.
+//!
+//! `cargo bench --bench order_book`
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use hft_cache::book::{BookView, OrderBook, Side};
+use rust_decimal::Decimal;
+
+/// 500 levels a side around 60,000.00, one cent apart.
+fn book() -> OrderBook {
+    let mut book = OrderBook::new();
+    for i in 1..=500i64 {
+        book.apply(Side::Bid, Decimal::new(6_000_000 - i, 2), Decimal::new(i, 3))
+            .unwrap();
+        book.apply(Side::Ask, Decimal::new(6_000_000 + i, 2), Decimal::new(i, 3))
+            .unwrap();
+    }
+    book
+}
+
+fn apply(c: &mut Criterion) {
+    let mut group = c.benchmark_group("book_apply");
+    // Updates land anywhere in the book, most near the top, as in a real stream.
+    let updates: Vec<(Side, Decimal, Decimal)> = (0..4096i64)
+        .map(|i| {
+            let side = if i % 2 == 0 { Side::Bid } else { Side::Ask };
+            let depth = (i * 7919) % 97 + (i % 5) * 80;
+            let price = match side {
+                Side::Bid => Decimal::new(6_000_000 - 1 - depth, 2),
+                Side::Ask => Decimal::new(6_000_000 + 1 + depth, 2),
+            };
+            (side, price, Decimal::new(i % 900 + 1, 3))
+        })
+        .collect();
+    let mut b = book();
+    let mut i = 0;
+    group.bench_function("change_quantity", |bench| {
+        bench.iter(|| {
+            i = (i + 1) % updates.len();
+            let (side, price, qty) = updates[i];
+            black_box(b.apply(side, black_box(price), qty)).unwrap();
+        })
+    });
+    let mut b = book();
+    group.bench_function("remove_then_add_level", |bench| {
+        bench.iter(|| {
+            i = (i + 1) % updates.len();
+            let (side, price, qty) = updates[i];
+            b.apply(side, price, Decimal::ZERO).unwrap();
+            black_box(b.apply(side, black_box(price), qty)).unwrap();
+        })
+    });
+    group.finish();
+}
+
+fn top(c: &mut Criterion) {
+    let mut group = c.benchmark_group("book_top");
+    let b = book();
+    group.bench_function("best_bid_ask", |bench| {
+        bench.iter(|| black_box((b.best_bid(), b.best_ask())))
+    });
+    group.bench_function("top_10_both_sides", |bench| {
+        bench.iter(|| black_box((b.top(Side::Bid, 10), b.top(Side::Ask, 10))))
+    });
+    group.bench_function("book_view_20", |bench| {
+        bench.iter(|| black_box(BookView::of("BTCUSDT", 1, &b, 20)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, apply, top);
+criterion_main!(benches);
