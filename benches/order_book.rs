@@ -12,10 +12,18 @@ use rust_decimal::Decimal;
 fn book() -> OrderBook {
     let mut book = OrderBook::new();
     for i in 1..=500i64 {
-        book.apply(Side::Bid, Decimal::new(6_000_000 - i, 2), Decimal::new(i, 3))
-            .unwrap();
-        book.apply(Side::Ask, Decimal::new(6_000_000 + i, 2), Decimal::new(i, 3))
-            .unwrap();
+        book.apply(
+            Side::Bid,
+            Decimal::new(6_000_000 - i, 2),
+            Decimal::new(i, 3),
+        )
+        .unwrap();
+        book.apply(
+            Side::Ask,
+            Decimal::new(6_000_000 + i, 2),
+            Decimal::new(i, 3),
+        )
+        .unwrap();
     }
     book
 }

@@ -3,12 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use hft_cache::book::{BookError, DepthSnapshot, DepthSync, DepthUpdate, OrderBook, Side, SyncOutcome};
+use hft_cache::book::{
+    BookError, DepthSnapshot, DepthSync, DepthUpdate, OrderBook, Side, SyncOutcome,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-fn update(first: u64, last: u64, bids: &[(Decimal, Decimal)], asks: &[(Decimal, Decimal)]) -> DepthUpdate {
+fn update(
+    first: u64,
+    last: u64,
+    bids: &[(Decimal, Decimal)],
+    asks: &[(Decimal, Decimal)],
+) -> DepthUpdate {
     DepthUpdate {
         event: "depthUpdate".into(),
         event_time: 0,
@@ -80,10 +87,15 @@ fn crossed_books_are_detected() {
 fn the_snapshot_alone_is_never_readable() {
     let mut sync = DepthSync::new();
     assert_eq!(sync.on_snapshot(snapshot(100)), SyncOutcome::Buffered);
-    assert!(sync.book().is_none(), "seeded but not yet confirmed by the stream");
+    assert!(
+        sync.book().is_none(),
+        "seeded but not yet confirmed by the stream"
+    );
     assert_eq!(
         sync.on_event(update(100, 101, &[(dec!(99), dec!(5))], &[])),
-        SyncOutcome::Applied { last_update_id: 101 }
+        SyncOutcome::Applied {
+            last_update_id: 101
+        }
     );
     assert_eq!(sync.book().unwrap().best_bid(), Some((dec!(99), dec!(5))));
 }
@@ -94,10 +106,19 @@ fn buffered_events_before_the_snapshot_are_dropped_and_the_first_must_straddle()
     sync.on_event(update(90, 95, &[(dec!(50), dec!(1))], &[]));
     sync.on_event(update(96, 100, &[(dec!(51), dec!(1))], &[]));
     sync.on_event(update(101, 104, &[(dec!(99), dec!(7))], &[]));
-    assert_eq!(sync.on_snapshot(snapshot(100)), SyncOutcome::Applied { last_update_id: 104 });
+    assert_eq!(
+        sync.on_snapshot(snapshot(100)),
+        SyncOutcome::Applied {
+            last_update_id: 104
+        }
+    );
     let book = sync.book().unwrap();
     assert_eq!(book.best_bid(), Some((dec!(99), dec!(7))));
-    assert_eq!(book.depth(Side::Bid), 2, "events up to the snapshot were not applied");
+    assert_eq!(
+        book.depth(Side::Bid),
+        2,
+        "events up to the snapshot were not applied"
+    );
 }
 
 #[test]
@@ -119,10 +140,15 @@ fn duplicates_are_ignored_and_gaps_reset() {
     let mut sync = DepthSync::new();
     sync.on_snapshot(snapshot(100));
     sync.on_event(update(101, 102, &[], &[]));
-    assert_eq!(sync.on_event(update(101, 102, &[], &[])), SyncOutcome::Ignored);
+    assert_eq!(
+        sync.on_event(update(101, 102, &[], &[])),
+        SyncOutcome::Ignored
+    );
     assert_eq!(
         sync.on_event(update(103, 103, &[], &[])),
-        SyncOutcome::Applied { last_update_id: 103 }
+        SyncOutcome::Applied {
+            last_update_id: 103
+        }
     );
     assert_eq!(
         sync.on_event(update(105, 106, &[], &[])),
@@ -140,14 +166,20 @@ fn an_event_that_crosses_the_book_discards_it() {
     sync.on_snapshot(snapshot(100));
     sync.on_event(update(101, 101, &[], &[]));
     let outcome = sync.on_event(update(102, 102, &[(dec!(101.5), dec!(1))], &[]));
-    assert!(matches!(outcome, SyncOutcome::Invalid(BookError::Crossed { .. })));
+    assert!(matches!(
+        outcome,
+        SyncOutcome::Invalid(BookError::Crossed { .. })
+    ));
     assert!(sync.book().is_none());
     let negative = {
         let mut sync = DepthSync::new();
         sync.on_snapshot(snapshot(100));
         sync.on_event(update(101, 101, &[(dec!(97), dec!(-2))], &[]))
     };
-    assert!(matches!(negative, SyncOutcome::Invalid(BookError::NegativeQuantity { .. })));
+    assert!(matches!(
+        negative,
+        SyncOutcome::Invalid(BookError::NegativeQuantity { .. })
+    ));
 }
 
 /// What the stream does to an event in the property test.

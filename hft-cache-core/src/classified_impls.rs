@@ -73,6 +73,11 @@ plain!(
     crate::clock::ManualClock,
     crate::fetch::FreshClient,
     dyn crate::clock::Clock,
+    crate::exchange::SignedClient,
+    crate::kill_switch::TradingGate,
+    crate::kill_switch::KillSwitch,
+    crate::monitor::Registry,
+    crate::feed::DepthFeedHandle,
 );
 
 #[diagnostic::do_not_recommend]

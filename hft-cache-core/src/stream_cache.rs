@@ -105,6 +105,7 @@ pub struct StreamCacheBuilder<K, V> {
     name: Option<String>,
     max_age: Option<Duration>,
     clock: Option<SharedClock>,
+    registry: Option<crate::monitor::Registry>,
     _types: std::marker::PhantomData<fn() -> (K, V)>,
 }
 
@@ -131,9 +132,16 @@ where
         self
     }
 
+    /// Registers the cache with `registry` when built, for the compliance report and the kill
+    /// switch. The registry keeps it for the life of the registry.
+    pub fn registry(mut self, registry: &crate::monitor::Registry) -> Self {
+        self.registry = Some(registry.clone());
+        self
+    }
+
     /// Builds the empty cache.
     pub fn build(self) -> StreamCache<K, V> {
-        StreamCache {
+        let cache = StreamCache {
             shared: Arc::new(Shared {
                 name: self
                     .name
@@ -149,7 +157,11 @@ where
                 feeds: Mutex::new(Vec::new()),
                 last_stale_log: AtomicU64::new(0),
             }),
+        };
+        if let Some(registry) = self.registry {
+            registry.register(cache.clone());
         }
+        cache
     }
 }
 
@@ -172,6 +184,7 @@ where
             name: None,
             max_age: None,
             clock: None,
+            registry: None,
             _types: std::marker::PhantomData,
         }
     }

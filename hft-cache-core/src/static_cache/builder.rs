@@ -15,6 +15,7 @@ use crate::cache_stats::short_type_name;
 use crate::clock::{CacheClock, SharedClock};
 use crate::counters::Counters;
 use crate::max_age_of;
+use crate::monitor::Registry;
 use crate::policy::{CacheKey, StaticValue};
 
 /// Configures a [`StaticCache`].
@@ -24,6 +25,7 @@ pub struct StaticCacheBuilder<K, V> {
     max_age: Option<Duration>,
     refresh_interval: Option<Duration>,
     clock: Option<SharedClock>,
+    registry: Option<Registry>,
     loader: Option<Loader<K, V>>,
     _types: PhantomData<fn() -> (K, V)>,
 }
@@ -62,6 +64,7 @@ where
             max_age: None,
             refresh_interval: None,
             clock: None,
+            registry: None,
             loader: None,
             _types: PhantomData,
         }
@@ -89,6 +92,13 @@ where
     /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Registers the cache with `registry` when built, for the compliance report and the kill
+    /// switch. The registry keeps it for the life of the registry.
+    pub fn registry(mut self, registry: &Registry) -> Self {
+        self.registry = Some(registry.clone());
         self
     }
 
@@ -137,7 +147,7 @@ where
         let Some(loader) = self.loader else {
             return Err(StaticCacheBuildError::MissingLoader(name));
         };
-        Ok(StaticCache {
+        let cache = StaticCache {
             shared: Arc::new(Shared {
                 name: name.into(),
                 max_age,
@@ -149,6 +159,10 @@ where
                 refresh: RefreshState::new(loader),
                 last_stale_log: AtomicU64::new(0),
             }),
-        })
+        };
+        if let Some(registry) = self.registry {
+            registry.register(cache.clone());
+        }
+        Ok(cache)
     }
 }

@@ -1,0 +1,260 @@
+//! A Binance-style exchange adapter built with hft-cache: the reference for users.
+//!
+//! - Trading rules are static data, in a `StaticCache` refreshed from `/api/v3/exchangeInfo`.
+//! - Order books are streamed data, in a `StreamCache` fed by the diff-depth WebSocket.
+//! - Balances and orders are live data: every call returns a `Fresh<T>`, fetched for the
+//!   decision that uses it, and nothing keeps them.
+//! - The adapter derives `NoLiveState`, so a field holding live data would not compile.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use hft_cache::book::BookView;
+use hft_cache::exchange::SignedClient;
+use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
+use hft_cache::kill_switch::{Halted, TradingGate};
+use hft_cache::monitor::Registry;
+use hft_cache::{
+    FetchError, Fresh, Live, NoLiveState, Static, StaticCache, StaticReadError, StreamCache,
+    StreamReadError,
+};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// The trading rules of one symbol (static: cached, at most 30 minutes old).
+#[derive(Static, Debug, Clone)]
+#[hft(max_age_ms = 1_800_000)]
+pub struct SymbolRules {
+    pub tick_size: Decimal,
+    pub step_size: Decimal,
+    pub min_qty: Decimal,
+    pub min_notional: Decimal,
+}
+
+/// `GET /api/v3/account` (live: never cached, never cloned).
+#[derive(Live, Deserialize, Debug)]
+pub struct Account {
+    pub balances: Vec<Balance>,
+}
+
+#[derive(Live, Deserialize, Debug)]
+pub struct Balance {
+    pub asset: String,
+    pub free: Decimal,
+    pub locked: Decimal,
+}
+
+impl Account {
+    /// (free, locked) of `asset`.
+    pub fn balance(&self, asset: &str) -> (Decimal, Decimal) {
+        self.balances
+            .iter()
+            .find(|b| b.asset == asset)
+            .map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.free, b.locked))
+    }
+}
+
+/// The answer to placing or cancelling an order (live).
+#[derive(Live, Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderAck {
+    pub order_id: u64,
+}
+
+/// Why an order was not sent or not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error(transparent)]
+    Halted(#[from] Halted),
+    #[error(transparent)]
+    Book(#[from] StreamReadError),
+    #[error(transparent)]
+    Rules(#[from] StaticReadError),
+    #[error("no trading rules for {0}")]
+    UnknownSymbol(String),
+    #[error(transparent)]
+    Exchange(#[from] FetchError),
+}
+
+#[derive(Static, Deserialize)]
+struct ExchangeInfo {
+    symbols: Vec<SymbolEntry>,
+}
+
+#[derive(Static, Deserialize)]
+struct SymbolEntry {
+    symbol: String,
+    filters: Vec<Filter>,
+}
+
+#[derive(Static, Deserialize)]
+#[serde(tag = "filterType")]
+enum Filter {
+    #[serde(rename = "PRICE_FILTER", rename_all = "camelCase")]
+    Price { tick_size: Decimal },
+    #[serde(rename = "LOT_SIZE", rename_all = "camelCase")]
+    LotSize {
+        min_qty: Decimal,
+        step_size: Decimal,
+    },
+    #[serde(rename = "NOTIONAL", rename_all = "camelCase")]
+    Notional { min_notional: Decimal },
+    #[serde(other)]
+    Other,
+}
+
+fn rules_of(entry: &SymbolEntry) -> SymbolRules {
+    let mut rules = SymbolRules {
+        tick_size: Decimal::ZERO,
+        step_size: Decimal::ZERO,
+        min_qty: Decimal::ZERO,
+        min_notional: Decimal::ZERO,
+    };
+    for filter in &entry.filters {
+        match *filter {
+            Filter::Price { tick_size } => rules.tick_size = tick_size,
+            Filter::LotSize { min_qty, step_size } => {
+                rules.min_qty = min_qty;
+                rules.step_size = step_size;
+            }
+            Filter::Notional { min_notional } => rules.min_notional = min_notional,
+            Filter::Other => {}
+        }
+    }
+    rules
+}
+
+/// Where the exchange is and who we are.
+pub struct Endpoints {
+    pub rest_url: String,
+    pub ws_url: String,
+    pub api_key: String,
+    pub secret: String,
+}
+
+/// The adapter: long-lived, and free of live data by construction.
+#[derive(NoLiveState)]
+pub struct BinanceAdapter {
+    client: SignedClient,
+    rules: StaticCache<String, SymbolRules>,
+    books: StreamCache<String, BookView>,
+    depth_feed: DepthFeedHandle,
+    gate: TradingGate,
+}
+
+impl BinanceAdapter {
+    /// Connects: loads the trading rules, starts the book feed, and registers both caches.
+    pub async fn connect(
+        endpoints: Endpoints,
+        symbols: &[&str],
+        registry: &Registry,
+        gate: TradingGate,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let client = SignedClient::builder(endpoints.rest_url.clone())
+            .api_key(endpoints.api_key)
+            .secret(endpoints.secret)
+            .timeout(Duration::from_secs(2))
+            .build()?;
+
+        let loader_client = client.clone();
+        let rules = StaticCache::<String, SymbolRules>::builder()
+            .name("trading-rules")
+            .refresh_interval(Duration::from_secs(300))
+            .registry(registry)
+            .loader(move || {
+                let client = loader_client.clone();
+                async move {
+                    let info: ExchangeInfo = client.public_get("/api/v3/exchangeInfo", &()).await?;
+                    let rules: HashMap<String, SymbolRules> = info
+                        .symbols
+                        .iter()
+                        .map(|s| (s.symbol.clone(), rules_of(s)))
+                        .collect();
+                    Ok::<_, FetchError>(rules)
+                }
+            })
+            .build()?;
+        rules.refresh().await?;
+
+        let books = StreamCache::<String, BookView>::builder()
+            .name("order-books")
+            .max_age(Duration::from_secs(2))
+            .registry(registry)
+            .build();
+        let depth_feed = DepthFeed::builder(endpoints.ws_url, endpoints.rest_url)
+            .symbols(symbols.iter().copied())
+            .silence_timeout(Duration::from_millis(500))
+            .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1))
+            .depth(10)
+            .spawn(&books)?;
+
+        Ok(BinanceAdapter {
+            client,
+            rules,
+            books,
+            depth_feed,
+            gate,
+        })
+    }
+
+    /// Best bid and ask, only from a fresh book of a healthy feed.
+    pub fn top_of_book(&self, symbol: &str) -> Result<(Decimal, Decimal, u64), StreamReadError> {
+        self.books.read(symbol, |book| {
+            let bid = book.best_bid().map_or(Decimal::ZERO, |l| l.price);
+            let ask = book.best_ask().map_or(Decimal::ZERO, |l| l.price);
+            (bid, ask, book.last_update_id)
+        })
+    }
+
+    /// The book feed's health for `symbol`.
+    pub fn feed_health(&self, symbol: &str) -> Option<FeedHealth> {
+        self.depth_feed.health(symbol)
+    }
+
+    /// The account, fetched now.
+    pub async fn account(&self) -> Result<Fresh<Account>, FetchError> {
+        self.client.signed_get("/api/v3/account", &()).await
+    }
+
+    /// A limit buy `ticks` ticks under the best bid, at the minimum size: checks the trading
+    /// gate, a fresh book and current rules before anything is sent.
+    pub async fn bid_below_market(
+        &self,
+        symbol: &str,
+        ticks: u32,
+    ) -> Result<Fresh<OrderAck>, OrderError> {
+        self.gate.check()?;
+        let (bid, _, _) = self.top_of_book(symbol)?;
+        let rules = self
+            .rules
+            .read(symbol, SymbolRules::clone)?
+            .ok_or_else(|| OrderError::UnknownSymbol(symbol.to_owned()))?;
+        let price =
+            (bid - rules.tick_size * Decimal::from(ticks)).round_dp(rules.tick_size.scale());
+        let mut qty = rules.min_qty.max(rules.step_size);
+        while price * qty < rules.min_notional {
+            qty += rules.step_size;
+        }
+        let (price, qty) = (price.normalize().to_string(), qty.normalize().to_string());
+        let params = [
+            ("symbol", symbol),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", qty.as_str()),
+            ("price", price.as_str()),
+        ];
+        Ok(self.client.signed_post("/api/v3/order", &params).await?)
+    }
+
+    /// Cancels an order. Cancelling is allowed while halted: it only reduces exposure.
+    pub async fn cancel(&self, symbol: &str, order_id: u64) -> Result<Fresh<OrderAck>, FetchError> {
+        let id = order_id.to_string();
+        self.client
+            .signed_delete(
+                "/api/v3/order",
+                &[("symbol", symbol), ("orderId", id.as_str())],
+            )
+            .await
+    }
+}

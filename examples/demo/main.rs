@@ -1,0 +1,270 @@
+//! The main job: a short trading loop against the embedded mock exchange, with a stream stall
+//! midway that makes the book unreadable, trips the kill switch, and recovers.
+//!
+//! `cargo run --example demo` (about 10 s; `--seconds N` to change; `RUST_LOG=warn` to see the
+//! policy's own log events).
+
+mod adapter;
+
+use std::time::{Duration, Instant};
+
+use adapter::{BinanceAdapter, Endpoints, OrderError};
+use hft_cache::kill_switch::{KillSwitch, Trigger};
+use hft_cache::mock::MockExchange;
+use hft_cache::monitor::Registry;
+use rust_decimal_macros::dec;
+
+const SYMBOL: &str = "BTCUSDT";
+const TICK: Duration = Duration::from_millis(250);
+
+#[derive(Default)]
+struct Tally {
+    book_reads: u64,
+    book_refusals: u64,
+    placed: u64,
+    cancelled: u64,
+    refused_halted: u64,
+    refused_book: u64,
+    errors: u64,
+    trips: u64,
+    resumes: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let seconds = seconds_from_args()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let exchange = MockExchange::builder()
+        .api_key("demo-key")
+        .secret("demo-secret")
+        .symbol(SYMBOL, "BTC", "USDT", dec!(60000))
+        .symbol("ETHUSDT", "ETH", "USDT", dec!(3000))
+        .balance("USDT", dec!(10000))
+        .stream_interval(Duration::from_millis(20))
+        .start()
+        .await?;
+    println!(
+        "mock exchange on {} (REST) and {} (WebSocket)",
+        exchange.http_url(),
+        exchange.ws_url()
+    );
+
+    let registry = Registry::new();
+    let kill = KillSwitch::builder().registry(registry.clone()).build();
+    let _watcher = kill
+        .watcher()
+        .trigger(Trigger::feed_unhealthy_for(Duration::from_millis(1500)))
+        .interval(Duration::from_millis(100))
+        .build()?
+        .spawn();
+    let endpoints = Endpoints {
+        rest_url: exchange.http_url(),
+        ws_url: exchange.ws_url(),
+        api_key: "demo-key".into(),
+        secret: "demo-secret".into(),
+    };
+    let adapter =
+        BinanceAdapter::connect(endpoints, &[SYMBOL, "ETHUSDT"], &registry, kill.gate()).await?;
+    println!("adapter connected: trading rules cached, order books streaming, balances only fetched fresh");
+    let start = Instant::now();
+    while adapter.top_of_book(SYMBOL).is_err() && start.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let total = Duration::from_secs(seconds);
+    // A stall long enough to trip the kill switch (feed unhealthy > 1.5 s), at about 40 %.
+    let stall_from = total.mul_f64(0.4);
+    let stall_until = stall_from + Duration::from_millis(2500).min(total.mul_f64(0.3));
+    let (mut stalled, mut stall_done) = (false, false);
+    let mut tally = Tally::default();
+    let mut resting: Option<u64> = None;
+    let mut last_halt_note = String::new();
+    let mut next_report = Duration::from_secs(1);
+    let start = Instant::now();
+    println!("trading {SYMBOL} for {seconds} s: a limit bid 5 ticks under the market, replaced every {TICK:?}\n");
+
+    while start.elapsed() < total {
+        let now = start.elapsed();
+        if !stalled && !stall_done && now >= stall_from {
+            exchange.faults().stall_stream(true);
+            stalled = true;
+            println!(
+                "[{:>5.1}s] !! injecting a stream stall: the exchange stops sending depth updates",
+                secs(now)
+            );
+        }
+        if stalled && now >= stall_until {
+            exchange.faults().stall_stream(false);
+            (stalled, stall_done) = (false, true);
+            println!(
+                "[{:>5.1}s] !! stall over: the feed reconnects and resyncs from a new snapshot",
+                secs(now)
+            );
+        }
+        if let Some(halt) = kill.halted() {
+            let note = halt.to_string();
+            if note != last_halt_note {
+                tally.trips += 1;
+                println!("[{:>5.1}s] KILL SWITCH: {note}", secs(now));
+                last_halt_note = note;
+            }
+            if stall_done {
+                match kill.resume() {
+                    Ok(_) => {
+                        tally.resumes += 1;
+                        last_halt_note.clear();
+                        println!("[{:>5.1}s] resumed: validation passed (feeds healthy, nothing stale, no live data cached)", secs(now));
+                    }
+                    Err(e) => println!("[{:>5.1}s] resume refused: {e}", secs(now)),
+                }
+            }
+        }
+
+        match adapter.top_of_book(SYMBOL) {
+            Ok(_) => tally.book_reads += 1,
+            Err(_) => tally.book_refusals += 1,
+        }
+        if let Some(id) = resting.take() {
+            match adapter.cancel(SYMBOL, id).await {
+                Ok(_) => tally.cancelled += 1,
+                Err(_) => tally.errors += 1,
+            }
+        }
+        match adapter.bid_below_market(SYMBOL, 5).await {
+            Ok(ack) => {
+                tally.placed += 1;
+                resting = ack.read().ok().map(|a| a.order_id);
+            }
+            Err(OrderError::Halted(_)) => tally.refused_halted += 1,
+            Err(OrderError::Book(_)) => tally.refused_book += 1,
+            Err(e) => {
+                tally.errors += 1;
+                println!("[{:>5.1}s] order error: {e}", secs(now));
+            }
+        }
+
+        if start.elapsed() >= next_report {
+            next_report += Duration::from_secs(1);
+            progress(&adapter, start.elapsed(), &tally).await;
+        }
+        tokio::time::sleep(TICK).await;
+    }
+
+    exchange.faults().stall_stream(false);
+    if let Some(id) = resting.take() {
+        if adapter.cancel(SYMBOL, id).await.is_ok() {
+            tally.cancelled += 1;
+        }
+    }
+    summary(&adapter, &kill, &registry, &tally).await;
+    exchange.shutdown().await;
+    Ok(())
+}
+
+async fn progress(adapter: &BinanceAdapter, at: Duration, tally: &Tally) {
+    let book = match adapter.top_of_book(SYMBOL) {
+        Ok((bid, ask, id)) => format!(
+            "{SYMBOL} {}/{} (update {id})",
+            bid.normalize(),
+            ask.normalize()
+        ),
+        Err(e) => format!("{SYMBOL} book refused ({e})"),
+    };
+    // Live data: fetched for this line, read once, dropped.
+    let funds = match adapter.account().await {
+        Ok(account) => match account.read() {
+            Ok(a) => {
+                let (free, locked) = a.balance("USDT");
+                format!(
+                    "USDT free {} locked {} (fetched {:?} ago)",
+                    free.round_dp(2),
+                    locked.round_dp(2),
+                    account.age()
+                )
+            }
+            Err(e) => format!("account expired: {e}"),
+        },
+        Err(e) => format!("account fetch failed: {e}"),
+    };
+    let feed = adapter
+        .feed_health(SYMBOL)
+        .map_or("?".to_string(), |h| format!("{:?}", h.phase).to_lowercase());
+    println!(
+        "[{:>5.1}s] {book} | {funds} | orders placed {} cancelled {} refused {} | feed {feed}",
+        secs(at),
+        tally.placed,
+        tally.cancelled,
+        tally.refused_halted + tally.refused_book,
+    );
+}
+
+async fn summary(adapter: &BinanceAdapter, kill: &KillSwitch, registry: &Registry, tally: &Tally) {
+    println!("\n== summary");
+    println!(
+        "book reads: {} served, {} refused (stale or unhealthy feed: never served)",
+        tally.book_reads, tally.book_refusals
+    );
+    println!(
+        "orders: {} placed, {} cancelled, {} refused by the kill switch, {} refused for want of a fresh book, {} errors",
+        tally.placed, tally.cancelled, tally.refused_halted, tally.refused_book, tally.errors
+    );
+    println!(
+        "kill switch: {} trip(s), {} resume(s)",
+        tally.trips, tally.resumes
+    );
+    if let Some(report) = kill.last_report() {
+        println!("last emergency:\n{report}");
+    }
+    if let Some(h) = adapter.feed_health(SYMBOL) {
+        println!(
+            "feed {SYMBOL}: {} events, {} reconnects, {} gaps, {} resyncs",
+            h.events, h.reconnects, h.gaps, h.resyncs
+        );
+    }
+    if let Ok(account) = adapter.account().await {
+        if let Ok(a) = account.read() {
+            let (free, locked) = a.balance("USDT");
+            println!(
+                "USDT now (fresh): free {}, locked {}",
+                free.round_dp(2),
+                locked.round_dp(2)
+            );
+        }
+    }
+    println!("\n== compliance report\n{}", registry.report());
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn seconds_from_args() -> Result<u64, String> {
+    let mut args = std::env::args().skip(1);
+    let mut seconds = 10;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => {
+                let value = args.next().ok_or("--seconds needs a number")?;
+                seconds = value
+                    .parse()
+                    .map_err(|_| format!("--seconds needs a whole number, not {value:?}"))?;
+                if seconds == 0 {
+                    return Err("--seconds must be at least 1".into());
+                }
+            }
+            "--help" | "-h" => {
+                println!("cargo run --example demo [-- --seconds N]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?}; try --seconds N")),
+        }
+    }
+    Ok(seconds)
+}
