@@ -19,6 +19,7 @@ pub mod feed;
 pub mod fetch;
 mod fresh;
 pub mod kill_switch;
+mod log_limit;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod monitor;

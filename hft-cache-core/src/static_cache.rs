@@ -15,7 +15,7 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ use arc_swap::ArcSwapOption;
 use crate::cache_stats::{CacheStats, MonitoredCache};
 use crate::clock::{CacheClock, Clock, Timestamp};
 use crate::counters::Counters;
+use crate::log_limit::LogLimit;
 use crate::policy::{CacheKey, StaticValue};
 use crate::{class, Classified, DataClass};
 
@@ -106,8 +107,8 @@ struct Shared<K, V> {
     enabled: AtomicBool,
     reads: Counters<4>,
     refresh: refresh::RefreshState<K, V>,
-    /// When a stale refusal was last logged, to keep a hot loop from flooding the log.
-    last_stale_log: AtomicU64,
+    /// Keeps a hot loop of stale refusals from flooding the log.
+    stale_log: LogLimit,
 }
 
 impl<K: CacheKey, V: StaticValue> Clone for StaticCache<K, V> {
@@ -320,11 +321,7 @@ where
     #[cold]
     fn stale(&self, snapshot: &Snapshot<K, V>, now: Timestamp) -> StaticReadError {
         let age = now.saturating_since(snapshot.loaded_at);
-        let last = self.last_stale_log.load(Ordering::Relaxed);
-        if last == 0 || now.saturating_since(Timestamp::from_nanos(last)) >= Duration::from_secs(1)
-        {
-            self.last_stale_log
-                .store(now.as_nanos().max(1), Ordering::Relaxed);
+        if self.stale_log.allow(now) {
             tracing::warn!(
                 cache = &*self.name,
                 value_type = std::any::type_name::<V>(),

@@ -23,6 +23,7 @@ use crate::cache_stats::short_type_name;
 use crate::cache_stats::{CacheStats, FeedStats, MonitoredCache};
 use crate::clock::{CacheClock, Clock, SharedClock, Timestamp};
 use crate::counters::Counters;
+use crate::log_limit::LogLimit;
 use crate::policy::{CacheKey, StreamValue};
 use crate::{class, max_age_of, Classified, DataClass};
 
@@ -96,7 +97,7 @@ struct Shared<K, V> {
     reads: Counters<5>,
     updates: AtomicU64,
     feeds: Mutex<Vec<Arc<FeedState>>>,
-    last_stale_log: AtomicU64,
+    stale_log: LogLimit,
 }
 
 /// Configures a [`StreamCache`].
@@ -155,7 +156,7 @@ where
                 reads: Counters::new(),
                 updates: AtomicU64::new(0),
                 feeds: Mutex::new(Vec::new()),
-                last_stale_log: AtomicU64::new(0),
+                stale_log: LogLimit::default(),
             }),
         };
         if let Some(registry) = self.registry {
@@ -368,12 +369,7 @@ where
     fn stale(&self, age: Duration) -> StreamReadError {
         let shared = &*self.shared;
         let now = shared.clock.now();
-        let last = shared.last_stale_log.load(Ordering::Relaxed);
-        if last == 0 || now.saturating_since(Timestamp::from_nanos(last)) >= Duration::from_secs(1)
-        {
-            shared
-                .last_stale_log
-                .store(now.as_nanos().max(1), Ordering::Relaxed);
+        if shared.stale_log.allow(now) {
             tracing::warn!(
                 cache = &*shared.name,
                 value_type = std::any::type_name::<V>(),

@@ -169,43 +169,27 @@ impl DepthSync {
     }
 
     fn apply(&mut self, event: &DepthUpdate) -> SyncOutcome {
-        let (book, next_needed) = match &mut self.state {
+        // The update id the book needs next: the snapshot's + 1 until an event has been applied
+        // (the first must straddle it), then the last applied event's + 1.
+        let (book, needed) = match &mut self.state {
             State::Buffering(_) => unreachable!("buffering is handled by the callers"),
-            State::Seeded { book, snapshot_id } => {
-                let needed = *snapshot_id + 1;
-                if event.last_update_id < needed {
-                    return SyncOutcome::Ignored;
-                }
-                if event.first_update_id > needed {
-                    let got = event.first_update_id;
-                    self.reset();
-                    return SyncOutcome::Gap {
-                        expected: needed,
-                        got,
-                    };
-                }
-                (book, needed)
-            }
+            State::Seeded { book, snapshot_id } => (book, *snapshot_id + 1),
             State::Live {
                 book,
                 last_update_id,
-            } => {
-                let needed = *last_update_id + 1;
-                if event.last_update_id < needed {
-                    return SyncOutcome::Ignored;
-                }
-                if event.first_update_id > needed {
-                    let got = event.first_update_id;
-                    self.reset();
-                    return SyncOutcome::Gap {
-                        expected: needed,
-                        got,
-                    };
-                }
-                (book, needed)
-            }
+            } => (book, *last_update_id + 1),
         };
-        let _ = next_needed;
+        if event.last_update_id < needed {
+            return SyncOutcome::Ignored;
+        }
+        if event.first_update_id > needed {
+            let got = event.first_update_id;
+            self.reset();
+            return SyncOutcome::Gap {
+                expected: needed,
+                got,
+            };
+        }
         let applied = apply_levels(book, event).and_then(|()| book.validate());
         match applied {
             Ok(()) => {

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::hash::Hash;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use super::{Shared, StaticCache};
 use crate::cache_stats::short_type_name;
 use crate::clock::{CacheClock, SharedClock};
 use crate::counters::Counters;
+use crate::log_limit::LogLimit;
 use crate::max_age_of;
 use crate::monitor::Registry;
 use crate::policy::{CacheKey, StaticValue};
@@ -157,7 +158,7 @@ where
                 enabled: AtomicBool::new(true),
                 reads: Counters::new(),
                 refresh: RefreshState::new(loader),
-                last_stale_log: AtomicU64::new(0),
+                stale_log: LogLimit::default(),
             }),
         };
         if let Some(registry) = self.registry {
