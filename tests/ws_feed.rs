@@ -202,3 +202,89 @@ async fn dropping_the_feed_closes_its_books() {
         })
     ));
 }
+
+/// In a quiet market only our own market orders move the book; after each, the book the cache
+/// serves must equal the exchange's, level for level, at the same update id.
+#[tokio::test]
+async fn the_served_book_equals_the_exchanges_at_the_same_update_id() {
+    use hft_cache::book::DepthSnapshot;
+    use hft_cache::exchange::SignedClient;
+    use hft_cache::{Fresh, Live};
+
+    #[derive(Live, serde::Deserialize)]
+    struct Ack {
+        #[serde(rename = "orderId")]
+        _order_id: u64,
+    }
+
+    let exchange = MockExchange::builder()
+        .api_key("key")
+        .secret("secret")
+        .symbol(SYMBOL, "BTC", "USDT", dec!(60000))
+        .balance("USDT", dec!(1000000))
+        .balance("BTC", dec!(100))
+        .stream_interval(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let books = StreamCache::<String, BookView>::builder()
+        .max_age(Duration::from_secs(60))
+        .build();
+    let _feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
+        .symbols([SYMBOL])
+        .silence_timeout(Duration::from_secs(60))
+        .depth(10)
+        .spawn(&books)
+        .unwrap();
+    let client = SignedClient::builder(exchange.http_url())
+        .api_key("key")
+        .secret("secret")
+        .build()
+        .unwrap();
+    // Let the feed connect and fetch its snapshot before the market moves.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    for (round, side) in ["BUY", "SELL", "BUY", "SELL", "BUY"]
+        .into_iter()
+        .enumerate()
+    {
+        let _ack: Fresh<Ack> = client
+            .signed_post(
+                "/api/v3/order",
+                &[
+                    ("symbol", SYMBOL),
+                    ("side", side),
+                    ("type", "MARKET"),
+                    ("quantity", "0.5"),
+                ],
+            )
+            .await
+            .unwrap();
+        let exchange_id = exchange.last_update_id(SYMBOL).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let view = loop {
+            if let Ok(view) = books.read(SYMBOL, BookView::clone) {
+                if view.last_update_id == exchange_id {
+                    break view;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: never caught up"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        let url = format!(
+            "{}/api/v3/depth?symbol={SYMBOL}&limit=10",
+            exchange.http_url()
+        );
+        let body = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+        let depth: DepthSnapshot = serde_json::from_slice(&body).unwrap();
+        assert_eq!(depth.last_update_id, view.last_update_id, "round {round}");
+        let levels = |side: &[hft_cache::book::Level]| -> Vec<_> {
+            side.iter().map(|l| (l.price, l.qty)).collect()
+        };
+        assert_eq!(levels(&view.bids), depth.bids, "round {round}: bids");
+        assert_eq!(levels(&view.asks), depth.asks, "round {round}: asks");
+    }
+}
