@@ -489,3 +489,44 @@ fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<Event>) {
     let result = f();
     (result, take_events())
 }
+
+#[tokio::test]
+async fn caches_register_themselves_in_the_global_registry_and_leave_when_dropped() {
+    use hft_cache::{StaticCache, StreamCache};
+
+    #[derive(hft_cache::Static)]
+    struct SelfRegisteredRules {
+        tick: u64,
+    }
+    #[derive(hft_cache::Streamed)]
+    struct SelfRegisteredQuote;
+    let listed = |name: &str| Registry::global().caches().iter().any(|c| c.name == name);
+
+    let rules = StaticCache::<String, SelfRegisteredRules>::builder()
+        .name("self-registered-rules")
+        .loader(|| async {
+            Ok::<_, std::io::Error>(vec![("X".to_string(), SelfRegisteredRules { tick: 1 })])
+        })
+        .build()
+        .unwrap();
+    let quotes = StreamCache::<String, SelfRegisteredQuote>::builder()
+        .name("self-registered-quotes")
+        .build();
+    assert!(listed("self-registered-rules") && listed("self-registered-quotes"));
+    rules.refresh().await.unwrap();
+    assert_eq!(rules.read("X", |r| r.tick).unwrap(), Some(1));
+    let report = Registry::global().report();
+    let entry = report
+        .caches
+        .iter()
+        .find(|c| c.info.name == "self-registered-rules")
+        .unwrap();
+    assert_eq!(
+        entry.stats.hits, 1,
+        "the report reads the cache's own counters"
+    );
+    quotes.feed("ws").publish("X".into(), SelfRegisteredQuote);
+
+    drop((rules, quotes));
+    assert!(!listed("self-registered-rules") && !listed("self-registered-quotes"));
+}

@@ -208,12 +208,7 @@ where
 
     /// How old the current data set is, counted from when its load started.
     pub fn age(&self) -> Option<Duration> {
-        let now = self.shared.clock.now();
-        self.shared
-            .snapshot
-            .load()
-            .as_ref()
-            .map(|s| now.saturating_since(s.loaded_at))
+        self.shared.age()
     }
 
     /// The cache's name.
@@ -233,33 +228,22 @@ where
 
     /// Makes every read fail with [`StaticReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.enabled.store(false, Ordering::Relaxed);
+        self.shared.disable();
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.enabled.store(true, Ordering::Relaxed);
+        self.shared.enable();
     }
 
     /// Whether reads are allowed.
     pub fn is_enabled(&self) -> bool {
-        self.shared.enabled.load(Ordering::Relaxed)
+        self.shared.is_enabled()
     }
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> CacheStats {
-        let shared = &*self.shared;
-        CacheStats {
-            hits: shared.reads.total(HIT),
-            misses: shared.reads.total(MISS),
-            stale_refusals: shared.reads.total(STALE),
-            unhealthy_refusals: 0,
-            disabled_refusals: shared.reads.total(DISABLED),
-            refreshes: shared.refresh.loads.load(Ordering::Relaxed),
-            refresh_failures: shared.refresh.failures.load(Ordering::Relaxed),
-            data_age: self.age(),
-            feeds: Vec::new(),
-        }
+        self.shared.stats()
     }
 }
 
@@ -267,6 +251,15 @@ impl<K, V> Shared<K, V>
 where
     K: Eq + Hash,
 {
+    /// How old the current data set is, counted from when its load started.
+    fn age(&self) -> Option<Duration> {
+        let now = self.clock.now();
+        self.snapshot
+            .load()
+            .as_ref()
+            .map(|s| now.saturating_since(s.loaded_at))
+    }
+
     /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
     #[inline(always)]
     fn serve<Q, R>(
@@ -341,13 +334,14 @@ where
     }
 }
 
-impl<K, V> MonitoredCache for StaticCache<K, V>
+/// The shared state is what a registry holds (weakly), so a dropped cache leaves the registry.
+impl<K, V> MonitoredCache for Shared<K, V>
 where
     K: CacheKey + Eq + Hash + Send + Sync + 'static,
     V: StaticValue + Send + Sync + 'static,
 {
     fn name(&self) -> &str {
-        StaticCache::name(self)
+        &self.name
     }
     fn class(&self) -> DataClass {
         V::CLASS
@@ -356,19 +350,60 @@ where
         std::any::type_name::<V>()
     }
     fn max_age(&self) -> Duration {
-        StaticCache::max_age(self)
+        self.max_age
     }
     fn stats(&self) -> CacheStats {
-        StaticCache::stats(self)
+        CacheStats {
+            hits: self.reads.total(HIT),
+            misses: self.reads.total(MISS),
+            stale_refusals: self.reads.total(STALE),
+            unhealthy_refusals: 0,
+            disabled_refusals: self.reads.total(DISABLED),
+            refreshes: self.refresh.loads.load(Ordering::Relaxed),
+            refresh_failures: self.refresh.failures.load(Ordering::Relaxed),
+            data_age: self.age(),
+            feeds: Vec::new(),
+        }
     }
     fn disable(&self) {
-        StaticCache::disable(self)
+        self.enabled.store(false, Ordering::Relaxed);
     }
     fn enable(&self) {
-        StaticCache::enable(self)
+        self.enabled.store(true, Ordering::Relaxed);
     }
     fn is_enabled(&self) -> bool {
-        StaticCache::is_enabled(self)
+        self.enabled.load(Ordering::Relaxed)
+    }
+}
+
+impl<K, V> MonitoredCache for StaticCache<K, V>
+where
+    K: CacheKey + Eq + Hash + Send + Sync + 'static,
+    V: StaticValue + Send + Sync + 'static,
+{
+    fn name(&self) -> &str {
+        self.shared.name()
+    }
+    fn class(&self) -> DataClass {
+        V::CLASS
+    }
+    fn value_type(&self) -> &'static str {
+        self.shared.value_type()
+    }
+    fn max_age(&self) -> Duration {
+        MonitoredCache::max_age(&*self.shared)
+    }
+    fn stats(&self) -> CacheStats {
+        self.shared.stats()
+    }
+    fn disable(&self) {
+        self.shared.disable();
+    }
+    fn enable(&self) {
+        self.shared.enable();
+    }
+    fn is_enabled(&self) -> bool {
+        self.shared.is_enabled()
     }
 }
 

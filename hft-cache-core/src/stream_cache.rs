@@ -133,8 +133,9 @@ where
         self
     }
 
-    /// Registers the cache with `registry` when built, for the compliance report and the kill
-    /// switch. The registry keeps it for the life of the registry.
+    /// The registry the cache registers with when built, for the compliance report and the kill
+    /// switch (default: [`Registry::global`](crate::monitor::Registry::global)). The registry
+    /// does not keep the cache alive.
     pub fn registry(mut self, registry: &crate::monitor::Registry) -> Self {
         self.registry = Some(registry.clone());
         self
@@ -159,9 +160,10 @@ where
                 stale_log: LogLimit::default(),
             }),
         };
-        if let Some(registry) = self.registry {
-            registry.register(cache.clone());
-        }
+        let registry = self
+            .registry
+            .unwrap_or_else(|| crate::monitor::Registry::global().clone());
+        registry.register_weak(&cache.shared);
         cache
     }
 }
@@ -292,59 +294,22 @@ where
 
     /// Makes every read fail with [`StreamReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.enabled.store(false, Ordering::Relaxed);
+        self.shared.disable();
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.enabled.store(true, Ordering::Relaxed);
+        self.shared.enable();
     }
 
     /// Whether reads are allowed.
     pub fn is_enabled(&self) -> bool {
-        self.shared.enabled.load(Ordering::Relaxed)
+        self.shared.is_enabled()
     }
 
     /// A snapshot of the counters and of every feed's health.
     pub fn stats(&self) -> CacheStats {
-        let shared = &*self.shared;
-        let now = shared.clock.now();
-        let slots = shared.slots.load();
-        let entries: Vec<Arc<Entry<V>>> = slots.values().filter_map(|s| s.load_full()).collect();
-        let data_age = entries
-            .iter()
-            .map(|e| now.saturating_since(e.updated_at))
-            .max();
-        let feeds = shared
-            .feeds
-            .lock()
-            .map(|feeds| {
-                feeds
-                    .iter()
-                    .map(|feed| FeedStats {
-                        name: feed.name().to_owned(),
-                        healthy: feed.is_healthy(),
-                        fault: feed.fault().map(|f| f.to_string()),
-                        unhealthy_for: feed.unhealthy_since().map(|t| now.saturating_since(t)),
-                        keys: entries
-                            .iter()
-                            .filter(|e| Arc::ptr_eq(&e.feed, feed))
-                            .count(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        CacheStats {
-            hits: shared.reads.total(HIT),
-            misses: shared.reads.total(MISS),
-            stale_refusals: shared.reads.total(STALE),
-            unhealthy_refusals: shared.reads.total(UNHEALTHY),
-            disabled_refusals: shared.reads.total(DISABLED),
-            refreshes: shared.updates.load(Ordering::Relaxed),
-            refresh_failures: 0,
-            data_age,
-            feeds,
-        }
+        self.shared.stats()
     }
 
     #[cold]
@@ -420,13 +385,14 @@ where
     }
 }
 
-impl<K, V> MonitoredCache for StreamCache<K, V>
+/// The shared state is what a registry holds (weakly), so a dropped cache leaves the registry.
+impl<K, V> MonitoredCache for Shared<K, V>
 where
     K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
     V: StreamValue + Send + Sync + 'static,
 {
     fn name(&self) -> &str {
-        StreamCache::name(self)
+        &self.name
     }
     fn class(&self) -> DataClass {
         V::CLASS
@@ -435,19 +401,87 @@ where
         std::any::type_name::<V>()
     }
     fn max_age(&self) -> Duration {
-        StreamCache::max_age(self)
+        self.max_age
     }
     fn stats(&self) -> CacheStats {
-        StreamCache::stats(self)
+        let shared = self;
+        let now = shared.clock.now();
+        let slots = shared.slots.load();
+        let entries: Vec<Arc<Entry<V>>> = slots.values().filter_map(|s| s.load_full()).collect();
+        let data_age = entries
+            .iter()
+            .map(|e| now.saturating_since(e.updated_at))
+            .max();
+        let feeds = shared
+            .feeds
+            .lock()
+            .map(|feeds| {
+                feeds
+                    .iter()
+                    .map(|feed| FeedStats {
+                        name: feed.name().to_owned(),
+                        healthy: feed.is_healthy(),
+                        fault: feed.fault().map(|f| f.to_string()),
+                        unhealthy_for: feed.unhealthy_since().map(|t| now.saturating_since(t)),
+                        keys: entries
+                            .iter()
+                            .filter(|e| Arc::ptr_eq(&e.feed, feed))
+                            .count(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        CacheStats {
+            hits: shared.reads.total(HIT),
+            misses: shared.reads.total(MISS),
+            stale_refusals: shared.reads.total(STALE),
+            unhealthy_refusals: shared.reads.total(UNHEALTHY),
+            disabled_refusals: shared.reads.total(DISABLED),
+            refreshes: shared.updates.load(Ordering::Relaxed),
+            refresh_failures: 0,
+            data_age,
+            feeds,
+        }
     }
     fn disable(&self) {
-        StreamCache::disable(self)
+        self.enabled.store(false, Ordering::Relaxed);
     }
     fn enable(&self) {
-        StreamCache::enable(self)
+        self.enabled.store(true, Ordering::Relaxed);
     }
     fn is_enabled(&self) -> bool {
-        StreamCache::is_enabled(self)
+        self.enabled.load(Ordering::Relaxed)
+    }
+}
+
+impl<K, V> MonitoredCache for StreamCache<K, V>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    V: StreamValue + Send + Sync + 'static,
+{
+    fn name(&self) -> &str {
+        self.shared.name()
+    }
+    fn class(&self) -> DataClass {
+        V::CLASS
+    }
+    fn value_type(&self) -> &'static str {
+        self.shared.value_type()
+    }
+    fn max_age(&self) -> Duration {
+        MonitoredCache::max_age(&*self.shared)
+    }
+    fn stats(&self) -> CacheStats {
+        self.shared.stats()
+    }
+    fn disable(&self) {
+        self.shared.disable();
+    }
+    fn enable(&self) {
+        self.shared.enable();
+    }
+    fn is_enabled(&self) -> bool {
+        self.shared.is_enabled()
     }
 }
 

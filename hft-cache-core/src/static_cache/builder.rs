@@ -96,8 +96,8 @@ where
         self
     }
 
-    /// Registers the cache with `registry` when built, for the compliance report and the kill
-    /// switch. The registry keeps it for the life of the registry.
+    /// The registry the cache registers with when built, for the compliance report and the kill
+    /// switch (default: [`Registry::global`]). The registry does not keep the cache alive.
     pub fn registry(mut self, registry: &Registry) -> Self {
         self.registry = Some(registry.clone());
         self
@@ -161,9 +161,8 @@ where
                 stale_log: LogLimit::default(),
             }),
         };
-        if let Some(registry) = self.registry {
-            registry.register(cache.clone());
-        }
+        let registry = self.registry.unwrap_or_else(|| Registry::global().clone());
+        registry.register_weak(&cache.shared);
         Ok(cache)
     }
 }
