@@ -607,3 +607,78 @@ async fn secret_never_appears_in_debug_errors_or_logs() {
     }
     assert!(texts[1].contains("[REDACTED]"));
 }
+
+/// With a trading gate, a halted kill switch refuses order placement before anything is sent;
+/// cancels still go through, and a validated resume lets orders through again.
+#[tokio::test]
+async fn a_tripped_kill_switch_stops_orders_at_the_client() {
+    use hft_cache::kill_switch::KillSwitch;
+    use hft_cache::monitor::Registry;
+
+    #[derive(Live, Deserialize)]
+    struct Placed {
+        #[serde(rename = "orderId")]
+        order_id: u64,
+    }
+    #[derive(Live, Deserialize)]
+    struct Open(Vec<serde_json::Value>);
+
+    let ex = MockExchange::builder()
+        .api_key("key")
+        .secret("secret")
+        .symbol("BTCUSDT", "BTC", "USDT", dec!(60000))
+        .balance("USDT", dec!(10000))
+        .start()
+        .await
+        .unwrap();
+    let kill = KillSwitch::builder().registry(Registry::new()).build();
+    let client = SignedClient::builder(ex.http_url())
+        .api_key("key")
+        .secret("secret")
+        .trading_gate(kill.gate())
+        .build()
+        .unwrap();
+    let order = [
+        ("symbol", "BTCUSDT"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "0.01"),
+        ("price", "50000"),
+    ];
+    let resting: Fresh<Placed> = client.signed_post("/api/v3/order", &order).await.unwrap();
+    let resting_id = resting.read().unwrap().order_id.to_string();
+
+    kill.trip("operator");
+    let refused = client
+        .signed_post::<Placed, _>("/api/v3/order", &order)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, FetchError::Halted(_)), "{refused:?}");
+    assert!(
+        refused.to_string().contains("trading is halted"),
+        "{refused}"
+    );
+    let open: Fresh<Open> = client
+        .signed_get("/api/v3/openOrders", &[("symbol", "BTCUSDT")])
+        .await
+        .unwrap();
+    assert_eq!(
+        open.read().unwrap().0.len(),
+        1,
+        "the refused order never reached the exchange"
+    );
+    client
+        .signed_delete::<Placed, _>(
+            "/api/v3/order",
+            &[("symbol", "BTCUSDT"), ("orderId", resting_id.as_str())],
+        )
+        .await
+        .expect("cancels are allowed while halted");
+
+    kill.resume().unwrap();
+    client
+        .signed_post::<Placed, _>("/api/v3/order", &order)
+        .await
+        .expect("orders flow again after a validated resume");
+}

@@ -154,6 +154,8 @@ impl BinanceAdapter {
             .api_key(endpoints.api_key)
             .secret(endpoints.secret)
             .timeout(Duration::from_secs(2))
+            // The client refuses order placement itself while the kill switch has trading halted.
+            .trading_gate(gate.clone())
             .build()?;
 
         let loader_client = client.clone();
@@ -217,7 +219,8 @@ impl BinanceAdapter {
     }
 
     /// A limit buy `ticks` ticks under the best bid, at the minimum size: checks the trading
-    /// gate, a fresh book and current rules before anything is sent.
+    /// gate (before even reading the book; the client checks it again), a fresh book and current
+    /// rules before anything is sent.
     pub async fn bid_below_market(
         &self,
         symbol: &str,

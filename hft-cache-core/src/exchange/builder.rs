@@ -12,6 +12,7 @@ use super::client::SignedClient;
 use super::signer::Signer;
 use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
+use crate::kill_switch::TradingGate;
 
 /// Binance's largest receive window.
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
@@ -55,6 +56,7 @@ pub struct SignedClientBuilder {
     max_body_bytes: usize,
     clock: Option<SharedClock>,
     time_offset_ms: i64,
+    gate: Option<TradingGate>,
 }
 
 impl SignedClientBuilder {
@@ -69,6 +71,7 @@ impl SignedClientBuilder {
             max_body_bytes: 4 << 20,
             clock: None,
             time_offset_ms: 0,
+            gate: None,
         }
     }
 
@@ -124,6 +127,14 @@ impl SignedClientBuilder {
         self
     }
 
+    /// Checks `gate` before every order placement (a `POST` to an order endpoint): while the
+    /// kill switch has trading halted, the order is refused with [`FetchError::Halted`] and never
+    /// sent. Cancels and queries still go through.
+    pub fn trading_gate(mut self, gate: TradingGate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -161,6 +172,7 @@ impl SignedClientBuilder {
             signer: Arc::new(Signer::new(secret)),
             recv_window_ms: self.recv_window.as_millis() as u64,
             time_offset_ms: Arc::new(AtomicI64::new(self.time_offset_ms)),
+            gate: self.gate,
         })
     }
 }

@@ -14,6 +14,7 @@ use super::builder::SignedClientBuilder;
 use super::signer::Signer;
 use super::PublicData;
 use crate::fetch::{FetchError, FreshClient, FreshRequest};
+use crate::kill_switch::TradingGate;
 use crate::{Classified, Fresh, Live};
 
 /// The header that carries the API key.
@@ -93,6 +94,8 @@ pub struct SignedClient {
     pub(super) signer: Arc<Signer>,
     pub(super) recv_window_ms: u64,
     pub(super) time_offset_ms: Arc<AtomicI64>,
+    /// Checked before every order placement, when set.
+    pub(super) gate: Option<TradingGate>,
 }
 
 #[derive(serde::Deserialize)]
@@ -185,6 +188,11 @@ impl SignedClient {
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
+        if let Some(gate) = &self.gate {
+            if places_orders(&method, path) {
+                gate.check()?;
+            }
+        }
         let request = self.signed_request(method, path, params)?;
         request
             .fetch()
@@ -362,4 +370,11 @@ impl fmt::Debug for SignedClient {
             .field("time_offset_ms", &self.time_offset_ms())
             .finish_non_exhaustive()
     }
+}
+
+/// Whether a request places orders, and so must pass the trading gate: `POST` to an order
+/// endpoint (`/api/v3/order`, `/order/oco`, `/order/test`, `/sor/order`, ...). Cancelling
+/// (`DELETE`) and queries stay allowed while halted: they only reduce or observe exposure.
+fn places_orders(method: &Method, path: &str) -> bool {
+    *method == Method::POST && path.split('/').any(|segment| segment == "order")
 }

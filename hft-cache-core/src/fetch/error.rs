@@ -41,6 +41,9 @@ pub enum FetchError {
         /// The exchange's message.
         msg: String,
     },
+    /// An order was not sent: the kill switch has halted trading.
+    #[error(transparent)]
+    Halted(#[from] crate::kill_switch::Halted),
     /// The body was larger than the client's limit.
     #[error("response body exceeds the {limit}-byte limit")]
     BodyTooLarge {
