@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::clock::{SharedClock, Timestamp};
+use crate::log_limit::LogLimit;
 use crate::{class, max_age_of, Classified, Live};
 
 /// Live data from a response to a request this crate sent, readable until its max age.
@@ -69,12 +70,16 @@ impl<T: Live> Fresh<T> {
         let age = self.age();
         let max_age = self.max_age();
         if age > max_age {
-            tracing::warn!(
-                type_name = std::any::type_name::<T>(),
-                age_us = age.as_micros() as u64,
-                max_age_us = max_age.as_micros() as u64,
-                "refused to read expired live data"
-            );
+            // One line per second at most: an expired value read in a hot loop must not flood.
+            static EXPIRED_LOG: LogLimit = LogLimit::new();
+            if EXPIRED_LOG.allow(self.clock.now()) {
+                tracing::warn!(
+                    type_name = std::any::type_name::<T>(),
+                    age_us = age.as_micros() as u64,
+                    max_age_us = max_age.as_micros() as u64,
+                    "refused to read expired live data"
+                );
+            }
             return Err(Expired {
                 type_name: std::any::type_name::<T>(),
                 age,

@@ -16,6 +16,13 @@ pub(crate) struct LogLimit {
 }
 
 impl LogLimit {
+    /// A limiter that has let nothing through yet (usable in a `static`).
+    pub(crate) const fn new() -> Self {
+        LogLimit {
+            last: AtomicU64::new(0),
+        }
+    }
+
     /// Whether to log now; records `now` when it says yes.
     pub(crate) fn allow(&self, now: Timestamp) -> bool {
         let last = self.last.load(Ordering::Relaxed);
