@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use adapter::{BinanceAdapter, Endpoints, OrderError};
 use hft_cache::kill_switch::{KillSwitch, Trigger};
-use hft_cache::mock::MockExchange;
+use hft_cache_mock::MockExchange;
 use hft_cache::monitor::Registry;
 use rust_decimal_macros::dec;
 

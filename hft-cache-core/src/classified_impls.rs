@@ -70,7 +70,6 @@ plain!(
     crate::clock::Timestamp,
     crate::class::DataClass,
     crate::clock::SystemClock,
-    crate::clock::ManualClock,
     crate::fetch::FreshClient,
     dyn crate::clock::Clock,
     crate::exchange::SignedClient,
@@ -79,6 +78,9 @@ plain!(
     crate::monitor::Registry,
     crate::feed::DepthFeedHandle,
 );
+
+#[cfg(feature = "test-util")]
+plain!(crate::clock::ManualClock);
 
 #[diagnostic::do_not_recommend]
 impl<T: ?Sized> Classified for std::marker::PhantomData<T> {

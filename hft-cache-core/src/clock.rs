@@ -49,18 +49,25 @@ impl Timestamp {
     }
 }
 
+mod sealed {
+    /// Only the crate's clocks are clocks: a user clock that stood still would keep every
+    /// `Fresh<T>` fresh forever.
+    pub trait Sealed {}
+}
+
 /// A monotonic clock. All staleness decisions in this crate read one.
 ///
-/// ```
-/// use std::time::Duration;
-/// use hft_cache::{Clock, ManualClock};
+/// Sealed: production code runs on [`SystemClock`]; tests move a `ManualClock` (feature
+/// `test-util`, as in tokio). Time is the crate's, so no user clock can freeze or rewind it.
 ///
-/// let clock = ManualClock::new();
-/// let start = clock.now();
-/// clock.advance(Duration::from_millis(300));
-/// assert_eq!(clock.now().saturating_since(start), Duration::from_millis(300));
 /// ```
-pub trait Clock: Send + Sync + fmt::Debug + 'static {
+/// use hft_cache::{Clock, SystemClock};
+///
+/// let clock = SystemClock::new();
+/// let start = clock.now();
+/// assert!(clock.now() >= start);
+/// ```
+pub trait Clock: sealed::Sealed + Send + Sync + fmt::Debug + 'static {
     /// The current time.
     fn now(&self) -> Timestamp;
 
@@ -89,6 +96,9 @@ impl CacheClock {
         clock.map_or_else(|| CacheClock::System(SystemClock::new()), CacheClock::Other)
     }
 }
+
+impl sealed::Sealed for CacheClock {}
+impl sealed::Sealed for SystemClock {}
 
 impl Clock for CacheClock {
     #[inline]
@@ -191,14 +201,31 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to: for tests of staleness without sleeps.
+/// A clock that moves only when told to: for tests of staleness without sleeps (feature
+/// `test-util`).
 ///
 /// Clones share one time.
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache::{Clock, ManualClock};
+///
+/// let clock = ManualClock::new();
+/// let start = clock.now();
+/// clock.advance(Duration::from_millis(300));
+/// assert_eq!(clock.now().saturating_since(start), Duration::from_millis(300));
+/// ```
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 #[derive(Clone, Default)]
 pub struct ManualClock {
     nanos: Arc<AtomicU64>,
 }
 
+#[cfg(feature = "test-util")]
+impl sealed::Sealed for ManualClock {}
+
+#[cfg(feature = "test-util")]
 impl ManualClock {
     /// A manual clock at its origin.
     pub fn new() -> Self {
@@ -222,12 +249,14 @@ impl ManualClock {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl fmt::Debug for ManualClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ManualClock").field(&self.now()).finish()
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     #[inline]
     fn now(&self) -> Timestamp {
@@ -260,6 +289,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "test-util")]
     #[test]
     fn manual_clock_clones_share_time() {
         let a = ManualClock::new();

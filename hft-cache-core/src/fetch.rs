@@ -84,9 +84,17 @@ impl FreshClientBuilder {
         self
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// The clock that stamps and ages every `Fresh` (default: [`SystemClock`]).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// The clock of a client built inside the crate (the signed client passes its own on).
+    pub(crate) fn clock_opt(mut self, clock: Option<SharedClock>) -> Self {
+        self.clock = clock;
         self
     }
 

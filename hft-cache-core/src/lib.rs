@@ -3,6 +3,8 @@
 //! Users depend on the `hft-cache` facade, which re-exports this crate and the derives.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 
 // The derives name paths through the facade (`::hft_cache::...`); this lets this crate's own
 // tests and doc examples use them too.
@@ -20,8 +22,6 @@ pub mod fetch;
 mod fresh;
 pub mod kill_switch;
 mod log_limit;
-#[cfg(feature = "mock")]
-pub mod mock;
 pub mod monitor;
 pub mod policy;
 pub mod static_cache;
@@ -29,7 +29,9 @@ pub mod stream_cache;
 
 pub use cache_stats::{CacheStats, FeedStats, MonitoredCache};
 pub use class::{max_age_of, ClassMarker, Classified, DataClass};
-pub use clock::{Clock, ManualClock, SharedClock, SystemClock, Timestamp};
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+pub use clock::{Clock, SharedClock, SystemClock, Timestamp};
 pub use fetch::{ExchangeErrorKind, FetchError, FreshClient, FreshClientBuilder, FreshRequest};
 pub use fresh::{Expired, Fresh};
 pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};

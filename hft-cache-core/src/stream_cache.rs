@@ -127,6 +127,8 @@ where
         self
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);

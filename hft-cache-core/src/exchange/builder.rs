@@ -113,6 +113,8 @@ impl SignedClientBuilder {
         self
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// The monotonic clock that stamps and ages every `Fresh` (default: the system clock).
     /// Request timestamps always come from the wall clock.
     pub fn clock(mut self, clock: SharedClock) -> Self {
@@ -143,7 +145,7 @@ impl SignedClientBuilder {
     /// window, or an HTTP client that cannot be created.
     pub fn build(self) -> Result<SignedClient, SignedClientBuildError> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
-        match url::Url::parse(&base_url) {
+        match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
             _ => return Err(SignedClientBuildError::InvalidBaseUrl(self.base_url)),
         }
@@ -158,13 +160,11 @@ impl SignedClientBuilder {
         if self.recv_window < Duration::from_millis(1) || self.recv_window > MAX_RECV_WINDOW {
             return Err(SignedClientBuildError::InvalidRecvWindow(self.recv_window));
         }
-        let mut fresh = FreshClient::builder()
+        let fresh = FreshClient::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .max_body_bytes(self.max_body_bytes);
-        if let Some(clock) = self.clock {
-            fresh = fresh.clock(clock);
-        }
+            .max_body_bytes(self.max_body_bytes)
+            .clock_opt(self.clock);
         Ok(SignedClient {
             fresh: fresh.build()?,
             base_url,

@@ -34,7 +34,7 @@ static API_KEY_HEADER: HeaderName = HeaderName::from_static("x-mbx-apikey");
 ///
 /// ```
 /// use hft_cache::exchange::SignedClient;
-/// use hft_cache::mock::MockExchange;
+/// use hft_cache_mock::MockExchange;
 /// use hft_cache::{Fresh, Live, Static};
 /// use rust_decimal::Decimal;
 /// use rust_decimal_macros::dec;

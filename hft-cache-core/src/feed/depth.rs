@@ -160,6 +160,8 @@ impl DepthFeedBuilder {
     }
 
     /// The clock for health ages (default: [`SystemClock`]). Value ages use the cache's clock.
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self

@@ -25,6 +25,8 @@ impl KillSwitchBuilder {
         self
     }
 
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// The clock halts are stamped with and trigger windows are measured on (default:
     /// [`SystemClock`]). Give it the caches' clock.
     pub fn clock(mut self, clock: SharedClock) -> Self {

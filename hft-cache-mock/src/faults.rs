@@ -43,7 +43,7 @@ pub enum RestFault {
 /// stream: a one-shot fault ("drop the next delta") is used by whichever symbol publishes next.
 ///
 /// ```
-/// # async fn demo(ex: &hft_cache::mock::MockExchange) {
+/// # async fn demo(ex: &hft_cache_mock::MockExchange) {
 /// let faults = ex.faults();
 /// faults.drop_next_delta(); // the next depth event is never sent: a client sees a gap
 /// faults.fail_next_requests(2); // the next two REST requests get HTTP 503

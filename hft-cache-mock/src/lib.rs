@@ -40,7 +40,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use hft_cache::mock::MockExchange;
+//! use hft_cache_mock::MockExchange;
 //! use rust_decimal_macros::dec;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -106,11 +106,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// See the [module documentation](self) for its endpoints.
 ///
 /// ```
-/// use hft_cache::mock::{MockExchange, SymbolSpec};
+/// use hft_cache_mock::{MockExchange, SymbolSpec};
 /// use rust_decimal_macros::dec;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), hft_cache::mock::MockStartError> {
+/// # async fn main() -> Result<(), hft_cache_mock::MockStartError> {
 /// let ex = MockExchange::builder()
 ///     .symbol_spec(SymbolSpec::new("ETHUSDT", "ETH", "USDT", dec!(3000)).step_size(dec!(0.0001)))
 ///     .balance("USDT", dec!(500))

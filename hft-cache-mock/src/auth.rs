@@ -59,7 +59,7 @@ fn verify(
 
     let mut params = BTreeMap::new();
     for (name, value) in
-        url::form_urlencoded::parse(query.as_bytes()).chain(url::form_urlencoded::parse(body))
+        form_urlencoded::parse(query.as_bytes()).chain(form_urlencoded::parse(body))
     {
         if params
             .insert(name.into_owned(), value.into_owned())

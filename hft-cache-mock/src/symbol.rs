@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 /// maximum quantity 9000, notional between 5 and 9 000 000, prices between 0.01 and 1 000 000.
 ///
 /// ```
-/// use hft_cache::mock::SymbolSpec;
+/// use hft_cache_mock::SymbolSpec;
 /// use rust_decimal_macros::dec;
 ///
 /// let eth = SymbolSpec::new("ETHUSDT", "ETH", "USDT", dec!(3000))

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hft_cache::exchange::{SignedClient, Signer};
-use hft_cache::mock::{MockExchange, RestFault, SymbolSpec};
+use hft_cache_mock::{MockExchange, RestFault, SymbolSpec};
 use hft_cache::{ExchangeErrorKind, FetchError, Fresh, Live, Static, Streamed};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;

@@ -91,7 +91,7 @@ async fn forward(socket: WebSocket, market: Arc<Market>, state: AppState) {
             },
             _ = pings.tick() => {
                 if !state.faults.inner.is_stalled()
-                    && sink.send(Message::Ping(bytes::Bytes::from_static(b"mock"))).await.is_err()
+                    && sink.send(Message::Ping(axum::body::Bytes::from_static(b"mock"))).await.is_err()
                 {
                     break Ending::ClientGone;
                 }
