@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hft_cache::exchange::{SignedClient, SignedClientBuildError, Signer};
-use hft_cache_mock::MockExchange;
 use hft_cache::{ExchangeErrorKind, FetchError, Fresh, Live, ManualClock, Static, Streamed};
+use hft_cache_mock::MockExchange;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::Deserialize;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use hft_cache::book::BookView;
 use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
-use hft_cache_mock::MockExchange;
 use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use hft_cache_mock::MockExchange;
 use rust_decimal_macros::dec;
 
 const SYMBOL: &str = "BTCUSDT";

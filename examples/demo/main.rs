@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use adapter::{BinanceAdapter, Endpoints, OrderError};
 use hft_cache::kill_switch::{KillSwitch, Trigger};
-use hft_cache_mock::MockExchange;
 use hft_cache::monitor::Registry;
+use hft_cache_mock::MockExchange;
 use rust_decimal_macros::dec;
 
 const SYMBOL: &str = "BTCUSDT";

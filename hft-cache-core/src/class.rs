@@ -182,3 +182,24 @@ pub const fn max_age_of<T: Classified + ?Sized>() -> Duration {
         },
     }
 }
+
+/// Declares the class of one of the crate's own types, next to its definition (issue: every
+/// public type of the crate has a class, so a `NoLiveState` adapter holds it without `opaque`).
+///
+/// `declare_class!(Plain for FeedHealth);` or, for a generic type,
+/// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`
+macro_rules! declare_class {
+    ($class:ident for $ty:ty) => {
+        impl $crate::class::Classified for $ty {
+            type Class = $crate::class::$class;
+        }
+    };
+    ([$($generics:tt)*] $class:ident for $ty:ty) => {
+        impl<$($generics)*> $crate::class::Classified for $ty {
+            type Class = $crate::class::$class;
+        }
+    };
+}
+pub(crate) use declare_class;
+
+crate::class::declare_class!(Plain for DataClass);

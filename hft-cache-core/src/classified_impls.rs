@@ -67,20 +67,7 @@ plain!(
     std::sync::atomic::AtomicU64,
     std::sync::atomic::AtomicI64,
     std::sync::atomic::AtomicUsize,
-    crate::clock::Timestamp,
-    crate::class::DataClass,
-    crate::clock::SystemClock,
-    crate::fetch::FreshClient,
-    dyn crate::clock::Clock,
-    crate::exchange::SignedClient,
-    crate::kill_switch::TradingGate,
-    crate::kill_switch::KillSwitch,
-    crate::monitor::Registry,
-    crate::feed::DepthFeedHandle,
 );
-
-#[cfg(feature = "test-util")]
-plain!(crate::clock::ManualClock);
 
 #[diagnostic::do_not_recommend]
 impl<T: ?Sized> Classified for std::marker::PhantomData<T> {

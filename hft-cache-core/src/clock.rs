@@ -257,6 +257,9 @@ impl fmt::Debug for ManualClock {
 }
 
 #[cfg(feature = "test-util")]
+crate::class::declare_class!(Plain for ManualClock);
+
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     #[inline]
     fn now(&self) -> Timestamp {
@@ -264,6 +267,9 @@ impl Clock for ManualClock {
     }
 }
 
+crate::class::declare_class!(Plain for Timestamp);
+crate::class::declare_class!(Plain for SystemClock);
+crate::class::declare_class!(Plain for dyn Clock);
 #[cfg(test)]
 mod tests {
     use super::*;

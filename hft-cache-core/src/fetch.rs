@@ -267,3 +267,5 @@ fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Fet
         }
     })
 }
+
+crate::class::declare_class!(Plain for FreshClient);

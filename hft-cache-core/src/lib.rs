@@ -5,7 +5,6 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-
 // The derives name paths through the facade (`::hft_cache::...`); this lets this crate's own
 // tests and doc examples use them too.
 extern crate self as hft_cache;

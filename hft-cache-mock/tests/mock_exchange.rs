@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hft_cache::exchange::{SignedClient, Signer};
-use hft_cache_mock::{MockExchange, RestFault, SymbolSpec};
 use hft_cache::{ExchangeErrorKind, FetchError, Fresh, Live, Static, Streamed};
+use hft_cache_mock::{MockExchange, RestFault, SymbolSpec};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::Deserialize;

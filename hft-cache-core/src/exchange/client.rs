@@ -378,3 +378,5 @@ impl fmt::Debug for SignedClient {
 fn places_orders(method: &Method, path: &str) -> bool {
     *method == Method::POST && path.split('/').any(|segment| segment == "order")
 }
+
+crate::class::declare_class!(Plain for SignedClient);

@@ -508,3 +508,5 @@ impl SymbolTask {
         })
     }
 }
+
+crate::class::declare_class!(Plain for DepthFeedHandle);

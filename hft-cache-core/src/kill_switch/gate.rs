@@ -132,3 +132,5 @@ impl fmt::Debug for TradingGate {
             .finish()
     }
 }
+
+crate::class::declare_class!(Plain for TradingGate);

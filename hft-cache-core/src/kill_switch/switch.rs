@@ -162,3 +162,5 @@ impl fmt::Debug for KillSwitch {
             .finish_non_exhaustive()
     }
 }
+
+crate::class::declare_class!(Plain for KillSwitch);

@@ -338,3 +338,5 @@ impl fmt::Debug for Registry {
             .finish()
     }
 }
+
+crate::class::declare_class!(Plain for Registry);
