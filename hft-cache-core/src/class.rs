@@ -78,6 +78,13 @@ pub trait ClassMarker: sealed::Sealed + Send + Sync + 'static {
     type AtLeastStatic: ClassMarker;
     #[doc(hidden)]
     type AtLeastStreamed: ClassMarker;
+    /// The rule every field of a derived type of this class was checked against.
+    #[doc(hidden)]
+    type FieldRule: 'static;
+    /// The ownership of an `Arc`/`Rc`/`Weak` around a value of this class: shared ownership of
+    /// live data is never exclusive; of anything else it is as exclusive as the value.
+    #[doc(hidden)]
+    type SharedPointer<O: OwnershipMarker>: OwnershipMarker;
 }
 
 /// The class of std primitives, strings, decimals and durations.
@@ -103,6 +110,8 @@ impl ClassMarker for Plain {
     type Join<R: ClassMarker> = R;
     type AtLeastStatic = Static;
     type AtLeastStreamed = Streamed;
+    type FieldRule = crate::proof::StateRule;
+    type SharedPointer<O: OwnershipMarker> = O;
 }
 
 impl ClassMarker for Static {
@@ -110,6 +119,8 @@ impl ClassMarker for Static {
     type Join<R: ClassMarker> = R::AtLeastStatic;
     type AtLeastStatic = Static;
     type AtLeastStreamed = Streamed;
+    type FieldRule = crate::proof::StaticRule;
+    type SharedPointer<O: OwnershipMarker> = O;
 }
 
 impl ClassMarker for Streamed {
@@ -117,6 +128,8 @@ impl ClassMarker for Streamed {
     type Join<R: ClassMarker> = R::AtLeastStreamed;
     type AtLeastStatic = Streamed;
     type AtLeastStreamed = Streamed;
+    type FieldRule = crate::proof::StreamedRule;
+    type SharedPointer<O: OwnershipMarker> = O;
 }
 
 impl ClassMarker for Live {
@@ -124,6 +137,35 @@ impl ClassMarker for Live {
     type Join<R: ClassMarker> = Live;
     type AtLeastStatic = Live;
     type AtLeastStreamed = Live;
+    type FieldRule = crate::proof::LiveRule;
+    type SharedPointer<O: OwnershipMarker> = NotExclusive;
+}
+
+/// Whether a value is owned exclusively by whoever holds it: no interior mutability (`Cell`,
+/// `RefCell`, `Mutex`, `RwLock`, atomics, `OnceCell`) and no shared ownership (`Arc`, `Rc`,
+/// `Weak`) of live data anywhere inside. `Fresh<T>` holds only exclusive data, so nothing can be
+/// taken out of it, written into it, or shared past its max age. Sealed.
+pub trait OwnershipMarker: sealed::Sealed + Send + Sync + 'static {
+    /// Exclusive only if both are.
+    type Join<R: OwnershipMarker>: OwnershipMarker;
+}
+
+/// Owned exclusively: reading it through `&` can neither change it nor share it.
+#[derive(Debug)]
+pub enum Exclusive {}
+/// Interior mutability or shared ownership of live data somewhere inside.
+#[derive(Debug)]
+pub enum NotExclusive {}
+
+impl sealed::Sealed for Exclusive {}
+impl sealed::Sealed for NotExclusive {}
+
+impl OwnershipMarker for Exclusive {
+    type Join<R: OwnershipMarker> = R;
+}
+
+impl OwnershipMarker for NotExclusive {
+    type Join<R: OwnershipMarker> = NotExclusive;
 }
 
 /// The class a type belongs to, for the compiler (`Class`) and for reports (`CLASS`).
@@ -131,6 +173,17 @@ impl ClassMarker for Live {
 /// Implemented by the derives `Static`, `Streamed`, `Live` and `NoLiveState`, for std types as
 /// [`Plain`], and for containers as the highest class inside them. Deriving two classes on one
 /// type is a compile error (two impls of this trait).
+///
+/// # Safety
+///
+/// The whole policy rests on this trait telling the truth, so it is `unsafe` to implement by
+/// hand: the derives implement it after checking every field, and their impls carry a proof
+/// (the hidden `Fields`/`PROOF` items) that only the crate's own field checks can build. A
+/// hand-written `unsafe impl` is the one visible, greppable way around the policy; a crate with
+/// `#![forbid(unsafe_code)]` cannot write one, while the derives keep working there. Whoever
+/// writes one vouches that the class is right, that no live data hides in a type declared
+/// otherwise, and that `Ownership` is `NotExclusive` if anything inside can be mutated or shared
+/// through `&`.
 ///
 /// ```
 /// use hft_cache::{Classified, DataClass, Live};
@@ -146,17 +199,26 @@ impl ClassMarker for Live {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has not declared a data class",
     label = "`{Self}` has no data class",
-    note = "derive `Static`, `Streamed` or `Live` on a domain type to declare its class",
-    note = "in a `NoLiveState` struct, a field of a foreign type that holds no live data may be marked `#[hft(opaque)]`"
+    note = "derive `Static`, `Streamed` or `Live` on a domain type to declare its class"
 )]
-pub trait Classified {
+pub unsafe trait Classified {
     /// The class, at the type level.
     type Class: ClassMarker;
+    /// Whether a value is owned exclusively (see [`OwnershipMarker`]).
+    #[doc(hidden)]
+    type Ownership: OwnershipMarker;
     /// The class, as a value.
     const CLASS: DataClass = <Self::Class as ClassMarker>::CLASS;
-    /// How long a value of this type may be used, if the type says (`#[hft(max_age_ms = N)]`).
-    /// `None` means the class default ([`DataClass::default_max_age`]).
+    /// How long a value of this type may be used, if the type says (`#[hft(max_age_ms = N)]`,
+    /// lowered to the shortest max age of its fields). `None` means the class default
+    /// ([`DataClass::default_max_age`]).
     const MAX_AGE: Option<Duration> = None;
+    /// The checked field types, as a list `(*const A, (*const B, ()))`.
+    #[doc(hidden)]
+    type Fields: crate::proof::FieldList;
+    /// That each field passed its class's rule: only the crate's own checks build one.
+    #[doc(hidden)]
+    const PROOF: crate::proof::Proof<Self::Fields, <Self::Class as ClassMarker>::FieldRule>;
 }
 
 /// The max age a value of type `T` is used for: its own, else its class's default, else zero.
@@ -174,12 +236,17 @@ pub trait Classified {
 /// assert_eq!(max_age_of::<Vec<Position>>(), Duration::from_millis(100));
 /// ```
 pub const fn max_age_of<T: Classified + ?Sized>() -> Duration {
-    match T::MAX_AGE {
+    match effective_max_age::<T>() {
         Some(age) => age,
-        None => match T::CLASS.default_max_age() {
-            Some(age) => age,
-            None => Duration::ZERO,
-        },
+        None => Duration::ZERO,
+    }
+}
+
+/// `T`'s own max age, else its class's default; `None` for plain data.
+pub(crate) const fn effective_max_age<T: Classified + ?Sized>() -> Option<Duration> {
+    match T::MAX_AGE {
+        Some(age) => Some(age),
+        None => T::CLASS.default_max_age(),
     }
 }
 
@@ -190,13 +257,24 @@ pub const fn max_age_of<T: Classified + ?Sized>() -> Duration {
 /// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`
 macro_rules! declare_class {
     ($class:ident for $ty:ty) => {
-        impl $crate::class::Classified for $ty {
+        // SAFETY: the crate's own type, reviewed where it is defined: it holds no data of a
+        // higher class than declared.
+        unsafe impl $crate::class::Classified for $ty {
             type Class = $crate::class::$class;
+            type Ownership = $crate::class::NotExclusive;
+            type Fields = ();
+            const PROOF: $crate::proof::Proof<(), <$crate::class::$class as $crate::class::ClassMarker>::FieldRule> =
+                $crate::proof::Proof::trusted();
         }
     };
     ([$($generics:tt)*] $class:ident for $ty:ty) => {
-        impl<$($generics)*> $crate::class::Classified for $ty {
+        // SAFETY: as above.
+        unsafe impl<$($generics)*> $crate::class::Classified for $ty {
             type Class = $crate::class::$class;
+            type Ownership = $crate::class::NotExclusive;
+            type Fields = ();
+            const PROOF: $crate::proof::Proof<(), <$crate::class::$class as $crate::class::ClassMarker>::FieldRule> =
+                $crate::proof::Proof::trusted();
         }
     };
 }

@@ -3,9 +3,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::class::{self, max_age_of, ClassMarker, Classified};
 use crate::clock::{SharedClock, Timestamp};
 use crate::log_limit::LogLimit;
-use crate::{class, max_age_of, Classified, Live};
+use crate::policy::Live;
+use crate::proof::Proof;
 
 /// Live data from a response to a request this crate sent, readable until its max age.
 ///
@@ -119,28 +121,79 @@ impl<T: Live> fmt::Debug for Fresh<T> {
     }
 }
 
-impl<T: Live> Classified for Fresh<T> {
+// SAFETY: a `Fresh<T>` is live data of type `T` and ages with it.
+unsafe impl<T: Live> Classified for Fresh<T> {
     type Class = class::Live;
+    type Ownership = class::Exclusive;
     const MAX_AGE: Option<Duration> = Some(max_age_of::<T>());
+    type Fields = ();
+    const PROOF: Proof<(), <class::Live as ClassMarker>::FieldRule> = Proof::nil();
 }
 
-/// Detects, at compile time, a `Clone` impl on a type that derives `Live` (used by the derive).
-///
-/// `CloneProbe::<T>::IS_CLONE` names the inherent constant when `T: Clone`, and falls back to the
-/// trait's `false` otherwise.
-#[doc(hidden)]
-pub mod clone_probe {
-    use std::marker::PhantomData;
+/// What `Fresh<T>` never does, as bounds no type meets, so that trying it fails with the
+/// policy's reason instead of "the trait `Clone` is not implemented".
+mod never {
+    #[diagnostic::on_unimplemented(
+        message = "`Fresh<{Self}>` is never cloned: a copy of live data outlives its freshness",
+        label = "cloning live data",
+        note = "read it with `.read()` where the decision is made, and fetch it again for the next one"
+    )]
+    pub trait Cloned {}
 
-    pub struct CloneProbe<T: ?Sized>(PhantomData<T>);
+    #[diagnostic::on_unimplemented(
+        message = "`Fresh<{Self}>` has no default: live data comes only from a response to a request the crate sent",
+        label = "forging live data",
+        note = "fetch it with `FreshRequest::fetch` or a signed client call"
+    )]
+    pub trait Defaulted {}
 
-    pub trait NotCloneFallback {
-        const IS_CLONE: bool = false;
+    #[diagnostic::on_unimplemented(
+        message = "`Fresh<{Self}>` is never serialized: a stored copy of live data outlives its freshness",
+        label = "storing live data",
+        note = "log the decision, not the data; `Debug` shows its type and age"
+    )]
+    pub trait Serialized {}
+
+    #[diagnostic::on_unimplemented(
+        message = "`Fresh<{Self}>` is never deserialized: live data comes only from a response to a request the crate sent",
+        label = "forging live data",
+        note = "fetch it with `FreshRequest::fetch` or a signed client call; deserialize the inner type there"
+    )]
+    pub trait Deserialized {}
+}
+
+impl<T: Live> Clone for Fresh<T>
+where
+    T: never::Cloned,
+{
+    fn clone(&self) -> Self {
+        unreachable!("no type implements `never::Cloned`")
     }
+}
 
-    impl<T: ?Sized> NotCloneFallback for CloneProbe<T> {}
+impl<T: Live> Default for Fresh<T>
+where
+    T: never::Defaulted,
+{
+    fn default() -> Self {
+        unreachable!("no type implements `never::Defaulted`")
+    }
+}
 
-    impl<T: Clone> CloneProbe<T> {
-        pub const IS_CLONE: bool = true;
+impl<T: Live> serde::Serialize for Fresh<T>
+where
+    T: never::Serialized,
+{
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        unreachable!("no type implements `never::Serialized`")
+    }
+}
+
+impl<'de, T: Live> serde::Deserialize<'de> for Fresh<T>
+where
+    T: never::Deserialized,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        unreachable!("no type implements `never::Deserialized`")
     }
 }

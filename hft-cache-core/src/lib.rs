@@ -23,6 +23,7 @@ pub mod kill_switch;
 mod log_limit;
 pub mod monitor;
 pub mod policy;
+mod proof;
 pub mod static_cache;
 pub mod stream_cache;
 

@@ -7,8 +7,31 @@
 //! [`CacheKey`], [`Static`], [`Streamed`], [`Live`], ...), implemented for every type whose class
 //! passes their rules.
 
-use crate::class::{self, ClassMarker};
-use crate::Classified;
+//!
+//! Every trait here is sealed: each has a supertrait in a private module that the crate
+//! implements exactly where the rule allows, so no user crate can add an impl (`impl
+//! StaticValue for Balance {}` or `impl NeverCached<Balance> for Live {}` do not compile). The
+//! only way around the policy is a hand-written `unsafe impl` of [`Classified`] or
+//! [`NoLiveState`], which `#![forbid(unsafe_code)]` turns off.
+
+use crate::class::{self, ClassMarker, Classified, OwnershipMarker};
+
+/// The private supertraits that seal the rules and bundles: one per trait, implemented exactly
+/// where that trait is, so a user impl of the public trait lacks its supertrait.
+mod sealed {
+    #[diagnostic::on_unimplemented(
+        message = "the policy's rules are sealed: no impl outside hft-cache can vouch for `{F}`",
+        label = "a hand-written policy rule",
+        note = "derive `Static`, `Streamed` or `Live` on your types; the crate decides what each class may hold"
+    )]
+    pub trait Rule<Tag, F: ?Sized> {}
+    #[diagnostic::on_unimplemented(
+        message = "the policy's traits are sealed: no impl outside hft-cache can vouch for `{Self}`",
+        label = "a hand-written policy trait",
+        note = "derive `Static`, `Streamed` or `Live` on your types; the crate decides what each class may hold"
+    )]
+    pub trait Bundle<Tag> {}
+}
 
 macro_rules! rule {
     (
@@ -20,12 +43,51 @@ macro_rules! rule {
     ) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
-        pub trait $name<F: ?Sized>: ClassMarker {}
+        pub trait $name<F: ?Sized>: ClassMarker + sealed::Rule<tags::$name, F> {}
         $(
+            #[diagnostic::do_not_recommend]
+            impl<F: ?Sized> sealed::Rule<tags::$name, F> for class::$class {}
             #[diagnostic::do_not_recommend]
             impl<F: ?Sized> $name<F> for class::$class {}
         )*
     };
+}
+
+/// Names for the sealing supertraits, one per rule or bundle.
+mod tags {
+    macro_rules! tags {
+        ($($name:ident),*) => {$(
+            #[allow(dead_code)]
+            pub enum $name {}
+        )*};
+    }
+    tags!(
+        NeverCached,
+        NotStreamedInStaticCache,
+        NotStaticInStreamCache,
+        DeclaredValue,
+        KeyNotStreamed,
+        StaticFieldNotLive,
+        StaticFieldNotStreamed,
+        StreamedFieldNotLive,
+        StateNotLive,
+        LiveAnyClass,
+        IsStatic,
+        IsStreamed,
+        IsLive,
+        ExclusiveInFresh,
+        ExclusiveInLive,
+        Static,
+        Streamed,
+        Live,
+        StaticValue,
+        StreamValue,
+        CacheKey,
+        StaticField,
+        StreamedField,
+        LiveField,
+        StateField
+    );
 }
 
 rule! {
@@ -102,6 +164,14 @@ rule! {
 }
 
 rule! {
+    /// Live data may hold data of any class.
+    LiveAnyClass for [Plain, Static, Streamed, Live],
+    message = "`{F}` cannot be part of live data",
+    label = "not allowed in a `Live` type",
+    note = "live data may hold data of any class",
+}
+
+rule! {
     /// What `Static` means.
     IsStatic for [Static],
     message = "`{F}` is not static data",
@@ -125,13 +195,46 @@ rule! {
     note = "static data belongs in a `StaticCache`, streamed data in a `StreamCache`; derive `Live` on balances, orders and positions",
 }
 
-/// Declares a bundle trait: a name for "every rule in this list holds for `Self`'s class".
+/// Rules on ownership rather than class: `Fresh<T>` and live fields hold exclusive data only.
+macro_rules! ownership_rule {
+    ($(#[$doc:meta])* $name:ident, message = $msg:literal, label = $label:literal, note = $note:literal $(,)?) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<F: ?Sized>: OwnershipMarker + sealed::Rule<tags::$name, F> {}
+        #[diagnostic::do_not_recommend]
+        impl<F: ?Sized> sealed::Rule<tags::$name, F> for class::Exclusive {}
+        #[diagnostic::do_not_recommend]
+        impl<F: ?Sized> $name<F> for class::Exclusive {}
+    };
+}
+
+ownership_rule! {
+    /// `Fresh<T>` holds owned, exclusive data.
+    ExclusiveInFresh,
+    message = "`{F}` can be changed or shared through a shared reference, so `Fresh` cannot hold it",
+    label = "interior mutability or shared live data in `Fresh<T>`",
+    note = "`Fresh<T>` holds owned, exclusive data (no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics, and no `Arc`/`Rc` of live data), so nothing can be taken out, written in, or shared past its max age",
+}
+
+ownership_rule! {
+    /// Live data is owned exclusively.
+    ExclusiveInLive,
+    message = "`{F}` can be changed or shared through a shared reference, so it cannot be part of live data",
+    label = "interior mutability or shared live data in a `Live` type",
+    note = "live data is read through `Fresh<T>`, which holds owned, exclusive data (no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics, and no `Arc`/`Rc` of live data)",
+}
+
+/// Declares a bundle trait: a name for "every rule in this list holds for `Self`'s class" (and,
+/// after `;`, for its ownership).
 macro_rules! bundle {
-    ($(#[$doc:meta])* $name:ident: $($rule:ident)&+, unclassified = $msg:literal, note = $note:literal) => {
+    ($(#[$doc:meta])* $name:ident: $($rule:ident)&+ $(; $($orule:ident)&+)?, unclassified = $msg:literal, note = $note:literal) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = "no data class", note = $note)]
-        pub trait $name: Classified {}
-        impl<T: Classified + ?Sized> $name for T where $(T::Class: $rule<T>),+ {}
+        pub trait $name: Classified + sealed::Bundle<tags::$name> {}
+        impl<T: Classified + ?Sized> sealed::Bundle<tags::$name> for T
+            where $(T::Class: $rule<T>,)+ $($(T::Ownership: $orule<T>,)+)? {}
+        impl<T: Classified + ?Sized> $name for T
+            where $(T::Class: $rule<T>,)+ $($(T::Ownership: $orule<T>,)+)? {}
     };
 }
 
@@ -164,9 +267,9 @@ bundle! {
 }
 
 bundle! {
-    /// Data of class `Live`: balances, orders, positions, recent trades, or a container of them.
-    /// Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
-    Live: IsLive,
+    /// Data of class `Live`, owned exclusively: balances, orders, positions, recent trades, or a
+    /// container of them. Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
+    Live: IsLive; ExclusiveInFresh,
     unclassified = "`{Self}` has not declared a data class, so it is not live trading data",
     note = "derive `Live` on balances, orders, positions and recent trades"
 }
@@ -207,15 +310,27 @@ bundle! {
 }
 
 bundle! {
+    /// A field `#[derive(Live)]` accepts: data of any class, owned exclusively.
+    LiveField: LiveAnyClass; ExclusiveInLive,
+    unclassified = "`{Self}` has not declared a data class, so it cannot be part of live data",
+    note = "live data is read through `Fresh<T>`, which must know that nothing inside it can be changed or shared through `&`: derive `Static` on enums such as order sides and statuses, or use a plain std type"
+}
+
+bundle! {
     /// A field `#[derive(NoLiveState)]` accepts: anything but live data.
     StateField: StateNotLive,
     unclassified = "`{Self}` has not declared a data class, so a `NoLiveState` struct cannot vouch for it",
-    note = "derive a class on it, or, if it is a foreign type that holds no live data, mark the field `#[hft(opaque)]`"
+    note = "derive a class on it (a handle type of your own can derive `NoLiveState`), or, if it is a foreign type with no class that holds no live data, mark the field `#[hft(opaque)]`"
 }
 
 /// A long-lived struct (an exchange adapter, a strategy, an engine) that holds no live data.
 ///
 /// Implemented by `#[derive(NoLiveState)]`, which checks every field.
+///
+/// # Safety
+///
+/// `unsafe` to implement by hand, like [`Classified`]: the derive checks every field; whoever
+/// writes an impl vouches that no field holds live data.
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -234,22 +349,16 @@ bundle! {
 ///     http: reqwest::Client,
 /// }
 /// ```
-pub trait NoLiveState {}
+pub unsafe trait NoLiveState {}
 
-/// Used by the derives' generated code; not part of the API.
+/// Used by the derives' generated code; not part of the API. Code that names these items by hand
+/// is outside the policy, as an `unsafe impl` is.
 #[doc(hidden)]
 pub mod __private {
-    use super::*;
-
-    #[inline(always)]
-    pub const fn assert_static_field<F: ?Sized + StaticField>() {}
-    #[inline(always)]
-    pub const fn assert_streamed_field<F: ?Sized + StreamedField>() {}
-    #[inline(always)]
-    pub const fn assert_state_field<F: ?Sized + StateField>() {}
-
-    pub use crate::classified_impls::min_max_age;
-    pub use crate::fresh::clone_probe::{CloneProbe, NotCloneFallback};
+    pub use crate::proof::{
+        cons, live_field, state_field, static_field, streamed_field, Checked, CloneCheck,
+        NotCloneFallback, Probe, ProbeFallback, Proof,
+    };
     pub use core::option::Option::{self, None, Some};
     pub use core::time::Duration;
 }

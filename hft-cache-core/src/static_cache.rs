@@ -26,7 +26,7 @@ use crate::clock::{CacheClock, Clock, Timestamp};
 use crate::counters::Counters;
 use crate::log_limit::LogLimit;
 use crate::policy::{CacheKey, StaticValue};
-use crate::{class, Classified, DataClass};
+use crate::DataClass;
 
 pub use builder::{StaticCacheBuildError, StaticCacheBuilder};
 pub use error::{RefreshError, StaticReadError};
@@ -417,6 +417,4 @@ impl<K: CacheKey, V: StaticValue> fmt::Debug for StaticCache<K, V> {
     }
 }
 
-impl<K: CacheKey, V: StaticValue> Classified for StaticCache<K, V> {
-    type Class = class::Static;
-}
+crate::class::declare_class!([K: CacheKey, V: StaticValue] Static for StaticCache<K, V>);

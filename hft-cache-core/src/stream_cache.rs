@@ -25,7 +25,7 @@ use crate::clock::{CacheClock, Clock, SharedClock, Timestamp};
 use crate::counters::Counters;
 use crate::log_limit::LogLimit;
 use crate::policy::{CacheKey, StreamValue};
-use crate::{class, max_age_of, Classified, DataClass};
+use crate::{max_age_of, DataClass};
 
 pub use error::{FeedFault, StreamReadError};
 use feed::FeedState;
@@ -497,6 +497,4 @@ impl<K: CacheKey, V: StreamValue> fmt::Debug for StreamCache<K, V> {
     }
 }
 
-impl<K: CacheKey, V: StreamValue> Classified for StreamCache<K, V> {
-    type Class = class::Streamed;
-}
+crate::class::declare_class!([K: CacheKey, V: StreamValue] Streamed for StreamCache<K, V>);

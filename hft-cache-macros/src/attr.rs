@@ -70,11 +70,15 @@ pub fn parse_type_attrs(attrs: &[Attribute], errors: &mut Errors) -> TypeAttrs {
                 out.max_age_ms = Some((ms, meta.path.span().join(lit.span()).unwrap_or(lit.span())));
                 Ok(())
             } else if meta.path.is_ident("crate") {
-                let lit: LitStr = meta.value()?.parse()?;
+                const EXPECTED: &str = "`crate` takes the path of the hft-cache crate as a string, like `crate = \"::my_facade::hft_cache\"`";
+                let lit: LitStr = meta
+                    .value()?
+                    .parse()
+                    .map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
                 if out.krate.is_some() {
                     return Err(meta.error("`crate` is set twice"));
                 }
-                out.krate = Some(lit.parse()?);
+                out.krate = Some(lit.parse().map_err(|_| syn::Error::new(lit.span(), EXPECTED))?);
                 Ok(())
             } else if meta.path.is_ident("opaque") {
                 Err(meta.error("`opaque` marks a field, not a type: put `#[hft(opaque)]` on the field"))
@@ -97,6 +101,11 @@ pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs
     for attr in hft_attrs(attrs) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("opaque") {
+                if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                    return Err(meta.error(
+                        "`opaque` takes no value: write `#[hft(opaque)]` on a field of a foreign type with no data class",
+                    ));
+                }
                 if out.opaque.is_some() {
                     return Err(meta.error("`opaque` is set twice"));
                 }
@@ -122,4 +131,14 @@ fn path_text(path: &Path) -> String {
         .map(|s| s.ident.to_string())
         .collect::<Vec<_>>()
         .join("::")
+}
+
+/// `#[hft(...)]` on an enum variant has no meaning: say so rather than ignore it.
+pub fn reject_variant_attrs(attrs: &[Attribute], errors: &mut Errors) {
+    for attr in hft_attrs(attrs) {
+        errors.push(syn::Error::new_spanned(
+            attr,
+            "`#[hft(...)]` has no effect on an enum variant: put `max_age_ms` or `crate` on the type, and `opaque` on a field",
+        ));
+    }
 }

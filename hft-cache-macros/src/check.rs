@@ -3,8 +3,12 @@
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Type};
 
-use crate::attr::{parse_field_attrs, Errors, FieldAttrs, TypeAttrs};
+use crate::attr::{parse_field_attrs, reject_variant_attrs, Errors, FieldAttrs, TypeAttrs};
 use crate::Derive;
+
+/// The longest a live value may be used: the policy says even a second is too old for a cache of
+/// order status, so no live type may declare more.
+pub const LIVE_MAX_AGE_CEILING_MS: u64 = 1000;
 
 /// A field of the input (of any variant), with its settings.
 pub struct Field<'a> {
@@ -19,18 +23,18 @@ pub fn fields<'a>(
     type_attrs: &TypeAttrs,
     errors: &mut Errors,
 ) -> Vec<Field<'a>> {
-    if derive == Derive::NoLiveState {
-        if let Some((_, span)) = type_attrs.max_age_ms {
-            errors.push(syn::Error::new(
-                span,
-                "`max_age_ms` sets the max age of `Static`, `Streamed` and `Live` data; a `NoLiveState` struct is not cached and has none",
-            ));
-        }
-    }
+    check_max_age(derive, type_attrs, errors);
 
     let all: Vec<&Fields> = match &input.data {
         Data::Struct(s) => vec![&s.fields],
-        Data::Enum(e) => e.variants.iter().map(|v| &v.fields).collect(),
+        Data::Enum(e) => e
+            .variants
+            .iter()
+            .map(|v| {
+                reject_variant_attrs(&v.attrs, errors);
+                &v.fields
+            })
+            .collect(),
         Data::Union(u) => {
             errors.push(syn::Error::new(
                 u.union_token.span(),
@@ -65,11 +69,26 @@ pub fn fields<'a>(
     out
 }
 
-/// A field is checked unless it is an `opaque` field of a `NoLiveState` struct.
-pub fn is_checked(field: &Field<'_>, derive: Derive) -> bool {
+fn check_max_age(derive: Derive, attrs: &TypeAttrs, errors: &mut Errors) {
+    let Some((ms, span)) = attrs.max_age_ms else {
+        return;
+    };
     match derive {
-        Derive::Live => false,
-        Derive::NoLiveState => field.attrs.opaque.is_none(),
-        Derive::Static | Derive::Streamed => true,
+        Derive::NoLiveState => errors.push(syn::Error::new(
+            span,
+            "`max_age_ms` sets the max age of `Static`, `Streamed` and `Live` data; a `NoLiveState` struct is not cached and has none",
+        )),
+        Derive::Live if ms > LIVE_MAX_AGE_CEILING_MS => errors.push(syn::Error::new(
+            span,
+            format!(
+                "live data may be used for at most {LIVE_MAX_AGE_CEILING_MS} ms (`max_age_ms = {ms}`): even a second is too old for balances, orders and positions"
+            ),
+        )),
+        _ => {}
     }
+}
+
+/// A field is checked unless it is an `opaque` field of a `NoLiveState` struct.
+pub fn is_checked(field: &Field<'_>) -> bool {
+    field.attrs.opaque.is_none()
 }

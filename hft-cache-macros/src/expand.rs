@@ -1,13 +1,22 @@
-//! Generating the class impl, the field assertions and, for `Live`, the no-`Clone` check.
+//! Generating the class impl with its proof, and the compile-time probes.
+//!
+//! The impl is `unsafe impl Classified` (a macro may emit it where the user crate forbids unsafe
+//! code; a hand-written one there is refused). It lists the checked field types in `Fields` and
+//! builds `PROOF` from one check per field, spanned at the field's type so that an error points
+//! there. The real trait fixes `PROOF`'s type, so a `#[hft(crate = "...")]` path that leads to
+//! look-alike helpers does not type-check.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{parse_quote, DeriveInput, Path, WhereClause};
+use syn::{
+    parse_quote, DeriveInput, GenericParam, Generics, Lifetime, Path, Type, WhereClause,
+    WherePredicate,
+};
 
 use crate::attr::{parse_type_attrs, Errors, TypeAttrs};
 use crate::check::{self, Field};
-use crate::generics::TypeParams;
+use crate::generics::{mentions_self, type_arguments, TypeParams};
 use crate::Derive;
 
 pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
@@ -22,10 +31,35 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
         Ok(()) => generate(input, derive, &attrs, &fields, &krate),
         Err(error) => {
             // The stub keeps the type usable, so the user sees this error and not a cascade.
-            let stub = class_impls(input, derive, &krate, None, &TypeAttrs::default());
+            let stub = stub_impl(input, derive, &krate);
             let error = error.to_compile_error();
             quote!(#stub #error)
         }
+    }
+}
+
+/// How each derive checks and classifies.
+struct Plan {
+    class: TokenStream,
+    check_fn: TokenStream,
+    field_bound: TokenStream,
+}
+
+fn plan(derive: Derive, krate: &Path) -> Plan {
+    let (class, check_fn, bound) = match derive {
+        Derive::Static => (quote!(Static), quote!(static_field), quote!(StaticField)),
+        Derive::Streamed => (
+            quote!(Streamed),
+            quote!(streamed_field),
+            quote!(StreamedField),
+        ),
+        Derive::Live => (quote!(Live), quote!(live_field), quote!(LiveField)),
+        Derive::NoLiveState => (quote!(Plain), quote!(state_field), quote!(StateField)),
+    };
+    Plan {
+        class: quote!(#krate::class::#class),
+        check_fn: quote!(#krate::__private::#check_fn),
+        field_bound: quote!(#krate::policy::#bound),
     }
 }
 
@@ -36,45 +70,152 @@ fn generate(
     fields: &[Field<'_>],
     krate: &Path,
 ) -> TokenStream {
+    let ident = &input.ident;
+    let plan = plan(derive, krate);
     let params = TypeParams::of(&input.generics);
-    let checked: Vec<&Field<'_>> = fields
+    let checked: Vec<&Type> = fields
         .iter()
-        .filter(|f| check::is_checked(f, derive))
+        .filter(|f| check::is_checked(f))
+        .map(|f| f.ty)
+        .collect();
+    // A recursive field is checked in the impl's body only: as a where-bound it would need the
+    // impl it bounds (E0275), and in the max age or ownership it would need itself.
+    let direct: Vec<&Type> = checked
+        .iter()
+        .copied()
+        .filter(|ty| !mentions_self(ty, ident))
         .collect();
 
-    let bound = field_bound(derive, krate);
-    let bounds: Vec<TokenStream> = checked
+    let bound = &plan.field_bound;
+    let bounds: Vec<TokenStream> = direct
         .iter()
-        .filter(|f| params.mentioned_in(f.ty))
-        .map(|f| {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> #ty: #bound)
-        })
+        .filter(|ty| params.mentioned_in(ty))
+        .map(|ty| quote_spanned!(ty.span()=> #ty: #bound))
+        .chain(opaque_argument_bounds(fields, &params, krate))
         .collect();
     let where_clause = extend_where(input.generics.where_clause.as_ref(), &bounds);
+    let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
 
-    let impls = class_impls(input, derive, krate, Some(&where_clause), attrs);
-    let field_checks = field_checks(input, derive, &checked, krate, &where_clause);
-    let clone_check = if derive == Derive::Live {
-        live_clone_check(input, krate)
-    } else {
-        TokenStream::new()
-    };
+    let class = &plan.class;
+    let check_fn = &plan.check_fn;
+    let mut field_list: Vec<TokenStream> = checked.iter().map(|ty| quote!(*const #ty)).collect();
+    let mut proofs: Vec<TokenStream> = checked
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> #check_fn::<#ty>()))
+        .collect();
+    if derive == Derive::Live {
+        field_list.insert(0, quote!(*const #krate::__private::CloneCheck<Self>));
+        proofs.insert(
+            0,
+            quote!({
+                #[allow(unused_imports)]
+                use #krate::__private::NotCloneFallback as _;
+                #krate::__private::CloneCheck::<Self>::CHECKED
+            }),
+        );
+    }
+    let fields_ty = field_list
+        .iter()
+        .rev()
+        .fold(quote!(()), |tail, head| quote!((#head, #tail)));
+    let proof = proofs.iter().rev().fold(
+        quote!(#krate::__private::Proof::nil()),
+        |tail, head| quote!(#krate::__private::cons(#head, #tail)),
+    );
+    let ownership = ownership(derive, &direct, krate);
+    let max_age = max_age(derive, attrs, &direct, krate);
+
+    let marker = (derive == Derive::NoLiveState).then(|| {
+        quote! {
+            // SAFETY: every field was checked by the derive (see `PROOF` above).
+            #[automatically_derived]
+            unsafe impl #impl_generics #krate::NoLiveState for #ident #ty_generics #where_clause {}
+        }
+    });
+    let probes = probes(input, derive, fields, krate);
     quote! {
-        #impls
-        #field_checks
-        #clone_check
+        // SAFETY: `PROOF` shows that every field passed the class's rule.
+        #[automatically_derived]
+        unsafe impl #impl_generics #krate::Classified for #ident #ty_generics #where_clause {
+            type Class = #class;
+            type Ownership = #ownership;
+            #max_age
+            type Fields = #fields_ty;
+            const PROOF: #krate::__private::Proof<
+                <Self as #krate::Classified>::Fields,
+                <<Self as #krate::Classified>::Class as #krate::class::ClassMarker>::FieldRule,
+            > = #proof;
+        }
+        #marker
+        #probes
     }
 }
 
-/// The trait a checked field must implement, for the where-bounds of generic fields.
-fn field_bound(derive: Derive, krate: &Path) -> TokenStream {
+/// Live data is exclusive by its field rule; a `NoLiveState` struct is a handle, never exclusive;
+/// static and streamed data are as exclusive as their fields.
+fn ownership(derive: Derive, direct: &[&Type], krate: &Path) -> TokenStream {
     match derive {
-        Derive::Static => quote!(#krate::policy::StaticField),
-        Derive::Streamed => quote!(#krate::policy::StreamedField),
-        Derive::NoLiveState => quote!(#krate::policy::StateField),
-        Derive::Live => TokenStream::new(),
+        Derive::Live => quote!(#krate::class::Exclusive),
+        Derive::NoLiveState => quote!(#krate::class::NotExclusive),
+        Derive::Static | Derive::Streamed => direct.iter().rev().fold(
+            quote!(#krate::class::Exclusive),
+            |tail, ty| {
+                quote!(<<#ty as #krate::Classified>::Ownership as #krate::class::OwnershipMarker>::Join<#tail>)
+            },
+        ),
     }
+}
+
+/// The type's own max age (or its class's default), lowered to the shortest of its fields':
+/// a value is as old as its most perishable part. Written with `core` paths and the real trait
+/// only, so no crate path can change it.
+fn max_age(derive: Derive, attrs: &TypeAttrs, direct: &[&Type], krate: &Path) -> TokenStream {
+    if derive == Derive::NoLiveState {
+        return TokenStream::new();
+    }
+    let own = match attrs.max_age_ms {
+        Some((ms, _)) => {
+            quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms)))
+        }
+        None => quote!(<Self as #krate::Classified>::CLASS.default_max_age()),
+    };
+    let lowers = direct.iter().map(|ty| {
+        quote! {
+            let field = match <#ty as #krate::Classified>::MAX_AGE {
+                ::core::option::Option::Some(age) => ::core::option::Option::Some(age),
+                ::core::option::Option::None => <#ty as #krate::Classified>::CLASS.default_max_age(),
+            };
+            if let ::core::option::Option::Some(field) = field {
+                age = match age {
+                    ::core::option::Option::Some(a) if a.as_nanos() <= field.as_nanos() => ::core::option::Option::Some(a),
+                    _ => ::core::option::Option::Some(field),
+                };
+            }
+        }
+    });
+    quote! {
+        const MAX_AGE: ::core::option::Option<::core::time::Duration> = {
+            let mut age: ::core::option::Option<::core::time::Duration> = #own;
+            #(#lowers)*
+            age
+        };
+    }
+}
+
+/// An `opaque` field's type arguments that mention the type's parameters must be free of live
+/// data like any field (they cannot be probed until the parameters are known).
+fn opaque_argument_bounds<'a>(
+    fields: &'a [Field<'a>],
+    params: &'a TypeParams,
+    krate: &'a Path,
+) -> impl Iterator<Item = TokenStream> + 'a {
+    fields
+        .iter()
+        .filter(|f| f.attrs.opaque.is_some())
+        .flat_map(|f| type_arguments(f.ty))
+        .map(|(arg, _)| arg)
+        .filter(|arg| params.is_param(arg))
+        .map(move |arg| quote_spanned!(arg.span()=> #arg: #krate::policy::StateField))
 }
 
 fn extend_where(base: Option<&WhereClause>, bounds: &[TokenStream]) -> TokenStream {
@@ -88,102 +229,169 @@ fn extend_where(base: Option<&WhereClause>, bounds: &[TokenStream]) -> TokenStre
     quote!(where #existing #(#bounds,)*)
 }
 
-fn class_impls(
-    input: &DeriveInput,
-    derive: Derive,
-    krate: &Path,
-    where_clause: Option<&TokenStream>,
-    attrs: &TypeAttrs,
-) -> TokenStream {
+/// On an error elsewhere: a class impl with no fields, so the type stays usable and the user sees
+/// that error alone.
+fn stub_impl(input: &DeriveInput, derive: Derive, krate: &Path) -> TokenStream {
     let ident = &input.ident;
-    let (impl_generics, ty_generics, original_where) = input.generics.split_for_impl();
-    let where_clause = match where_clause {
-        Some(w) => w.clone(),
-        None => quote!(#original_where),
-    };
-    let class = match derive {
-        Derive::Static => quote!(#krate::class::Static),
-        Derive::Streamed => quote!(#krate::class::Streamed),
-        Derive::Live => quote!(#krate::class::Live),
-        Derive::NoLiveState => quote!(#krate::class::Plain),
-    };
-    let max_age = attrs.max_age_ms.map(|(ms, _)| {
-        quote! {
-            const MAX_AGE: #krate::__private::Option<#krate::__private::Duration> =
-                #krate::__private::Some(#krate::__private::Duration::from_millis(#ms));
-        }
-    });
-    let marker = (derive == Derive::NoLiveState).then(|| {
-        quote! {
-            #[automatically_derived]
-            impl #impl_generics #krate::NoLiveState for #ident #ty_generics #where_clause {}
-        }
-    });
+    let class = plan(derive, krate).class;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::Classified for #ident #ty_generics #where_clause {
+        unsafe impl #impl_generics #krate::Classified for #ident #ty_generics #where_clause {
             type Class = #class;
-            #max_age
+            type Ownership = #krate::class::NotExclusive;
+            type Fields = ();
+            const PROOF: #krate::__private::Proof<(), <#class as #krate::class::ClassMarker>::FieldRule> =
+                #krate::__private::Proof::nil();
         }
-        #marker
     }
 }
 
-/// One assertion per checked field, spanned at the field's type so the error points there.
-fn field_checks(
-    input: &DeriveInput,
-    derive: Derive,
-    checked: &[&Field<'_>],
-    krate: &Path,
-    where_clause: &TokenStream,
-) -> TokenStream {
-    let assert_fn = match derive {
-        Derive::Static => quote!(assert_static_field),
-        Derive::Streamed => quote!(assert_streamed_field),
-        Derive::NoLiveState => quote!(assert_state_field),
-        Derive::Live => return TokenStream::new(),
-    };
-    if checked.is_empty() {
-        return TokenStream::new();
+/// Checks that run on concrete types at compile time: the `Clone` refusal of a live type (its
+/// proof, evaluated here), and what an `opaque` field may hold.
+fn probes(input: &DeriveInput, derive: Derive, fields: &[Field<'_>], krate: &Path) -> TokenStream {
+    let mut out = TokenStream::new();
+    if derive == Derive::Live {
+        out.extend(clone_probe(input, krate));
     }
-    let asserts = checked.iter().map(|f| {
-        let ty = f.ty;
-        quote_spanned!(ty.span()=> #krate::__private::#assert_fn::<#ty>();)
-    });
-    let (impl_generics, _, _) = input.generics.split_for_impl();
-    quote! {
-        const _: () = {
-            #[allow(dead_code, clippy::extra_unused_type_parameters, clippy::extra_unused_lifetimes)]
-            fn __hft_check_fields #impl_generics () #where_clause {
-                #(#asserts)*
+    for field in fields.iter().filter(|f| f.attrs.opaque.is_some()) {
+        if !has_generics(&input.generics) || !TypeParams::of(&input.generics).mentioned_in(field.ty)
+        {
+            out.extend(opaque_probe(field.ty, krate));
+        }
+        for (arg, outer) in type_arguments(field.ty) {
+            if !TypeParams::of(&input.generics).mentioned_in(arg) {
+                out.extend(opaque_argument_probe(field.ty, arg, &outer, krate));
             }
+        }
+    }
+    out
+}
+
+fn has_generics(generics: &Generics) -> bool {
+    generics.type_params().next().is_some() || generics.const_params().next().is_some()
+}
+
+/// Evaluates the live type's proof, whose `Clone` check fails when the type is `Clone`. A
+/// generic type is probed at its defaults, or at `u8` and zero for parameters without bounds
+/// (a conditional `Clone` impl such as `derive(Clone)` holds there); one with bounded
+/// parameters and no defaults cannot be probed before it is used.
+fn clone_probe(input: &DeriveInput, krate: &Path) -> TokenStream {
+    let ident = &input.ident;
+    let Some(args) = concrete_arguments(&input.generics) else {
+        return TokenStream::new();
+    };
+    let ty = if args.is_empty() {
+        quote!(#ident)
+    } else {
+        quote!(#ident<#(#args),*>)
+    };
+    quote_spanned! {ident.span()=>
+        const _: () = {
+            #[allow(unused_imports)]
+            use #krate::__private::NotCloneFallback as _;
+            let _ = #krate::__private::CloneCheck::<#ty>::CHECKED;
         };
     }
 }
 
-/// A compile-time refusal of `Clone` (and so `Copy`) on a live type. Checked for types without
-/// type or const parameters, whose `Clone` impl, if any, is unconditional.
-fn live_clone_check(input: &DeriveInput, krate: &Path) -> TokenStream {
-    let generics = &input.generics;
-    if generics.type_params().next().is_some() || generics.const_params().next().is_some() {
-        return TokenStream::new();
-    }
-    let ident = &input.ident;
-    let lifetimes: Vec<TokenStream> = generics.lifetimes().map(|_| quote!('static)).collect();
-    let ty = if lifetimes.is_empty() {
-        quote!(#ident)
-    } else {
-        quote!(#ident<#(#lifetimes),*>)
-    };
+/// Arguments that instantiate the type's parameters concretely, if every parameter can be.
+fn concrete_arguments(generics: &Generics) -> Option<Vec<TokenStream>> {
+    let bounded: Vec<String> = generics
+        .where_clause
+        .iter()
+        .flat_map(|w| w.predicates.iter())
+        .filter_map(|p| match p {
+            WherePredicate::Type(t) => Some(quote!(#t).to_string()),
+            _ => None,
+        })
+        .collect();
+    generics
+        .params
+        .iter()
+        .map(|param| match param {
+            GenericParam::Lifetime(_) => {
+                let lt = Lifetime::new("'static", Span::call_site());
+                Some(quote!(#lt))
+            }
+            GenericParam::Type(t) => {
+                if let Some(default) = &t.default {
+                    return Some(quote!(#default));
+                }
+                let name = t.ident.to_string();
+                let in_where = bounded
+                    .iter()
+                    .any(|b| b.split_whitespace().any(|w| w == name));
+                (t.bounds.is_empty() && !in_where).then(|| quote!(u8))
+            }
+            GenericParam::Const(c) => {
+                if let Some(default) = &c.default {
+                    return Some(quote!({ #default }));
+                }
+                let ty = &c.ty;
+                let ty_text = quote!(#ty).to_string();
+                match ty_text.as_str() {
+                    "bool" => Some(quote!(false)),
+                    "char" => Some(quote!('\0')),
+                    "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32"
+                    | "i64" | "i128" | "isize" => Some(quote!(0)),
+                    _ => None,
+                }
+            }
+        })
+        .collect()
+}
+
+/// `opaque` vouches only for a type with no class: on a classified type it is an error, and the
+/// field is checked as usual once the attribute goes.
+fn opaque_probe(ty: &Type, krate: &Path) -> TokenStream {
     let message = format!(
-        "`{ident}` is live trading data and must not be `Clone` or `Copy`: a copy outlives its freshness"
+        "`{}` has a data class, and `#[hft(opaque)]` vouches only for types with none: remove it, and the field is checked as usual",
+        type_text(ty)
     );
-    quote_spanned! {ident.span()=>
+    quote_spanned! {ty.span()=>
         const _: () = {
-            use #krate::__private::NotCloneFallback as _;
-            if #krate::__private::CloneProbe::<#ty>::IS_CLONE {
+            #[allow(unused_imports)]
+            use #krate::__private::ProbeFallback as _;
+            if #krate::__private::Probe::<#ty>::IS_CLASSIFIED {
                 ::core::panic!(#message);
             }
         };
     }
+}
+
+/// A classified type argument inside an `opaque` field is checked as usual: it must not be live.
+/// It is reported only where nothing around it is classified (else that is the error).
+fn opaque_argument_probe(field: &Type, arg: &Type, outer: &[&Type], krate: &Path) -> TokenStream {
+    let message = format!(
+        "`{}` is live trading data and cannot be kept in a long-lived struct, not even inside the `#[hft(opaque)]` field `{}`",
+        type_text(arg),
+        type_text(field)
+    );
+    quote_spanned! {arg.span()=>
+        const _: () = {
+            #[allow(unused_imports)]
+            use #krate::__private::ProbeFallback as _;
+            if #krate::__private::Probe::<#arg>::IS_LIVE
+                && !#krate::__private::Probe::<#field>::IS_CLASSIFIED
+                #(&& !#krate::__private::Probe::<#outer>::IS_CLASSIFIED)*
+            {
+                ::core::panic!(#message);
+            }
+        };
+    }
+}
+
+/// A type as a user wrote it, for messages.
+fn type_text(ty: &Type) -> String {
+    quote!(#ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" <", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace("& ", "&")
 }

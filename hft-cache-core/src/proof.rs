@@ -1,0 +1,145 @@
+//! The proof a derived `Classified` impl carries that every field passed its class's rule.
+//!
+//! A derive lists its field types in `Classified::Fields` (as `(*const A, (*const B, ()))`, a
+//! shape no `#[hft(crate = "...")]` path can redirect) and builds `Classified::PROOF`, whose type
+//! the real trait fixes from that list and the class. Only the functions here build its parts,
+//! and each carries the rule as a bound: a look-alike `__private` module cannot build one for a
+//! field that breaks the rule, so the field checks cannot be turned into no-ops.
+//!
+//! Not part of the API: reached through `hft_cache::__private` by the derives only.
+
+use std::marker::PhantomData;
+
+use crate::class::Classified;
+use crate::policy::{LiveField, StateField, StaticField, StreamedField};
+
+/// The rule fields of a `Static` type pass: plain or static.
+#[derive(Debug)]
+pub enum StaticRule {}
+/// The rule fields of a `Streamed` type pass: plain, static or streamed.
+#[derive(Debug)]
+pub enum StreamedRule {}
+/// The rule fields of a `Live` type pass: any class, owned exclusively.
+#[derive(Debug)]
+pub enum LiveRule {}
+/// The rule fields of a `NoLiveState` struct pass: anything but live data.
+#[derive(Debug)]
+pub enum StateRule {}
+
+/// A list of checked field types: `()` or `(*const Head, Tail)`.
+pub trait FieldList {}
+impl FieldList for () {}
+impl<H: ?Sized, T: FieldList> FieldList for (*const H, T) {}
+
+/// Names `T` and `R` without owning either (so proofs are `Send`, `Sync` and free to build).
+type Marker<T, R> = PhantomData<(fn() -> *const T, R)>;
+
+/// Every type in the list `L` passed rule `R`.
+pub struct Proof<L: ?Sized, R>(Marker<L, R>);
+
+/// One type `F` passed rule `R`.
+pub struct Checked<F: ?Sized, R>(Marker<F, R>);
+
+impl<R> Proof<(), R> {
+    /// The empty list needs no check.
+    pub const fn nil() -> Self {
+        Proof(PhantomData)
+    }
+}
+
+impl<L: ?Sized, R> Proof<L, R> {
+    /// For the crate's own types, reviewed where they are declared.
+    pub(crate) const fn trusted() -> Self {
+        Proof(PhantomData)
+    }
+}
+
+/// What only the crate's own field checks return.
+#[diagnostic::on_unimplemented(
+    message = "a field check did not come from hft-cache: `#[hft(crate = \"...\")]` must name the real crate",
+    label = "a look-alike field check",
+    note = "a `crate` path may lead to a re-export of hft-cache, never to helpers of another crate"
+)]
+pub trait FieldCheck<H: ?Sized, R> {}
+impl<H: ?Sized, R> FieldCheck<H, R> for Checked<H, R> {}
+
+/// A checked head in front of a proven tail.
+pub const fn cons<H: ?Sized, T: FieldList, R, C: FieldCheck<H, R>>(
+    head: C,
+    _tail: Proof<T, R>,
+) -> Proof<(*const H, T), R> {
+    std::mem::forget(head);
+    Proof(PhantomData)
+}
+
+/// A field of a `#[derive(Static)]` type.
+#[inline(always)]
+pub const fn static_field<F: ?Sized + StaticField>() -> Checked<F, StaticRule> {
+    Checked(PhantomData)
+}
+
+/// A field of a `#[derive(Streamed)]` type.
+#[inline(always)]
+pub const fn streamed_field<F: ?Sized + StreamedField>() -> Checked<F, StreamedRule> {
+    Checked(PhantomData)
+}
+
+/// A field of a `#[derive(Live)]` type.
+#[inline(always)]
+pub const fn live_field<F: ?Sized + LiveField>() -> Checked<F, LiveRule> {
+    Checked(PhantomData)
+}
+
+/// A field of a `#[derive(NoLiveState)]` struct.
+#[inline(always)]
+pub const fn state_field<F: ?Sized + StateField>() -> Checked<F, StateRule> {
+    Checked(PhantomData)
+}
+
+/// Compile-time probes of concrete types: an inherent constant applies when the type has the
+/// property, and the trait's fallback constant when it does not.
+pub struct Probe<T: ?Sized>(PhantomData<T>);
+
+/// The fallbacks of [`Probe`]'s inherent constants.
+pub trait ProbeFallback {
+    /// Not `Clone`.
+    const IS_CLONE: bool = false;
+    /// Has no data class.
+    const IS_CLASSIFIED: bool = false;
+    /// Is not live data.
+    const IS_LIVE: bool = false;
+}
+
+impl<T: ?Sized> ProbeFallback for Probe<T> {}
+
+impl<T: Clone> Probe<T> {
+    /// `T` is `Clone` (and so perhaps `Copy`).
+    pub const IS_CLONE: bool = true;
+}
+
+impl<T: ?Sized + Classified> Probe<T> {
+    /// `T` has a data class.
+    pub const IS_CLASSIFIED: bool = true;
+}
+
+impl<T: ?Sized + Classified<Class = crate::class::Live>> Probe<T> {
+    /// `T` is live data.
+    pub const IS_LIVE: bool = true;
+}
+
+/// The `Clone` check of a live type, as a part of its proof.
+pub struct CloneCheck<T: ?Sized>(PhantomData<T>);
+
+/// A live type that is not `Clone` passes.
+pub trait NotCloneFallback<T: ?Sized> {
+    /// The check passed.
+    const CHECKED: Checked<CloneCheck<T>, LiveRule> = Checked(PhantomData);
+}
+
+impl<T: ?Sized> NotCloneFallback<T> for CloneCheck<T> {}
+
+impl<T: Clone> CloneCheck<T> {
+    /// A live type that is `Clone` fails when its proof is evaluated (the derive forces that).
+    pub const CHECKED: Checked<CloneCheck<T>, LiveRule> =
+        panic!("live trading data must not be `Clone` or `Copy`: a copy outlives its freshness");
+}
