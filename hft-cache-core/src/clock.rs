@@ -52,6 +52,11 @@ impl Timestamp {
 mod sealed {
     /// Only the crate's clocks are clocks: a user clock that stood still would keep every
     /// `Fresh<T>` fresh forever.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a clock: time is hft-cache's, so no clock can freeze or rewind it",
+        label = "a user clock",
+        note = "production code runs on `SystemClock`; tests move a `ManualClock` (feature `test-util`)"
+    )]
     pub trait Sealed {}
 }
 

@@ -356,8 +356,9 @@ pub unsafe trait NoLiveState {}
 #[doc(hidden)]
 pub mod __private {
     pub use crate::proof::{
-        cons, live_field, state_field, static_field, streamed_field, Checked, CloneCheck,
-        NotCloneFallback, Probe, ProbeFallback, Proof,
+        cons, field_under, live_field, state_field, static_field, streamed_field, Checked,
+        CloneCheck, LiveRule, NotCloneFallback, Probe, ProbeFallback, Proof, RuleFor, StateRule,
+        StaticRule, StreamedRule,
     };
     pub use core::option::Option::{self, None, Some};
     pub use core::time::Duration;

@@ -96,6 +96,31 @@ pub const fn state_field<F: ?Sized + StateField>() -> Checked<F, StateRule> {
     Checked(PhantomData)
 }
 
+mod sealed {
+    pub trait RuleFor<F: ?Sized> {}
+}
+
+/// Rule `Self` admits type `F`: for the fields of a `class_of` wrapper, whose rule follows its
+/// parameters' class. Sealed, and implemented through the bundles, so an error names the broken
+/// rule ("`Balance` is live trading data and cannot be part of static data").
+pub trait RuleFor<F: ?Sized>: sealed::RuleFor<F> {}
+
+macro_rules! rule_for {
+    ($($rule:ident: $bundle:ident),*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<F: ?Sized + $bundle> sealed::RuleFor<F> for $rule {}
+        #[diagnostic::do_not_recommend]
+        impl<F: ?Sized + $bundle> RuleFor<F> for $rule {}
+    )*};
+}
+rule_for!(StaticRule: StaticField, StreamedRule: StreamedField, LiveRule: LiveField, StateRule: StateField);
+
+/// A field of a `class_of` wrapper, under the rule of the class it takes from its parameters.
+#[inline(always)]
+pub const fn field_under<F: ?Sized, R: RuleFor<F>>() -> Checked<F, R> {
+    Checked(PhantomData)
+}
+
 /// Compile-time probes of concrete types: an inherent constant applies when the type has the
 /// property, and the trait's fallback constant when it does not.
 pub struct Probe<T: ?Sized>(PhantomData<T>);

@@ -1,6 +1,7 @@
 //! Parsing `#[hft(...)]` attributes on the type and on its fields.
 
 use proc_macro2::Span;
+use syn::parse::Parse;
 use syn::spanned::Spanned;
 use syn::{Attribute, LitInt, LitStr, Path};
 
@@ -11,6 +12,8 @@ pub struct TypeAttrs {
     pub max_age_ms: Option<(u64, Span)>,
     /// `crate = "path"`: where the facade is, for crates that re-export it.
     pub krate: Option<Path>,
+    /// `class_of(T, U)`: a generic wrapper is as high a class as its parameters, with its span.
+    pub class_of: Option<(Vec<syn::Ident>, Span)>,
 }
 
 /// `#[hft(...)]` on a field.
@@ -80,11 +83,26 @@ pub fn parse_type_attrs(attrs: &[Attribute], errors: &mut Errors) -> TypeAttrs {
                 }
                 out.krate = Some(lit.parse().map_err(|_| syn::Error::new(lit.span(), EXPECTED))?);
                 Ok(())
+            } else if meta.path.is_ident("class_of") {
+                const EXPECTED: &str = "`class_of` takes the type parameters the class follows, like `class_of(T)`";
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let params = content
+                    .parse_terminated(syn::Ident::parse, syn::Token![,])
+                    .map_err(|e| syn::Error::new(e.span(), EXPECTED))?;
+                if params.is_empty() {
+                    return Err(meta.error(EXPECTED));
+                }
+                if out.class_of.is_some() {
+                    return Err(meta.error("`class_of` is set twice"));
+                }
+                out.class_of = Some((params.into_iter().collect(), meta.path.span()));
+                Ok(())
             } else if meta.path.is_ident("opaque") {
                 Err(meta.error("`opaque` marks a field, not a type: put `#[hft(opaque)]` on the field"))
             } else {
                 Err(meta.error(format!(
-                    "unknown `hft` setting `{}`: expected `max_age_ms = N` or `crate = \"path\"`",
+                    "unknown `hft` setting `{}`: expected `max_age_ms = N`, `class_of(T)` or `crate = \"path\"`",
                     path_text(&meta.path)
                 )))
             }

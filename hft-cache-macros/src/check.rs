@@ -24,6 +24,7 @@ pub fn fields<'a>(
     errors: &mut Errors,
 ) -> Vec<Field<'a>> {
     check_max_age(derive, type_attrs, errors);
+    check_class_of(input, derive, type_attrs, errors);
 
     let all: Vec<&Fields> = match &input.data {
         Data::Struct(s) => vec![&s.fields],
@@ -85,6 +86,30 @@ fn check_max_age(derive: Derive, attrs: &TypeAttrs, errors: &mut Errors) {
             ),
         )),
         _ => {}
+    }
+}
+
+fn check_class_of(input: &DeriveInput, derive: Derive, attrs: &TypeAttrs, errors: &mut Errors) {
+    let Some((params, span)) = &attrs.class_of else {
+        return;
+    };
+    if !matches!(derive, Derive::Static | Derive::Streamed) {
+        errors.push(syn::Error::new(
+            *span,
+            format!(
+                "`class_of` lifts a `Static` or `Streamed` wrapper to its parameters' class; a `{}` type's class is fixed",
+                derive.name()
+            ),
+        ));
+        return;
+    }
+    for param in params {
+        if !input.generics.type_params().any(|p| p.ident == *param) {
+            errors.push(syn::Error::new(
+                param.span(),
+                format!("`{param}` is not a type parameter of `{}`", input.ident),
+            ));
+        }
     }
 }
 

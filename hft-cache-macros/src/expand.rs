@@ -71,7 +71,7 @@ fn generate(
     krate: &Path,
 ) -> TokenStream {
     let ident = &input.ident;
-    let plan = plan(derive, krate);
+    let mut plan = plan(derive, krate);
     let params = TypeParams::of(&input.generics);
     let checked: Vec<&Type> = fields
         .iter()
@@ -87,12 +87,33 @@ fn generate(
         .collect();
 
     let bound = &plan.field_bound;
-    let bounds: Vec<TokenStream> = direct
+    let mut bounds: Vec<TokenStream> = direct
         .iter()
         .filter(|ty| params.mentioned_in(ty))
         .map(|ty| quote_spanned!(ty.span()=> #ty: #bound))
         .chain(opaque_argument_bounds(fields, &params, krate))
         .collect();
+    if let Some((class_params, _)) = &attrs.class_of {
+        // The class follows the parameters, so every field is checked under that class's rule,
+        // known only once the parameters are.
+        let base = &plan.class;
+        let class = class_params.iter().fold(quote!(#base), |acc, p| {
+            quote!(<#acc as #krate::class::ClassMarker>::Join<<#p as #krate::Classified>::Class>)
+        });
+        let rule = quote!(<#class as #krate::class::ClassMarker>::FieldRule);
+        bounds = class_params
+            .iter()
+            .map(|p| quote!(#p: #krate::Classified))
+            .chain(
+                direct
+                    .iter()
+                    .map(|ty| quote_spanned!(ty.span()=> #rule: #krate::__private::RuleFor<#ty>)),
+            )
+            .chain(opaque_argument_bounds(fields, &params, krate))
+            .collect();
+        plan.check_fn = quote!(#krate::__private::field_under);
+        plan.class = class;
+    }
     let where_clause = extend_where(input.generics.where_clause.as_ref(), &bounds);
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
 
@@ -101,7 +122,13 @@ fn generate(
     let mut field_list: Vec<TokenStream> = checked.iter().map(|ty| quote!(*const #ty)).collect();
     let mut proofs: Vec<TokenStream> = checked
         .iter()
-        .map(|ty| quote_spanned!(ty.span()=> #check_fn::<#ty>()))
+        .map(|ty| {
+            if attrs.class_of.is_some() {
+                quote_spanned!(ty.span()=> #check_fn::<#ty, _>())
+            } else {
+                quote_spanned!(ty.span()=> #check_fn::<#ty>())
+            }
+        })
         .collect();
     if derive == Derive::Live {
         field_list.insert(0, quote!(*const #krate::__private::CloneCheck<Self>));

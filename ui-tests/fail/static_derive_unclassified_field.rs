@@ -1,9 +1,14 @@
 use hft_cache::Static;
 
+/// A type of the user's own that declared no class.
+struct Certificate {
+    der: Vec<u8>,
+}
+
 #[derive(Static)]
 struct ExchangeConfig {
     name: String,
-    cert_path: std::path::PathBuf,
+    cert: Certificate,
 }
 
 fn main() {}

@@ -22,7 +22,6 @@ struct BinanceAdapter {
     client: FreshClient,
     #[hft(opaque)]
     runtime: tokio::runtime::Handle,
-    #[hft(opaque)]
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 

@@ -1,0 +1,22 @@
+#![forbid(unsafe_code)]
+use hft_cache::Live;
+
+#[derive(Live)]
+struct Balance {
+    free: u64,
+}
+
+/// A position declared static by hand, in a crate that forbids unsafe code: refused.
+struct Position {
+    qty: i64,
+}
+
+unsafe impl hft_cache::Classified for Position {
+    type Class = hft_cache::class::Static;
+    type Ownership = hft_cache::class::Exclusive;
+    type Fields = ();
+    const PROOF: hft_cache::__private::Proof<(), hft_cache::__private::StaticRule> =
+        hft_cache::__private::Proof::nil();
+}
+
+fn main() {}

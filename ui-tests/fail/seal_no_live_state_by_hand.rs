@@ -1,0 +1,14 @@
+use hft_cache::Live;
+
+#[derive(Live)]
+struct Balance {
+    free: u64,
+}
+
+struct Engine {
+    balances: Vec<Balance>,
+}
+
+impl hft_cache::NoLiveState for Engine {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use hft_cache::Live;
+
+#[derive(Live)]
+struct Balance {
+    free: u64,
+}
+
+impl hft_cache::policy::NeverCached<Balance> for hft_cache::class::Live {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use hft_cache::Live;
+
+#[derive(Live)]
+struct Balance {
+    free: u64,
+}
+
+impl hft_cache::StreamValue for Balance {}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use hft_cache::Live;
+
+#[derive(Live)]
+struct Balance {
+    free: u64,
+}
+
+/// A clock that never moves would keep every `Fresh<T>` fresh forever.
+#[derive(Debug)]
+struct Frozen;
+
+impl hft_cache::Clock for Frozen {
+    fn now(&self) -> hft_cache::Timestamp {
+        hft_cache::Timestamp::ZERO
+    }
+}
+
+fn main() {}

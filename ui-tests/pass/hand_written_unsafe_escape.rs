@@ -1,0 +1,25 @@
+// A hand-written `unsafe impl` is the one visible, greppable escape; it compiles where unsafe
+// code is allowed, and the reviewer sees `unsafe`.
+use hft_cache::class::{ClassMarker, Exclusive, Static};
+use hft_cache::{Classified, StaticCache};
+
+struct VendorRules {
+    lot: u64,
+}
+
+// SAFETY: vendor reference data, reviewed: no live data inside.
+unsafe impl Classified for VendorRules {
+    type Class = Static;
+    type Ownership = Exclusive;
+    type Fields = ();
+    const PROOF: hft_cache::__private::Proof<(), <Static as ClassMarker>::FieldRule> =
+        hft_cache::__private::Proof::nil();
+}
+
+fn holds(cache: &StaticCache<String, VendorRules>) -> Option<u64> {
+    cache.read("BTCUSDT", |r| r.lot).ok().flatten()
+}
+
+fn main() {
+    let _ = holds;
+}
