@@ -259,6 +259,7 @@ macro_rules! declare_class {
     ($class:ident for $ty:ty) => {
         // SAFETY: the crate's own type, reviewed where it is defined: it holds no data of a
         // higher class than declared.
+        #[diagnostic::do_not_recommend]
         unsafe impl $crate::class::Classified for $ty {
             type Class = $crate::class::$class;
             type Ownership = $crate::class::NotExclusive;
@@ -269,6 +270,7 @@ macro_rules! declare_class {
     };
     ([$($generics:tt)*] $class:ident for $ty:ty) => {
         // SAFETY: as above.
+        #[diagnostic::do_not_recommend]
         unsafe impl<$($generics)*> $crate::class::Classified for $ty {
             type Class = $crate::class::$class;
             type Ownership = $crate::class::NotExclusive;

@@ -122,6 +122,7 @@ impl<T: Live> fmt::Debug for Fresh<T> {
 }
 
 // SAFETY: a `Fresh<T>` is live data of type `T` and ages with it.
+#[diagnostic::do_not_recommend]
 unsafe impl<T: Live> Classified for Fresh<T> {
     type Class = class::Live;
     type Ownership = class::Exclusive;

@@ -14,6 +14,8 @@
 //! only way around the policy is a hand-written `unsafe impl` of [`Classified`] or
 //! [`NoLiveState`], which `#![forbid(unsafe_code)]` turns off.
 
+mod checks;
+
 use crate::class::{self, ClassMarker, Classified, OwnershipMarker};
 
 /// The private supertraits that seal the rules and bundles: one per trait, implemented exactly
@@ -355,10 +357,13 @@ pub unsafe trait NoLiveState {}
 /// is outside the policy, as an `unsafe impl` is.
 #[doc(hidden)]
 pub mod __private {
+    pub use super::checks::{
+        field_under, live_field, state_field, static_field, streamed_field, Probe, ProbeFallback,
+        RuleFor,
+    };
     pub use crate::proof::{
-        cons, field_under, live_field, state_field, static_field, streamed_field, Checked,
-        CloneCheck, LiveRule, NotCloneFallback, Probe, ProbeFallback, Proof, RuleFor, StateRule,
-        StaticRule, StreamedRule,
+        cons, Checked, CloneCheck, LiveRule, NotCloneFallback, Proof, StateRule, StaticRule,
+        StreamedRule,
     };
     pub use core::option::Option::{self, None, Some};
     pub use core::time::Duration;

@@ -6,12 +6,11 @@
 //! and each carries the rule as a bound: a look-alike `__private` module cannot build one for a
 //! field that breaks the rule, so the field checks cannot be turned into no-ops.
 //!
-//! Not part of the API: reached through `hft_cache::__private` by the derives only.
+//! This module holds the proof's types; the checks that build them, with the rules as bounds,
+//! are in `policy::checks`. Not part of the API: reached through `hft_cache::__private` by the
+//! derives only.
 
 use std::marker::PhantomData;
-
-use crate::class::Classified;
-use crate::policy::{LiveField, StateField, StaticField, StreamedField};
 
 /// The rule fields of a `Static` type pass: plain or static.
 #[derive(Debug)]
@@ -39,6 +38,13 @@ pub struct Proof<L: ?Sized, R>(Marker<L, R>);
 
 /// One type `F` passed rule `R`.
 pub struct Checked<F: ?Sized, R>(Marker<F, R>);
+
+impl<F: ?Sized, R> Checked<F, R> {
+    /// Only the checks in `policy`, whose bounds are the rules, call this.
+    pub(crate) const fn new() -> Self {
+        Checked(PhantomData)
+    }
+}
 
 impl<R> Proof<(), R> {
     /// The empty list needs no check.
@@ -70,86 +76,6 @@ pub const fn cons<H: ?Sized, T: FieldList, R, C: FieldCheck<H, R>>(
 ) -> Proof<(*const H, T), R> {
     std::mem::forget(head);
     Proof(PhantomData)
-}
-
-/// A field of a `#[derive(Static)]` type.
-#[inline(always)]
-pub const fn static_field<F: ?Sized + StaticField>() -> Checked<F, StaticRule> {
-    Checked(PhantomData)
-}
-
-/// A field of a `#[derive(Streamed)]` type.
-#[inline(always)]
-pub const fn streamed_field<F: ?Sized + StreamedField>() -> Checked<F, StreamedRule> {
-    Checked(PhantomData)
-}
-
-/// A field of a `#[derive(Live)]` type.
-#[inline(always)]
-pub const fn live_field<F: ?Sized + LiveField>() -> Checked<F, LiveRule> {
-    Checked(PhantomData)
-}
-
-/// A field of a `#[derive(NoLiveState)]` struct.
-#[inline(always)]
-pub const fn state_field<F: ?Sized + StateField>() -> Checked<F, StateRule> {
-    Checked(PhantomData)
-}
-
-mod sealed {
-    pub trait RuleFor<F: ?Sized> {}
-}
-
-/// Rule `Self` admits type `F`: for the fields of a `class_of` wrapper, whose rule follows its
-/// parameters' class. Sealed, and implemented through the bundles, so an error names the broken
-/// rule ("`Balance` is live trading data and cannot be part of static data").
-pub trait RuleFor<F: ?Sized>: sealed::RuleFor<F> {}
-
-macro_rules! rule_for {
-    ($($rule:ident: $bundle:ident),*) => {$(
-        #[diagnostic::do_not_recommend]
-        impl<F: ?Sized + $bundle> sealed::RuleFor<F> for $rule {}
-        #[diagnostic::do_not_recommend]
-        impl<F: ?Sized + $bundle> RuleFor<F> for $rule {}
-    )*};
-}
-rule_for!(StaticRule: StaticField, StreamedRule: StreamedField, LiveRule: LiveField, StateRule: StateField);
-
-/// A field of a `class_of` wrapper, under the rule of the class it takes from its parameters.
-#[inline(always)]
-pub const fn field_under<F: ?Sized, R: RuleFor<F>>() -> Checked<F, R> {
-    Checked(PhantomData)
-}
-
-/// Compile-time probes of concrete types: an inherent constant applies when the type has the
-/// property, and the trait's fallback constant when it does not.
-pub struct Probe<T: ?Sized>(PhantomData<T>);
-
-/// The fallbacks of [`Probe`]'s inherent constants.
-pub trait ProbeFallback {
-    /// Not `Clone`.
-    const IS_CLONE: bool = false;
-    /// Has no data class.
-    const IS_CLASSIFIED: bool = false;
-    /// Is not live data.
-    const IS_LIVE: bool = false;
-}
-
-impl<T: ?Sized> ProbeFallback for Probe<T> {}
-
-impl<T: Clone> Probe<T> {
-    /// `T` is `Clone` (and so perhaps `Copy`).
-    pub const IS_CLONE: bool = true;
-}
-
-impl<T: ?Sized + Classified> Probe<T> {
-    /// `T` has a data class.
-    pub const IS_CLASSIFIED: bool = true;
-}
-
-impl<T: ?Sized + Classified<Class = crate::class::Live>> Probe<T> {
-    /// `T` is live data.
-    pub const IS_LIVE: bool = true;
 }
 
 /// The `Clone` check of a live type, as a part of its proof.

@@ -160,9 +160,16 @@ fn generate(
         }
     });
     let probes = probes(input, derive, fields, krate);
+    // An impl without bounds is never why a bound fails: keep it out of rustc's lists of "other
+    // types that implement `Classified`". One with bounds stays, so that a failing bound is
+    // reported as the field's own rule.
+    let quiet = has_generics(&input.generics)
+        .then(TokenStream::new)
+        .unwrap_or_else(|| quote!(#[diagnostic::do_not_recommend]));
     quote! {
         // SAFETY: `PROOF` shows that every field passed the class's rule.
         #[automatically_derived]
+        #quiet
         unsafe impl #impl_generics #krate::Classified for #ident #ty_generics #where_clause {
             type Class = #class;
             type Ownership = #ownership;
@@ -187,7 +194,7 @@ fn ownership(derive: Derive, direct: &[&Type], krate: &Path) -> TokenStream {
         Derive::Static | Derive::Streamed => direct.iter().rev().fold(
             quote!(#krate::class::Exclusive),
             |tail, ty| {
-                quote!(<<#ty as #krate::Classified>::Ownership as #krate::class::OwnershipMarker>::Join<#tail>)
+                quote_spanned!(ty.span()=> <<#ty as #krate::Classified>::Ownership as #krate::class::OwnershipMarker>::Join<#tail>)
             },
         ),
     }
@@ -207,7 +214,7 @@ fn max_age(derive: Derive, attrs: &TypeAttrs, direct: &[&Type], krate: &Path) ->
         None => quote!(<Self as #krate::Classified>::CLASS.default_max_age()),
     };
     let lowers = direct.iter().map(|ty| {
-        quote! {
+        quote_spanned! {ty.span()=>
             let field = match <#ty as #krate::Classified>::MAX_AGE {
                 ::core::option::Option::Some(age) => ::core::option::Option::Some(age),
                 ::core::option::Option::None => <#ty as #krate::Classified>::CLASS.default_max_age(),
