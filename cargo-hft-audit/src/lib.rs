@@ -77,7 +77,19 @@ pub fn audit(ws: Workspace) -> Report {
 
 fn audit_files(ws: &Workspace) -> Report {
     let mut findings = Vec::new();
-    let mut skipped = ws.skipped.clone();
+    // Only what was skipped in the audited files: a broken file of another target is not news.
+    let selected_files: std::collections::HashSet<&str> = ws
+        .files
+        .iter()
+        .filter(|f| f.selected)
+        .map(|f| f.display.as_str())
+        .collect();
+    let mut skipped: Vec<Skipped> = ws
+        .skipped
+        .iter()
+        .filter(|s| selected_files.contains(s.file.as_str()))
+        .cloned()
+        .collect();
     // A target sees the live types of its own files and of the libraries it depends on.
     for t in 0..ws.targets.len() {
         if !ws.files.iter().any(|f| f.target == t && f.selected) {
