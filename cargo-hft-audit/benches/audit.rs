@@ -17,7 +17,10 @@ fn bench(c: &mut Criterion) {
     let check = cargo_hft_audit::audit(workspace::load(Some(&manifest), &sel).expect("metadata"));
     assert!(check.lines >= 10_000);
     assert_eq!(check.denied(), expected);
-    eprintln!("generated workspace: {} files, {} lines", check.files, check.lines);
+    eprintln!(
+        "generated workspace: {} files, {} lines",
+        check.files, check.lines
+    );
 
     let mut g = c.benchmark_group("audit_10k_lines");
     g.sample_size(20);

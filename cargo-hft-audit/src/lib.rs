@@ -103,9 +103,21 @@ fn audit_files(ws: &Workspace) -> Report {
         );
         findings.extend(rules::live_types::findings(&index, &ws.files, t));
         for f in ws.files.iter().filter(|f| f.selected && f.target == t) {
-            let (found, skip) = Walker::new(&index, f).run();
-            findings.extend(found);
-            skipped.extend(skip);
+            // A bug in a rule must not cost the rest of the report: the file is listed instead.
+            let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Walker::new(&index, f).run()
+            }));
+            match walk {
+                Ok((found, skip)) => {
+                    findings.extend(found);
+                    skipped.extend(skip);
+                }
+                Err(_) => skipped.push(Skipped {
+                    file: f.display.clone(),
+                    line: 0,
+                    what: "internal error while auditing this file (please report it)".into(),
+                }),
+            }
         }
     }
     findings.sort_by(|a, b| {
