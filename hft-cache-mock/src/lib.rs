@@ -78,6 +78,7 @@ use tokio::task::JoinHandle;
 
 mod api_error;
 mod auth;
+pub mod bybit;
 mod book;
 mod builder;
 mod fault_layer;
