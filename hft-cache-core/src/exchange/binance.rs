@@ -1,5 +1,7 @@
 //! Binance spot: query-string HMAC signing, bare answers with `{"code","msg"}` errors, and
-//! typed answers of the REST API (account, orders, depth, exchange info with its filters).
+//! typed answers of the REST API, each with its class: the account and orders are live (read
+//! them as `Fresh<T>`), exchange info and its filters static. (The depth snapshot is
+//! [`book::DepthSnapshot`](crate::book::DepthSnapshot).)
 
 use reqwest::header::HeaderName;
 use reqwest::Method;
@@ -9,6 +11,19 @@ use super::error::ExchangeErrorKind;
 use super::signer::{api_key_header, InvalidApiKey, RequestSigner, SignRequest, Signer};
 use super::venue::{BodyEncoding, ServerTime, Venue};
 use crate::fetch::Bare;
+
+mod account;
+mod exchange_info;
+mod order;
+
+pub use account::{Account, AccountBalance, CommissionRates};
+pub use exchange_info::{
+    AssetFilter, ExchangeFilter, ExchangeInfo, RateLimit, Sor, SymbolFilter, SymbolInfo,
+};
+pub use order::{
+    CancelledOrder, Fill, OpenOrders, Order, OrderAck, OrderFull, OrderResult, OrderSide,
+    OrderStatus, OrderType, TimeInForce,
+};
 
 /// Binance spot's REST conventions, for [`SignedClient`](super::SignedClient) (its default
 /// venue).

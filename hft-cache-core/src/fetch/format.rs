@@ -9,8 +9,9 @@ use serde_json::value::RawValue;
 
 use super::FetchError;
 
-/// An error a venue reported in its answer: its code and message.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, thiserror::Error)]
+/// An error a venue reported in its answer: its code and message (also the shape of the common
+/// `{"code":-1121,"msg":"Invalid symbol."}` error object).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, thiserror::Error)]
 #[error("error {code}: {msg}")]
 pub struct ApiError {
     /// The venue's error code (`retCode`, `code`, ...).
