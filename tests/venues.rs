@@ -494,6 +494,11 @@ fn binance_classifies_execution_unknown_codes() {
         Binance.classify(503, None, false),
         ExchangeErrorKind::Unavailable
     );
+    // SERVER_BUSY says the order was not processed.
+    assert_eq!(
+        Binance.classify(503, Some(-1008), true),
+        ExchangeErrorKind::Unavailable
+    );
     assert_eq!(
         Binance.classify(400, Some(-2010), true),
         ExchangeErrorKind::OrderRejected

@@ -31,7 +31,6 @@ pub use class::{max_age_of, ClassMarker, Classified, DataClass};
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;
 pub use clock::{Clock, SharedClock, SystemClock, Timestamp};
-pub use exchange::ExchangeErrorKind;
 pub use fetch::{FetchError, FreshClient, FreshClientBuilder, FreshRequest};
 pub use fresh::{Expired, Fresh};
 pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};

@@ -63,8 +63,9 @@ impl Venue for Binance {
         *method == Method::POST && path.split('/').any(|segment| segment == "order")
     }
 
-    /// Binance's codes (errors.md): -1006/-1007 and, on an order placement, any HTTP 5xx mean
-    /// the execution status is unknown (rest-api.md: "It is important to NOT treat this as a
+    /// Binance's codes (errors.md): -1006/-1007 and, on an order placement, an HTTP 5xx without
+    /// a code that says the request was not processed (-1001, -1004, -1008, -1016) mean the
+    /// execution status is unknown (rest-api.md: "It is important to NOT treat this as a
     /// failure operation").
     fn classify(&self, status: u16, code: Option<i64>, placing_order: bool) -> ExchangeErrorKind {
         match (code, status) {
@@ -78,10 +79,10 @@ impl Venue for Binance {
             (Some(-1013 | -1121), _) | (Some(-1130..=-1100), _) => {
                 ExchangeErrorKind::InvalidParameter
             }
+            // These say the request was not processed, whatever the status.
+            (Some(-1001 | -1004 | -1008 | -1016), _) => ExchangeErrorKind::Unavailable,
             (_, 500..=599) if placing_order => ExchangeErrorKind::ExecutionUnknown,
-            (Some(-1001 | -1004 | -1008 | -1016), _) | (_, 500..=599) => {
-                ExchangeErrorKind::Unavailable
-            }
+            (_, 500..=599) => ExchangeErrorKind::Unavailable,
             _ => ExchangeErrorKind::Other,
         }
     }
