@@ -561,6 +561,34 @@ fn binance_signer_matches_the_documented_example_in_query_and_body() {
 }
 
 #[test]
+fn binance_signer_matches_the_documented_non_ascii_example() {
+    // rest-api.md: the symbol `１２３４５６`, percent-encoded before signing.
+    let signer = BinanceSigner::new(
+        "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+        "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    )
+    .unwrap();
+    let params = "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96\
+                  &side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1";
+    let mut request = SignRequest::new(
+        Method::GET,
+        "/api/v3/order",
+        params,
+        "",
+        1499827319559,
+        5000,
+    );
+    signer.sign(&mut request);
+    assert!(
+        request.query.ends_with(
+            "&signature=e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3"
+        ),
+        "{}",
+        request.query
+    );
+}
+
+#[test]
 fn bybit_signer_signs_the_documented_request() {
     // The integration guide's GET: timestamp 1658384314791, recv_window 5000, its query.
     let query = "category=option&symbol=BTC-29JUL22-25000-C";
