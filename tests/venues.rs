@@ -193,6 +193,34 @@ async fn bybit_live_answers_are_fresh_values_of_the_inner_type() {
 }
 
 #[tokio::test]
+async fn bybit_credentials_never_print() {
+    let ex = bybit().await;
+    let client = bybit_client(&ex);
+    let signer = BybitSigner::new(KEY, SECRET).unwrap();
+    let builder = SignedClient::builder_for(Bybit, ex.http_url())
+        .api_key(KEY)
+        .secret(SECRET);
+    let failure = SignedClient::builder_for(Bybit, ex.http_url())
+        .api_key(KEY)
+        .secret("wrong")
+        .build()
+        .unwrap()
+        .signed_get::<Wallet, _>("/v5/account/wallet-balance", &[("accountType", "UNIFIED")])
+        .await
+        .unwrap_err();
+    for text in [
+        format!("{client:?}"),
+        format!("{builder:?}"),
+        format!("{signer:?}"),
+        format!("{failure}"),
+        format!("{failure:?}"),
+    ] {
+        assert!(!text.contains(KEY) && !text.contains(SECRET), "{text}");
+    }
+    ex.shutdown().await;
+}
+
+#[tokio::test]
 async fn bybit_static_data_comes_through_the_public_paths_as_plain_values() {
     let ex = bybit().await;
     let client = bybit_client(&ex);
@@ -761,5 +789,48 @@ async fn bybit_rest_orderbook_is_the_streamed_book() {
     let (bid, ask) = ex.best_bid_ask("BTCUSDT").unwrap();
     assert!(bid < ask);
     assert_eq!(rest["result"]["b"][0][0], bid.normalize().to_string());
+    ex.shutdown().await;
+}
+
+#[tokio::test]
+async fn bybit_stream_refuses_unknown_topics_and_stops_after_unsubscribe() {
+    let ex = bybit().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ex.public_ws_url())
+        .await
+        .unwrap();
+    ws.send(Message::text(
+        r#"{"op":"subscribe","args":["orderbook.50.NOPEUSDT"]}"#,
+    ))
+    .await
+    .unwrap();
+    let refused = next_json(&mut ws).await;
+    assert_eq!(refused["success"], false, "{refused}");
+
+    ws.send(Message::text(
+        r#"{"op":"subscribe","args":["orderbook.50.BTCUSDT"]}"#,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut ws).await["success"], true);
+    assert_eq!(next_json(&mut ws).await["type"], "snapshot");
+    ws.send(Message::text(
+        r#"{"op":"unsubscribe","args":["orderbook.50.BTCUSDT"]}"#,
+    ))
+    .await
+    .unwrap();
+    // Deltas already on their way may arrive first; after the reply, none does.
+    loop {
+        let frame = next_json(&mut ws).await;
+        if frame["op"] == "unsubscribe" {
+            assert_eq!(frame["success"], true);
+            break;
+        }
+    }
+    ws.send(Message::text(r#"{"op":"ping"}"#)).await.unwrap();
+    let pong = next_json(&mut ws).await;
+    assert_eq!(
+        pong["ret_msg"], "pong",
+        "no delta after unsubscribing: {pong}"
+    );
     ex.shutdown().await;
 }

@@ -1,9 +1,9 @@
-//! The fetch path: the only code that builds a [`Fresh<T>`], from a response to a request this
+//! The fetch path: the only code that builds a [`Fresh<T>`](crate::Fresh), from a response to a request this
 //! crate sends itself.
 
 //!
 //! [`FreshClient`] sends requests and [`FreshRequest`] reads their answers: live data as
-//! [`Fresh<T>`] ([`fetch`](FreshRequest::fetch)), static data as plain values
+//! [`Fresh<T>`](crate::Fresh) ([`fetch`](FreshRequest::fetch)), static data as plain values
 //! ([`fetch_static`](FreshRequest::fetch_static)), both with a size limit, timeouts and typed
 //! [`FetchError`]s. A venue that wraps its answers in an envelope
 //! (`{"retCode":0,"retMsg":"OK","result":{..}}`) implements [`Envelope`] once, and
@@ -33,7 +33,7 @@ pub use reqwest::{header, Method, Url};
 /// The raw JSON text of an envelope's payload (serde_json's, re-exported).
 pub use serde_json::value::RawValue;
 
-/// An HTTP client for live data: every successful fetch is a [`Fresh<T>`].
+/// An HTTP client for live data: every successful fetch is a [`Fresh<T>`](crate::Fresh).
 ///
 /// It sends the request itself, stamps the time it was sent, checks the status, reads the body
 /// within a size limit and deserializes it; failures are typed [`FetchError`]s, never a `Fresh`.
