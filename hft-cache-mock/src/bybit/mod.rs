@@ -9,7 +9,7 @@
 //! | --- | --- | --- |
 //! | `GET /v5/market/time` | none | `{"timeSecond","timeNano"}` |
 //! | `GET /v5/market/instruments-info?category=spot` | none | symbols with `lotSizeFilter`, `priceFilter` |
-//! | `GET /v5/market/orderbook?category=spot&symbol=&limit=` | none | `{"s","b","a","ts","u","seq","cts"}` |
+//! | `GET /v5/market/orderbook?category=spot&symbol=&limit=` | none | `{"s","b","a","ts","u","seq","cts"}`, at most 50 levels a side |
 //! | `GET /v5/account/wallet-balance?accountType=UNIFIED` | signed | `list[0].coin[]`: `walletBalance`, `locked` |
 //! | `POST /v5/order/create` | signed | spot `Limit` (`GTC`/`IOC`/`FOK`) and `Market`, `qty` in base |
 //! | `POST /v5/order/cancel` | signed | by `orderId` or `orderLinkId`, unlocking the funds |
