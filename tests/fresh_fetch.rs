@@ -8,7 +8,9 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use hft_cache::{ExchangeErrorKind, Expired, FetchError, Fresh, FreshClient, Live, ManualClock};
+use hft_cache::exchange::RequestError;
+use hft_cache::fetch::{ApiError, Envelope, FetchError, FreshClient, RawValue};
+use hft_cache::{Expired, Fresh, KillSwitch, Live, ManualClock, Registry, Static};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::Deserialize;
@@ -32,6 +34,7 @@ const BALANCE: &str = r#"{"asset":"USDT","free":"100.50","locked":"2.25"}"#;
 /// Starts the test server on an ephemeral port; the manual clock lets a handler age a response.
 async fn server(clock: ManualClock) -> String {
     let slow_clock = clock.clone();
+    let slow_enveloped = clock.clone();
     let app = Router::new()
         .route("/balance", get(|| async { json(StatusCode::OK, BALANCE) }))
         .route(
@@ -107,6 +110,48 @@ async fn server(clock: ManualClock) -> String {
             }),
         )
         .route(
+            "/v/balance",
+            get(|| async { json(StatusCode::OK, &envelope(0, "OK", BALANCE)) }),
+        )
+        .route(
+            "/v/insufficient",
+            // Bybit-style: the error rides in HTTP 200, the payload is `{}`.
+            get(|| async {
+                json(
+                    StatusCode::OK,
+                    &envelope(170131, "Insufficient balance.", "{}"),
+                )
+            }),
+        )
+        .route(
+            "/v/forbidden",
+            get(|| async {
+                json(
+                    StatusCode::FORBIDDEN,
+                    &envelope(10003, "API key is invalid.", "{}"),
+                )
+            }),
+        )
+        .route(
+            "/v/wrong-payload",
+            get(|| async { json(StatusCode::OK, &envelope(0, "OK", r#"{"asset":1}"#)) }),
+        )
+        .route(
+            "/v/rules",
+            get(|| async { json(StatusCode::OK, &envelope(0, "OK", RULES)) }),
+        )
+        .route("/rules", get(|| async { json(StatusCode::OK, RULES) }))
+        .route(
+            "/v/takes-100ms",
+            get(move || {
+                let clock = slow_enveloped.clone();
+                async move {
+                    clock.advance(Duration::from_millis(100));
+                    json(StatusCode::OK, &envelope(0, "OK", BALANCE))
+                }
+            }),
+        )
+        .route(
             "/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -117,6 +162,12 @@ async fn server(clock: ManualClock) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}")
+}
+
+fn envelope(code: i64, msg: &str, result: &str) -> String {
+    format!(
+        r#"{{"retCode":{code},"retMsg":"{msg}","result":{result},"retExtInfo":{{}},"time":1700000000000}}"#
+    )
 }
 
 fn json(status: StatusCode, body: &str) -> impl IntoResponse {
@@ -219,24 +270,23 @@ async fn fetch_err(path: &str) -> FetchError {
 #[tokio::test]
 async fn exchange_error_body_is_typed() {
     match fetch_err("/unauthorized").await {
-        FetchError::Exchange {
-            status,
-            code,
-            kind,
-            msg,
-        } => {
-            assert_eq!(
-                (status, code, kind),
-                (401, -2015, ExchangeErrorKind::Unauthorized)
-            );
+        FetchError::Exchange { status, code, msg } => {
+            assert_eq!((status, code), (401, -2015));
             assert!(msg.starts_with("Invalid API-key"), "{msg}");
         }
         other => panic!("expected an exchange error, got {other:?}"),
     }
     let limited = fetch_err("/rate-limited").await;
-    assert_eq!(
-        limited.exchange_kind(),
-        Some(ExchangeErrorKind::RateLimited)
+    assert!(
+        matches!(
+            limited,
+            FetchError::Exchange {
+                status: 429,
+                code: -1003,
+                ..
+            }
+        ),
+        "{limited:?}"
     );
     assert!(limited.is_retryable());
 }
@@ -323,4 +373,200 @@ async fn unreachable_server_is_a_connect_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::Connect(_)), "{err:?}");
+}
+
+const RULES: &str = r#"{"symbol":"BTCUSDT","tickSize":"0.01"}"#;
+
+/// A venue's envelope, written as an adapter would.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VenueEnvelope {
+    ret_code: i64,
+    ret_msg: String,
+    result: Box<RawValue>,
+}
+
+impl Envelope for VenueEnvelope {
+    fn open(self) -> Result<Box<RawValue>, ApiError> {
+        match self.ret_code {
+            0 => Ok(self.result),
+            code => Err(ApiError {
+                code,
+                msg: self.ret_msg,
+            }),
+        }
+    }
+}
+
+#[derive(Static, Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+struct Rules {
+    symbol: String,
+    tick_size: Decimal,
+}
+
+#[tokio::test]
+async fn an_envelope_is_opened_inside_the_fetch() {
+    let (base, client, clock) = setup().await;
+    let balance: Fresh<Balance> = client
+        .get(format!("{base}/v/balance"))
+        .fetch_enveloped::<VenueEnvelope, Balance>()
+        .await
+        .unwrap();
+    assert_eq!(balance.read().unwrap().free, dec!(100.50));
+    clock.advance(Duration::from_millis(251));
+    assert!(balance.read().is_err(), "the inner type's max age applies");
+}
+
+#[tokio::test]
+async fn an_enveloped_value_ages_from_when_the_request_was_sent() {
+    let (base, client, _clock) = setup().await;
+    let balance = client
+        .get(format!("{base}/v/takes-100ms"))
+        .fetch_enveloped::<VenueEnvelope, Balance>()
+        .await
+        .unwrap();
+    assert_eq!(balance.age(), Duration::from_millis(100));
+}
+
+#[tokio::test]
+async fn an_envelope_error_keeps_the_venues_code_whatever_the_status() {
+    let (base, client, _clock) = setup().await;
+    for (path, status, code) in [
+        ("/v/insufficient", 200, 170131),
+        ("/v/forbidden", 403, 10003),
+    ] {
+        let err = client
+            .get(format!("{base}{path}"))
+            .fetch_enveloped::<VenueEnvelope, Balance>()
+            .await
+            .unwrap_err();
+        match err {
+            FetchError::Exchange {
+                status: s,
+                code: c,
+                ref msg,
+            } => {
+                assert_eq!((s, c), (status, code), "{path}");
+                assert!(!msg.is_empty());
+            }
+            other => panic!("{path}: expected the venue's error, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn enveloped_bodies_of_the_wrong_shape_are_typed_errors() {
+    let (base, client, _clock) = setup().await;
+    let fetch = |path: &'static str| {
+        let request = client.get(format!("{base}{path}"));
+        async move {
+            request
+                .fetch_enveloped::<VenueEnvelope, Balance>()
+                .await
+                .unwrap_err()
+        }
+    };
+    let wrong_payload = fetch("/v/wrong-payload").await;
+    assert!(
+        matches!(wrong_payload, FetchError::Malformed { .. }),
+        "{wrong_payload:?}"
+    );
+    // A bare body where an envelope is expected, a common error object, plain text.
+    assert!(matches!(
+        fetch("/balance").await,
+        FetchError::Malformed { .. }
+    ));
+    assert!(matches!(
+        fetch("/error-with-200").await,
+        FetchError::Exchange { code: -1121, .. }
+    ));
+    assert!(matches!(
+        fetch("/truncated").await,
+        FetchError::Truncated { .. }
+    ));
+    assert!(matches!(
+        fetch("/unavailable").await,
+        FetchError::Http { status: 503, .. }
+    ));
+}
+
+#[tokio::test]
+async fn static_data_is_fetched_as_a_plain_value_with_the_same_limits() {
+    let (base, client, _clock) = setup().await;
+    let rules: Rules = client
+        .get(format!("{base}/rules"))
+        .fetch_static()
+        .await
+        .unwrap();
+    assert_eq!(
+        (rules.symbol.as_str(), rules.tick_size),
+        ("BTCUSDT", dec!(0.01))
+    );
+    let rules: Rules = client
+        .get(format!("{base}/v/rules"))
+        .fetch_static_enveloped::<VenueEnvelope, Rules>()
+        .await
+        .unwrap();
+    assert_eq!(rules.tick_size, dec!(0.01));
+
+    let too_large = client
+        .get(format!("{base}/oversized"))
+        .fetch_static::<Rules>()
+        .await
+        .unwrap_err();
+    assert!(matches!(too_large, FetchError::BodyTooLarge { .. }));
+    let slow = client
+        .get(format!("{base}/slow"))
+        .fetch_static::<Rules>()
+        .await
+        .unwrap_err();
+    assert!(matches!(slow, FetchError::Timeout(_)), "{slow:?}");
+    let refused = client
+        .get(format!("{base}/unauthorized"))
+        .fetch_static::<Rules>()
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, FetchError::Exchange { code: -2015, .. }));
+}
+
+#[tokio::test]
+async fn a_gated_request_is_not_sent_while_trading_is_halted() {
+    let (base, client, _clock) = setup().await;
+    let kill = KillSwitch::builder().registry(Registry::new()).build();
+    let gate = kill.gate();
+    let open = client
+        .get(format!("{base}/balance"))
+        .gate(&gate)
+        .fetch::<Balance>()
+        .await
+        .unwrap();
+    assert_eq!(open.read().unwrap().asset, "USDT");
+
+    kill.trip("operator");
+    let refused = client
+        .get(format!("{base}/v/balance"))
+        .gate(&gate)
+        .fetch_enveloped::<VenueEnvelope, Balance>()
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, RequestError::Halted(_)), "{refused:?}");
+
+    kill.resume().unwrap();
+    let failed = client
+        .get(format!("{base}/unauthorized"))
+        .gate(&gate)
+        .fetch::<Balance>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            failed,
+            RequestError::Fetch {
+                source: FetchError::Exchange { code: -2015, .. },
+                kind: None
+            }
+        ),
+        "past the gate, a bare request's failure is unclassified: {failed:?}"
+    );
 }

@@ -6,8 +6,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hft_cache::exchange::{SignedClient, SignedClientBuildError, Signer};
-use hft_cache::{ExchangeErrorKind, FetchError, Fresh, Live, ManualClock, Static, Streamed};
+use hft_cache::exchange::{
+    ExchangeErrorKind, RequestError, SignedClient, SignedClientBuildError, Signer,
+};
+use hft_cache::fetch::FetchError;
+use hft_cache::{Fresh, Live, ManualClock, Static, Streamed};
 use hft_cache_mock::MockExchange;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -85,8 +88,8 @@ fn client(ex: &MockExchange) -> SignedClient {
 }
 
 fn failure(
-    result: Result<impl std::fmt::Debug, FetchError>,
-) -> (Option<ExchangeErrorKind>, FetchError) {
+    result: Result<impl std::fmt::Debug, RequestError>,
+) -> (Option<ExchangeErrorKind>, RequestError) {
     let err = result.expect_err("the call fails");
     (err.exchange_kind(), err)
 }
@@ -212,7 +215,7 @@ async fn bad_api_key_is_unauthorized() {
     assert!(
         matches!(
             err,
-            FetchError::Exchange {
+            RequestError::Exchange {
                 status: 401,
                 code: -2015,
                 ..
@@ -239,7 +242,7 @@ async fn tampered_signature_is_invalid_signature() {
     );
     assert_eq!(k, Some(ExchangeErrorKind::InvalidSignature));
     assert!(
-        matches!(err, FetchError::Exchange { code: -1022, .. }),
+        matches!(err, RequestError::Exchange { code: -1022, .. }),
         "{err:?}"
     );
     assert!(!err.is_retryable());
@@ -292,7 +295,10 @@ async fn server_errors_and_rate_limits_are_typed_and_retryable() {
             .await,
     );
     assert!(
-        matches!(err, FetchError::Http { status: 503, .. }),
+        matches!(
+            err.fetch_error(),
+            Some(FetchError::Http { status: 503, .. })
+        ),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -406,7 +412,7 @@ async fn slow_answer_times_out() {
             .await,
     );
     assert!(
-        matches!(err, FetchError::Timeout(d) if d == Duration::from_millis(100)),
+        matches!(err.fetch_error(), Some(FetchError::Timeout(d)) if *d == Duration::from_millis(100)),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -424,21 +430,30 @@ async fn truncated_and_malformed_bodies_are_typed() {
             .signed_get::<Account, _>("/api/v3/account", &())
             .await,
     );
-    assert!(matches!(err, FetchError::Truncated { .. }), "{err:?}");
+    assert!(
+        matches!(err.fetch_error(), Some(FetchError::Truncated { .. })),
+        "{err:?}"
+    );
     ex.faults().malform_next_responses(1);
     let (_, err) = failure(
         client
             .signed_get::<Account, _>("/api/v3/account", &())
             .await,
     );
-    assert!(matches!(err, FetchError::Malformed { .. }), "{err:?}");
+    assert!(
+        matches!(err.fetch_error(), Some(FetchError::Malformed { .. })),
+        "{err:?}"
+    );
     ex.faults().truncate_next_responses(1);
     let (_, err) = failure(
         client
             .public_get::<ExchangeInfo, _>("/api/v3/exchangeInfo", &())
             .await,
     );
-    assert!(matches!(err, FetchError::Truncated { .. }), "{err:?}");
+    assert!(
+        matches!(err.fetch_error(), Some(FetchError::Truncated { .. })),
+        "{err:?}"
+    );
     ex.shutdown().await;
 }
 
@@ -457,7 +472,10 @@ async fn unreachable_exchange_is_a_connect_error() {
             .signed_get::<Account, _>("/api/v3/account", &())
             .await,
     );
-    assert!(matches!(err, FetchError::Connect(_)), "{err:?}");
+    assert!(
+        matches!(err.fetch_error(), Some(FetchError::Connect(_))),
+        "{err:?}"
+    );
     // The signed URL (parameters and signature) stays out of the error text.
     for text in [format!("{err}"), format!("{err:?}")] {
         assert!(
@@ -476,7 +494,7 @@ async fn params_that_are_not_a_form_are_a_request_error() {
             .signed_get::<Account, _>("/api/v3/account", &nested)
             .await,
     );
-    assert!(matches!(err, FetchError::Request(_)), "{err:?}");
+    assert!(matches!(err, RequestError::Params { .. }), "{err:?}");
     ex.shutdown().await;
 }
 
@@ -654,7 +672,7 @@ async fn a_tripped_kill_switch_stops_orders_at_the_client() {
         .signed_post::<Placed, _>("/api/v3/order", &order)
         .await
         .unwrap_err();
-    assert!(matches!(refused, FetchError::Halted(_)), "{refused:?}");
+    assert!(matches!(refused, RequestError::Halted(_)), "{refused:?}");
     assert!(
         refused.to_string().contains("trading is halted"),
         "{refused}"

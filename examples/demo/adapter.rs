@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use hft_cache::book::BookView;
-use hft_cache::exchange::SignedClient;
+use hft_cache::exchange::{RequestError, SignedClient};
 use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
 use hft_cache::kill_switch::{Halted, TradingGate};
 use hft_cache::monitor::Registry;
 use hft_cache::{
-    FetchError, Fresh, Live, NoLiveState, Static, StaticCache, StaticReadError, StreamCache,
-    StreamReadError,
+    Fresh, Live, NoLiveState, Static, StaticCache, StaticReadError, StreamCache, StreamReadError,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -73,7 +72,17 @@ pub enum OrderError {
     #[error("no trading rules for {0}")]
     UnknownSymbol(String),
     #[error(transparent)]
-    Exchange(#[from] FetchError),
+    Exchange(RequestError),
+}
+
+impl From<RequestError> for OrderError {
+    /// The client's own gate refusal is the same refusal as the adapter's.
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Halted(halted) => OrderError::Halted(halted),
+            other => OrderError::Exchange(other),
+        }
+    }
 }
 
 #[derive(Static, Deserialize)]
@@ -172,7 +181,7 @@ impl BinanceAdapter {
                         .iter()
                         .map(|s| (s.symbol.clone(), rules_of(s)))
                         .collect();
-                    Ok::<_, FetchError>(rules)
+                    Ok::<_, RequestError>(rules)
                 }
             })
             .build()?;
@@ -214,7 +223,7 @@ impl BinanceAdapter {
     }
 
     /// The account, fetched now.
-    pub async fn account(&self) -> Result<Fresh<Account>, FetchError> {
+    pub async fn account(&self) -> Result<Fresh<Account>, RequestError> {
         self.client.signed_get("/api/v3/account", &()).await
     }
 
@@ -251,7 +260,11 @@ impl BinanceAdapter {
     }
 
     /// Cancels an order. Cancelling is allowed while halted: it only reduces exposure.
-    pub async fn cancel(&self, symbol: &str, order_id: u64) -> Result<Fresh<OrderAck>, FetchError> {
+    pub async fn cancel(
+        &self,
+        symbol: &str,
+        order_id: u64,
+    ) -> Result<Fresh<OrderAck>, RequestError> {
         let id = order_id.to_string();
         self.client
             .signed_delete(

@@ -178,7 +178,7 @@ impl OwnershipMarker for NotExclusive {
 ///
 /// The whole policy rests on this trait telling the truth, so it is `unsafe` to implement by
 /// hand: the derives implement it after checking every field, and their impls carry a proof
-/// (the hidden `Fields`/`PROOF` items) that only the crate's own field checks can build. A
+/// (the hidden `PROOF` item) that only the crate's own field checks can build. A
 /// hand-written `unsafe impl` is the one visible, greppable way around the policy; a crate with
 /// `#![forbid(unsafe_code)]` cannot write one, while the derives keep working there. Whoever
 /// writes one vouches that the class is right, that no live data hides in a type declared
@@ -213,12 +213,9 @@ pub unsafe trait Classified {
     /// lowered to the shortest max age of its fields). `None` means the class default
     /// ([`DataClass::default_max_age`]).
     const MAX_AGE: Option<Duration> = None;
-    /// The checked field types, as a list `(*const A, (*const B, ()))`.
-    #[doc(hidden)]
-    type Fields: crate::proof::FieldList;
     /// That each field passed its class's rule: only the crate's own checks build one.
     #[doc(hidden)]
-    const PROOF: crate::proof::Proof<Self::Fields, <Self::Class as ClassMarker>::FieldRule>;
+    const PROOF: crate::proof::Proof<Self, <Self::Class as ClassMarker>::FieldRule>;
 }
 
 /// The max age a value of type `T` is used for: its own, else its class's default, else zero.
@@ -253,33 +250,31 @@ pub(crate) const fn effective_max_age<T: Classified + ?Sized>() -> Option<Durati
 /// Declares the class of one of the crate's own types, next to its definition (issue: every
 /// public type of the crate has a class, so a `NoLiveState` adapter holds it without `opaque`).
 ///
-/// `declare_class!(Plain for FeedHealth);` or, for a generic type,
+/// `declare_class!(Plain for FeedHandle);` for a handle (never exclusive: it shares state),
+/// `declare_class!(owned Plain for Side);` for a plain value, or, for a generic type,
 /// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`
 macro_rules! declare_class {
+    (owned $class:ident for $ty:ty) => {
+        $crate::class::declare_class!(@impl [] $class, Exclusive, $ty);
+    };
     ($class:ident for $ty:ty) => {
-        // SAFETY: the crate's own type, reviewed where it is defined: it holds no data of a
-        // higher class than declared.
-        #[diagnostic::do_not_recommend]
-        unsafe impl $crate::class::Classified for $ty {
-            type Class = $crate::class::$class;
-            type Ownership = $crate::class::NotExclusive;
-            type Fields = ();
-            const PROOF: $crate::proof::Proof<(), <$crate::class::$class as $crate::class::ClassMarker>::FieldRule> =
-                $crate::proof::Proof::trusted();
-        }
+        $crate::class::declare_class!(@impl [] $class, NotExclusive, $ty);
     };
     ([$($generics:tt)*] $class:ident for $ty:ty) => {
-        // SAFETY: as above.
+        $crate::class::declare_class!(@impl [$($generics)*] $class, NotExclusive, $ty);
+    };
+    (@impl [$($generics:tt)*] $class:ident, $ownership:ident, $ty:ty) => {
+        // SAFETY: the crate's own type, reviewed where it is defined: it holds no data of a
+        // higher class than declared, and is `Exclusive` only if it is a plain value.
         #[diagnostic::do_not_recommend]
         unsafe impl<$($generics)*> $crate::class::Classified for $ty {
             type Class = $crate::class::$class;
-            type Ownership = $crate::class::NotExclusive;
-            type Fields = ();
-            const PROOF: $crate::proof::Proof<(), <$crate::class::$class as $crate::class::ClassMarker>::FieldRule> =
+            type Ownership = $crate::class::$ownership;
+            const PROOF: $crate::proof::Proof<Self, <$crate::class::$class as $crate::class::ClassMarker>::FieldRule> =
                 $crate::proof::Proof::trusted();
         }
     };
 }
 pub(crate) use declare_class;
 
-crate::class::declare_class!(Plain for DataClass);
+crate::class::declare_class!(owned Plain for DataClass);

@@ -50,8 +50,7 @@ macro_rules! plain {
         unsafe impl Classified for $ty {
             type Class = Plain;
             type Ownership = $ownership;
-            type Fields = ();
-            const PROOF: Proof<(), <Plain as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <Plain as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
 }
@@ -95,8 +94,7 @@ plain!(Exclusive:
 unsafe impl<T: ?Sized> Classified for std::marker::PhantomData<T> {
     type Class = Plain;
     type Ownership = Exclusive;
-    type Fields = ();
-    const PROOF: Proof<(), <Plain as ClassMarker>::FieldRule> = Proof::nil();
+    const PROOF: Proof<Self, <Plain as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
 /// Containers of one element type: the element's class and max age; the ownership says whether
@@ -110,8 +108,7 @@ macro_rules! container {
             type Class = T::Class;
             type Ownership = container!(@ownership $kind T);
             const MAX_AGE: Option<Duration> = age::<T>();
-            type Fields = ();
-            const PROOF: Proof<(), <T::Class as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
     (@ownership owned $t:ident) => { $t::Ownership };
@@ -140,8 +137,7 @@ macro_rules! weak {
             type Class = T::Class;
             type Ownership = NotExclusive;
             const MAX_AGE: Option<Duration> = age::<T>();
-            type Fields = ();
-            const PROOF: Proof<(), <T::Class as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
 }
@@ -156,8 +152,7 @@ macro_rules! tokio_containers {
             type Class = T::Class;
             type Ownership = NotExclusive;
             const MAX_AGE: Option<Duration> = age::<T>();
-            type Fields = ();
-            const PROOF: Proof<(), <T::Class as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     };
 }
@@ -187,8 +182,7 @@ macro_rules! pointer {
             type Class = $t::Class;
             type Ownership = $t::Ownership;
             const MAX_AGE: Option<Duration> = age::<$t>();
-            type Fields = ();
-            const PROOF: Proof<(), <$t::Class as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <$t::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
 }
@@ -206,8 +200,7 @@ where
     type Class = B::Class;
     type Ownership = B::Ownership;
     const MAX_AGE: Option<Duration> = age::<B>();
-    type Fields = ();
-    const PROOF: Proof<(), <B::Class as ClassMarker>::FieldRule> = Proof::nil();
+    const PROOF: Proof<Self, <B::Class as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
 // SAFETY: a pinned pointer holds what the pointer holds.
@@ -216,8 +209,7 @@ unsafe impl<P: Classified> Classified for Pin<P> {
     type Class = P::Class;
     type Ownership = P::Ownership;
     const MAX_AGE: Option<Duration> = age::<P>();
-    type Fields = ();
-    const PROOF: Proof<(), <P::Class as ClassMarker>::FieldRule> = Proof::nil();
+    const PROOF: Proof<Self, <P::Class as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
 // SAFETY: a slice or array holds only its elements.
@@ -226,8 +218,7 @@ unsafe impl<T: Classified> Classified for [T] {
     type Class = T::Class;
     type Ownership = T::Ownership;
     const MAX_AGE: Option<Duration> = age::<T>();
-    type Fields = ();
-    const PROOF: Proof<(), <T::Class as ClassMarker>::FieldRule> = Proof::nil();
+    const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
 // SAFETY: as above.
@@ -236,8 +227,7 @@ unsafe impl<T: Classified, const N: usize> Classified for [T; N] {
     type Class = T::Class;
     type Ownership = T::Ownership;
     const MAX_AGE: Option<Duration> = age::<T>();
-    type Fields = ();
-    const PROOF: Proof<(), <T::Class as ClassMarker>::FieldRule> = Proof::nil();
+    const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
 /// Two-parameter containers: the joined class, ownership and max age of both.
@@ -249,8 +239,7 @@ macro_rules! pair {
             type Class = <$a::Class as ClassMarker>::Join<$b::Class>;
             type Ownership = <$a::Ownership as OwnershipMarker>::Join<$b::Ownership>;
             const MAX_AGE: Option<Duration> = min_age(age::<$a>(), age::<$b>());
-            type Fields = ();
-            const PROOF: Proof<(), <Self::Class as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
 }
@@ -278,8 +267,7 @@ macro_rules! tuples {
             type Class = joined!(Class ClassMarker; $($name),+);
             type Ownership = joined!(Ownership OwnershipMarker; $($name),+);
             const MAX_AGE: Option<Duration> = joined_max_age!($($name),+);
-            type Fields = ();
-            const PROOF: Proof<(), <Self::Class as ClassMarker>::FieldRule> = Proof::nil();
+            const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
 }

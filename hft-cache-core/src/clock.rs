@@ -272,7 +272,7 @@ impl Clock for ManualClock {
     }
 }
 
-crate::class::declare_class!(Plain for Timestamp);
+crate::class::declare_class!(owned Plain for Timestamp);
 crate::class::declare_class!(Plain for SystemClock);
 crate::class::declare_class!(Plain for dyn Clock);
 #[cfg(test)]

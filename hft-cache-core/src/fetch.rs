@@ -1,21 +1,39 @@
-//! The fetch path: the only code that builds a [`Fresh<T>`], from a response to a request this
+//! The fetch path: the only code that builds a [`Fresh<T>`](crate::Fresh), from a response to a request this
 //! crate sends itself.
+
+//!
+//! [`FreshClient`] sends requests and [`FreshRequest`] reads their answers: live data as
+//! [`Fresh<T>`](crate::Fresh) ([`fetch`](FreshRequest::fetch)), static data as plain values
+//! ([`fetch_static`](FreshRequest::fetch_static)), both with a size limit, timeouts and typed
+//! [`FetchError`]s. A venue that wraps its answers in an envelope
+//! (`{"retCode":0,"retMsg":"OK","result":{..}}`) implements [`Envelope`] once, and
+//! [`fetch_enveloped`](FreshRequest::fetch_enveloped) unwraps it inside the fetch, before the
+//! `Fresh` is made: the caller gets `Fresh<T>` of the inner type, and an error code in the
+//! envelope becomes [`FetchError::Exchange`] with the venue's real code.
+//!
+//! This layer knows no venue and no kill switch: signing, the trading gate and the meaning of
+//! error codes are [`exchange`](crate::exchange)'s.
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderName, HeaderValue};
-use reqwest::{IntoUrl, Method, StatusCode};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use reqwest::IntoUrl;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::{Fresh, Live};
 
 mod error;
+mod format;
+mod request;
 
-pub use error::{ExchangeErrorKind, FetchError};
+pub use error::FetchError;
+pub use format::{ApiError, Bare, Envelope, Enveloped, ResponseFormat};
+pub use request::FreshRequest;
+/// reqwest's types that requests are built from, re-exported so that adapters need no
+/// matching reqwest version.
+pub use reqwest::{header, Method, Url};
+/// The raw JSON text of an envelope's payload (serde_json's, re-exported).
+pub use serde_json::value::RawValue;
 
-/// An HTTP client for live data: every successful fetch is a [`Fresh<T>`].
+/// An HTTP client for live data: every successful fetch is a [`Fresh<T>`](crate::Fresh).
 ///
 /// It sends the request itself, stamps the time it was sent, checks the status, reads the body
 /// within a size limit and deserializes it; failures are typed [`FetchError`]s, never a `Fresh`.
@@ -138,17 +156,14 @@ impl FreshClient {
         &self.clock
     }
 
-    /// The underlying HTTP client, for crate code that builds a request before signing it.
+    /// The underlying HTTP client, for crate code that encodes parameters before signing them.
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
     /// Starts a request with any method.
     pub fn request(&self, method: Method, url: impl IntoUrl) -> FreshRequest {
-        FreshRequest {
-            inner: self.http.request(method, url),
-            client: self.clone(),
-        }
+        FreshRequest::new(self.http.request(method, url), self.clone())
     }
 
     /// Starts a `GET` request.
@@ -160,112 +175,6 @@ impl FreshClient {
     pub fn post(&self, url: impl IntoUrl) -> FreshRequest {
         self.request(Method::POST, url)
     }
-}
-
-/// A request being built; [`fetch`](FreshRequest::fetch) sends it and returns a [`Fresh<T>`].
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is fetched"]
-pub struct FreshRequest {
-    inner: reqwest::RequestBuilder,
-    client: FreshClient,
-}
-
-impl FreshRequest {
-    /// Adds query parameters.
-    pub fn query<Q: Serialize + ?Sized>(mut self, query: &Q) -> Self {
-        self.inner = self.inner.query(query);
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.inner = self.inner.header(name, value);
-        self
-    }
-
-    /// Sets a raw body.
-    pub fn body(mut self, body: impl Into<reqwest::Body>) -> Self {
-        self.inner = self.inner.body(body);
-        self
-    }
-
-    /// Sends the request and reads the response as live data.
-    ///
-    /// The `Fresh` is stamped with the time the request was sent.
-    ///
-    /// # Errors
-    ///
-    /// A [`FetchError`] for a timeout, a connection failure, an HTTP error status, an exchange
-    /// error body (`{"code":..,"msg":..}`), a body over the size limit, or a body that is
-    /// truncated or not the expected JSON.
-    pub async fn fetch<T: Live + DeserializeOwned>(self) -> Result<Fresh<T>, FetchError> {
-        let FreshRequest { inner, client } = self;
-        let sent_at = client.clock.now();
-        let response = inner
-            .send()
-            .await
-            .map_err(|e| FetchError::from_reqwest(e, client.timeout))?;
-        let status = response.status();
-        let body = read_limited(response, client.max_body_bytes, client.timeout).await?;
-        let value = decode::<T>(status, &body)?;
-        Ok(Fresh::from_response(value, sent_at, client.clock))
-    }
-}
-
-impl FreshRequest {
-    /// Sends the request and reads data that is not live (static data, a snapshot that only
-    /// seeds a stream), with the same timeouts, size limit and error mapping as
-    /// [`fetch`](FreshRequest::fetch), but no `Fresh`. Callers bound `T` to a class that is not
-    /// live.
-    pub(crate) async fn fetch_not_live<T: DeserializeOwned>(self) -> Result<T, FetchError> {
-        let FreshRequest { inner, client } = self;
-        let response = inner
-            .send()
-            .await
-            .map_err(|e| FetchError::from_reqwest(e, client.timeout))?;
-        let status = response.status();
-        let body = read_limited(response, client.max_body_bytes, client.timeout).await?;
-        decode::<T>(status, &body)
-    }
-}
-
-async fn read_limited(
-    mut response: reqwest::Response,
-    limit: usize,
-    timeout: Duration,
-) -> Result<Vec<u8>, FetchError> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
-        return Err(FetchError::BodyTooLarge { limit });
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| FetchError::from_reqwest(e, timeout))?
-    {
-        if body.len() + chunk.len() > limit {
-            return Err(FetchError::BodyTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, FetchError> {
-    if !status.is_success() {
-        return Err(FetchError::from_error_response(status, body));
-    }
-    serde_json::from_slice(body).map_err(|source| {
-        // Some exchanges answer 200 with an error object; that is an exchange error, not bad JSON.
-        match FetchError::from_error_response(status, body) {
-            exchange @ FetchError::Exchange { .. } => exchange,
-            _ if source.is_eof() => FetchError::Truncated { source },
-            _ => FetchError::Malformed { source },
-        }
-    })
 }
 
 crate::class::declare_class!(Plain for FreshClient);

@@ -127,8 +127,7 @@ unsafe impl<T: Live> Classified for Fresh<T> {
     type Class = class::Live;
     type Ownership = class::Exclusive;
     const MAX_AGE: Option<Duration> = Some(max_age_of::<T>());
-    type Fields = ();
-    const PROOF: Proof<(), <class::Live as ClassMarker>::FieldRule> = Proof::nil();
+    const PROOF: Proof<Self, <class::Live as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
 /// What `Fresh<T>` never does, as bounds no type meets, so that trying it fails with the

@@ -32,7 +32,7 @@ pub use class::{max_age_of, ClassMarker, Classified, DataClass};
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;
 pub use clock::{Clock, SharedClock, SystemClock, Timestamp};
-pub use fetch::{ExchangeErrorKind, FetchError, FreshClient, FreshClientBuilder, FreshRequest};
+pub use fetch::{FetchError, FreshClient, FreshClientBuilder, FreshRequest};
 pub use fresh::{Expired, Fresh};
 pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};
 pub use kill_switch::{

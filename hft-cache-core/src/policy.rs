@@ -362,8 +362,8 @@ pub mod __private {
         RuleFor,
     };
     pub use crate::proof::{
-        cons, Checked, CloneCheck, LiveRule, NotCloneFallback, Proof, StateRule, StaticRule,
-        StreamedRule,
+        cons, nil, seal, Checked, CloneCheck, Fields, LiveRule, NotCloneFallback, Proof, StateRule,
+        StaticRule, StreamedRule,
     };
     pub use core::option::Option::{self, None, Some};
     pub use core::time::Duration;

@@ -1,10 +1,10 @@
 //! The proof a derived `Classified` impl carries that every field passed its class's rule.
 //!
-//! A derive lists its field types in `Classified::Fields` (as `(*const A, (*const B, ()))`, a
-//! shape no `#[hft(crate = "...")]` path can redirect) and builds `Classified::PROOF`, whose type
-//! the real trait fixes from that list and the class. Only the functions here build its parts,
-//! and each carries the rule as a bound: a look-alike `__private` module cannot build one for a
-//! field that breaks the rule, so the field checks cannot be turned into no-ops.
+//! A derive builds `Classified::PROOF`, whose type the real trait fixes from the type and its
+//! class, from one check per field: `seal(cons(static_field::<A>(), cons(.., nil())))`. Only the
+//! crate's checks build the parts, and each carries the rule as a bound: a look-alike
+//! `__private` module reached through `#[hft(crate = "...")]` cannot hand in checks of its own,
+//! so the field checks cannot be turned into no-ops.
 //!
 //! This module holds the proof's types; the checks that build them, with the rules as bounds,
 //! are in `policy::checks`. Not part of the API: reached through `hft_cache::__private` by the
@@ -33,8 +33,13 @@ impl<H: ?Sized, T: FieldList> FieldList for (*const H, T) {}
 /// Names `T` and `R` without owning either (so proofs are `Send`, `Sync` and free to build).
 type Marker<T, R> = PhantomData<(fn() -> *const T, R)>;
 
-/// Every type in the list `L` passed rule `R`.
-pub struct Proof<L: ?Sized, R>(Marker<L, R>);
+/// Every field of `S` passed rule `R`. Names only `S`, so a public type with private fields can
+/// carry one.
+pub struct Proof<S: ?Sized, R>(Marker<S, R>);
+
+/// Every type in the list `L` passed rule `R`: built by [`cons`] and [`nil`] inside a derived
+/// impl's constant, then [`seal`]ed into a [`Proof`].
+pub struct Fields<L: ?Sized, R>(Marker<L, R>);
 
 /// One type `F` passed rule `R`.
 pub struct Checked<F: ?Sized, R>(Marker<F, R>);
@@ -46,16 +51,29 @@ impl<F: ?Sized, R> Checked<F, R> {
     }
 }
 
-impl<R> Proof<(), R> {
-    /// The empty list needs no check.
-    pub const fn nil() -> Self {
-        Proof(PhantomData)
-    }
+/// The empty list needs no check.
+pub const fn nil<R>() -> Fields<(), R> {
+    Fields(PhantomData)
 }
 
-impl<L: ?Sized, R> Proof<L, R> {
+/// The checked fields of `S`, as its proof.
+pub const fn seal<S: ?Sized, L: FieldList, R>(fields: Fields<L, R>) -> Proof<S, R> {
+    std::mem::forget(fields);
+    Proof(PhantomData)
+}
+
+impl<S: ?Sized, R> Proof<S, R> {
     /// For the crate's own types, reviewed where they are declared.
     pub(crate) const fn trusted() -> Self {
+        Proof(PhantomData)
+    }
+
+    /// For a hand-written `unsafe impl Classified`, whose author vouches for every field.
+    ///
+    /// # Safety
+    ///
+    /// Not memory safety: the policy's. Only inside an `unsafe impl`, which is the escape.
+    pub const unsafe fn vouched() -> Self {
         Proof(PhantomData)
     }
 }
@@ -72,10 +90,11 @@ impl<H: ?Sized, R> FieldCheck<H, R> for Checked<H, R> {}
 /// A checked head in front of a proven tail.
 pub const fn cons<H: ?Sized, T: FieldList, R, C: FieldCheck<H, R>>(
     head: C,
-    _tail: Proof<T, R>,
-) -> Proof<(*const H, T), R> {
+    tail: Fields<T, R>,
+) -> Fields<(*const H, T), R> {
     std::mem::forget(head);
-    Proof(PhantomData)
+    std::mem::forget(tail);
+    Fields(PhantomData)
 }
 
 /// The `Clone` check of a live type, as a part of its proof.

@@ -1,9 +1,8 @@
 //! Generating the class impl with its proof, and the compile-time probes.
 //!
 //! The impl is `unsafe impl Classified` (a macro may emit it where the user crate forbids unsafe
-//! code; a hand-written one there is refused). It lists the checked field types in `Fields` and
-//! builds `PROOF` from one check per field, spanned at the field's type so that an error points
-//! there. The real trait fixes `PROOF`'s type, so a `#[hft(crate = "...")]` path that leads to
+//! code; a hand-written one there is refused). It builds `PROOF` from one check per field,
+//! spanned at the field's type so that an error points there. The real trait fixes `PROOF`'s type, so a `#[hft(crate = "...")]` path that leads to
 //! look-alike helpers does not type-check.
 
 use proc_macro2::{Span, TokenStream};
@@ -119,7 +118,6 @@ fn generate(
 
     let class = &plan.class;
     let check_fn = &plan.check_fn;
-    let mut field_list: Vec<TokenStream> = checked.iter().map(|ty| quote!(*const #ty)).collect();
     let mut proofs: Vec<TokenStream> = checked
         .iter()
         .map(|ty| {
@@ -131,7 +129,6 @@ fn generate(
         })
         .collect();
     if derive == Derive::Live {
-        field_list.insert(0, quote!(*const #krate::__private::CloneCheck<Self>));
         proofs.insert(
             0,
             quote!({
@@ -141,14 +138,11 @@ fn generate(
             }),
         );
     }
-    let fields_ty = field_list
-        .iter()
-        .rev()
-        .fold(quote!(()), |tail, head| quote!((#head, #tail)));
-    let proof = proofs.iter().rev().fold(
-        quote!(#krate::__private::Proof::nil()),
+    let checks = proofs.iter().rev().fold(
+        quote!(#krate::__private::nil()),
         |tail, head| quote!(#krate::__private::cons(#head, #tail)),
     );
+    let proof = quote!(#krate::__private::seal(#checks));
     let ownership = ownership(derive, &direct, krate);
     let max_age = max_age(derive, attrs, &direct, krate);
 
@@ -174,9 +168,8 @@ fn generate(
             type Class = #class;
             type Ownership = #ownership;
             #max_age
-            type Fields = #fields_ty;
             const PROOF: #krate::__private::Proof<
-                <Self as #krate::Classified>::Fields,
+                Self,
                 <<Self as #krate::Classified>::Class as #krate::class::ClassMarker>::FieldRule,
             > = #proof;
         }
@@ -274,9 +267,9 @@ fn stub_impl(input: &DeriveInput, derive: Derive, krate: &Path) -> TokenStream {
         unsafe impl #impl_generics #krate::Classified for #ident #ty_generics #where_clause {
             type Class = #class;
             type Ownership = #krate::class::NotExclusive;
-            type Fields = ();
-            const PROOF: #krate::__private::Proof<(), <#class as #krate::class::ClassMarker>::FieldRule> =
-                #krate::__private::Proof::nil();
+            // SAFETY: a stub beside a compile error; it never reaches a build that runs.
+            const PROOF: #krate::__private::Proof<Self, <#class as #krate::class::ClassMarker>::FieldRule> =
+                unsafe { #krate::__private::Proof::vouched() };
         }
     }
 }

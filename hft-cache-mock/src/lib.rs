@@ -80,6 +80,7 @@ mod api_error;
 mod auth;
 mod book;
 mod builder;
+pub mod bybit;
 mod fault_layer;
 mod faults;
 mod ledger;

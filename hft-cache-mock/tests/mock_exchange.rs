@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use hft_cache::exchange::{SignedClient, Signer};
-use hft_cache::{ExchangeErrorKind, FetchError, Fresh, Live, Static, Streamed};
+use hft_cache::exchange::{ExchangeErrorKind, RequestError, SignedClient, Signer};
+use hft_cache::fetch::FetchError;
+use hft_cache::{Fresh, Live, Static, Streamed};
 use hft_cache_mock::{MockExchange, RestFault, SymbolSpec};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -1127,7 +1128,7 @@ async fn order_rejections_use_binance_codes() {
             .await
             .expect_err("rejected");
         assert!(
-            matches!(err, FetchError::Exchange { status: 400, code: c, .. } if c == *code),
+            matches!(err, RequestError::Exchange { status: 400, code: c, .. } if c == *code),
             "{params:?}: {err}"
         );
     }
@@ -1144,7 +1145,7 @@ async fn order_rejections_use_binance_codes() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, FetchError::Exchange { code: -1121, .. }),
+        matches!(err, RequestError::Exchange { code: -1121, .. }),
         "{err}"
     );
     let err = client
@@ -1152,7 +1153,7 @@ async fn order_rejections_use_binance_codes() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, FetchError::Exchange { code: -2013, .. }),
+        matches!(err, RequestError::Exchange { code: -2013, .. }),
         "{err}"
     );
     let err = client
@@ -1163,7 +1164,7 @@ async fn order_rejections_use_binance_codes() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, FetchError::Exchange { code: -2011, .. }),
+        matches!(err, RequestError::Exchange { code: -2011, .. }),
         "{err}"
     );
     let err = client
@@ -1171,7 +1172,7 @@ async fn order_rejections_use_binance_codes() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, FetchError::Exchange { code: -1102, .. }),
+        matches!(err, RequestError::Exchange { code: -1102, .. }),
         "{err}"
     );
     // Nothing was placed, so nothing moved.
@@ -1313,7 +1314,10 @@ async fn rest_faults_apply_to_signed_endpoints_and_truncated_orders_still_execut
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, FetchError::Truncated { .. }), "{err}");
+    assert!(
+        matches!(err.fetch_error(), Some(FetchError::Truncated { .. })),
+        "{err}"
+    );
     assert_eq!(balance(&account(&client).await, "BTC").0, dec!(1.01));
 
     // A rejected request (injected error) is not executed.

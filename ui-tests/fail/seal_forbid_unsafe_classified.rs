@@ -14,9 +14,8 @@ struct Position {
 unsafe impl hft_cache::Classified for Position {
     type Class = hft_cache::class::Static;
     type Ownership = hft_cache::class::Exclusive;
-    type Fields = ();
-    const PROOF: hft_cache::__private::Proof<(), hft_cache::__private::StaticRule> =
-        hft_cache::__private::Proof::nil();
+    const PROOF: hft_cache::__private::Proof<Self, hft_cache::__private::StaticRule> =
+        unsafe { hft_cache::__private::Proof::vouched() };
 }
 
 fn main() {}

@@ -11,9 +11,8 @@ struct VendorRules {
 unsafe impl Classified for VendorRules {
     type Class = Static;
     type Ownership = Exclusive;
-    type Fields = ();
-    const PROOF: hft_cache::__private::Proof<(), <Static as ClassMarker>::FieldRule> =
-        hft_cache::__private::Proof::nil();
+    const PROOF: hft_cache::__private::Proof<Self, <Static as ClassMarker>::FieldRule> =
+        unsafe { hft_cache::__private::Proof::vouched() };
 }
 
 fn holds(cache: &StaticCache<String, VendorRules>) -> Option<u64> {

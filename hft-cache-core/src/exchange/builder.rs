@@ -5,26 +5,27 @@ use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
+use reqwest::Method;
 use secrecy::SecretString;
 
-use super::client::SignedClient;
-use super::signer::Signer;
+use super::client::{SignedClient, VenueConfig};
+use super::signer::{InvalidApiKey, RequestSigner};
+use super::venue::Venue;
 use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
 use crate::kill_switch::TradingGate;
 
-/// Binance's largest receive window.
+/// The largest receive window accepted (Binance's maximum).
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
 
 /// Why a [`SignedClient`] could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignedClientBuildError {
-    /// No API key was given.
+    /// No API key was given (and no signer).
     #[error("no API key was given")]
     MissingApiKey,
-    /// No secret was given.
+    /// No secret was given (and no signer).
     #[error("no API secret was given")]
     MissingSecret,
     /// The API key has characters an HTTP header cannot carry (the key itself is not shown).
@@ -33,23 +34,36 @@ pub enum SignedClientBuildError {
     /// The base URL is not an absolute `http`/`https` URL.
     #[error("invalid base URL `{0}`: expected http(s)://host[:port]")]
     InvalidBaseUrl(String),
-    /// The receive window is zero or longer than the exchange accepts (60 s).
+    /// The receive window is zero or longer than 60 s.
     #[error("recvWindow {0:?} is outside 1 ms..=60 s")]
     InvalidRecvWindow(Duration),
+    /// The time endpoint is not a path starting with `/`.
+    #[error("invalid time endpoint `{0}`: expected a path such as /api/v3/time")]
+    InvalidTimeEndpoint(String),
     /// The HTTP client could not be created.
     #[error(transparent)]
     Http(#[from] FetchError),
 }
 
-/// Configures a [`SignedClient`]: base URL, credentials, receive window, timeouts.
+impl From<InvalidApiKey> for SignedClientBuildError {
+    fn from(_: InvalidApiKey) -> Self {
+        SignedClientBuildError::InvalidApiKey
+    }
+}
+
+/// Configures a [`SignedClient`]: venue, base URL, credentials or signer, receive window,
+/// timeouts, trading gate, time endpoint, order rule.
 ///
 /// Defaults: `recvWindow` 5 s, request timeout 5 s, connect timeout 2 s, bodies up to 4 MiB,
-/// the system clock, no time offset. `Debug` never shows the secret or the API key.
+/// the system clock, no time offset, the venue's time endpoint and order rule, no gate.
+/// `Debug` never shows the secret or the API key.
 #[must_use]
-pub struct SignedClientBuilder {
+pub struct SignedClientBuilder<V: Venue> {
+    venue: V,
     base_url: String,
     api_key: Option<String>,
     secret: Option<SecretString>,
+    signer: Option<Box<dyn RequestSigner>>,
     recv_window: Duration,
     timeout: Duration,
     connect_timeout: Duration,
@@ -57,14 +71,18 @@ pub struct SignedClientBuilder {
     clock: Option<SharedClock>,
     time_offset_ms: i64,
     gate: Option<TradingGate>,
+    time_path: Option<String>,
+    order_rule: Option<fn(&Method, &str) -> bool>,
 }
 
-impl SignedClientBuilder {
-    pub(super) fn new(base_url: impl Into<String>) -> Self {
+impl<V: Venue> SignedClientBuilder<V> {
+    pub(super) fn new(venue: V, base_url: impl Into<String>) -> Self {
         SignedClientBuilder {
+            venue,
             base_url: base_url.into(),
             api_key: None,
             secret: None,
+            signer: None,
             recv_window: Duration::from_secs(5),
             timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(2),
@@ -72,23 +90,33 @@ impl SignedClientBuilder {
             clock: None,
             time_offset_ms: 0,
             gate: None,
+            time_path: None,
+            order_rule: None,
         }
     }
 
-    /// The API key, sent in `X-MBX-APIKEY` (marked sensitive, so HTTP logs hide it).
+    /// The API key, for the venue's own signer (marked sensitive, so HTTP logs hide it).
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(api_key.into());
         self
     }
 
-    /// The API secret that signs requests. Pass a [`SecretString`] to keep it out of plain
-    /// `String`s from the start.
+    /// The API secret, for the venue's own signer. Pass a [`SecretString`] to keep it out of
+    /// plain `String`s from the start.
     pub fn secret(mut self, secret: impl Into<SecretString>) -> Self {
         self.secret = Some(secret.into());
         self
     }
 
-    /// How long after its `timestamp` the exchange may still execute a request (default 5 s,
+    /// Signs with `signer` instead of the venue's signer built from
+    /// [`api_key`](Self::api_key) and [`secret`](Self::secret) (an OKX passphrase, a key kept
+    /// in an HSM, another scheme).
+    pub fn signer(mut self, signer: impl RequestSigner) -> Self {
+        self.signer = Some(Box::new(signer));
+        self
+    }
+
+    /// How long after its timestamp the exchange may still execute a request (default 5 s,
     /// at most 60 s). Shorter is safer: a delayed order is refused instead of executed late.
     pub fn recv_window(mut self, recv_window: Duration) -> Self {
         self.recv_window = recv_window;
@@ -129,8 +157,24 @@ impl SignedClientBuilder {
         self
     }
 
-    /// Checks `gate` before every order placement (a `POST` to an order endpoint): while the
-    /// kill switch has trading halted, the order is refused with [`FetchError::Halted`] and never
+    /// Where [`SignedClient::sync_time`] reads the exchange's clock (default: the venue's,
+    /// e.g. `/api/v3/time` or `/v5/market/time`); the answer has the venue's
+    /// [`ServerTime`](super::ServerTime) type.
+    pub fn time_endpoint(mut self, path: impl Into<String>) -> Self {
+        self.time_path = Some(path.into());
+        self
+    }
+
+    /// Which calls place orders, and so must pass the trading gate (default: the venue's
+    /// [`places_order`](Venue::places_order)). Cancels must not match: they reduce exposure
+    /// and stay allowed while trading is halted.
+    pub fn order_rule(mut self, places_order: fn(&Method, &str) -> bool) -> Self {
+        self.order_rule = Some(places_order);
+        self
+    }
+
+    /// Checks `gate` before every order placement: while the kill switch has trading halted,
+    /// the order is refused with [`RequestError::Halted`](super::RequestError::Halted) and never
     /// sent. Cancels and queries still go through.
     pub fn trading_gate(mut self, gate: TradingGate) -> Self {
         self.gate = Some(gate);
@@ -141,35 +185,50 @@ impl SignedClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`SignedClientBuildError`] for a missing or unusable credential, base URL or receive
-    /// window, or an HTTP client that cannot be created.
-    pub fn build(self) -> Result<SignedClient, SignedClientBuildError> {
+    /// [`SignedClientBuildError`] for a missing or unusable credential, base URL, receive
+    /// window or time endpoint, or an HTTP client that cannot be created.
+    pub fn build(self) -> Result<SignedClient<V>, SignedClientBuildError> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
             _ => return Err(SignedClientBuildError::InvalidBaseUrl(self.base_url)),
         }
-        let api_key = self
-            .api_key
-            .filter(|k| !k.is_empty())
-            .ok_or(SignedClientBuildError::MissingApiKey)?;
-        let mut api_key =
-            HeaderValue::from_str(&api_key).map_err(|_| SignedClientBuildError::InvalidApiKey)?;
-        api_key.set_sensitive(true);
-        let secret = self.secret.ok_or(SignedClientBuildError::MissingSecret)?;
+        let signer = match self.signer {
+            Some(signer) => signer,
+            None => {
+                let api_key = self.api_key.ok_or(SignedClientBuildError::MissingApiKey)?;
+                if api_key.is_empty() {
+                    return Err(SignedClientBuildError::MissingApiKey);
+                }
+                let secret = self.secret.ok_or(SignedClientBuildError::MissingSecret)?;
+                self.venue.signer(&api_key, secret)?
+            }
+        };
         if self.recv_window < Duration::from_millis(1) || self.recv_window > MAX_RECV_WINDOW {
             return Err(SignedClientBuildError::InvalidRecvWindow(self.recv_window));
         }
+        let time_path = match self.time_path {
+            Some(path) if !path.starts_with('/') => {
+                return Err(SignedClientBuildError::InvalidTimeEndpoint(path))
+            }
+            Some(path) => path,
+            None => self.venue.time_path().to_owned(),
+        };
         let fresh = FreshClient::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .max_body_bytes(self.max_body_bytes)
-            .clock_opt(self.clock);
+            .clock_opt(self.clock)
+            .build()?;
         Ok(SignedClient {
-            fresh: fresh.build()?,
+            fresh,
             base_url,
-            api_key,
-            signer: Arc::new(Signer::new(secret)),
+            config: Arc::new(VenueConfig {
+                venue: self.venue,
+                signer,
+                time_path,
+                order_rule: self.order_rule,
+            }),
             recv_window_ms: self.recv_window.as_millis() as u64,
             time_offset_ms: Arc::new(AtomicI64::new(self.time_offset_ms)),
             gate: self.gate,
@@ -177,10 +236,11 @@ impl SignedClientBuilder {
     }
 }
 
-impl fmt::Debug for SignedClientBuilder {
+impl<V: Venue> fmt::Debug for SignedClientBuilder<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redacted = |set: bool| if set { "[REDACTED]" } else { "None" };
         f.debug_struct("SignedClientBuilder")
+            .field("venue", &self.venue)
             .field("base_url", &self.base_url)
             .field(
                 "api_key",
@@ -195,3 +255,5 @@ impl fmt::Debug for SignedClientBuilder {
             .finish_non_exhaustive()
     }
 }
+
+crate::class::declare_class!([V: Venue] Plain for SignedClientBuilder<V>);

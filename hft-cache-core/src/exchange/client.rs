@@ -5,30 +5,33 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::binance::Binance;
 use super::builder::SignedClientBuilder;
-use super::signer::Signer;
+use super::error::RequestError;
+use super::signer::{RequestSigner, SignRequest};
+use super::venue::{BodyEncoding, ServerTime, Venue};
 use super::PublicData;
+use crate::class::Classified;
 use crate::fetch::{FetchError, FreshClient, FreshRequest};
+use crate::fresh::Fresh;
 use crate::kill_switch::TradingGate;
-use crate::{Classified, Fresh, Live};
+use crate::policy::Live;
 
-/// The header that carries the API key.
-static API_KEY_HEADER: HeaderName = HeaderName::from_static("x-mbx-apikey");
-
-/// A client for an exchange's REST API in Binance's style, for exchange adapters.
+/// A signed REST client for one venue `V` (Binance by default), for exchange adapters.
 ///
-/// Signed calls add `recvWindow` and `timestamp` to the parameters, sign the result with
-/// HMAC-SHA256 (the `signature` parameter) and send the API key in `X-MBX-APIKEY`; their answers
-/// are live data and come back only as [`Fresh<T>`], built by the crate's fetch path. Public
-/// calls return static data and snapshots as plain values, and refuse live types at compile
-/// time. Failures are [`FetchError`]s: exchange error codes become
-/// [`ExchangeErrorKind`](crate::ExchangeErrorKind)s (bad key → `Unauthorized`, bad signature →
-/// `InvalidSignature`, stale timestamp → `TimestampOutsideRecvWindow`, ...).
+/// Signed calls carry a timestamp on the exchange's clock (see [`sync_time`](Self::sync_time))
+/// and the receive window, signed by the venue's [`RequestSigner`]; their answers are live data
+/// and come back only as [`Fresh<T>`] of the inner type, unwrapped from the venue's envelope
+/// inside the fetch. Public calls return static data and snapshots as plain values and refuse
+/// live types at compile time. Order placements (the venue's rule, or the builder's
+/// [`order_rule`](SignedClientBuilder::order_rule)) pass the [`TradingGate`] first, when one is
+/// set. Failures are [`RequestError`]s with the venue's codes classified as
+/// [`ExchangeErrorKind`](super::ExchangeErrorKind)s.
 ///
 /// Neither `Debug` nor any error or log line shows the secret or the API key.
 ///
@@ -84,30 +87,55 @@ static API_KEY_HEADER: HeaderName = HeaderName::from_static("x-mbx-apikey");
 /// # ex.shutdown().await;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct SignedClient {
+pub struct SignedClient<V: Venue = Binance> {
     pub(super) fresh: FreshClient,
     /// Without a trailing slash; paths start with one.
     pub(super) base_url: String,
-    /// Marked sensitive.
-    pub(super) api_key: HeaderValue,
-    pub(super) signer: Arc<Signer>,
+    pub(super) config: Arc<VenueConfig<V>>,
     pub(super) recv_window_ms: u64,
     pub(super) time_offset_ms: Arc<AtomicI64>,
     /// Checked before every order placement, when set.
     pub(super) gate: Option<TradingGate>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ServerTime {
-    server_time: i64,
+/// What the builder fixed about the venue, shared by clones.
+pub(super) struct VenueConfig<V> {
+    pub(super) venue: V,
+    pub(super) signer: Box<dyn RequestSigner>,
+    pub(super) time_path: String,
+    pub(super) order_rule: Option<fn(&Method, &str) -> bool>,
 }
 
-impl SignedClient {
-    /// Configures a client for the exchange at `base_url` (e.g. `https://api.binance.com`).
-    pub fn builder(base_url: impl Into<String>) -> SignedClientBuilder {
-        SignedClientBuilder::new(base_url)
+impl<V: Venue> Clone for SignedClient<V> {
+    fn clone(&self) -> Self {
+        SignedClient {
+            fresh: self.fresh.clone(),
+            base_url: self.base_url.clone(),
+            config: Arc::clone(&self.config),
+            recv_window_ms: self.recv_window_ms,
+            time_offset_ms: Arc::clone(&self.time_offset_ms),
+            gate: self.gate.clone(),
+        }
+    }
+}
+
+impl SignedClient<Binance> {
+    /// Configures a Binance client for `base_url` (e.g. `https://api.binance.com`).
+    pub fn builder(base_url: impl Into<String>) -> SignedClientBuilder<Binance> {
+        SignedClientBuilder::new(Binance, base_url)
+    }
+}
+
+impl<V: Venue> SignedClient<V> {
+    /// Configures a client for `venue` at `base_url`:
+    /// `SignedClient::builder_for(Bybit, "https://api.bybit.com")`.
+    pub fn builder_for(venue: V, base_url: impl Into<String>) -> SignedClientBuilder<V> {
+        SignedClientBuilder::new(venue, base_url)
+    }
+
+    /// The venue's conventions.
+    pub fn venue(&self) -> &V {
+        &self.config.venue
     }
 
     /// The base URL requests go to.
@@ -130,12 +158,21 @@ impl SignedClient {
         self.time_offset_ms.load(Ordering::Relaxed)
     }
 
+    /// Whether `method path` is an order placement, which must pass the trading gate: the
+    /// builder's [`order_rule`](SignedClientBuilder::order_rule), else the venue's.
+    pub fn places_order(&self, method: &Method, path: &str) -> bool {
+        match self.config.order_rule {
+            Some(rule) => rule(method, path),
+            None => self.config.venue.places_order(method, path),
+        }
+    }
+
     /// A signed `GET` whose answer is live data.
     ///
     /// # Errors
     ///
-    /// A [`FetchError`], as [`signed`](Self::signed).
-    pub async fn signed_get<T, P>(&self, path: &str, params: &P) -> Result<Fresh<T>, FetchError>
+    /// A [`RequestError`], as [`signed`](Self::signed).
+    pub async fn signed_get<T, P>(&self, path: &str, params: &P) -> Result<Fresh<T>, RequestError>
     where
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
@@ -143,12 +180,12 @@ impl SignedClient {
         self.signed(Method::GET, path, params).await
     }
 
-    /// A signed `POST`, parameters in a form body (e.g. placing an order).
+    /// A signed `POST`, parameters in the body (e.g. placing an order).
     ///
     /// # Errors
     ///
-    /// A [`FetchError`], as [`signed`](Self::signed).
-    pub async fn signed_post<T, P>(&self, path: &str, params: &P) -> Result<Fresh<T>, FetchError>
+    /// A [`RequestError`], as [`signed`](Self::signed).
+    pub async fn signed_post<T, P>(&self, path: &str, params: &P) -> Result<Fresh<T>, RequestError>
     where
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
@@ -156,12 +193,16 @@ impl SignedClient {
         self.signed(Method::POST, path, params).await
     }
 
-    /// A signed `DELETE` (e.g. cancelling an order).
+    /// A signed `DELETE` (e.g. cancelling an order on Binance).
     ///
     /// # Errors
     ///
-    /// A [`FetchError`], as [`signed`](Self::signed).
-    pub async fn signed_delete<T, P>(&self, path: &str, params: &P) -> Result<Fresh<T>, FetchError>
+    /// A [`RequestError`], as [`signed`](Self::signed).
+    pub async fn signed_delete<T, P>(
+        &self,
+        path: &str,
+        params: &P,
+    ) -> Result<Fresh<T>, RequestError>
     where
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
@@ -169,35 +210,68 @@ impl SignedClient {
         self.signed(Method::DELETE, path, params).await
     }
 
-    /// A signed request with any method: `params` (a struct, map or list of pairs, serialized as
-    /// a form) plus `recvWindow` and `timestamp`, signed. `GET` and `DELETE` send them in the
-    /// query string; other methods in an `application/x-www-form-urlencoded` body.
+    /// A signed request with any method. `params` (a struct, map or list of pairs) go in the
+    /// query string of a `GET` or `DELETE`, else in the body, encoded as the venue wants (a
+    /// form for Binance, JSON for Bybit); the venue's signer adds the timestamp, receive window
+    /// and signature. An order placement ([`places_order`](Self::places_order)) passes the
+    /// trading gate first.
     ///
     /// # Errors
     ///
-    /// [`FetchError::Request`] if `params` cannot be serialized as a form or the URL is invalid;
-    /// otherwise whatever the fetch reports: timeouts, HTTP errors, the exchange's error codes
-    /// as [`FetchError::Exchange`], oversized, truncated or malformed bodies.
+    /// [`RequestError::Halted`] for an order placement while trading is halted (nothing is
+    /// sent); [`RequestError::Params`] if `params` cannot be encoded;
+    /// [`RequestError::Exchange`] with the venue's code and its meaning; otherwise
+    /// [`RequestError::Fetch`]: timeouts, HTTP errors, oversized, truncated or malformed bodies.
     pub async fn signed<T, P>(
         &self,
         method: Method,
         path: &str,
         params: &P,
-    ) -> Result<Fresh<T>, FetchError>
+    ) -> Result<Fresh<T>, RequestError>
+    where
+        T: Live + DeserializeOwned,
+        P: Serialize + ?Sized,
+    {
+        if self.places_order(&method, path) {
+            return self.submit_order(method, path, params).await;
+        }
+        self.send_signed(method, path, params, false).await
+    }
+
+    /// Every order placement passes here, and only here: the trading gate, then the signed
+    /// request. (The one place to hook an order journal or paper trading.)
+    async fn submit_order<T, P>(
+        &self,
+        method: Method,
+        path: &str,
+        params: &P,
+    ) -> Result<Fresh<T>, RequestError>
     where
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
         if let Some(gate) = &self.gate {
-            if places_orders(&method, path) {
-                gate.check()?;
-            }
+            gate.check()?;
         }
+        self.send_signed(method, path, params, true).await
+    }
+
+    async fn send_signed<T, P>(
+        &self,
+        method: Method,
+        path: &str,
+        params: &P,
+        placing_order: bool,
+    ) -> Result<Fresh<T>, RequestError>
+    where
+        T: Live + DeserializeOwned,
+        P: Serialize + ?Sized,
+    {
         let request = self.signed_request(method, path, params)?;
         request
-            .fetch()
+            .fetch_as::<V::Format, T>()
             .await
-            .map_err(without_url)
+            .map_err(|e| self.classify(without_url(e), placing_order))
             .inspect_err(|e| log_failure(path, e))
     }
 
@@ -220,7 +294,7 @@ impl SignedClient {
     /// # Errors
     ///
     /// As [`signed`](Self::signed).
-    pub async fn public_get<T, P>(&self, path: &str, params: &P) -> Result<T, FetchError>
+    pub async fn public_get<T, P>(&self, path: &str, params: &P) -> Result<T, RequestError>
     where
         T: Classified + DeserializeOwned,
         T::Class: PublicData<T>,
@@ -230,8 +304,9 @@ impl SignedClient {
         tracing::debug!(path, "public request");
         self.fresh
             .get(url)
-            .fetch_not_live()
+            .fetch_not_live_as::<V::Format, T>()
             .await
+            .map_err(|e| self.classify(e, false))
             .inspect_err(|e| log_failure(path, e))
     }
 
@@ -244,7 +319,7 @@ impl SignedClient {
         &self,
         path: &str,
         params: &P,
-    ) -> Result<Fresh<T>, FetchError>
+    ) -> Result<Fresh<T>, RequestError>
     where
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
@@ -253,40 +328,68 @@ impl SignedClient {
         tracing::debug!(path, "public request");
         self.fresh
             .get(url)
-            .fetch()
+            .fetch_as::<V::Format, T>()
             .await
+            .map_err(|e| self.classify(e, false))
             .inspect_err(|e| log_failure(path, e))
     }
 
-    /// Reads the exchange's clock (`GET /api/v3/time`) and sets the timestamp offset to its
-    /// difference from ours (measured at the middle of the round trip). Returns the offset.
+    /// Reads the exchange's clock (the venue's time endpoint, or the builder's
+    /// [`time_endpoint`](SignedClientBuilder::time_endpoint)) and sets the timestamp offset to
+    /// its difference from ours, measured at the middle of the round trip. Returns the offset.
     ///
     /// # Errors
     ///
     /// As [`signed`](Self::signed).
-    pub async fn sync_time(&self) -> Result<i64, FetchError> {
+    pub async fn sync_time(&self) -> Result<i64, RequestError> {
         let before = wall_clock_ms();
-        let time: ServerTime = self
+        let time: V::ServerTime = self
             .fresh
-            .get(format!("{}/api/v3/time", self.base_url))
-            .fetch_not_live()
-            .await?;
+            .get(format!("{}{}", self.base_url, self.config.time_path))
+            .fetch_not_live_as::<V::Format, V::ServerTime>()
+            .await
+            .map_err(|e| self.classify(e, false))?;
         let after = wall_clock_ms();
-        let offset = time.server_time - (before + after) / 2;
+        let offset = time.unix_ms() - (before + after) / 2;
         self.time_offset_ms.store(offset, Ordering::Relaxed);
         tracing::debug!(offset_ms = offset, "synchronised with the exchange's clock");
         Ok(offset)
     }
 
-    /// Serializes `params` the way reqwest would put them in a URL.
-    fn encode(&self, params: &(impl Serialize + ?Sized)) -> Result<String, FetchError> {
+    /// What a fetch failure means on this venue.
+    fn classify(&self, error: FetchError, placing_order: bool) -> RequestError {
+        let venue = &self.config.venue;
+        match error {
+            FetchError::Exchange { status, code, msg } => RequestError::Exchange {
+                status,
+                code,
+                kind: venue.classify(status, Some(code), placing_order),
+                msg,
+            },
+            FetchError::Http { status, .. } => RequestError::Fetch {
+                kind: Some(venue.classify(status, None, placing_order)),
+                source: error,
+            },
+            // The order may have reached the matching engine; only a query can tell.
+            _ if placing_order && error.may_have_been_sent() => RequestError::Fetch {
+                source: error,
+                kind: Some(super::ExchangeErrorKind::ExecutionUnknown),
+            },
+            source => RequestError::Fetch { source, kind: None },
+        }
+    }
+
+    /// Serializes `params` as a URL query (reqwest's encoding).
+    fn encode_query(&self, params: &(impl Serialize + ?Sized)) -> Result<String, RequestError> {
         let request = self
             .fresh
             .http()
             .get(&self.base_url)
             .query(params)
             .build()
-            .map_err(FetchError::Request)?;
+            .map_err(|e| RequestError::Params {
+                reason: e.without_url().to_string(),
+            })?;
         Ok(request.url().query().unwrap_or_default().to_owned())
     }
 
@@ -294,8 +397,8 @@ impl SignedClient {
         &self,
         path: &str,
         params: &(impl Serialize + ?Sized),
-    ) -> Result<String, FetchError> {
-        let query = self.encode(params)?;
+    ) -> Result<String, RequestError> {
+        let query = self.encode_query(params)?;
         Ok(if query.is_empty() {
             format!("{}{path}", self.base_url)
         } else {
@@ -308,33 +411,56 @@ impl SignedClient {
         method: Method,
         path: &str,
         params: &(impl Serialize + ?Sized),
-    ) -> Result<FreshRequest, FetchError> {
-        let mut payload = self.encode(params)?;
-        if !payload.is_empty() {
-            payload.push('&');
-        }
-        let timestamp = wall_clock_ms() + self.time_offset_ms();
-        payload.push_str(&format!(
-            "recvWindow={}&timestamp={timestamp}",
-            self.recv_window_ms
-        ));
-        // The payload is logged before it is signed: parameters, never the secret.
-        tracing::debug!(%method, path, params = %payload, "signed request");
-        let signature = self.signer.sign(&payload);
-        let url = format!("{}{path}", self.base_url);
-        let request = if method == Method::GET || method == Method::DELETE {
-            self.fresh
-                .request(method, format!("{url}?{payload}&signature={signature}"))
+    ) -> Result<FreshRequest, RequestError> {
+        let encoding = self.config.venue.body_encoding();
+        let in_query = method == Method::GET || method == Method::DELETE;
+        let (query, body) = if in_query {
+            (self.encode_query(params)?, String::new())
         } else {
-            self.fresh
-                .request(method, url)
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .body(format!("{payload}&signature={signature}"))
+            let body = match encoding {
+                BodyEncoding::Form => self.encode_query(params)?,
+                BodyEncoding::Json => match serde_json::to_string(params) {
+                    // `&()` means no parameters: an empty object, not `null`.
+                    Ok(json) if json == "null" => "{}".to_owned(),
+                    Ok(json) => json,
+                    Err(e) => {
+                        return Err(RequestError::Params {
+                            reason: e.to_string(),
+                        })
+                    }
+                },
+            };
+            (String::new(), body)
         };
-        Ok(request.header(API_KEY_HEADER.clone(), self.api_key.clone()))
+        // Parameters are logged before they are signed; the signature and key never are.
+        tracing::debug!(%method, path, %query, %body, "signed request");
+        let timestamp_ms = wall_clock_ms() + self.time_offset_ms();
+        let mut signing =
+            SignRequest::new(method, path, query, body, timestamp_ms, self.recv_window_ms);
+        self.config.signer.sign(&mut signing);
+        let SignRequest {
+            method,
+            query,
+            body,
+            headers,
+            ..
+        } = signing;
+        let url = if query.is_empty() {
+            format!("{}{path}", self.base_url)
+        } else {
+            format!("{}{path}?{query}", self.base_url)
+        };
+        let mut request = self.fresh.request(method, url).headers(headers);
+        if !body.is_empty() {
+            let content_type = match encoding {
+                BodyEncoding::Form => "application/x-www-form-urlencoded",
+                BodyEncoding::Json => "application/json",
+            };
+            request = request
+                .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+                .body(body);
+        }
+        Ok(request)
     }
 }
 
@@ -349,7 +475,7 @@ fn without_url(error: FetchError) -> FetchError {
     }
 }
 
-fn log_failure(path: &str, error: &FetchError) {
+fn log_failure(path: &str, error: &RequestError) {
     tracing::debug!(path, %error, "exchange request failed");
 }
 
@@ -360,9 +486,10 @@ fn wall_clock_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-impl fmt::Debug for SignedClient {
+impl<V: Venue> fmt::Debug for SignedClient<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedClient")
+            .field("venue", &self.config.venue)
             .field("base_url", &self.base_url)
             .field("api_key", &format_args!("[REDACTED]"))
             .field("secret", &format_args!("[REDACTED]"))
@@ -372,11 +499,4 @@ impl fmt::Debug for SignedClient {
     }
 }
 
-/// Whether a request places orders, and so must pass the trading gate: `POST` to an order
-/// endpoint (`/api/v3/order`, `/order/oco`, `/order/test`, `/sor/order`, ...). Cancelling
-/// (`DELETE`) and queries stay allowed while halted: they only reduce or observe exposure.
-fn places_orders(method: &Method, path: &str) -> bool {
-    *method == Method::POST && path.split('/').any(|segment| segment == "order")
-}
-
-crate::class::declare_class!(Plain for SignedClient);
+crate::class::declare_class!([V: Venue] Plain for SignedClient<V>);

@@ -1,0 +1,178 @@
+//! Binance spot: query-string HMAC signing, bare answers with `{"code","msg"}` errors, and
+//! typed answers of the REST API, each with its class: the account and orders are live (read
+//! them as `Fresh<T>`), exchange info and its filters static. (The depth snapshot is
+//! [`book::DepthSnapshot`](crate::book::DepthSnapshot).)
+
+use reqwest::header::HeaderName;
+use reqwest::Method;
+use secrecy::SecretString;
+
+use super::error::ExchangeErrorKind;
+use super::signer::{api_key_header, InvalidApiKey, RequestSigner, SignRequest, Signer};
+use super::venue::{BodyEncoding, ServerTime, Venue};
+use crate::fetch::Bare;
+
+mod account;
+mod exchange_info;
+mod order;
+
+pub use account::{Account, AccountBalance, CommissionRates};
+pub use exchange_info::{
+    AssetFilter, ExchangeFilter, ExchangeInfo, RateLimit, Sor, SymbolFilter, SymbolInfo,
+};
+pub use order::{
+    CancelledOrder, Fill, OpenOrders, Order, OrderAck, OrderFull, OrderResult, OrderSide,
+    OrderStatus, OrderType, TimeInForce,
+};
+
+/// Binance spot's REST conventions, for [`SignedClient`](super::SignedClient) (its default
+/// venue).
+///
+/// Orders are the `POST`s to an `order` endpoint (`/api/v3/order`, `/order/oco`,
+/// `/order/test`, `/sor/order`, ...); cancels are `DELETE`s and stay allowed while halted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Binance;
+
+/// Binance's `GET /api/v3/time`: `{"serverTime":1499827319559}`.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinanceTime {
+    /// Milliseconds since the Unix epoch.
+    pub server_time: i64,
+}
+
+impl ServerTime for BinanceTime {
+    fn unix_ms(&self) -> i64 {
+        self.server_time
+    }
+}
+
+impl Venue for Binance {
+    type Format = Bare;
+    type ServerTime = BinanceTime;
+
+    fn time_path(&self) -> &str {
+        "/api/v3/time"
+    }
+
+    fn body_encoding(&self) -> BodyEncoding {
+        BodyEncoding::Form
+    }
+
+    fn places_order(&self, method: &Method, path: &str) -> bool {
+        *method == Method::POST && path.split('/').any(|segment| segment == "order")
+    }
+
+    /// Binance's codes (errors.md): -1006/-1007 and, on an order placement, an HTTP 5xx without
+    /// a code that says the request was not processed (-1001, -1004, -1008, -1016) mean the
+    /// execution status is unknown (rest-api.md: "It is important to NOT treat this as a
+    /// failure operation").
+    fn classify(&self, status: u16, code: Option<i64>, placing_order: bool) -> ExchangeErrorKind {
+        match (code, status) {
+            (Some(-1006 | -1007), _) => ExchangeErrorKind::ExecutionUnknown,
+            (Some(-2014 | -2015 | -1002), _) => ExchangeErrorKind::Unauthorized,
+            (Some(-1022), _) => ExchangeErrorKind::InvalidSignature,
+            (Some(-1021), _) => ExchangeErrorKind::TimestampOutsideRecvWindow,
+            (Some(-1003 | -1015), _) | (_, 418 | 429) => ExchangeErrorKind::RateLimited,
+            (Some(-2010), _) => ExchangeErrorKind::OrderRejected,
+            (Some(-2011 | -2013 | -2026), _) => ExchangeErrorKind::UnknownOrder,
+            (Some(-1013 | -1121), _) | (Some(-1130..=-1100), _) => {
+                ExchangeErrorKind::InvalidParameter
+            }
+            // These say the request was not processed, whatever the status.
+            (Some(-1001 | -1004 | -1008 | -1016), _) => ExchangeErrorKind::Unavailable,
+            (_, 500..=599) if placing_order => ExchangeErrorKind::ExecutionUnknown,
+            (_, 500..=599) => ExchangeErrorKind::Unavailable,
+            _ => ExchangeErrorKind::Other,
+        }
+    }
+
+    fn signer(
+        &self,
+        api_key: &str,
+        secret: SecretString,
+    ) -> Result<Box<dyn RequestSigner>, InvalidApiKey> {
+        Ok(Box::new(BinanceSigner::new(api_key, secret)?))
+    }
+}
+
+/// Binance's SIGNED scheme: `recvWindow` and `timestamp` join the parameters, and `signature`
+/// is the hex HMAC-SHA256 of the query string followed by the body; the key travels in
+/// `X-MBX-APIKEY`.
+///
+/// ```
+/// use hft_cache::exchange::binance::BinanceSigner;
+/// use hft_cache::exchange::{RequestSigner, SignRequest};
+/// use hft_cache::fetch::Method;
+///
+/// // The example of Binance's docs (rest-api.md, "SIGNED Endpoint Examples"), body form.
+/// let signer = BinanceSigner::new(
+///     "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+///     "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+/// )?;
+/// let body = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1";
+/// let mut request = SignRequest::new(Method::POST, "/api/v3/order", "", body, 1499827319559, 5000);
+/// signer.sign(&mut request);
+/// assert!(request.body.ends_with(
+///     "&recvWindow=5000&timestamp=1499827319559\
+///      &signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+/// ));
+/// # Ok::<(), hft_cache::exchange::InvalidApiKey>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct BinanceSigner {
+    /// Marked sensitive.
+    api_key: reqwest::header::HeaderValue,
+    signer: Signer,
+}
+
+static API_KEY_HEADER: HeaderName = HeaderName::from_static("x-mbx-apikey");
+
+impl BinanceSigner {
+    /// A signer for `api_key` and `secret`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidApiKey`] for an empty key or one an HTTP header cannot carry.
+    pub fn new(api_key: &str, secret: impl Into<SecretString>) -> Result<Self, InvalidApiKey> {
+        Ok(BinanceSigner {
+            api_key: api_key_header(api_key)?,
+            signer: Signer::new(secret),
+        })
+    }
+}
+
+impl RequestSigner for BinanceSigner {
+    fn sign(&self, request: &mut SignRequest) {
+        let params = if request.params_in_query() {
+            &mut request.query
+        } else {
+            &mut request.body
+        };
+        if !params.is_empty() {
+            params.push('&');
+        }
+        params.push_str(&format!(
+            "recvWindow={}&timestamp={}",
+            request.recv_window_ms, request.timestamp_ms
+        ));
+        // totalParams: the query string concatenated with the body.
+        let signature = self
+            .signer
+            .sign(&format!("{}{}", request.query, request.body));
+        let params = if request.params_in_query() {
+            &mut request.query
+        } else {
+            &mut request.body
+        };
+        params.push_str("&signature=");
+        params.push_str(&signature);
+        request
+            .headers
+            .insert(API_KEY_HEADER.clone(), self.api_key.clone());
+    }
+}
+
+crate::class::declare_class!(Plain for Binance);
+crate::class::declare_class!(Plain for BinanceTime);
+crate::class::declare_class!(Plain for BinanceSigner);

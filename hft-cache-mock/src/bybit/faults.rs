@@ -1,0 +1,66 @@
+//! Faults on demand for the Bybit mock.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+/// Injects faults into a running [`BybitMock`](super::BybitMock). Clones share one state.
+#[derive(Clone, Debug)]
+pub struct BybitFaults {
+    pub(crate) inner: Arc<FaultState>,
+}
+
+#[derive(Debug)]
+pub(crate) struct FaultState {
+    pub(crate) stalled: AtomicBool,
+    pub(crate) drop_next_delta: AtomicBool,
+    pub(crate) fail_next: AtomicU32,
+    pub(crate) error_next: Mutex<Option<(u32, i64, String)>>,
+    pub(crate) close_sockets: broadcast::Sender<()>,
+}
+
+impl BybitFaults {
+    pub(crate) fn new() -> Self {
+        BybitFaults {
+            inner: Arc::new(FaultState {
+                stalled: AtomicBool::new(false),
+                drop_next_delta: AtomicBool::new(false),
+                fail_next: AtomicU32::new(0),
+                error_next: Mutex::new(None),
+                close_sockets: broadcast::channel(4).0,
+            }),
+        }
+    }
+
+    /// Stops (`true`) or restarts the book: sockets stay open and answer pings, but no delta
+    /// is sent while stalled.
+    pub fn stall_stream(&self, stalled: bool) {
+        self.inner.stalled.store(stalled, Ordering::Relaxed);
+    }
+
+    /// The next change is applied but not sent: clients see `u` jump by 2, a gap.
+    pub fn drop_next_delta(&self) {
+        self.inner.drop_next_delta.store(true, Ordering::Relaxed);
+    }
+
+    /// Closes every open WebSocket now.
+    pub fn close_sockets(&self) {
+        let _ = self.inner.close_sockets.send(());
+    }
+
+    /// The next `n` REST requests get HTTP 502 with a plain-text body, as a gateway would.
+    pub fn fail_next_requests(&self, n: u32) {
+        self.inner.fail_next.store(n, Ordering::Relaxed);
+    }
+
+    /// The next `n` REST requests get HTTP 200 with `retCode` `code` and `retMsg` `msg`.
+    pub fn error_next_requests(&self, n: u32, code: i64, msg: impl Into<String>) {
+        let mut next = self
+            .inner
+            .error_next
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *next = (n > 0).then(|| (n, code, msg.into()));
+    }
+}

@@ -1,0 +1,571 @@
+//! Bybit v5's REST endpoints: answers in the `{"retCode","retMsg","result","retExtInfo","time"}`
+//! envelope, errors in HTTP 200, header-signed private calls.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hmac::{Hmac, Mac};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use sha2::Sha256;
+
+use super::book::DEPTH;
+use super::state::{BybitState, Exchange, OpenOrder};
+
+/// Bybit's default receive window, in milliseconds.
+const DEFAULT_RECV_WINDOW_MS: i64 = 5_000;
+/// A timestamp may run this far ahead of the server's clock.
+const MAX_AHEAD_MS: i64 = 1_000;
+/// Signed request bodies are small JSON objects.
+const MAX_BODY: usize = 64 * 1024;
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn envelope(code: i64, msg: &str, result: Value) -> Response {
+    Json(json!({
+        "retCode": code,
+        "retMsg": msg,
+        "result": result,
+        "retExtInfo": {},
+        "time": now_ms(),
+    }))
+    .into_response()
+}
+
+fn ok(result: Value) -> Response {
+    envelope(0, "OK", result)
+}
+
+/// A refusal: Bybit's code and message in HTTP 200, with an empty result.
+#[derive(Debug)]
+pub(crate) struct BybitError {
+    code: i64,
+    msg: String,
+}
+
+impl BybitError {
+    fn new(code: i64, msg: impl Into<String>) -> Self {
+        BybitError {
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    fn params(msg: impl std::fmt::Display) -> Self {
+        BybitError::new(10001, format!("params error: {msg}"))
+    }
+}
+
+impl IntoResponse for BybitError {
+    fn into_response(self) -> Response {
+        envelope(self.code, &self.msg, json!({}))
+    }
+}
+
+/// Injects the REST faults before a handler runs.
+pub(crate) async fn faults(
+    State(state): State<BybitState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let faults = &state.faults.inner;
+    let fail = faults
+        .fail_next
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    if fail.is_ok() {
+        return (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response();
+    }
+    let injected = {
+        let mut next = faults.error_next.lock().unwrap_or_else(|e| e.into_inner());
+        let injected = next.as_ref().map(|(_, code, msg)| (*code, msg.clone()));
+        if let Some((n, _, _)) = next.as_mut() {
+            *n -= 1;
+            if *n == 0 {
+                *next = None;
+            }
+        }
+        injected
+    };
+    if let Some((code, msg)) = injected {
+        return BybitError::new(code, msg).into_response();
+    }
+    next.run(request).await
+}
+
+pub(crate) async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"retCode": 10017, "retMsg": "route not found"})),
+    )
+        .into_response()
+}
+
+fn query_map(query: &str) -> BTreeMap<String, String> {
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// `GET /v5/market/time`
+pub(crate) async fn time() -> Response {
+    let ms = now_ms();
+    ok(json!({
+        "timeSecond": (ms / 1000).to_string(),
+        "timeNano": (i128::from(ms) * 1_000_000).to_string(),
+    }))
+}
+
+fn category(params: &BTreeMap<String, String>) -> Result<(), BybitError> {
+    match params.get("category").map(String::as_str) {
+        Some("spot") => Ok(()),
+        Some(other) => Err(BybitError::params(format!(
+            "category {other} is not served by the mock"
+        ))),
+        None => Err(BybitError::params("category is required")),
+    }
+}
+
+/// `GET /v5/market/instruments-info?category=spot[&symbol=]`
+pub(crate) async fn instruments_info(
+    State(state): State<BybitState>,
+    request: Request,
+) -> Response {
+    let params = query_map(request.uri().query().unwrap_or(""));
+    if let Err(e) = category(&params) {
+        return e.into_response();
+    }
+    let exchange = state.lock();
+    let list: Vec<Value> = exchange
+        .books
+        .values()
+        .filter(|b| {
+            params
+                .get("symbol")
+                .is_none_or(|s| *s == b.instrument.symbol)
+        })
+        .map(|book| {
+            let i = &book.instrument;
+            json!({
+                "symbol": i.symbol,
+                "baseCoin": i.base,
+                "quoteCoin": i.quote,
+                "innovation": "0",
+                "status": "Trading",
+                "marginTrading": "none",
+                "stTag": "0",
+                "lotSizeFilter": {
+                    "basePrecision": i.base_precision.normalize().to_string(),
+                    "quotePrecision": "0.00000001",
+                    "minOrderQty": i.min_order_qty.normalize().to_string(),
+                    "maxOrderQty": "10000",
+                    "minOrderAmt": i.min_order_amt.normalize().to_string(),
+                    "maxOrderAmt": "100000000",
+                },
+                "priceFilter": { "tickSize": i.tick_size.normalize().to_string() },
+                "riskParameters": { "priceLimitRatioX": "0.05", "priceLimitRatioY": "0.05" },
+            })
+        })
+        .collect();
+    ok(json!({ "category": "spot", "list": list }))
+}
+
+/// `GET /v5/market/orderbook?category=spot&symbol=&limit=` (limit 1..=200, default 1).
+pub(crate) async fn orderbook(State(state): State<BybitState>, request: Request) -> Response {
+    let params = query_map(request.uri().query().unwrap_or(""));
+    if let Err(e) = category(&params) {
+        return e.into_response();
+    }
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 1,
+        Some(Ok(l @ 1..=200)) => l.min(DEPTH),
+        Some(_) => return BybitError::params("limit must be 1..=200").into_response(),
+    };
+    let exchange = state.lock();
+    let Some(book) = params.get("symbol").and_then(|s| exchange.books.get(s)) else {
+        return BybitError::new(10001, "The symbol is invalid.").into_response();
+    };
+    let mut data = book.snapshot_data(limit);
+    data["ts"] = json!(now_ms());
+    data["cts"] = json!(now_ms());
+    ok(data)
+}
+
+/// The parameters of a request that passed Bybit's header authentication: the query of a
+/// `GET`, the JSON object of a `POST`.
+pub(crate) struct Signed(Map<String, Value>);
+
+impl FromRequest<BybitState> for Signed {
+    type Rejection = BybitError;
+
+    async fn from_request(request: Request, state: &BybitState) -> Result<Self, BybitError> {
+        let (parts, body) = request.into_parts();
+        let body = to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|_| BybitError::params("request body could not be read"))?;
+        let query = parts.uri.query().unwrap_or("");
+        let payload = if parts.method == axum::http::Method::GET {
+            query.as_bytes()
+        } else {
+            &body[..]
+        };
+        verify(state, &parts.headers, payload)?;
+        if parts.method == axum::http::Method::GET {
+            Ok(Signed(
+                query_map(query)
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            ))
+        } else {
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(Value::Object(map)) => Ok(Signed(map)),
+                _ => Err(BybitError::params("the body is not a JSON object")),
+            }
+        }
+    }
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn verify(state: &BybitState, headers: &HeaderMap, payload: &[u8]) -> Result<(), BybitError> {
+    let key = header(headers, "x-bapi-api-key").unwrap_or("");
+    if key != state.api_key {
+        return Err(BybitError::new(10003, "API key is invalid."));
+    }
+    let timestamp = header(headers, "x-bapi-timestamp")
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or_else(|| BybitError::new(10002, "invalid request, please check your timestamp"))?;
+    let recv_window_text = header(headers, "x-bapi-recv-window");
+    let recv_window = match recv_window_text {
+        None => DEFAULT_RECV_WINDOW_MS,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|w| *w > 0)
+            .ok_or_else(|| BybitError::params("invalid recv_window"))?,
+    };
+    let server = now_ms();
+    if !(server - recv_window <= timestamp && timestamp < server + MAX_AHEAD_MS) {
+        return Err(BybitError::new(
+            10002,
+            format!(
+                "invalid request, please check your server timestamp or recv_window param. req_timestamp[{timestamp}],server_timestamp[{server}],recv_window[{recv_window}]"
+            ),
+        ));
+    }
+    let Some(sign) = header(headers, "x-bapi-sign") else {
+        return Err(BybitError::new(10004, "error sign! missing X-BAPI-SIGN"));
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(state.secret.as_bytes()) else {
+        unreachable!("HMAC accepts keys of every length")
+    };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(key.as_bytes());
+    mac.update(recv_window_text.unwrap_or("").as_bytes());
+    mac.update(payload);
+    let expected = hex::encode(mac.finalize().into_bytes());
+    if !expected.eq_ignore_ascii_case(sign) {
+        return Err(BybitError::new(10004, "error sign! origin_string mismatch"));
+    }
+    Ok(())
+}
+
+fn text<'p>(params: &'p Map<String, Value>, name: &str) -> Option<&'p str> {
+    params.get(name).and_then(Value::as_str)
+}
+
+fn decimal(params: &Map<String, Value>, name: &str) -> Result<Option<Decimal>, BybitError> {
+    text(params, name)
+        .map(|t| {
+            t.parse::<Decimal>()
+                .map_err(|_| BybitError::params(format!("{name} is not a decimal")))
+        })
+        .transpose()
+}
+
+fn spot(params: &Map<String, Value>) -> Result<(), BybitError> {
+    match text(params, "category") {
+        Some("spot") => Ok(()),
+        _ => Err(BybitError::params("category must be spot")),
+    }
+}
+
+/// `GET /v5/account/wallet-balance?accountType=UNIFIED`
+pub(crate) async fn wallet_balance(
+    State(state): State<BybitState>,
+    Signed(params): Signed,
+) -> Response {
+    if text(&params, "accountType") != Some("UNIFIED") {
+        return BybitError::params("accountType must be UNIFIED").into_response();
+    }
+    let exchange = state.lock();
+    let coins: Vec<Value> = exchange
+        .balances
+        .iter()
+        .map(|(coin, h)| {
+            let wallet = (h.free + h.locked).normalize().to_string();
+            json!({
+                "coin": coin,
+                "equity": wallet,
+                "walletBalance": wallet,
+                "locked": h.locked.normalize().to_string(),
+                "usdValue": "",
+                "unrealisedPnl": "0",
+                "cumRealisedPnl": "0",
+                "borrowAmount": "0",
+                "accruedInterest": "0",
+                "totalOrderIM": "0",
+                "totalPositionIM": "0",
+                "totalPositionMM": "0",
+                "bonus": "0",
+                "marginCollateral": true,
+                "collateralSwitch": true,
+                "spotHedgingQty": "0",
+            })
+        })
+        .collect();
+    ok(json!({
+        "list": [{
+            "accountType": "UNIFIED",
+            "accountIMRate": "0",
+            "accountMMRate": "0",
+            "accountLTV": "0",
+            "totalEquity": "",
+            "totalWalletBalance": "",
+            "totalMarginBalance": "",
+            "totalAvailableBalance": "",
+            "totalPerpUPL": "0",
+            "totalInitialMargin": "0",
+            "totalMaintenanceMargin": "0",
+            "coin": coins,
+        }]
+    }))
+}
+
+/// `POST /v5/order/create`: `Limit` (`GTC`, `IOC`, `FOK`) and `Market` spot orders, `qty` in
+/// the base coin. A limit order that crosses the book fills at once at its own price; one that
+/// does not rests and locks its funds (the mock does not match resting orders later).
+pub(crate) async fn create_order(
+    State(state): State<BybitState>,
+    Signed(params): Signed,
+) -> Response {
+    match place(&mut state.lock(), &params) {
+        Ok(order) => ok(order),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, BybitError> {
+    spot(params)?;
+    let symbol = text(params, "symbol").ok_or_else(|| BybitError::params("symbol is required"))?;
+    let book = exchange
+        .books
+        .get(symbol)
+        .ok_or_else(|| BybitError::new(170121, "Invalid symbol."))?;
+    let instrument = book.instrument.clone();
+    let buy = match text(params, "side") {
+        Some("Buy") => true,
+        Some("Sell") => false,
+        _ => return Err(BybitError::params("side must be Buy or Sell")),
+    };
+    let qty = decimal(params, "qty")?.ok_or_else(|| BybitError::params("qty is required"))?;
+    let market = match text(params, "orderType") {
+        Some("Market") => true,
+        Some("Limit") => false,
+        _ => return Err(BybitError::params("orderType must be Limit or Market")),
+    };
+    let tif = text(params, "timeInForce")
+        .unwrap_or(if market { "IOC" } else { "GTC" })
+        .to_owned();
+    if !matches!(tif.as_str(), "GTC" | "IOC" | "FOK") {
+        return Err(BybitError::params("timeInForce must be GTC, IOC or FOK"));
+    }
+    let best = if buy {
+        book.best_ask()
+    } else {
+        book.best_bid()
+    };
+    let price = if market {
+        best.ok_or_else(|| BybitError::new(170131, "Insufficient liquidity."))?
+    } else {
+        decimal(params, "price")?
+            .ok_or_else(|| BybitError::params("price is required for Limit"))?
+    };
+    if qty <= Decimal::ZERO || price <= Decimal::ZERO {
+        return Err(BybitError::params("qty and price must be positive"));
+    }
+    if (qty % instrument.base_precision) != Decimal::ZERO {
+        return Err(BybitError::new(
+            170137,
+            "Order quantity has too many decimals.",
+        ));
+    }
+    if (price % instrument.tick_size) != Decimal::ZERO {
+        return Err(BybitError::new(
+            170134,
+            "Order price has too many decimals.",
+        ));
+    }
+    if qty < instrument.min_order_qty {
+        return Err(BybitError::new(
+            170136,
+            "Order quantity exceeded lower limit.",
+        ));
+    }
+    if qty * price < instrument.min_order_amt {
+        return Err(BybitError::new(170140, "Order value exceeded lower limit."));
+    }
+    let link_id = text(params, "orderLinkId").map(str::to_owned);
+    if let Some(link) = &link_id {
+        if exchange
+            .open_orders
+            .iter()
+            .any(|o| &o.order_link_id == link)
+        {
+            return Err(BybitError::new(170141, "Duplicate clientOrderId."));
+        }
+    }
+    let crosses =
+        market || best.is_some_and(|best| if buy { price >= best } else { price <= best });
+    if !crosses && tif != "GTC" {
+        // IOC/FOK that cannot fill now: accepted and cancelled at once.
+        return Ok(ack(exchange, link_id));
+    }
+    let (pay_coin, pay) = if buy {
+        (&instrument.quote, qty * price)
+    } else {
+        (&instrument.base, qty)
+    };
+    let holding = exchange.balances.entry(pay_coin.clone()).or_default();
+    if holding.free < pay {
+        return Err(BybitError::new(170131, "Insufficient balance."));
+    }
+    holding.free -= pay;
+    let answer = ack(exchange, link_id.clone());
+    if crosses {
+        let (get_coin, get) = if buy {
+            (&instrument.base, qty)
+        } else {
+            (&instrument.quote, qty * price)
+        };
+        exchange.balances.entry(get_coin.clone()).or_default().free += get;
+    } else {
+        exchange
+            .balances
+            .entry(pay_coin.clone())
+            .or_default()
+            .locked += pay;
+        exchange.open_orders.push(OpenOrder {
+            order_id: answer["orderId"].as_str().unwrap_or_default().to_owned(),
+            order_link_id: answer["orderLinkId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            symbol: symbol.to_owned(),
+            buy,
+            price,
+            qty,
+            time_in_force: tif,
+            created_ms: now_ms(),
+        });
+    }
+    Ok(answer)
+}
+
+fn ack(exchange: &mut Exchange, link_id: Option<String>) -> Value {
+    exchange.next_order_id += 1;
+    let order_id = format!("{}", 1_800_000_000_000_000_000u64 + exchange.next_order_id);
+    let link_id = link_id.unwrap_or_else(|| format!("mock-{}", exchange.next_order_id));
+    json!({ "orderId": order_id, "orderLinkId": link_id })
+}
+
+/// `POST /v5/order/cancel` by `orderId` or `orderLinkId`; the funds unlock.
+pub(crate) async fn cancel_order(
+    State(state): State<BybitState>,
+    Signed(params): Signed,
+) -> Response {
+    if let Err(e) = spot(&params) {
+        return e.into_response();
+    }
+    let mut exchange = state.lock();
+    let position = exchange.open_orders.iter().position(|o| {
+        text(&params, "symbol") == Some(o.symbol.as_str())
+            && (text(&params, "orderId") == Some(o.order_id.as_str())
+                || text(&params, "orderLinkId") == Some(o.order_link_id.as_str()))
+    });
+    let Some(position) = position else {
+        return BybitError::new(170213, "Order does not exist.").into_response();
+    };
+    let order = exchange.open_orders.remove(position);
+    let instrument = exchange.books[&order.symbol].instrument.clone();
+    let (coin, amount) = if order.buy {
+        (instrument.quote, order.qty * order.price)
+    } else {
+        (instrument.base, order.qty)
+    };
+    let holding = exchange.balances.entry(coin).or_default();
+    holding.locked -= amount;
+    holding.free += amount;
+    ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
+}
+
+/// `GET /v5/order/realtime?category=spot[&symbol=][&orderId=][&orderLinkId=]`: open orders.
+pub(crate) async fn open_orders(
+    State(state): State<BybitState>,
+    Signed(params): Signed,
+) -> Response {
+    if let Err(e) = spot(&params) {
+        return e.into_response();
+    }
+    let exchange = state.lock();
+    let list: Vec<Value> = exchange
+        .open_orders
+        .iter()
+        .filter(|o| text(&params, "symbol").is_none_or(|s| s == o.symbol))
+        .filter(|o| text(&params, "orderId").is_none_or(|id| id == o.order_id))
+        .filter(|o| text(&params, "orderLinkId").is_none_or(|id| id == o.order_link_id))
+        .map(|o| {
+            json!({
+                "orderId": o.order_id,
+                "orderLinkId": o.order_link_id,
+                "symbol": o.symbol,
+                "price": o.price.normalize().to_string(),
+                "qty": o.qty.normalize().to_string(),
+                "side": if o.buy { "Buy" } else { "Sell" },
+                "isLeverage": "0",
+                "positionIdx": 0,
+                "orderStatus": "New",
+                "cancelType": "UNKNOWN",
+                "rejectReason": "EC_NoError",
+                "avgPrice": "0",
+                "leavesQty": o.qty.normalize().to_string(),
+                "leavesValue": (o.qty * o.price).normalize().to_string(),
+                "cumExecQty": "0",
+                "cumExecValue": "0",
+                "cumExecFee": "0",
+                "timeInForce": o.time_in_force,
+                "orderType": "Limit",
+                "stopOrderType": "",
+                "triggerPrice": "0",
+                "reduceOnly": false,
+                "closeOnTrigger": false,
+                "createdTime": o.created_ms.to_string(),
+                "updatedTime": o.created_ms.to_string(),
+            })
+        })
+        .collect();
+    ok(json!({ "category": "spot", "list": list, "nextPageCursor": "" }))
+}
