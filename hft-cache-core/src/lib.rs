@@ -19,6 +19,7 @@ pub mod exchange;
 pub mod feed;
 pub mod fetch;
 mod fresh;
+pub mod journal;
 pub mod kill_switch;
 mod log_limit;
 pub mod monitor;

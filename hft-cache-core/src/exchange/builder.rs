@@ -12,6 +12,7 @@ use super::client::SignedClient;
 use super::signer::Signer;
 use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
+use crate::journal::OrderJournal;
 use crate::kill_switch::TradingGate;
 
 /// Binance's largest receive window.
@@ -57,6 +58,7 @@ pub struct SignedClientBuilder {
     clock: Option<SharedClock>,
     time_offset_ms: i64,
     gate: Option<TradingGate>,
+    journal: Option<OrderJournal>,
 }
 
 impl SignedClientBuilder {
@@ -72,6 +74,7 @@ impl SignedClientBuilder {
             clock: None,
             time_offset_ms: 0,
             gate: None,
+            journal: None,
         }
     }
 
@@ -137,6 +140,14 @@ impl SignedClientBuilder {
         self
     }
 
+    /// Records every order placement (sent, simulated in a paper phase, or refused) in
+    /// `journal`, for the kill switch's assessment and for audit. Orders to `.../order` without
+    /// a `newClientOrderId` get one, so that they can be looked up even if their answer is lost.
+    pub fn journal(mut self, journal: OrderJournal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -173,6 +184,7 @@ impl SignedClientBuilder {
             recv_window_ms: self.recv_window.as_millis() as u64,
             time_offset_ms: Arc::new(AtomicI64::new(self.time_offset_ms)),
             gate: self.gate,
+            journal: self.journal,
         })
     }
 }

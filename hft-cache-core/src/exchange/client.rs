@@ -14,6 +14,7 @@ use super::builder::SignedClientBuilder;
 use super::signer::Signer;
 use super::PublicData;
 use crate::fetch::{FetchError, FreshClient, FreshRequest};
+use crate::journal::OrderJournal;
 use crate::kill_switch::TradingGate;
 use crate::{Classified, Fresh, Live};
 
@@ -95,7 +96,9 @@ pub struct SignedClient {
     pub(super) recv_window_ms: u64,
     pub(super) time_offset_ms: Arc<AtomicI64>,
     /// Checked before every order placement, when set.
-    pub(super) gate: Option<TradingGate>,
+    pub(crate) gate: Option<TradingGate>,
+    /// Records every order placement, when set.
+    pub(crate) journal: Option<OrderJournal>,
 }
 
 #[derive(serde::Deserialize)]
@@ -188,10 +191,8 @@ impl SignedClient {
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
-        if let Some(gate) = &self.gate {
-            if places_orders(&method, path) {
-                gate.check()?;
-            }
+        if places_orders(&method, path) {
+            return crate::journal::place_order(self, method, path, params).await;
         }
         let request = self.signed_request(method, path, params)?;
         request
@@ -279,7 +280,7 @@ impl SignedClient {
     }
 
     /// Serializes `params` the way reqwest would put them in a URL.
-    fn encode(&self, params: &(impl Serialize + ?Sized)) -> Result<String, FetchError> {
+    pub(crate) fn encode(&self, params: &(impl Serialize + ?Sized)) -> Result<String, FetchError> {
         let request = self
             .fresh
             .http()
@@ -303,7 +304,7 @@ impl SignedClient {
         })
     }
 
-    fn signed_request(
+    pub(crate) fn signed_request(
         &self,
         method: Method,
         path: &str,
@@ -340,7 +341,7 @@ impl SignedClient {
 
 /// A signed URL carries the parameters and their signature, which logs have no use for:
 /// transport errors drop it (the path is logged separately).
-fn without_url(error: FetchError) -> FetchError {
+pub(crate) fn without_url(error: FetchError) -> FetchError {
     match error {
         FetchError::Request(e) => FetchError::Request(e.without_url()),
         FetchError::Connect(e) => FetchError::Connect(e.without_url()),

@@ -16,6 +16,7 @@ mod signer;
 
 pub use builder::{SignedClientBuildError, SignedClientBuilder};
 pub use client::SignedClient;
+pub(crate) use client::without_url;
 pub use signer::Signer;
 
 /// The classes [`SignedClient::public_get`] may return as plain values: everything but live data.

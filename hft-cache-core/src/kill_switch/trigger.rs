@@ -93,6 +93,14 @@ impl Trigger {
         self.condition
     }
 
+    /// The same trigger watching for `condition` instead.
+    pub(crate) fn with_condition(&self, condition: Condition) -> Self {
+        Trigger {
+            condition,
+            cache: self.cache.clone(),
+        }
+    }
+
     /// The one cache it watches, if it is limited to one.
     pub fn cache(&self) -> Option<&str> {
         self.cache.as_deref()
