@@ -56,8 +56,8 @@ mod inputs;
 mod order_path;
 mod store;
 
+pub(crate) use entry::OrderRequest;
 pub use entry::{JournalEntry, OrderMode, OrderOutcome};
 pub use inputs::DecisionInputs;
-pub(crate) use entry::OrderRequest;
 pub(crate) use order_path::place_order;
 pub use store::{JournalBuildError, JournalTotals, OrderJournal, OrderJournalBuilder};

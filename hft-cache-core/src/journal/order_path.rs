@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::entry::{JournalEntry, OrderMode, OrderOutcome, OrderRequest};
-use super::{DecisionInputs, OrderJournal};
+use super::DecisionInputs;
+use crate::clock::Timestamp;
 use crate::exchange::SignedClient;
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
@@ -37,9 +38,11 @@ where
     }
     let order = OrderRequest::from_pairs(&pairs);
     let mode = client.gate.as_ref().map_or(GateMode::Live, |g| g.mode());
+    // Stamped before anything is sent: the decision's time, which the suspect window is about.
+    let at = journal.map(|j| (j.clock().now(), unix_millis()));
     let record = |mode, outcome| {
-        if let Some(journal) = journal {
-            journal.record(entry(journal, path, &order, mode, outcome));
+        if let (Some(journal), Some(at)) = (journal, at) {
+            journal.record(entry(at, path, &order, mode, outcome));
         }
     };
     let clock = client.fresh_client().clock();
@@ -158,7 +161,7 @@ fn placed_or_unknown(error: &FetchError) -> bool {
 }
 
 fn entry(
-    journal: &OrderJournal,
+    (at, at_unix_ms): (Timestamp, u64),
     path: &str,
     order: &OrderRequest,
     mode: OrderMode,
@@ -166,8 +169,8 @@ fn entry(
 ) -> JournalEntry {
     JournalEntry {
         seq: 0,
-        at: journal.clock().now(),
-        at_unix_ms: unix_millis(),
+        at,
+        at_unix_ms,
         path: path.to_owned(),
         symbol: order.symbol.clone(),
         side: order.side.clone(),

@@ -157,9 +157,9 @@ impl OrderJournal {
 
     /// A journal of the last 10 000 entries, in memory only, on the system clock.
     pub fn new() -> Self {
-        OrderJournal::builder()
-            .build()
-            .unwrap_or_else(|_| unreachable!("the default capacity is above zero and no file is opened"))
+        OrderJournal::builder().build().unwrap_or_else(|_| {
+            unreachable!("the default capacity is above zero and no file is opened")
+        })
     }
 
     /// How many entries it keeps in memory.
@@ -253,7 +253,10 @@ impl OrderJournal {
 
     fn state(&self) -> MutexGuard<'_, State> {
         // Entries are pushed whole: a panic elsewhere cannot leave one half-written.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -175,9 +175,10 @@ impl Default for Retry {
 
 impl Retry {
     pub(crate) fn delay(&self, attempt: u32) -> Duration {
-        let doubled = self
-            .initial
-            .saturating_mul(1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX));
+        let doubled = self.initial.saturating_mul(
+            1u32.checked_shl(attempt.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
         doubled.min(self.max)
     }
 }
@@ -189,6 +190,7 @@ pub(crate) fn suspect_window(
     at_unix_ms: u64,
     compliance: &ComplianceReport,
     journal: Option<&OrderJournal>,
+    manual_window: Duration,
 ) -> SuspectWindow {
     let max_age_of = |cache: &str| compliance.cache(cache).map(|c| c.info.max_age);
     let longest = compliance
@@ -196,7 +198,8 @@ pub(crate) fn suspect_window(
         .iter()
         .map(|c| c.info.max_age)
         .max()
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .max(manual_window);
     let (condition_for, max_age, basis) = window_basis(reason, &max_age_of, longest);
     let back = condition_for.saturating_add(max_age);
     let from = Timestamp::from_nanos(
@@ -206,7 +209,10 @@ pub(crate) fn suspect_window(
     let back_ms = u64::try_from(back.as_millis()).unwrap_or(u64::MAX);
     let (orders, journal_truncated) = journal.map_or((Vec::new(), false), |j| {
         let (entries, truncated) = j.since(from);
-        (entries.into_iter().filter(|e| e.at <= at).collect(), truncated)
+        (
+            entries.into_iter().filter(|e| e.at <= at).collect(),
+            truncated,
+        )
     });
     SuspectWindow {
         from,
@@ -226,6 +232,7 @@ fn window_basis(
     max_age_of: &dyn Fn(&str) -> Option<Duration>,
     longest: Duration,
 ) -> (Duration, Duration, String) {
+    // A cache no longer registered: the safe side is the longest window.
     let of = |cache: &str| max_age_of(cache).unwrap_or(longest);
     match reason {
         TripReason::FeedUnhealthy {
@@ -267,7 +274,7 @@ fn window_basis(
         TripReason::Manual { .. } | TripReason::PaperFault { .. } => (
             Duration::ZERO,
             longest,
-            "no single cache named: the longest max age of every registered cache".to_owned(),
+            "no condition named: the manual window or the longest max age of the caches, whichever is longer".to_owned(),
         ),
     }
 }
@@ -362,7 +369,11 @@ pub(crate) async fn assess(
             .or_insert_with(|| SymbolExposure::new(&symbol));
         exposure.suspect_orders += 1;
         if let Some(order) = &order {
-            let sign = if order.side == "SELL" { -Decimal::ONE } else { Decimal::ONE };
+            let sign = if order.side == "SELL" {
+                -Decimal::ONE
+            } else {
+                Decimal::ONE
+            };
             exposure.net_filled_qty += sign * order.executed_qty;
             exposure.net_quote_qty -= sign * order.cummulative_quote_qty;
         }
@@ -370,7 +381,9 @@ pub(crate) async fn assess(
             Some(order) => AssessedOrder {
                 seq: entry.seq,
                 symbol,
-                client_order_id: order.client_order_id.or_else(|| entry.client_order_id.clone()),
+                client_order_id: order
+                    .client_order_id
+                    .or_else(|| entry.client_order_id.clone()),
                 order_id: Some(order.order_id),
                 side: Some(order.side),
                 status: order.status,
@@ -466,7 +479,10 @@ async fn lookup(
         (Some(client_id), None) => params.push(("origClientOrderId", client_id.clone())),
         (None, None) => return Ok(None),
     }
-    match client.signed_get::<OrderNow, _>("/api/v3/order", &params).await {
+    match client
+        .signed_get::<OrderNow, _>("/api/v3/order", &params)
+        .await
+    {
         // Copied into the report's record at once, while fresh.
         Ok(order) => {
             let now = order.read().map_err(|e| e.to_string())?;

@@ -80,6 +80,14 @@ impl KillSwitchBuilder {
         self
     }
 
+    /// How far back the suspect window of a trip that names no condition (a manual trip, a
+    /// paper-phase fault) reaches, at least (default 60 s; the longest max age of the registered
+    /// caches if that is longer).
+    pub fn manual_window(mut self, window: Duration) -> Self {
+        self.config.manual_window = window;
+        self
+    }
+
     /// Retries of an assessment that cannot reach the exchange: `attempts` in all, waiting
     /// `initial`, doubling up to `max`, in between (default: 10 attempts, 250 ms to 5 s).
     pub fn assessment_retry(mut self, attempts: u32, initial: Duration, max: Duration) -> Self {

@@ -182,7 +182,14 @@ impl KillSwitch {
 
         let config = &inner.config;
         let suspect_window = config.journal.as_ref().map(|journal| {
-            assessment::suspect_window(&reason, at, at_unix_ms, &compliance, Some(journal))
+            assessment::suspect_window(
+                &reason,
+                at,
+                at_unix_ms,
+                &compliance,
+                Some(journal),
+                config.manual_window,
+            )
         });
         let runtime = tokio::runtime::Handle::try_current().ok();
         let assessment = match (&config.exchange, &runtime) {
@@ -205,7 +212,11 @@ impl KillSwitch {
             assessing: config.exchange.is_some(),
             paper_orders: config.paper.as_ref().map(|p| p.orders_needed()),
         });
-        if let AssessmentState::Failed { attempts, last_error } = &assessment {
+        if let AssessmentState::Failed {
+            attempts,
+            last_error,
+        } = &assessment
+        {
             remediation.unassessed(*attempts, last_error);
         }
         steps.push(EmergencyStep {

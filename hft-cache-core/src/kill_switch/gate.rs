@@ -192,7 +192,9 @@ impl TradingGate {
     /// Reopens the gate for live trading.
     pub(crate) fn open(&self) {
         let mut slot = self.lock();
-        self.inner.mode.store(GateMode::Live.as_u8(), Ordering::Release);
+        self.inner
+            .mode
+            .store(GateMode::Live.as_u8(), Ordering::Release);
         slot.halted = None;
         slot.paper = None;
     }
@@ -215,7 +217,9 @@ impl TradingGate {
             return false;
         }
         slot.paper = None;
-        self.inner.mode.store(GateMode::Live.as_u8(), Ordering::Release);
+        self.inner
+            .mode
+            .store(GateMode::Live.as_u8(), Ordering::Release);
         true
     }
 

@@ -127,7 +127,12 @@ impl PaperRun {
             baseline: report
                 .caches
                 .iter()
-                .map(|c| (c.info.id, (c.stats.stale_refusals, c.stats.unhealthy_refusals)))
+                .map(|c| {
+                    (
+                        c.info.id,
+                        (c.stats.stale_refusals, c.stats.unhealthy_refusals),
+                    )
+                })
                 .collect(),
             kill: Arc::downgrade(&kill.inner),
         })
@@ -169,7 +174,9 @@ impl PaperRun {
             }
         }
         if let Some(violation) = report.violations.first() {
-            return Some(format!("policy violation during the paper phase: {violation}"));
+            return Some(format!(
+                "policy violation during the paper phase: {violation}"
+            ));
         }
         report
             .health_problems
@@ -190,8 +197,7 @@ impl PaperRun {
 
     fn maybe_finish(self: &Arc<Self>, kill: &KillSwitch) {
         let progress = self.progress(kill.clock().now());
-        if progress.orders >= progress.orders_needed
-            || progress.elapsed >= progress.duration_needed
+        if progress.orders >= progress.orders_needed || progress.elapsed >= progress.duration_needed
         {
             kill.finish_paper(self, progress);
         }
@@ -208,7 +214,10 @@ impl PaperRun {
             Err(kill.halted().unwrap_or_else(Halted::unknown))
         };
         let Some(symbol) = order.symbol.as_deref() else {
-            return Ok(exchange_error(-1102, "Mandatory parameter 'symbol' was not sent."));
+            return Ok(exchange_error(
+                -1102,
+                "Mandatory parameter 'symbol' was not sent.",
+            ));
         };
         let fill = match self.phase.books.read(symbol, |book| fill(book, order)) {
             Ok(fill) => fill,
@@ -253,17 +262,31 @@ fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value> {
     let limit = match order_type {
         "LIMIT" | "LIMIT_MAKER" => match order.price {
             Some(price) => Some(price),
-            None => return Err(exchange_error(-1102, "Mandatory parameter 'price' was not sent.")),
+            None => {
+                return Err(exchange_error(
+                    -1102,
+                    "Mandatory parameter 'price' was not sent.",
+                ))
+            }
         },
         "MARKET" => None,
         _ => return Err(exchange_error(-1116, "Invalid orderType.")),
     };
     let Some(qty) = order.quantity.filter(|q| *q > Decimal::ZERO) else {
-        return Err(exchange_error(-1102, "Mandatory parameter 'quantity' was not sent."));
+        return Err(exchange_error(
+            -1102,
+            "Mandatory parameter 'quantity' was not sent.",
+        ));
     };
     let levels = if buy { &book.asks } else { &book.bids };
     let crosses = |level: &Level| {
-        limit.is_none_or(|limit| if buy { level.price <= limit } else { level.price >= limit })
+        limit.is_none_or(|limit| {
+            if buy {
+                level.price <= limit
+            } else {
+                level.price >= limit
+            }
+        })
     };
     let maker_only = order_type == "LIMIT_MAKER";
     let mut fills = Vec::new();
@@ -273,10 +296,16 @@ fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value> {
             break;
         }
         if maker_only {
-            return Err(exchange_error(-2010, "Order would immediately match and take."));
+            return Err(exchange_error(
+                -2010,
+                "Order would immediately match and take.",
+            ));
         }
         let take = left.min(level.qty);
-        fills.push(Level { price: level.price, qty: take });
+        fills.push(Level {
+            price: level.price,
+            qty: take,
+        });
         left -= take;
     }
     let tif = order.time_in_force.as_deref().unwrap_or("GTC");
@@ -296,7 +325,12 @@ fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value> {
     } else {
         "PARTIALLY_FILLED"
     };
-    Ok(Fill { fills, executed, quote, status })
+    Ok(Fill {
+        fills,
+        executed,
+        quote,
+        status,
+    })
 }
 
 impl Fill {

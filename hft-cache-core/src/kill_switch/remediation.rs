@@ -31,7 +31,8 @@ impl Remediation {
         let mut done = Vec::new();
         let mut manual = Vec::new();
         done.push(if cx.halted_trading {
-            "trading gate closed: order placement refused (cancels and queries still pass)".to_owned()
+            "trading gate closed: order placement refused (cancels and queries still pass)"
+                .to_owned()
         } else {
             "trading gate was already closed by an earlier trip".to_owned()
         });

@@ -6,7 +6,10 @@ use super::assessment::AssessmentState;
 use super::EmergencyReport;
 use crate::journal::OrderOutcome;
 
-pub(super) fn write_assessment(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt::Result {
+pub(super) fn write_assessment(
+    f: &mut fmt::Formatter<'_>,
+    report: &EmergencyReport,
+) -> fmt::Result {
     match &report.suspect_window {
         None => writeln!(f, "SUSPECT WINDOW: no order journal configured")?,
         Some(window) => {

@@ -82,13 +82,26 @@ pub(super) struct Inner {
 }
 
 /// What the builder set beyond the gate, registry and clock.
-#[derive(Default)]
 pub(super) struct Config {
     pub(super) paper: Option<PaperPhase>,
     pub(super) relapse: Option<RelapseWatch>,
     pub(super) journal: Option<OrderJournal>,
     pub(super) exchange: Option<SignedClient>,
     pub(super) retry: Retry,
+    pub(super) manual_window: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            paper: None,
+            relapse: None,
+            journal: None,
+            exchange: None,
+            retry: Retry::default(),
+            manual_window: Duration::from_secs(60),
+        }
+    }
 }
 
 impl KillSwitch {
