@@ -23,6 +23,9 @@ pub mod journal;
 pub mod kill_switch;
 mod log_limit;
 pub mod monitor;
+#[cfg(feature = "ops")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+pub mod ops;
 pub mod policy;
 pub mod static_cache;
 pub mod stream_cache;
