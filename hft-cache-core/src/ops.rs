@@ -229,8 +229,8 @@ async fn halt(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Err(refused) = authorize(&ops, &headers, peer, "/halt") {
-        return refused;
+    if !authorized(&ops, &headers, peer, "/halt") {
+        return unauthorized();
     }
     let said = body.trim();
     let reason = if said.is_empty() {
@@ -247,8 +247,8 @@ async fn resume(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refused) = authorize(&ops, &headers, peer, "/resume") {
-        return refused;
+    if !authorized(&ops, &headers, peer, "/resume") {
+        return unauthorized();
     }
     match ops.kill.resume() {
         Ok(_) => json(
@@ -262,19 +262,14 @@ async fn resume(
     }
 }
 
-/// `Ok` for the right bearer token; otherwise the 401 to send, logged.
-fn authorize(
-    ops: &Ops,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-    route: &'static str,
-) -> Result<(), Response> {
+/// Whether the request carries the right bearer token; a refusal is logged.
+fn authorized(ops: &Ops, headers: &HeaderMap, peer: SocketAddr, route: &'static str) -> bool {
     let given = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
-    let valid = given.is_some_and(|given| bool::from(given.ct_eq(&ops.token)));
-    if valid {
-        return Ok(());
+    // Constant time over the bytes: only the length can leak, not how much of it matched.
+    if given.is_some_and(|given| bool::from(given.ct_eq(&ops.token))) {
+        return true;
     }
     tracing::warn!(
         %peer,
@@ -282,12 +277,16 @@ fn authorize(
         token = if given.is_some() { "wrong" } else { "missing" },
         "ops endpoint: request refused, bad or missing bearer token; nothing changed"
     );
-    Err((
+    false
+}
+
+fn unauthorized() -> Response {
+    (
         StatusCode::UNAUTHORIZED,
         [("www-authenticate", "Bearer")],
         "a valid bearer token is required\n",
     )
-        .into_response())
+        .into_response()
 }
 
 fn json(status: StatusCode, body: String) -> Response {

@@ -2,14 +2,18 @@
 
 use std::fmt::Write as _;
 
+use crate::cache_stats::CacheStats;
 use crate::kill_switch::{GateMode, KillSwitch};
+
+/// A per-cache counter: name, help, and how to read it.
+type Counter = (&'static str, &'static str, fn(&CacheStats) -> u64);
 
 /// Renders every metric, in the text format 0.0.4.
 pub(super) fn render(kill: &KillSwitch) -> String {
     let report = kill.registry().report();
     let mut out = String::new();
     let caches = &report.caches;
-    let counters: [(&str, &str, fn(&crate::CacheStats) -> u64); 7] = [
+    let counters: [Counter; 7] = [
         ("hft_cache_hits_total", "Reads served.", |s| s.hits),
         ("hft_cache_misses_total", "Reads of absent keys.", |s| {
             s.misses
