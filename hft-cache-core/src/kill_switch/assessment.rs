@@ -537,3 +537,20 @@ crate::class::declare_class!(Plain for Assessment);
 crate::class::declare_class!(Plain for AssessedOrder);
 crate::class::declare_class!(Plain for SymbolExposure);
 crate::class::declare_class!(Plain for AssetExposure);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_doubling_up_to_the_cap() {
+        let retry = Retry {
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(350),
+            attempts: 10,
+        };
+        let delays: Vec<u128> = (1..=5).map(|n| retry.delay(n).as_millis()).collect();
+        assert_eq!(delays, [100, 200, 350, 350, 350]);
+        assert_eq!(retry.delay(200), Duration::from_millis(350));
+    }
+}

@@ -370,3 +370,90 @@ fn exchange_error(code: i64, msg: &str) -> Value {
 
 crate::class::declare_class!(Plain for PaperPhase);
 crate::class::declare_class!(Plain for PaperProgress);
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    fn book() -> BookView {
+        let level = |price, qty| Level { price, qty };
+        BookView {
+            symbol: "BTCUSDT".to_owned(),
+            last_update_id: 1,
+            bids: vec![level(dec!(99), dec!(1)), level(dec!(98), dec!(2))],
+            asks: vec![level(dec!(101), dec!(1)), level(dec!(102), dec!(2))],
+        }
+    }
+
+    fn order(
+        side: &str,
+        order_type: &str,
+        tif: Option<&str>,
+        price: Option<Decimal>,
+        qty: Decimal,
+    ) -> OrderRequest {
+        OrderRequest {
+            symbol: Some("BTCUSDT".to_owned()),
+            side: Some(side.to_owned()),
+            order_type: Some(order_type.to_owned()),
+            time_in_force: tif.map(str::to_owned),
+            price,
+            quantity: Some(qty),
+            client_order_id: None,
+        }
+    }
+
+    fn outcome(order: &OrderRequest) -> (&'static str, Decimal, Decimal) {
+        let fill = fill(&book(), order).unwrap();
+        (fill.status, fill.executed, fill.quote)
+    }
+
+    #[test]
+    fn takers_walk_the_book_up_to_their_limit() {
+        let market = order("BUY", "MARKET", None, None, dec!(2));
+        assert_eq!(outcome(&market), ("FILLED", dec!(2), dec!(203)));
+        let gtc = order("SELL", "LIMIT", Some("GTC"), Some(dec!(99)), dec!(3));
+        assert_eq!(outcome(&gtc), ("PARTIALLY_FILLED", dec!(1), dec!(99)));
+        let ioc = order("SELL", "LIMIT", Some("IOC"), Some(dec!(98)), dec!(4));
+        assert_eq!(outcome(&ioc), ("EXPIRED", dec!(3), dec!(295)));
+        let fok = order("BUY", "LIMIT", Some("FOK"), Some(dec!(101)), dec!(2));
+        assert_eq!(outcome(&fok), ("EXPIRED", dec!(0), dec!(0)));
+        let resting = order("BUY", "LIMIT", Some("GTC"), Some(dec!(100)), dec!(1));
+        assert_eq!(outcome(&resting), ("NEW", dec!(0), dec!(0)));
+    }
+
+    #[test]
+    fn bad_orders_get_the_exchange_s_errors() {
+        let code = |o: &OrderRequest| fill(&book(), o).err().unwrap()["code"].as_i64();
+        assert_eq!(
+            code(&order("HOLD", "MARKET", None, None, dec!(1))),
+            Some(-1117)
+        );
+        assert_eq!(
+            code(&order("BUY", "STOP", None, None, dec!(1))),
+            Some(-1116)
+        );
+        assert_eq!(
+            code(&order("BUY", "LIMIT", Some("GTC"), None, dec!(1))),
+            Some(-1102)
+        );
+        assert_eq!(
+            code(&order("BUY", "MARKET", None, None, dec!(0))),
+            Some(-1102)
+        );
+        let maker = order("BUY", "LIMIT_MAKER", None, Some(dec!(101)), dec!(1));
+        assert_eq!(code(&maker), Some(-2010));
+    }
+
+    #[test]
+    fn the_answer_has_binance_s_shape_and_no_exchange_order_id() {
+        let o = order("BUY", "MARKET", None, None, dec!(1.5));
+        let answer = fill(&book(), &o).unwrap().answer("BTCUSDT", &o);
+        assert_eq!(answer["orderId"], 0);
+        assert_eq!(answer["executedQty"], "1.5");
+        assert_eq!(answer["fills"].as_array().unwrap().len(), 2);
+        assert_eq!(answer["fills"][1]["qty"], "0.5");
+    }
+}

@@ -36,7 +36,9 @@ impl Remediation {
         } else {
             "trading gate was already closed by an earlier trip".to_owned()
         });
-        if cx.disabled.is_empty() {
+        if cx.compliance.caches.is_empty() {
+            done.push("no cache registered: nothing to disable".to_owned());
+        } else if cx.disabled.is_empty() {
             done.push("no cache left to disable: every cache already refuses reads".to_owned());
         } else {
             done.push(format!(
@@ -75,7 +77,7 @@ impl Remediation {
                     "review the {} order(s) sent in the suspect window{}",
                     window.orders.len(),
                     if cx.assessing {
-                        " against the assessment below"
+                        " against the assessment"
                     } else {
                         ": no exchange client was configured, so check their status on the exchange"
                     }
@@ -120,13 +122,17 @@ impl Remediation {
             if symbol.open_orders > 0 {
                 self.manual.push(format!(
                     "{} order(s) still open on {} (buy {} / sell {} left): cancel or keep them deliberately",
-                    symbol.open_orders, symbol.symbol, symbol.open_buy_qty, symbol.open_sell_qty
+                    symbol.open_orders,
+                    symbol.symbol,
+                    symbol.open_buy_qty.normalize(),
+                    symbol.open_sell_qty.normalize()
                 ));
             }
             if !symbol.net_filled_qty.is_zero() {
                 self.manual.push(format!(
                     "{} net filled {} in the suspect window: decide whether to hedge or unwind",
-                    symbol.symbol, symbol.net_filled_qty
+                    symbol.symbol,
+                    symbol.net_filled_qty.normalize()
                 ));
             }
         }

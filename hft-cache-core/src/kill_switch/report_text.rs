@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
+use rust_decimal::Decimal;
+
 use super::assessment::AssessmentState;
 use super::EmergencyReport;
 use crate::journal::OrderOutcome;
@@ -16,7 +18,7 @@ pub(super) fn write_assessment(
             writeln!(
                 f,
                 "SUSPECT WINDOW: {:?} before the halt ({}), {} order(s){}",
-                window.to.saturating_since(window.from),
+                window.condition_for.saturating_add(window.max_age),
                 window.basis,
                 window.orders.len(),
                 if window.journal_truncated {
@@ -33,8 +35,8 @@ pub(super) fn write_assessment(
                     order.side.as_deref().unwrap_or("?"),
                     order.order_type.as_deref().unwrap_or("?"),
                     order.client_order_id.as_deref().unwrap_or("-"),
-                    order.quantity.map_or("-".to_owned(), |q| q.to_string()),
-                    order.price.map_or("-".to_owned(), |p| p.to_string()),
+                    order.quantity.map_or("-".to_owned(), |q| n(q).to_string()),
+                    order.price.map_or("-".to_owned(), |p| n(p).to_string()),
                 );
                 let _ = match &order.outcome {
                     OrderOutcome::Accepted { status, .. } => {
@@ -95,9 +97,9 @@ pub(super) fn write_assessment(
                         .or(order.order_id.map(|_| "by id"))
                         .unwrap_or("-"),
                     order.status,
-                    order.executed_qty,
-                    order.orig_qty,
-                    order.quote_qty
+                    n(order.executed_qty),
+                    n(order.orig_qty),
+                    n(order.quote_qty)
                 )?;
             }
             writeln!(f, "  exposure per symbol:")?;
@@ -106,16 +108,22 @@ pub(super) fn write_assessment(
                     f,
                     "    {}: net filled {} (quote {}), {} open order(s): buy {} / sell {} left",
                     s.symbol,
-                    s.net_filled_qty,
-                    s.net_quote_qty,
+                    n(s.net_filled_qty),
+                    n(s.net_quote_qty),
                     s.open_orders,
-                    s.open_buy_qty,
-                    s.open_sell_qty
+                    n(s.open_buy_qty),
+                    n(s.open_sell_qty)
                 )?;
             }
             writeln!(f, "  balances:")?;
             for a in &done.assets {
-                writeln!(f, "    {}: free {}, locked {}", a.asset, a.free, a.locked)?;
+                writeln!(
+                    f,
+                    "    {}: free {}, locked {}",
+                    a.asset,
+                    n(a.free),
+                    n(a.locked)
+                )?;
             }
         }
     }
@@ -128,4 +136,9 @@ pub(super) fn write_assessment(
         writeln!(f, "  - {line}")?;
     }
     Ok(())
+}
+
+/// Without trailing zeros: exchanges send quantities at a fixed scale.
+fn n(d: Decimal) -> Decimal {
+    d.normalize()
 }
