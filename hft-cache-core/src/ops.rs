@@ -51,6 +51,9 @@ use crate::kill_switch::KillSwitch;
 /// The environment variable the token is read from unless told otherwise.
 pub const DEFAULT_TOKEN_ENV: &str = "HFT_CACHE_OPS_TOKEN";
 
+/// Longer `/halt` bodies are cut to this many characters.
+const MAX_REASON_CHARS: usize = 500;
+
 /// The default address: loopback only.
 const DEFAULT_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 9187);
 
@@ -232,7 +235,8 @@ async fn halt(
     if !authorized(&ops, &headers, peer, "/halt") {
         return unauthorized();
     }
-    let said = body.trim();
+    // A reason, not a document: logs and reports carry it.
+    let said: String = body.trim().chars().take(MAX_REASON_CHARS).collect();
     let reason = if said.is_empty() {
         format!("ops endpoint, from {peer}")
     } else {

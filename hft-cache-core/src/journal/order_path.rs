@@ -15,7 +15,7 @@ use crate::clock::Timestamp;
 use crate::exchange::SignedClient;
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
-use crate::kill_switch::{GateMode, Halted};
+use crate::kill_switch::{GateMode, Halted, TradingGate};
 use crate::monitor::durations::unix_millis;
 use crate::policy::Live;
 
@@ -37,7 +37,6 @@ where
         ensure_client_order_id(&mut pairs);
     }
     let order = OrderRequest::from_pairs(&pairs);
-    let mode = client.gate.as_ref().map_or(GateMode::Live, |g| g.mode());
     // Stamped before anything is sent: the decision's time, which the suspect window is about.
     let at = journal.map(|j| (j.clock().now(), unix_millis()));
     let record = |mode, outcome| {
@@ -47,32 +46,50 @@ where
     };
     let clock = client.fresh_client().clock();
 
-    let paper = match (mode, &client.gate) {
-        (GateMode::Live, _) | (_, None) => None,
-        (GateMode::Halted, Some(gate)) => Some(Err(gate.check().err())),
-        (GateMode::Paper, Some(gate)) => match gate.paper_run() {
-            // The phase ended between the two reads: go by the gate as it is now.
-            None => gate.check().err().map(|halted| Err(Some(halted))),
-            Some(run) => Some(run.simulate(&order).map_err(Some)),
+    let (mode, route) = match &client.gate {
+        None => (OrderMode::Live, Route::Send),
+        Some(gate) => match gate.mode() {
+            GateMode::Live => (OrderMode::Live, Route::Send),
+            GateMode::Halted => (OrderMode::Live, Route::by_gate(gate)),
+            GateMode::Paper => match gate.paper_run() {
+                Some(run) => (
+                    OrderMode::Paper,
+                    match run.simulate(&order) {
+                        Ok(answer) => Route::Answer(answer),
+                        Err(halted) => Route::Refuse(halted),
+                    },
+                ),
+                // The phase ended between the two reads: go by the gate as it is now.
+                None => (OrderMode::Live, Route::by_gate(gate)),
+            },
         },
     };
-    match paper {
-        None => {}
-        Some(Err(halted)) => {
-            let halted = halted.unwrap_or_else(Halted::unknown);
+    match route {
+        Route::Send => {}
+        Route::Refuse(halted) => {
             record(
-                mode_of(mode),
+                mode,
                 OrderOutcome::Refused {
                     reason: halted.to_string(),
                 },
             );
-            tracing::warn!(path, symbol = order.symbol.as_deref(), reason = %halted.reason, "order refused: trading is halted");
+            tracing::warn!(
+                path,
+                symbol = order.symbol.as_deref(),
+                reason = %halted.reason,
+                "order refused: trading is halted"
+            );
             return Err(FetchError::Halted(halted));
         }
-        Some(Ok(answer)) => {
+        Route::Answer(answer) => {
             let decoded = decode::<T>(answer);
             record(OrderMode::Paper, outcome_of(&decoded));
             let (value, _) = decoded?;
+            tracing::debug!(
+                path,
+                symbol = order.symbol.as_deref(),
+                "paper order answered by the simulation; nothing sent"
+            );
             return Ok(Fresh::from_response(value, clock.now(), clock.clone()));
         }
     }
@@ -93,10 +110,23 @@ where
     Ok(Fresh::from_response(value, sent_at, clock.clone()))
 }
 
-fn mode_of(mode: GateMode) -> OrderMode {
-    match mode {
-        GateMode::Paper => OrderMode::Paper,
-        GateMode::Live | GateMode::Halted => OrderMode::Live,
+/// What becomes of an order placement.
+enum Route {
+    /// To the exchange.
+    Send,
+    /// Not sent: trading is halted (or the paper phase just failed).
+    Refuse(Halted),
+    /// The paper phase's simulated answer.
+    Answer(Value),
+}
+
+impl Route {
+    /// Sent if the gate is open now, refused if it is closed.
+    fn by_gate(gate: &TradingGate) -> Self {
+        match gate.check() {
+            Ok(()) => Route::Send,
+            Err(halted) => Route::Refuse(halted),
+        }
     }
 }
 

@@ -134,18 +134,11 @@ impl OrderJournalBuilder {
                     })?,
             )),
         };
-        Ok(OrderJournal {
-            inner: Arc::new(Inner {
-                capacity,
-                clock: self.clock.unwrap_or_else(SystemClock::shared),
-                path: self.path,
-                state: Mutex::new(State {
-                    entries: VecDeque::new(),
-                    totals: JournalTotals::default(),
-                    file,
-                }),
-            }),
-        })
+        Ok(OrderJournal::with(
+            capacity,
+            self.clock.unwrap_or_else(SystemClock::shared),
+            self.path.zip(file),
+        ))
     }
 }
 
@@ -157,9 +150,27 @@ impl OrderJournal {
 
     /// A journal of the last 10 000 entries, in memory only, on the system clock.
     pub fn new() -> Self {
-        OrderJournal::builder().build().unwrap_or_else(|_| {
-            unreachable!("the default capacity is above zero and no file is opened")
-        })
+        OrderJournal::with(DEFAULT_CAPACITY, SystemClock::shared(), None)
+    }
+
+    fn with(
+        capacity: usize,
+        clock: SharedClock,
+        file: Option<(PathBuf, LineWriter<File>)>,
+    ) -> Self {
+        let (path, file) = file.unzip();
+        OrderJournal {
+            inner: Arc::new(Inner {
+                capacity,
+                clock,
+                path,
+                state: Mutex::new(State {
+                    entries: VecDeque::new(),
+                    totals: JournalTotals::default(),
+                    file,
+                }),
+            }),
+        }
     }
 
     /// How many entries it keeps in memory.
@@ -222,6 +233,7 @@ impl OrderJournal {
             (OrderOutcome::Rejected { .. }, OrderMode::Live) => totals.rejected += 1,
             (OrderOutcome::Unknown { .. }, OrderMode::Live) => totals.unknown += 1,
         }
+        // Written under the lock, so the file's order is the journal's.
         if let Some(file) = &mut state.file {
             if let Err(error) = file.write_all(to_line(&entry).as_bytes()) {
                 state.totals.file_errors += 1;
