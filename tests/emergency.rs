@@ -422,8 +422,11 @@ async fn a_clean_paper_phase_simulates_orders_then_opens_the_gate() {
         .unwrap();
     let real_id = real.read().unwrap().order_id;
 
+    let mut modes = p.kill.subscribe_mode();
     p.kill.trip("operator stop");
+    assert_eq!(*modes.borrow_and_update(), GateMode::Halted);
     p.kill.resume().unwrap();
+    assert_eq!(*modes.borrow_and_update(), GateMode::Paper);
     assert_eq!(p.kill.gate().mode(), GateMode::Paper);
     assert!(
         p.kill.gate().check().is_ok(),
@@ -462,6 +465,8 @@ async fn a_clean_paper_phase_simulates_orders_then_opens_the_gate() {
 
     place(&p.trader, &market("SELL", "0.1")).await.unwrap();
     assert_eq!(p.kill.gate().mode(), GateMode::Live, "three clean orders");
+    assert!(modes.has_changed().unwrap());
+    assert_eq!(*modes.borrow_and_update(), GateMode::Live);
     assert!(p.kill.paper_progress().is_none());
 
     let live = place(&p.trader, &limit_buy("0.001", "50000"))
@@ -677,6 +682,10 @@ async fn the_journal_records_refusals_while_halted_and_keeps_a_bounded_ring() {
         (3, 1, 1, 1, 1)
     );
     assert_eq!(journal.len(), 2);
+    assert_eq!(
+        totals.to_string(),
+        "3 order request(s): 1 accepted, 1 rejected, 0 unknown, 1 refused, 0 paper (1 no longer in memory)"
+    );
     let file = std::fs::read_to_string(&path).unwrap();
     assert_eq!(file.lines().count(), 3, "the file keeps every entry");
     let first: serde_json::Value = serde_json::from_str(file.lines().next().unwrap()).unwrap();

@@ -305,3 +305,5 @@ impl fmt::Debug for Ops {
 
 crate::class::declare_class!(Plain for OpsServer);
 crate::class::declare_class!(Plain for OpsHandle);
+crate::class::declare_class!(Plain for OpsServerBuilder);
+crate::class::declare_class!(Plain for OpsError);

@@ -278,6 +278,23 @@ impl Default for OrderJournal {
     }
 }
 
+impl fmt::Display for JournalTotals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} order request(s): {} accepted, {} rejected, {} unknown, {} refused, {} paper",
+            self.recorded, self.accepted, self.rejected, self.unknown, self.refused, self.paper
+        )?;
+        if self.evicted > 0 {
+            write!(f, " ({} no longer in memory)", self.evicted)?;
+        }
+        if self.file_errors > 0 {
+            write!(f, " ({} NOT WRITTEN TO THE FILE)", self.file_errors)?;
+        }
+        Ok(())
+    }
+}
+
 fn to_line(entry: &JournalEntry) -> String {
     // Every field serialises (no maps, no fallible impls).
     let mut line = serde_json::to_string(entry)
@@ -298,3 +315,5 @@ impl fmt::Debug for OrderJournal {
 
 crate::class::declare_class!(Plain for OrderJournal);
 crate::class::declare_class!(Plain for JournalTotals);
+crate::class::declare_class!(Plain for OrderJournalBuilder);
+crate::class::declare_class!(Plain for JournalBuildError);

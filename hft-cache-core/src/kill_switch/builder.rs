@@ -121,3 +121,5 @@ impl fmt::Debug for KillSwitchBuilder {
             .finish_non_exhaustive()
     }
 }
+
+crate::class::declare_class!(Plain for KillSwitchBuilder);

@@ -249,6 +249,7 @@ impl KillSwitch {
         Self::keep(&mut reports, report.clone());
         drop(reports);
         inner.halts.send_replace(inner.gate.halted());
+        inner.modes.send_replace(inner.gate.mode());
         if let (Some(client), Some(runtime)) = (&config.exchange, runtime) {
             let orders = report
                 .suspect_window
@@ -359,3 +360,7 @@ impl fmt::Display for EmergencyReport {
         super::report_text::write_assessment(f, self)
     }
 }
+
+crate::class::declare_class!(Plain for EmergencyReport);
+crate::class::declare_class!(Plain for EmergencyStep);
+crate::class::declare_class!(Plain for StepKind);

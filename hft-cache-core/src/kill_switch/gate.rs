@@ -246,3 +246,4 @@ impl fmt::Debug for TradingGate {
 
 crate::class::declare_class!(Plain for TradingGate);
 crate::class::declare_class!(Plain for GateMode);
+crate::class::declare_class!(Plain for Halted);

@@ -185,3 +185,5 @@ impl fmt::Display for TripReason {
         }
     }
 }
+
+crate::class::declare_class!(Plain for TripReason);

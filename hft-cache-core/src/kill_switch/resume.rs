@@ -97,6 +97,9 @@ impl KillSwitch {
             }
         }
         inner.halts.send_replace(None);
+        inner.modes.send_replace(inner.gate.mode());
         Ok(after)
     }
 }
+
+crate::class::declare_class!(Plain for ResumeError);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::assessment::Retry;
 use super::paper::{PaperPhase, PaperProgress, PaperRun};
 use super::relapse::RelapseWatch;
-use super::{EmergencyReport, Halted, KillSwitchBuilder, TradingGate, WatcherBuilder};
+use super::{EmergencyReport, GateMode, Halted, KillSwitchBuilder, TradingGate, WatcherBuilder};
 use crate::clock::{SharedClock, Timestamp};
 use crate::exchange::SignedClient;
 use crate::journal::OrderJournal;
@@ -78,6 +78,8 @@ pub(super) struct Inner {
     pub(super) last_resume: Mutex<Option<Timestamp>>,
     /// Bumped whenever a kept report changes (an assessment arrives).
     pub(super) updates: watch::Sender<u64>,
+    /// The gate's mode after every trip, resume and end of a paper phase.
+    pub(super) modes: watch::Sender<GateMode>,
     pub(super) config: Config,
 }
 
@@ -117,6 +119,7 @@ impl KillSwitch {
         config: Config,
     ) -> Self {
         let (halts, _) = watch::channel(gate.halted());
+        let (modes, _) = watch::channel(gate.mode());
         KillSwitch {
             inner: Arc::new(Inner {
                 gate,
@@ -128,6 +131,7 @@ impl KillSwitch {
                 trips: AtomicU64::new(0),
                 last_resume: Mutex::new(None),
                 updates: watch::channel(0).0,
+                modes,
                 config,
             }),
         }
@@ -215,6 +219,7 @@ impl KillSwitch {
     /// Ends a clean paper phase: the gate opens for live trading.
     pub(super) fn finish_paper(&self, run: &Arc<PaperRun>, progress: PaperProgress) {
         if self.inner.gate.finish_paper(run) {
+            self.inner.modes.send_replace(GateMode::Live);
             tracing::warn!(
                 step = "paper_phase",
                 outcome = "live",
@@ -244,6 +249,12 @@ impl KillSwitch {
     /// to trip the switch.
     pub fn subscribe(&self) -> watch::Receiver<Option<Halted>> {
         self.inner.halts.subscribe()
+    }
+
+    /// A receiver that sees the gate's mode change: halted on a trip, paper or live on a resume,
+    /// live when a paper phase passes.
+    pub fn subscribe_mode(&self) -> watch::Receiver<GateMode> {
+        self.inner.modes.subscribe()
     }
 
     /// The most recent emergency report.

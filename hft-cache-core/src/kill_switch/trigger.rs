@@ -276,3 +276,6 @@ fn window_start(now: Timestamp, window: Duration) -> Option<Timestamp> {
         .checked_sub(window)
         .map(Timestamp::from_nanos)
 }
+
+crate::class::declare_class!(Plain for Trigger);
+crate::class::declare_class!(Plain for Condition);

@@ -264,3 +264,8 @@ impl Drop for WatcherHandle {
         self.task.abort();
     }
 }
+
+crate::class::declare_class!(Plain for Watcher);
+crate::class::declare_class!(Plain for WatcherBuilder);
+crate::class::declare_class!(Plain for WatcherBuildError);
+crate::class::declare_class!(Plain for WatcherHandle);
