@@ -131,7 +131,7 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
         .build();
     let _feed = DepthFeed::builder(ex.ws_url(), ex.http_url())
         .symbols([SYMBOL])
-        .silence_timeout(Duration::from_millis(600))
+        .silence_timeout(Duration::from_secs(1))
         .depth(10)
         .spawn(&books)
         .unwrap();
@@ -155,14 +155,15 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
         .unwrap();
     let _watcher = kill
         .watcher()
-        .trigger(Trigger::feed_unhealthy_for(Duration::from_millis(400)))
+        .trigger(Trigger::feed_unhealthy_for(Duration::from_secs(1)))
         .interval(Duration::from_millis(20))
         .build()
         .unwrap()
         .spawn();
 
-    // Well before the stall: outside any window the stall can produce (the window reaches back
-    // the unhealthy time plus the book's 2 s max age, from a halt at least 1 s after the stall).
+    // Well before the stall: outside any window the stall can produce. The window starts the
+    // book's 2 s max age before the feed was found silent, 1 s into the stall; the halt comes
+    // 1 s after that, which leaves the two orders of the stall ample time to go out.
     place(&trader, &market("BUY", "0.001")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(3500)).await;
 
