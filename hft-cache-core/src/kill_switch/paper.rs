@@ -25,6 +25,12 @@ use crate::stream_cache::StreamCache;
 /// or `duration` have passed, whichever comes first, with no stale read, unhealthy feed, policy
 /// violation or refused book read. Any of those halts trading again, with the reason.
 ///
+/// The simulation answers in the [`SignedClient`](crate::exchange::SignedClient) that holds the
+/// switch's gate ([`trading_gate`](crate::exchange::SignedClientBuilder::trading_gate)), with the
+/// exchange's answer shape (Binance's `FULL` new-order answer, `orderId` 0), so an adapter's code
+/// runs unchanged; its journal records the orders as paper. An order path that does not go
+/// through such a client must check [`TradingGate::mode`](super::TradingGate::mode) itself.
+///
 /// Defaults: 10 orders or 60 s.
 ///
 /// ```

@@ -6,6 +6,9 @@ use super::assessment::{Assessment, SuspectWindow};
 use super::TripReason;
 use crate::monitor::ComplianceReport;
 
+/// A clock further off the exchange's than this needs a person's attention.
+const CLOCK_TOLERANCE_MS: u64 = 1_000;
+
 /// What the emergency procedure changed, and what is left to a person, in words.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Remediation {
@@ -107,9 +110,16 @@ impl Remediation {
     /// Adds what the assessment found.
     pub(crate) fn assessed(&mut self, assessment: &Assessment) {
         match assessment.clock_offset_ms {
-            Some(offset) => self.done.push(format!(
-                "exchange clock checked: offset {offset} ms, applied to request timestamps"
-            )),
+            Some(offset) => {
+                self.done.push(format!(
+                    "exchange clock checked: the exchange is {offset} ms ahead of this host"
+                ));
+                if offset.unsigned_abs() > CLOCK_TOLERANCE_MS {
+                    self.manual.push(format!(
+                        "this host's clock is {offset} ms off the exchange's: fix its time sync (signed requests are refused outside their recvWindow)"
+                    ));
+                }
+            }
             None => self
                 .manual
                 .push("the exchange clock check failed: check the host's clock sync".to_owned()),
