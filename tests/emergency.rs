@@ -722,3 +722,44 @@ fn a_journal_needs_room_and_a_writable_file() {
         },
     );
 }
+
+#[tokio::test]
+async fn an_order_whose_answer_was_lost_is_found_by_its_client_order_id() {
+    let ex = exchange().await;
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(client(&ex).build().unwrap())
+        .build();
+    let trader = client(&ex).journal(journal.clone()).build().unwrap();
+
+    // Executed, then answered with half a body: the order is on the exchange, we cannot tell.
+    ex.faults().truncate_next_responses(1);
+    let lost = place(&trader, &market("BUY", "0.001")).await.unwrap_err();
+    assert!(matches!(lost, FetchError::Truncated { .. }), "{lost:?}");
+    // Refused with a 503 before it ran: not on the exchange, and not known to be.
+    ex.faults().fail_next_requests(1);
+    let failed = place(&trader, &market("BUY", "0.002")).await.unwrap_err();
+    assert!(
+        matches!(failed, FetchError::Http { status: 503, .. }),
+        "{failed:?}"
+    );
+    assert_eq!(journal.totals().unknown, 2);
+
+    kill.trip("answers lost");
+    let report = eventually("the assessment", kill.assessed_report())
+        .await
+        .unwrap();
+    let AssessmentState::Done(done) = &report.assessment else {
+        panic!("{:?}", report.assessment);
+    };
+    let found: Vec<(&str, Decimal)> = done
+        .orders
+        .iter()
+        .map(|o| (o.status.as_str(), o.executed_qty))
+        .collect();
+    assert_eq!(found, [("FILLED", dec!(0.001)), ("NOT_FOUND", dec!(0))]);
+    assert_eq!(done.symbols[0].net_filled_qty, dec!(0.001));
+    ex.shutdown().await;
+}
