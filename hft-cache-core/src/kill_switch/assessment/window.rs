@@ -104,3 +104,76 @@ fn window_basis(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::BookView;
+    use crate::monitor::Registry;
+    use crate::stream_cache::StreamCache;
+
+    fn window(reason: TripReason) -> SuspectWindow {
+        let registry = Registry::new();
+        let _books = StreamCache::<String, BookView>::builder()
+            .name("books")
+            .max_age(Duration::from_secs(5))
+            .registry(&registry)
+            .build();
+        let at = Timestamp::from_duration(Duration::from_secs(100));
+        suspect_window(
+            &reason,
+            at,
+            1_000_000,
+            &registry.report(),
+            None,
+            Duration::from_secs(30),
+        )
+    }
+
+    fn back(w: &SuspectWindow) -> (u64, u64) {
+        (
+            w.to.saturating_since(w.from).as_secs(),
+            w.to_unix_ms - w.from_unix_ms,
+        )
+    }
+
+    #[test]
+    fn a_feed_window_reaches_back_the_unhealthy_time_plus_the_cache_s_max_age() {
+        let w = window(TripReason::FeedUnhealthy {
+            cache: "books".into(),
+            feed: "ws".into(),
+            fault: None,
+            unhealthy_for: Duration::from_secs(2),
+            limit: Duration::from_secs(1),
+        });
+        assert_eq!(back(&w), (7, 7000));
+        assert_eq!(w.max_age, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_stale_data_window_starts_when_the_data_was_loaded() {
+        let w = window(TripReason::RefreshFailingPastMaxAge {
+            cache: "rules".into(),
+            age: Some(Duration::from_secs(70)),
+            max_age: Duration::from_secs(60),
+            failures: 3,
+        });
+        assert_eq!(back(&w).0, 70);
+    }
+
+    #[test]
+    fn a_manual_trip_looks_back_the_manual_window_at_least() {
+        assert_eq!(back(&window("stop".into())).0, 30);
+        let relapse = window(TripReason::Relapse {
+            after_resume: Duration::from_secs(1),
+            watch: Duration::from_secs(60),
+            cause: Box::new(TripReason::StaleRefusals {
+                cache: "books".into(),
+                refusals: 3,
+                limit: 2,
+                within: Duration::from_secs(10),
+            }),
+        });
+        assert_eq!(back(&relapse).0, 15, "the cause's window");
+    }
+}
