@@ -15,8 +15,8 @@ mod client;
 mod signer;
 
 pub use builder::{SignedClientBuildError, SignedClientBuilder};
-pub use client::SignedClient;
 pub(crate) use client::without_url;
+pub use client::SignedClient;
 pub use signer::Signer;
 
 /// The classes [`SignedClient::public_get`] may return as plain values: everything but live data.
