@@ -13,19 +13,36 @@
 //! warning in the log, never a state change. The server binds to loopback by default; put it
 //! behind TLS termination before exposing it further.
 //!
-//! ```no_run
+//! ```
 //! use hft_cache::ops::OpsServer;
 //! use hft_cache::{KillSwitch, Registry};
 //!
-//! # async fn run() -> Result<(), hft_cache::ops::OpsError> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # std::env::set_var("HFT_CACHE_OPS_TOKEN", "example-token");
 //! let registry = Registry::new();
 //! let kill = KillSwitch::builder().registry(&registry).build();
-//! // HFT_CACHE_OPS_TOKEN=... in the environment.
+//! // The token comes from HFT_CACHE_OPS_TOKEN; the address defaults to 127.0.0.1:9187.
 //! let ops = OpsServer::builder(&kill)
-//!     .addr(([127, 0, 0, 1], 9187).into())
+//!     .addr(([127, 0, 0, 1], 0).into())
 //!     .spawn()
 //!     .await?;
-//! println!("ops endpoint on http://{}", ops.local_addr());
+//! let url = format!("http://{}", ops.local_addr());
+//! let http = reqwest::Client::new();
+//!
+//! let metrics = http.get(format!("{url}/metrics")).send().await?.text().await?;
+//! assert!(metrics.contains("hft_trading_gate{mode=\"live\"} 1"));
+//! let refused = http.post(format!("{url}/halt")).send().await?;
+//! assert_eq!(refused.status(), 401);
+//! let halted = http
+//!     .post(format!("{url}/halt"))
+//!     .bearer_auth("example-token")
+//!     .body("risk desk")
+//!     .send()
+//!     .await?;
+//! assert_eq!(halted.status(), 200);
+//! assert!(kill.is_halted());
+//! ops.shutdown().await;
 //! # Ok(()) }
 //! ```
 

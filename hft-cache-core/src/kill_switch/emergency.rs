@@ -12,7 +12,46 @@ use crate::clock::Timestamp;
 use crate::monitor::durations::unix_millis;
 use crate::monitor::ComplianceReport;
 
-/// What an emergency stop did and found.
+/// What an emergency stop did and found: the immediate action's steps and validation at once,
+/// the assessment when it arrives ([`KillSwitch::assessed_report`]), and the remediation record.
+///
+/// ```
+/// use hft_cache::exchange::SignedClient;
+/// use hft_cache::journal::OrderJournal;
+/// use hft_cache::kill_switch::AssessmentState;
+/// use hft_cache::{Fresh, KillSwitch, Live, Registry};
+/// use hft_cache_mock::MockExchange;
+/// use rust_decimal_macros::dec;
+///
+/// #[derive(Live, serde::Deserialize)]
+/// struct Ack {
+///     status: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let ex = MockExchange::builder().api_key("k").secret("s").balance("USDT", dec!(1000)).start().await?;
+/// let client = |ex: &MockExchange| SignedClient::builder(ex.http_url()).api_key("k").secret("s");
+/// let journal = OrderJournal::new();
+/// let kill = KillSwitch::builder()
+///     .registry(&Registry::new())
+///     .journal(journal.clone())
+///     .exchange(client(&ex).build()?)
+///     .build();
+/// let trader = client(&ex).trading_gate(kill.gate()).journal(journal).build()?;
+/// let order = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.001")];
+/// let _: Fresh<Ack> = trader.signed_post("/api/v3/order", &order).await?;
+///
+/// let report = kill.trip("risk desk stop"); // returns at once: the assessment runs after
+/// assert_eq!(report.suspect_window.as_ref().map(|w| w.orders.len()), Some(1));
+/// let report = kill.assessed_report().await.expect("tripped");
+/// let AssessmentState::Done(assessment) = &report.assessment else { panic!() };
+/// assert_eq!(assessment.orders[0].status, "FILLED");
+/// assert_eq!(assessment.symbols[0].net_filled_qty, dec!(0.001));
+/// println!("{report}"); // steps, validation, suspect window, exposure, remediation
+/// # ex.shutdown().await;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmergencyReport {
     /// The trip's number on this switch, from 1.
