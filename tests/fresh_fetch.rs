@@ -533,7 +533,7 @@ async fn static_data_is_fetched_as_a_plain_value_with_the_same_limits() {
 #[tokio::test]
 async fn a_gated_request_is_not_sent_while_trading_is_halted() {
     let (base, client, _clock) = setup().await;
-    let kill = KillSwitch::builder().registry(Registry::new()).build();
+    let kill = KillSwitch::builder().registry(&Registry::new()).build();
     let gate = kill.gate();
     let open = client
         .get(format!("{base}/balance"))

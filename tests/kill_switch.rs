@@ -73,7 +73,7 @@ impl Desk {
         registry.register(symbols.clone());
         registry.register(books.clone());
         let kill = KillSwitch::builder()
-            .registry(registry.clone())
+            .registry(&registry)
             .clock(clock.shared())
             .build();
         Desk {

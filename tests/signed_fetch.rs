@@ -649,7 +649,7 @@ async fn a_tripped_kill_switch_stops_orders_at_the_client() {
         .start()
         .await
         .unwrap();
-    let kill = KillSwitch::builder().registry(Registry::new()).build();
+    let kill = KillSwitch::builder().registry(&Registry::new()).build();
     let client = SignedClient::builder(ex.http_url())
         .api_key("key")
         .secret("secret")

@@ -371,7 +371,7 @@ async fn bybit_order_errors_are_classified_and_server_errors_on_orders_are_execu
 #[tokio::test]
 async fn bybit_cancel_passes_the_halted_gate_and_create_does_not() {
     let ex = bybit().await;
-    let kill = KillSwitch::builder().registry(Registry::new()).build();
+    let kill = KillSwitch::builder().registry(&Registry::new()).build();
     let client = SignedClient::builder_for(Bybit, ex.http_url())
         .api_key(KEY)
         .secret(SECRET)
@@ -412,7 +412,7 @@ async fn bybit_cancel_passes_the_halted_gate_and_create_does_not() {
 #[tokio::test]
 async fn the_order_rule_and_time_endpoint_are_configurable() {
     let ex = bybit().await;
-    let kill = KillSwitch::builder().registry(Registry::new()).build();
+    let kill = KillSwitch::builder().registry(&Registry::new()).build();
     // A stricter desk: while halted, nothing that writes goes out, cancels included.
     let client = SignedClient::builder_for(Bybit, ex.http_url())
         .api_key(KEY)

@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("bybit-style mock on {} (REST)", exchange.http_url());
 
     let registry = Registry::new();
-    let kill = KillSwitch::builder().registry(registry.clone()).build();
+    let kill = KillSwitch::builder().registry(&registry).build();
     let adapter = BybitAdapter::connect(
         exchange.http_url(),
         "demo-key",

@@ -57,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let registry = Registry::new();
-    let kill = KillSwitch::builder().registry(registry.clone()).build();
+    let kill = KillSwitch::builder().registry(&registry).build();
     let _watcher = kill
         .watcher()
         .trigger(Trigger::feed_unhealthy_for(Duration::from_millis(1500)))

@@ -19,9 +19,13 @@ pub mod exchange;
 pub mod feed;
 pub mod fetch;
 mod fresh;
+pub mod journal;
 pub mod kill_switch;
 mod log_limit;
 pub mod monitor;
+#[cfg(feature = "ops")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+pub mod ops;
 pub mod policy;
 mod proof;
 pub mod static_cache;

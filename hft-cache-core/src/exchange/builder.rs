@@ -13,6 +13,7 @@ use super::signer::{InvalidApiKey, RequestSigner};
 use super::venue::Venue;
 use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
+use crate::journal::OrderJournal;
 use crate::kill_switch::TradingGate;
 
 /// The largest receive window accepted (Binance's maximum).
@@ -71,6 +72,7 @@ pub struct SignedClientBuilder<V: Venue> {
     clock: Option<SharedClock>,
     time_offset_ms: i64,
     gate: Option<TradingGate>,
+    journal: Option<OrderJournal>,
     time_path: Option<String>,
     order_rule: Option<fn(&Method, &str) -> bool>,
 }
@@ -90,6 +92,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             clock: None,
             time_offset_ms: 0,
             gate: None,
+            journal: None,
             time_path: None,
             order_rule: None,
         }
@@ -173,6 +176,14 @@ impl<V: Venue> SignedClientBuilder<V> {
         self
     }
 
+    /// Records every order placement (sent, simulated in a paper phase, or refused) in
+    /// `journal`, for the kill switch's assessment and for audit. Orders to `.../order` without
+    /// a `newClientOrderId` get one, so that they can be looked up even if their answer is lost.
+    pub fn journal(mut self, journal: OrderJournal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     /// Checks `gate` before every order placement: while the kill switch has trading halted,
     /// the order is refused with [`RequestError::Halted`](super::RequestError::Halted) and never
     /// sent. Cancels and queries still go through.
@@ -232,6 +243,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             recv_window_ms: self.recv_window.as_millis() as u64,
             time_offset_ms: Arc::new(AtomicI64::new(self.time_offset_ms)),
             gate: self.gate,
+            journal: self.journal,
         })
     }
 }

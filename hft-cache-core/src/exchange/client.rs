@@ -19,6 +19,7 @@ use super::PublicData;
 use crate::class::Classified;
 use crate::fetch::{FetchError, FreshClient, FreshRequest};
 use crate::fresh::Fresh;
+use crate::journal::OrderJournal;
 use crate::kill_switch::TradingGate;
 use crate::policy::Live;
 
@@ -96,6 +97,8 @@ pub struct SignedClient<V: Venue = Binance> {
     pub(super) time_offset_ms: Arc<AtomicI64>,
     /// Checked before every order placement, when set.
     pub(super) gate: Option<TradingGate>,
+    /// Records every order placement, when set.
+    pub(super) journal: Option<OrderJournal>,
 }
 
 /// What the builder fixed about the venue, shared by clones.
@@ -115,6 +118,7 @@ impl<V: Venue> Clone for SignedClient<V> {
             recv_window_ms: self.recv_window_ms,
             time_offset_ms: Arc::clone(&self.time_offset_ms),
             gate: self.gate.clone(),
+            journal: self.journal.clone(),
         }
     }
 }
@@ -238,8 +242,8 @@ impl<V: Venue> SignedClient<V> {
         self.send_signed(method, path, params, false).await
     }
 
-    /// Every order placement passes here, and only here: the trading gate, then the signed
-    /// request. (The one place to hook an order journal or paper trading.)
+    /// Every order placement passes here, and only here: the trading gate (halted, paper or
+    /// live), the journal, then the signed request (see `journal::order_path`).
     async fn submit_order<T, P>(
         &self,
         method: Method,
@@ -250,10 +254,36 @@ impl<V: Venue> SignedClient<V> {
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
-        if let Some(gate) = &self.gate {
-            gate.check()?;
-        }
-        self.send_signed(method, path, params, true).await
+        crate::journal::place_order(self, method, path, params).await
+    }
+
+    /// Sends an order placement that the order path has let through, and hands back the venue's
+    /// answer for the journal to read before it is decoded.
+    pub(crate) async fn send_order_answer<P>(
+        &self,
+        method: Method,
+        path: &str,
+        params: &P,
+    ) -> Result<serde_json::Value, RequestError>
+    where
+        P: Serialize + ?Sized,
+    {
+        let request = self.signed_request(method, path, params)?;
+        request
+            .fetch_not_live_as::<V::Format, serde_json::Value>()
+            .await
+            .map_err(|e| self.classify(without_url(e), true))
+            .inspect_err(|e| log_failure(path, e))
+    }
+
+    /// The trading gate order placements pass, if any.
+    pub(crate) fn gate(&self) -> Option<&TradingGate> {
+        self.gate.as_ref()
+    }
+
+    /// The journal order placements are recorded in, if any.
+    pub(crate) fn journal(&self) -> Option<&OrderJournal> {
+        self.journal.as_ref()
     }
 
     async fn send_signed<T, P>(

@@ -1,16 +1,26 @@
 //! [`KillSwitchBuilder`]: which caches, which clock, which gate.
 
+use std::fmt;
+use std::time::Duration;
+
+use super::assessment::Retry;
+use super::paper::PaperPhase;
+use super::relapse::RelapseWatch;
+use super::switch::Config;
 use super::{KillSwitch, TradingGate};
 use crate::clock::{SharedClock, SystemClock};
+use crate::exchange::SignedClient;
+use crate::journal::OrderJournal;
 use crate::monitor::Registry;
 
 /// Configures a [`KillSwitch`].
 #[must_use]
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct KillSwitchBuilder {
     registry: Option<Registry>,
     clock: Option<SharedClock>,
     gate: Option<TradingGate>,
+    config: Config,
 }
 
 impl KillSwitchBuilder {
@@ -20,8 +30,8 @@ impl KillSwitchBuilder {
 
     /// The caches the emergency procedure disables and validates (default:
     /// [`Registry::global`]).
-    pub fn registry(mut self, registry: Registry) -> Self {
-        self.registry = Some(registry);
+    pub fn registry(mut self, registry: &Registry) -> Self {
+        self.registry = Some(registry.clone());
         self
     }
 
@@ -41,12 +51,75 @@ impl KillSwitchBuilder {
         self
     }
 
+    /// Resumes through a paper phase: [`resume`](KillSwitch::resume) puts the gate in
+    /// [`GateMode::Paper`](super::GateMode::Paper), and it opens only after the phase passes
+    /// without a fault (default: none, resume opens the gate at once).
+    pub fn paper_phase(mut self, phase: PaperPhase) -> Self {
+        self.config.paper = Some(phase);
+        self
+    }
+
+    /// Tighter trigger limits for a while after each resume (default: none).
+    pub fn relapse_watch(mut self, watch: RelapseWatch) -> Self {
+        self.config.relapse = Some(watch);
+        self
+    }
+
+    /// The journal of the orders sent: each emergency report lists those of its suspect window
+    /// (default: none). Give it the clock of the switch.
+    pub fn journal(mut self, journal: OrderJournal) -> Self {
+        self.config.journal = Some(journal);
+        self
+    }
+
+    /// The client the assessment fetches fresh order status, open orders and balances with,
+    /// after each halt (default: none, no assessment). A client of its own is best: the
+    /// assessment needs no trading gate, only cancels-and-queries rights.
+    pub fn exchange(mut self, client: SignedClient) -> Self {
+        self.config.exchange = Some(client);
+        self
+    }
+
+    /// How far back the suspect window of a trip that names no condition (a manual trip, a
+    /// paper-phase fault) reaches, at least (default 60 s; the longest max age of the registered
+    /// caches if that is longer).
+    pub fn manual_window(mut self, window: Duration) -> Self {
+        self.config.manual_window = window;
+        self
+    }
+
+    /// Retries of an assessment that cannot reach the exchange: `attempts` in all, waiting
+    /// `initial`, doubling up to `max`, in between (default: 10 attempts, 250 ms to 5 s).
+    pub fn assessment_retry(mut self, attempts: u32, initial: Duration, max: Duration) -> Self {
+        self.config.retry = Retry {
+            initial,
+            max: max.max(initial),
+            attempts: attempts.max(1),
+        };
+        self
+    }
+
     /// Builds the switch, untripped.
     pub fn build(self) -> KillSwitch {
         KillSwitch::new(
             self.gate.unwrap_or_default(),
             self.registry.unwrap_or_else(|| Registry::global().clone()),
             self.clock.unwrap_or_else(SystemClock::shared),
+            self.config,
         )
     }
 }
+
+impl fmt::Debug for KillSwitchBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KillSwitchBuilder")
+            .field("registry", &self.registry)
+            .field("gate", &self.gate)
+            .field("paper_phase", &self.config.paper)
+            .field("relapse_watch", &self.config.relapse)
+            .field("journal", &self.config.journal)
+            .finish_non_exhaustive()
+    }
+}
+
+crate::class::declare_class!(Plain for KillSwitchBuilder);

@@ -1,17 +1,61 @@
 //! The emergency procedure ([`KillSwitch::trip`]) and its [`EmergencyReport`].
 
 use std::fmt;
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
+use super::assessment::{self, AssessmentState, SuspectWindow};
+use super::remediation::{self, Remediation};
 use super::{Halted, KillSwitch, TripReason};
 use crate::clock::Timestamp;
 use crate::monitor::durations::unix_millis;
 use crate::monitor::ComplianceReport;
 
-/// What an emergency stop did and found.
+/// What an emergency stop did and found: the immediate action's steps and validation at once,
+/// the assessment when it arrives ([`KillSwitch::assessed_report`]), and the remediation record.
+///
+/// ```
+/// use hft_cache::exchange::SignedClient;
+/// use hft_cache::journal::OrderJournal;
+/// use hft_cache::kill_switch::AssessmentState;
+/// use hft_cache::{Fresh, KillSwitch, Live, Registry};
+/// use hft_cache_mock::MockExchange;
+/// use rust_decimal_macros::dec;
+///
+/// #[derive(Live, serde::Deserialize)]
+/// struct Ack {
+///     status: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let ex = MockExchange::builder().api_key("k").secret("s").balance("USDT", dec!(1000)).start().await?;
+/// let client = |ex: &MockExchange| SignedClient::builder(ex.http_url()).api_key("k").secret("s");
+/// let journal = OrderJournal::new();
+/// let kill = KillSwitch::builder()
+///     .registry(&Registry::new())
+///     .journal(journal.clone())
+///     .exchange(client(&ex).build()?)
+///     .build();
+/// let trader = client(&ex).trading_gate(kill.gate()).journal(journal).build()?;
+/// let order = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.001")];
+/// let _: Fresh<Ack> = trader.signed_post("/api/v3/order", &order).await?;
+///
+/// let report = kill.trip("risk desk stop"); // returns at once: the assessment runs after
+/// assert_eq!(report.suspect_window.as_ref().map(|w| w.orders.len()), Some(1));
+/// let report = kill.assessed_report().await.expect("tripped");
+/// let AssessmentState::Done(assessment) = &report.assessment else { panic!() };
+/// assert_eq!(assessment.orders[0].status, "FILLED");
+/// assert_eq!(assessment.symbols[0].net_filled_qty, dec!(0.001));
+/// println!("{report}"); // steps, validation, suspect window, exposure, remediation
+/// # ex.shutdown().await;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmergencyReport {
+    /// The trip's number on this switch, from 1.
+    pub trip: u64,
     /// Why the switch was tripped.
     pub reason: TripReason,
     /// When, on the kill switch's clock (nanoseconds from its origin).
@@ -28,6 +72,13 @@ pub struct EmergencyReport {
     pub all_caches_disabled: bool,
     /// The validation: the compliance report taken with the caches disabled.
     pub compliance: ComplianceReport,
+    /// The assessment: the suspect window and the orders the journal recorded in it (`None`
+    /// without a [journal](super::KillSwitchBuilder::journal)).
+    pub suspect_window: Option<SuspectWindow>,
+    /// What the exchange said about them, fetched after the halt.
+    pub assessment: AssessmentState,
+    /// What the procedure changed and what is left to do by hand.
+    pub remediation: Remediation,
 }
 
 /// One step of the emergency procedure and what came of it.
@@ -52,6 +103,8 @@ pub enum StepKind {
     Validate,
     /// Record and log the emergency report.
     Report,
+    /// Fetch the suspect orders' status, open orders and balances (after the halt).
+    Assess,
 }
 
 impl StepKind {
@@ -62,6 +115,7 @@ impl StepKind {
             StepKind::DisableCaches => "disable_caches",
             StepKind::Validate => "validate",
             StepKind::Report => "report",
+            StepKind::Assess => "assess",
         }
     }
 }
@@ -165,12 +219,53 @@ impl KillSwitch {
             ),
         });
 
+        let config = &inner.config;
+        let suspect_window = config.journal.as_ref().map(|journal| {
+            assessment::suspect_window(
+                &reason,
+                at,
+                at_unix_ms,
+                &compliance,
+                Some(journal),
+                config.manual_window,
+            )
+        });
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let assessment = match (&config.exchange, &runtime) {
+            (None, _) => AssessmentState::NotConfigured,
+            (Some(_), None) => AssessmentState::Failed {
+                attempts: 0,
+                last_error: "no tokio runtime to run the assessment on".to_owned(),
+            },
+            (Some(_), Some(_)) => AssessmentState::Pending {
+                attempts: 0,
+                last_error: None,
+            },
+        };
+        let mut remediation = Remediation::at_halt(&remediation::Context {
+            reason: &reason,
+            halted_trading,
+            disabled: &disabled,
+            compliance: &compliance,
+            window: suspect_window.as_ref(),
+            assessing: config.exchange.is_some(),
+            paper_orders: config.paper.as_ref().map(|p| p.orders_needed()),
+        });
+        if let AssessmentState::Failed {
+            attempts,
+            last_error,
+        } = &assessment
+        {
+            remediation.unassessed(*attempts, last_error);
+        }
         steps.push(EmergencyStep {
             step: StepKind::Report,
             outcome: "emergency report recorded; resume requires an explicit, validated call"
                 .to_owned(),
         });
+        let trip = inner.trips.fetch_add(1, Ordering::AcqRel) + 1;
         let report = EmergencyReport {
+            trip,
             reason: reason.clone(),
             at,
             at_unix_ms,
@@ -179,6 +274,9 @@ impl KillSwitch {
             disabled_caches: disabled,
             all_caches_disabled,
             compliance,
+            suspect_window,
+            assessment,
+            remediation,
         };
         tracing::error!(
             step = StepKind::Report.as_str(),
@@ -190,7 +288,95 @@ impl KillSwitch {
         Self::keep(&mut reports, report.clone());
         drop(reports);
         inner.halts.send_replace(inner.gate.halted());
+        inner.modes.send_replace(inner.gate.mode());
+        if let (Some(client), Some(runtime)) = (&config.exchange, runtime) {
+            let orders = report
+                .suspect_window
+                .as_ref()
+                .map(|w| w.orders.clone())
+                .unwrap_or_default();
+            // The halt is done; the assessment may take as long as the exchange needs.
+            runtime.spawn(self.clone().run_assessment(trip, client.clone(), orders));
+        }
         report
+    }
+
+    async fn run_assessment(
+        self,
+        trip: u64,
+        client: crate::exchange::SignedClient,
+        orders: Vec<crate::journal::JournalEntry>,
+    ) {
+        let retry = self.inner.config.retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match assessment::assess(&client, &orders, attempt).await {
+                Ok(done) => {
+                    tracing::warn!(
+                        step = StepKind::Assess.as_str(),
+                        trip,
+                        attempts = attempt,
+                        orders = done.orders.len(),
+                        symbols = done.symbols.len(),
+                        "emergency: assessment done"
+                    );
+                    self.update_report(trip, |report| {
+                        report.remediation.assessed(&done);
+                        report.steps.push(EmergencyStep {
+                            step: StepKind::Assess,
+                            outcome: format!(
+                                "{} order(s) of the suspect window, {} symbol(s), {} asset(s) fetched fresh after {attempt} attempt(s)",
+                                done.orders.len(),
+                                done.symbols.len(),
+                                done.assets.len()
+                            ),
+                        });
+                        report.assessment = AssessmentState::Done(done);
+                    });
+                    return;
+                }
+                Err(error) if attempt >= retry.attempts => {
+                    tracing::error!(
+                        step = StepKind::Assess.as_str(),
+                        trip,
+                        attempts = attempt,
+                        %error,
+                        "emergency: assessment failed, the exchange could not be reached"
+                    );
+                    self.update_report(trip, |report| {
+                        report.remediation.unassessed(attempt, &error);
+                        report.steps.push(EmergencyStep {
+                            step: StepKind::Assess,
+                            outcome: format!("FAILED after {attempt} attempt(s): {error}"),
+                        });
+                        report.assessment = AssessmentState::Failed {
+                            attempts: attempt,
+                            last_error: error,
+                        };
+                    });
+                    return;
+                }
+                Err(error) => {
+                    let delay = retry.delay(attempt);
+                    tracing::warn!(
+                        step = StepKind::Assess.as_str(),
+                        trip,
+                        attempts = attempt,
+                        %error,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "emergency: assessment could not reach the exchange, retrying"
+                    );
+                    self.update_report(trip, |report| {
+                        report.assessment = AssessmentState::Pending {
+                            attempts: attempt,
+                            last_error: Some(error),
+                        };
+                    });
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
     }
 }
 
@@ -209,6 +395,11 @@ impl fmt::Display for EmergencyReport {
         for (n, step) in self.steps.iter().enumerate() {
             writeln!(f, "  {}. {}: {}", n + 1, step.step.as_str(), step.outcome)?;
         }
-        write!(f, "{}", self.compliance)
+        write!(f, "{}", self.compliance)?;
+        super::report_text::write_assessment(f, self)
     }
 }
+
+crate::class::declare_class!(Plain for EmergencyReport);
+crate::class::declare_class!(Plain for EmergencyStep);
+crate::class::declare_class!(Plain for StepKind);

@@ -1,11 +1,12 @@
 //! [`TradingGate`]: the one check every order path makes before sending an order.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
+use super::paper::PaperRun;
 use super::reason::TripReason;
 use crate::clock::Timestamp;
 
@@ -14,10 +15,17 @@ use crate::clock::Timestamp;
 ///
 /// Cheap to clone (clones share one state) and cheap to check: one atomic load while open.
 ///
+/// Besides open ([`GateMode::Live`]) and closed ([`GateMode::Halted`]), a gate can be in the
+/// [`GateMode::Paper`] phase that follows a resume when the switch has a
+/// [paper phase](super::PaperPhase): [`check`](TradingGate::check) passes, so adapters run every
+/// check they run live, and a [`SignedClient`](crate::exchange::SignedClient) holding the gate
+/// answers order placements from a simulation instead of sending them. An order path that does
+/// not go through a `SignedClient` must look at [`mode`](TradingGate::mode) itself.
+///
 /// ```
 /// use hft_cache::{KillSwitch, Registry};
 ///
-/// let kill = KillSwitch::builder().registry(Registry::new()).build();
+/// let kill = KillSwitch::builder().registry(&Registry::new()).build();
 /// let gate = kill.gate();
 /// assert!(gate.check().is_ok());
 ///
@@ -32,11 +40,64 @@ pub struct TradingGate {
 
 #[derive(Default)]
 struct GateState {
-    /// `true` while halted; the one thing the hot path reads.
-    closed: AtomicBool,
-    /// Why, and since when: written before `closed` is set, cleared after it is unset, so a
-    /// check that sees the gate closed always finds the reason.
-    halt: Mutex<Option<Halted>>,
+    /// A [`GateMode`] as `u8`; the one thing the hot path reads.
+    mode: AtomicU8,
+    /// Why, and since when: written before `mode` becomes halted, cleared after it stops being
+    /// halted, so a check that sees the gate closed always finds the reason. The paper run, while
+    /// in the paper phase, is kept under the same lock.
+    halt: Mutex<Slot>,
+}
+
+#[derive(Default)]
+struct Slot {
+    halted: Option<Halted>,
+    paper: Option<Arc<PaperRun>>,
+}
+
+/// What a [`TradingGate`] lets order placement do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateMode {
+    /// Orders go to the exchange.
+    Live,
+    /// After a resume, before live trading: orders are checked as live and answered from a
+    /// simulation against the current book; nothing is sent.
+    Paper,
+    /// The kill switch tripped: order placement is refused.
+    Halted,
+}
+
+impl GateMode {
+    const fn from_u8(raw: u8) -> Self {
+        match raw {
+            0 => GateMode::Live,
+            1 => GateMode::Paper,
+            _ => GateMode::Halted,
+        }
+    }
+
+    const fn as_u8(self) -> u8 {
+        match self {
+            GateMode::Live => 0,
+            GateMode::Paper => 1,
+            GateMode::Halted => 2,
+        }
+    }
+
+    /// The mode's name, as in JSON and metrics (`live`, `paper`, `halted`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateMode::Live => "live",
+            GateMode::Paper => "paper",
+            GateMode::Halted => "halted",
+        }
+    }
+}
+
+impl fmt::Display for GateMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Order placement refused: trading is halted by the kill switch.
@@ -51,6 +112,19 @@ pub struct Halted {
     pub at_unix_ms: u64,
 }
 
+impl Halted {
+    /// A halt whose reason is gone: seen only in the instant a resume reopens the gate.
+    pub(crate) fn unknown() -> Self {
+        Halted {
+            reason: TripReason::Manual {
+                reason: "trading halted".to_owned(),
+            },
+            at: Timestamp::ZERO,
+            at_unix_ms: 0,
+        }
+    }
+}
+
 impl TradingGate {
     /// An open gate. Usually taken from [`KillSwitch::gate`](super::KillSwitch::gate) instead,
     /// so that the switch can close it.
@@ -58,23 +132,30 @@ impl TradingGate {
         Self::default()
     }
 
-    /// `Ok` while trading is allowed; the halt's reason and time once the kill switch tripped.
+    /// `Ok` while order placement is allowed (live or in the paper phase); the halt's reason and
+    /// time once the kill switch tripped.
     ///
     /// # Errors
     ///
     /// [`Halted`] from the moment the kill switch trips until it resumes.
     #[inline]
     pub fn check(&self) -> Result<(), Halted> {
-        if self.inner.closed.load(Ordering::Acquire) {
+        if self.mode() == GateMode::Halted {
             return Err(self.halted_reason());
         }
         Ok(())
     }
 
-    /// Whether trading is allowed.
+    /// Whether order placement is allowed: live or in the paper phase.
     #[inline]
     pub fn is_open(&self) -> bool {
-        !self.inner.closed.load(Ordering::Acquire)
+        self.mode() != GateMode::Halted
+    }
+
+    /// Live, paper or halted.
+    #[inline]
+    pub fn mode(&self) -> GateMode {
+        GateMode::from_u8(self.inner.mode.load(Ordering::Acquire))
     }
 
     /// The current halt, if trading is halted.
@@ -87,37 +168,67 @@ impl TradingGate {
 
     #[cold]
     fn halted_reason(&self) -> Halted {
-        let halt = self.lock().clone();
+        let halt = self.lock().halted.clone();
         // Only reachable in the instant a resume reopens the gate: it was closed for a reason.
-        halt.unwrap_or_else(|| Halted {
-            reason: TripReason::Manual {
-                reason: "trading halted".to_owned(),
-            },
-            at: Timestamp::ZERO,
-            at_unix_ms: 0,
-        })
+        halt.unwrap_or_else(Halted::unknown)
     }
 
     /// Closes the gate. A gate already closed keeps its first reason: that is what started the
     /// emergency. Returns whether this call closed it.
+    /// A paper phase in progress ends here too.
     pub(crate) fn close(&self, halt: Halted) -> bool {
-        let mut current = self.lock();
-        if current.is_some() {
+        let mut slot = self.lock();
+        if slot.halted.is_some() {
             return false;
         }
-        *current = Some(halt);
-        self.inner.closed.store(true, Ordering::Release);
+        slot.halted = Some(halt);
+        slot.paper = None;
+        self.inner
+            .mode
+            .store(GateMode::Halted.as_u8(), Ordering::Release);
         true
     }
 
-    /// Reopens the gate.
+    /// Reopens the gate for live trading.
     pub(crate) fn open(&self) {
-        let mut current = self.lock();
-        self.inner.closed.store(false, Ordering::Release);
-        *current = None;
+        let mut slot = self.lock();
+        self.inner
+            .mode
+            .store(GateMode::Live.as_u8(), Ordering::Release);
+        slot.halted = None;
+        slot.paper = None;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Halted>> {
+    /// Starts a paper phase: placements are answered by `run` until it opens or halts the gate.
+    pub(crate) fn enter_paper(&self, run: Arc<PaperRun>) {
+        let mut slot = self.lock();
+        slot.paper = Some(run);
+        self.inner
+            .mode
+            .store(GateMode::Paper.as_u8(), Ordering::Release);
+        slot.halted = None;
+    }
+
+    /// Goes live only if `run` is still the paper phase in progress (a trip or another resume
+    /// may have ended it). Returns whether it did.
+    pub(crate) fn finish_paper(&self, run: &Arc<PaperRun>) -> bool {
+        let mut slot = self.lock();
+        if !slot.paper.as_ref().is_some_and(|p| Arc::ptr_eq(p, run)) {
+            return false;
+        }
+        slot.paper = None;
+        self.inner
+            .mode
+            .store(GateMode::Live.as_u8(), Ordering::Release);
+        true
+    }
+
+    /// The paper phase in progress, if any.
+    pub(crate) fn paper_run(&self) -> Option<Arc<PaperRun>> {
+        self.lock().paper.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
         self.inner
             .halt
             .lock()
@@ -128,9 +239,11 @@ impl TradingGate {
 impl fmt::Debug for TradingGate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TradingGate")
-            .field("open", &self.is_open())
+            .field("mode", &self.mode())
             .finish()
     }
 }
 
 crate::class::declare_class!(Plain for TradingGate);
+crate::class::declare_class!(Plain for GateMode);
+crate::class::declare_class!(Plain for Halted);

@@ -64,6 +64,23 @@ pub enum TripReason {
         /// The violation.
         violation: Violation,
     },
+    /// The paper phase after a resume saw a fault: a stale or refused read, an unhealthy feed,
+    /// a policy violation.
+    PaperFault {
+        /// What it saw, in words.
+        fault: String,
+    },
+    /// A trigger fired, at its tightened limits, within the relapse watch after a resume.
+    Relapse {
+        /// How long after the resume.
+        #[serde(with = "duration_ms")]
+        after_resume: Duration,
+        /// The watch period.
+        #[serde(with = "duration_ms")]
+        watch: Duration,
+        /// The trigger that fired, with its tightened limits.
+        cause: Box<TripReason>,
+    },
 }
 
 impl TripReason {
@@ -75,13 +92,16 @@ impl TripReason {
             TripReason::StaleRefusals { .. } => "stale_refusals",
             TripReason::RefreshFailingPastMaxAge { .. } => "refresh_failing_past_max_age",
             TripReason::ComplianceViolation { .. } => "compliance_violation",
+            TripReason::PaperFault { .. } => "paper_fault",
+            TripReason::Relapse { .. } => "relapse",
         }
     }
 
     /// The cache concerned, if a trigger fired on one.
     pub fn cache(&self) -> Option<&str> {
         match self {
-            TripReason::Manual { .. } => None,
+            TripReason::Manual { .. } | TripReason::PaperFault { .. } => None,
+            TripReason::Relapse { cause, .. } => cause.cache(),
             TripReason::FeedUnhealthy { cache, .. }
             | TripReason::StaleRefusals { cache, .. }
             | TripReason::RefreshFailingPastMaxAge { cache, .. } => Some(cache),
@@ -151,6 +171,19 @@ impl fmt::Display for TripReason {
             TripReason::ComplianceViolation { violation } => {
                 write!(f, "trigger compliance_violation: {violation}")
             }
+            TripReason::PaperFault { fault } => {
+                write!(f, "paper phase failed, trading stays halted: {fault}")
+            }
+            TripReason::Relapse {
+                after_resume,
+                watch,
+                cause,
+            } => write!(
+                f,
+                "relapse {after_resume:?} after the resume (watch {watch:?}, tightened limits): {cause}"
+            ),
         }
     }
 }
+
+crate::class::declare_class!(Plain for TripReason);

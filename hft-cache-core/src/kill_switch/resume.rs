@@ -1,7 +1,9 @@
 //! Resuming after an emergency: only by an explicit call, and only when validation passes.
 
 use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
 
+use super::paper::PaperRun;
 use super::KillSwitch;
 use crate::monitor::ComplianceReport;
 
@@ -9,7 +11,7 @@ use crate::monitor::ComplianceReport;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResumeError {
-    /// The switch is not tripped.
+    /// The switch is not tripped (live, or in a paper phase).
     #[error("trading is not halted: nothing to resume")]
     NotHalted,
     /// The caches are not compliant or not healthy yet.
@@ -24,7 +26,10 @@ pub enum ResumeError {
 
 impl KillSwitch {
     /// Re-validates and, only if every cache is compliant and healthy (feeds back up, static
-    /// data in date), re-enables the caches the emergency disabled, then reopens the gate.
+    /// data in date), re-enables the caches the emergency disabled, then reopens the gate: for
+    /// live trading, or, with a [paper phase](super::KillSwitchBuilder::paper_phase), for paper
+    /// trading until the phase passes. A [relapse watch](super::KillSwitchBuilder::relapse_watch)
+    /// starts now.
     ///
     /// Returns the compliance report taken after the caches were re-enabled.
     ///
@@ -63,14 +68,38 @@ impl KillSwitch {
         // Caches first, gate last: an order allowed through finds its data readable.
         let enabled = inner.registry.leave_emergency();
         inner.resumes.fetch_add(1, Ordering::AcqRel);
-        inner.gate.open();
-        tracing::warn!(
-            step = "resume",
-            outcome = "resumed",
-            caches_enabled = enabled.len(),
-            "validation passed: caches re-enabled, trading resumed"
-        );
+        *inner
+            .last_resume
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(inner.clock.now());
+        let after = inner.registry.report();
+        match &inner.config.paper {
+            Some(phase) => {
+                inner
+                    .gate
+                    .enter_paper(PaperRun::start(phase.clone(), self, &after));
+                tracing::warn!(
+                    step = "resume",
+                    outcome = "paper",
+                    caches_enabled = enabled.len(),
+                    orders_needed = phase.orders_needed(),
+                    "validation passed: caches re-enabled, paper phase started: orders are simulated, none sent"
+                );
+            }
+            None => {
+                inner.gate.open();
+                tracing::warn!(
+                    step = "resume",
+                    outcome = "resumed",
+                    caches_enabled = enabled.len(),
+                    "validation passed: caches re-enabled, trading resumed"
+                );
+            }
+        }
         inner.halts.send_replace(None);
-        Ok(inner.registry.report())
+        inner.modes.send_replace(inner.gate.mode());
+        Ok(after)
     }
 }
+
+crate::class::declare_class!(Plain for ResumeError);

@@ -7,8 +7,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
 
-use super::{EmergencyReport, Halted, KillSwitchBuilder, TradingGate, WatcherBuilder};
-use crate::clock::SharedClock;
+use std::time::Duration;
+
+use super::assessment::Retry;
+use super::paper::{PaperPhase, PaperProgress, PaperRun};
+use super::relapse::RelapseWatch;
+use super::{EmergencyReport, GateMode, Halted, KillSwitchBuilder, TradingGate, WatcherBuilder};
+use crate::clock::{SharedClock, Timestamp};
+use crate::exchange::SignedClient;
+use crate::journal::OrderJournal;
 use crate::monitor::Registry;
 
 /// How many emergency reports a switch keeps.
@@ -34,7 +41,7 @@ const KEPT_REPORTS: usize = 32;
 ///
 /// let registry = Registry::new();
 /// registry.register(books.clone());
-/// let kill = KillSwitch::builder().registry(registry).clock(clock.shared()).build();
+/// let kill = KillSwitch::builder().registry(&registry).clock(clock.shared()).build();
 /// let gate = kill.gate();
 ///
 /// // The emergency: orders are refused at once, cached data is refused, the report says why.
@@ -65,6 +72,38 @@ pub(super) struct Inner {
     pub(super) halts: watch::Sender<Option<Halted>>,
     /// Bumped on every resume, so watchers start their windows afresh.
     pub(super) resumes: AtomicU64,
+    /// Bumped on every trip; numbers the reports.
+    pub(super) trips: AtomicU64,
+    /// When the last resume happened, for the relapse watch.
+    pub(super) last_resume: Mutex<Option<Timestamp>>,
+    /// Bumped whenever a kept report changes (an assessment arrives).
+    pub(super) updates: watch::Sender<u64>,
+    /// The gate's mode after every trip, resume and end of a paper phase.
+    pub(super) modes: watch::Sender<GateMode>,
+    pub(super) config: Config,
+}
+
+/// What the builder set beyond the gate, registry and clock.
+pub(super) struct Config {
+    pub(super) paper: Option<PaperPhase>,
+    pub(super) relapse: Option<RelapseWatch>,
+    pub(super) journal: Option<OrderJournal>,
+    pub(super) exchange: Option<SignedClient>,
+    pub(super) retry: Retry,
+    pub(super) manual_window: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            paper: None,
+            relapse: None,
+            journal: None,
+            exchange: None,
+            retry: Retry::default(),
+            manual_window: Duration::from_secs(60),
+        }
+    }
 }
 
 impl KillSwitch {
@@ -73,8 +112,14 @@ impl KillSwitch {
         KillSwitchBuilder::new()
     }
 
-    pub(super) fn new(gate: TradingGate, registry: Registry, clock: SharedClock) -> Self {
+    pub(super) fn new(
+        gate: TradingGate,
+        registry: Registry,
+        clock: SharedClock,
+        config: Config,
+    ) -> Self {
         let (halts, _) = watch::channel(gate.halted());
+        let (modes, _) = watch::channel(gate.mode());
         KillSwitch {
             inner: Arc::new(Inner {
                 gate,
@@ -83,6 +128,11 @@ impl KillSwitch {
                 procedure: Mutex::new(VecDeque::new()),
                 halts,
                 resumes: AtomicU64::new(0),
+                trips: AtomicU64::new(0),
+                last_resume: Mutex::new(None),
+                updates: watch::channel(0).0,
+                modes,
+                config,
             }),
         }
     }
@@ -102,9 +152,92 @@ impl KillSwitch {
         &self.inner.clock
     }
 
-    /// Whether trading is halted.
+    /// Whether trading is halted (not while in a paper phase).
     pub fn is_halted(&self) -> bool {
         !self.inner.gate.is_open()
+    }
+
+    /// The order journal the assessment reads, if one was given.
+    pub fn journal(&self) -> Option<&OrderJournal> {
+        self.inner.config.journal.as_ref()
+    }
+
+    /// How many times the switch has tripped (a trip while halted counts too).
+    pub fn trips(&self) -> u64 {
+        self.inner.trips.load(Ordering::Acquire)
+    }
+
+    /// The relapse watch, if configured.
+    pub fn relapse_watch(&self) -> Option<RelapseWatch> {
+        self.inner.config.relapse
+    }
+
+    /// How far the paper phase in progress has come, if one is.
+    pub fn paper_progress(&self) -> Option<PaperProgress> {
+        let run = self.inner.gate.paper_run()?;
+        Some(run.progress(self.inner.clock.now()))
+    }
+
+    /// Checks the paper phase in progress now: trips the switch on a fault (stale or refused
+    /// reads, unhealthy feed, policy violation since the phase began) and goes live once its
+    /// time has passed. A spawned [`Watcher`](super::Watcher) calls this on every tick. Returns
+    /// the emergency report if it tripped.
+    pub fn check_paper(&self) -> Option<EmergencyReport> {
+        let run = self.inner.gate.paper_run()?;
+        run.tick(self)
+    }
+
+    /// The most recent emergency report once its assessment is final (done, failed, or not
+    /// configured): waits for the assessment, which runs after the halt. `None` if the switch
+    /// never tripped.
+    pub async fn assessed_report(&self) -> Option<EmergencyReport> {
+        let mut updates = self.inner.updates.subscribe();
+        loop {
+            let report = self.last_report()?;
+            if report.assessment.is_final() {
+                return Some(report);
+            }
+            // The sender lives as long as the switch.
+            if updates.changed().await.is_err() {
+                return Some(report);
+            }
+        }
+    }
+
+    /// How long ago the last resume was, while within the relapse watch.
+    pub(super) fn in_relapse_watch(&self, now: Timestamp) -> Option<(Duration, RelapseWatch)> {
+        let watch = self.inner.config.relapse?;
+        let resumed = (*self
+            .inner
+            .last_resume
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner))?;
+        let since = now.saturating_since(resumed);
+        (since <= watch.period()).then_some((since, watch))
+    }
+
+    /// Ends a clean paper phase: the gate opens for live trading.
+    pub(super) fn finish_paper(&self, run: &Arc<PaperRun>, progress: PaperProgress) {
+        if self.inner.gate.finish_paper(run) {
+            self.inner.modes.send_replace(GateMode::Live);
+            tracing::warn!(
+                step = "paper_phase",
+                outcome = "live",
+                orders = progress.orders,
+                elapsed_ms = progress.elapsed.as_millis() as u64,
+                "paper phase passed without a fault: trading is live"
+            );
+        }
+    }
+
+    /// Changes the kept report of trip number `trip`, if it is still kept.
+    pub(super) fn update_report(&self, trip: u64, change: impl FnOnce(&mut EmergencyReport)) {
+        let mut reports = self.procedure();
+        if let Some(report) = reports.iter_mut().find(|r| r.trip == trip) {
+            change(report);
+        }
+        drop(reports);
+        self.inner.updates.send_modify(|n| *n += 1);
     }
 
     /// The current halt, if trading is halted.
@@ -116,6 +249,12 @@ impl KillSwitch {
     /// to trip the switch.
     pub fn subscribe(&self) -> watch::Receiver<Option<Halted>> {
         self.inner.halts.subscribe()
+    }
+
+    /// A receiver that sees the gate's mode change: halted on a trip, paper or live on a resume,
+    /// live when a paper phase passes.
+    pub fn subscribe_mode(&self) -> watch::Receiver<GateMode> {
+        self.inner.modes.subscribe()
     }
 
     /// The most recent emergency report.

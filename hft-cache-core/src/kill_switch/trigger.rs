@@ -93,6 +93,14 @@ impl Trigger {
         self.condition
     }
 
+    /// The same trigger watching for `condition` instead.
+    pub(crate) fn with_condition(&self, condition: Condition) -> Self {
+        Trigger {
+            condition,
+            cache: self.cache.clone(),
+        }
+    }
+
     /// The one cache it watches, if it is limited to one.
     pub fn cache(&self) -> Option<&str> {
         self.cache.as_deref()
@@ -268,3 +276,6 @@ fn window_start(now: Timestamp, window: Duration) -> Option<Timestamp> {
         .checked_sub(window)
         .map(Timestamp::from_nanos)
 }
+
+crate::class::declare_class!(Plain for Trigger);
+crate::class::declare_class!(Plain for Condition);

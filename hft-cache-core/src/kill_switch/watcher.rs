@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::trigger::{Condition, Memory};
-use super::{EmergencyReport, KillSwitch, Trigger};
+use super::{EmergencyReport, KillSwitch, Trigger, TripReason};
 
 /// The default time between two evaluations of the triggers.
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
@@ -32,7 +32,7 @@ const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
 /// let feed = books.feed("binance-ws");
 /// let registry = Registry::new();
 /// registry.register(books.clone());
-/// let kill = KillSwitch::builder().registry(registry).clock(clock.shared()).build();
+/// let kill = KillSwitch::builder().registry(&registry).clock(clock.shared()).build();
 /// let watcher = kill
 ///     .watcher()
 ///     .trigger(Trigger::feed_unhealthy_for(Duration::from_secs(2)))
@@ -162,7 +162,10 @@ impl Watcher {
     /// Takes a compliance report, evaluates every trigger, and trips the switch with the first
     /// that fires. Returns the emergency report if this call tripped it.
     ///
-    /// While the switch is halted it keeps its counts up to date but does not trip again.
+    /// Within the switch's [relapse watch](super::KillSwitchBuilder::relapse_watch) the
+    /// triggers run at their tightened limits and trip with [`TripReason::Relapse`]. In a paper
+    /// phase it also [checks the phase](KillSwitch::check_paper). While the switch is halted it
+    /// keeps its counts up to date but does not trip again.
     pub fn evaluate_now(&self) -> Option<EmergencyReport> {
         let inner = &*self.inner;
         let reason = {
@@ -178,10 +181,29 @@ impl Watcher {
             if inner.kill.is_halted() {
                 return None;
             }
-            inner
-                .triggers
-                .iter()
-                .find_map(|trigger| state.memory.evaluate(trigger, &report, now))?
+            let fired = match inner.kill.in_relapse_watch(now) {
+                None => inner
+                    .triggers
+                    .iter()
+                    .find_map(|trigger| state.memory.evaluate(trigger, &report, now)),
+                Some((after_resume, watch)) => inner.triggers.iter().find_map(|trigger| {
+                    let cause = state
+                        .memory
+                        .evaluate(&watch.tighten(trigger), &report, now)?;
+                    Some(TripReason::Relapse {
+                        after_resume,
+                        watch: watch.period(),
+                        cause: Box::new(cause),
+                    })
+                }),
+            };
+            match fired {
+                Some(reason) => reason,
+                None => {
+                    drop(state);
+                    return inner.kill.check_paper();
+                }
+            }
         };
         tracing::error!(
             trigger = reason.trigger(),
@@ -242,3 +264,8 @@ impl Drop for WatcherHandle {
         self.task.abort();
     }
 }
+
+crate::class::declare_class!(Plain for Watcher);
+crate::class::declare_class!(Plain for WatcherBuilder);
+crate::class::declare_class!(Plain for WatcherBuildError);
+crate::class::declare_class!(Plain for WatcherHandle);

@@ -1,0 +1,272 @@
+//! The order path of [`SignedClient`]: the trading gate, the paper phase and the journal.
+//!
+//! [`SignedClient::signed`] hands every order placement here; everything else it sends itself.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::entry::{JournalEntry, OrderMode, OrderOutcome, OrderRequest};
+use super::DecisionInputs;
+use crate::clock::Timestamp;
+use crate::exchange::{RequestError, SignedClient, Venue};
+use crate::fetch::FetchError;
+use crate::fresh::Fresh;
+use crate::kill_switch::{GateMode, Halted, TradingGate};
+use crate::monitor::durations::unix_millis;
+use crate::policy::Live;
+
+/// Places an order: refused while halted, simulated in the paper phase, sent when live; each
+/// recorded in the client's journal, if it has one.
+pub(crate) async fn place_order<V, T, P>(
+    client: &SignedClient<V>,
+    method: Method,
+    path: &str,
+    params: &P,
+) -> Result<Fresh<T>, RequestError>
+where
+    V: Venue,
+    T: Live + DeserializeOwned,
+    P: Serialize + ?Sized,
+{
+    let mut fields = object_of(params)?;
+    let journal = client.journal();
+    if journal.is_some() && takes_client_order_id(path) {
+        ensure_client_order_id(&mut fields);
+    }
+    let order = OrderRequest::from_pairs(&pairs_of(&fields));
+    // Stamped before anything is sent: the decision's time, which the suspect window is about.
+    let at = journal.map(|j| (j.clock().now(), unix_millis()));
+    let record = |mode, outcome| {
+        if let (Some(journal), Some(at)) = (journal, at) {
+            journal.record(entry(at, path, &order, mode, outcome));
+        }
+    };
+    let clock = client.fresh_client().clock();
+
+    let (mode, route) = match client.gate() {
+        None => (OrderMode::Live, Route::Send),
+        Some(gate) => match gate.mode() {
+            GateMode::Live => (OrderMode::Live, Route::Send),
+            GateMode::Halted => (OrderMode::Live, Route::by_gate(gate)),
+            GateMode::Paper => match gate.paper_run() {
+                Some(run) => (
+                    OrderMode::Paper,
+                    match run.simulate(&order) {
+                        Ok(answer) => Route::Answer(answer),
+                        Err(halted) => Route::Refuse(halted),
+                    },
+                ),
+                // The phase ended between the two reads: go by the gate as it is now.
+                None => (OrderMode::Live, Route::by_gate(gate)),
+            },
+        },
+    };
+    match route {
+        Route::Send => {}
+        Route::Refuse(halted) => {
+            record(
+                mode,
+                OrderOutcome::Refused {
+                    reason: halted.to_string(),
+                },
+            );
+            tracing::warn!(
+                path,
+                symbol = order.symbol.as_deref(),
+                reason = %halted.reason,
+                "order refused: trading is halted"
+            );
+            return Err(RequestError::Halted(halted));
+        }
+        Route::Answer(answer) => {
+            let decoded = decode::<T>(answer);
+            record(OrderMode::Paper, outcome_of(&decoded));
+            let (value, _) = decoded?;
+            tracing::debug!(
+                path,
+                symbol = order.symbol.as_deref(),
+                "paper order answered by the simulation; nothing sent"
+            );
+            return Ok(Fresh::from_response(value, clock.now(), clock.clone()));
+        }
+    }
+
+    let sent_at = clock.now();
+    let answer = client.send_order_answer(method, path, &fields).await;
+    let decoded = answer.and_then(decode::<T>);
+    record(OrderMode::Live, outcome_of(&decoded));
+    let (value, _) = decoded.inspect_err(|error| {
+        tracing::debug!(path, %error, "exchange request failed");
+    })?;
+    Ok(Fresh::from_response(value, sent_at, clock.clone()))
+}
+
+/// What becomes of an order placement.
+enum Route {
+    /// To the exchange.
+    Send,
+    /// Not sent: trading is halted (or the paper phase just failed).
+    Refuse(Halted),
+    /// The paper phase's simulated answer.
+    Answer(Value),
+}
+
+impl Route {
+    /// Sent if the gate is open now, refused if it is closed.
+    fn by_gate(gate: &TradingGate) -> Self {
+        match gate.check() {
+            Ok(()) => Route::Send,
+            Err(halted) => Route::Refuse(halted),
+        }
+    }
+}
+
+/// The answer as `T`, keeping the fields the journal records. (The venue's format has opened
+/// any envelope and turned an error in it into a `RequestError` already.)
+fn decode<T: DeserializeOwned>(answer: Value) -> Result<(T, Accepted), RequestError> {
+    let accepted = Accepted {
+        order_id: answer.get("orderId").and_then(Value::as_u64),
+        status: answer
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        executed_qty: answer
+            .get("executedQty")
+            .and_then(Value::as_str)
+            .and_then(|q| q.parse().ok()),
+    };
+    match T::deserialize(&answer) {
+        Ok(value) => Ok((value, accepted)),
+        Err(source) => Err(RequestError::Fetch {
+            source: FetchError::Malformed { source },
+            kind: None,
+        }),
+    }
+}
+
+struct Accepted {
+    order_id: Option<u64>,
+    status: Option<String>,
+    executed_qty: Option<rust_decimal::Decimal>,
+}
+
+fn outcome_of<T>(decoded: &Result<(T, Accepted), RequestError>) -> OrderOutcome {
+    match decoded {
+        Ok((_, accepted)) => OrderOutcome::Accepted {
+            order_id: accepted.order_id,
+            status: accepted.status.clone(),
+            executed_qty: accepted.executed_qty,
+        },
+        Err(error) => {
+            let error_text = error.to_string();
+            if placed_or_unknown(error) {
+                OrderOutcome::Unknown { error: error_text }
+            } else {
+                OrderOutcome::Rejected { error: error_text }
+            }
+        }
+    }
+}
+
+/// Whether an order that failed like this may still have been placed: the venue's "execution
+/// status unknown", a 5xx, or an answer lost or unreadable after it was sent.
+fn placed_or_unknown(error: &RequestError) -> bool {
+    match error {
+        RequestError::Halted(_) | RequestError::Params { .. } => false,
+        RequestError::Exchange { status, .. } => *status >= 500 || error.execution_unknown(),
+        RequestError::Fetch { source, .. } => {
+            error.execution_unknown()
+                || match source {
+                    FetchError::Http { status, .. } | FetchError::Exchange { status, .. } => {
+                        *status >= 500
+                    }
+                    FetchError::Connect(_) => false,
+                    FetchError::Request(_) => source.may_have_been_sent(),
+                    // Sent and answered, but the answer is lost or unreadable.
+                    _ => true,
+                }
+        }
+    }
+}
+
+fn entry(
+    (at, at_unix_ms): (Timestamp, u64),
+    path: &str,
+    order: &OrderRequest,
+    mode: OrderMode,
+    outcome: OrderOutcome,
+) -> JournalEntry {
+    JournalEntry {
+        seq: 0,
+        at,
+        at_unix_ms,
+        path: path.to_owned(),
+        symbol: order.symbol.clone(),
+        side: order.side.clone(),
+        order_type: order.order_type.clone(),
+        price: order.price,
+        quantity: order.quantity,
+        client_order_id: order.client_order_id.clone(),
+        decided_on: DecisionInputs::current(),
+        mode,
+        outcome,
+    }
+}
+
+/// The order's parameters as one object, in whatever shape the caller gave them (a struct, a
+/// map, a list of pairs), so that the journal can read them and add a client order id.
+fn object_of<P: Serialize + ?Sized>(params: &P) -> Result<Map<String, Value>, RequestError> {
+    let invalid = |reason: String| RequestError::Params { reason };
+    match serde_json::to_value(params).map_err(|e| invalid(e.to_string()))? {
+        Value::Object(map) => Ok(map),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Array(pair) if pair.len() == 2 => match (&pair[0], &pair[1]) {
+                    (Value::String(k), v) => Ok((k.clone(), v.clone())),
+                    _ => Err(invalid("a parameter name is not a string".into())),
+                },
+                _ => Err(invalid("parameters are neither a map nor pairs".into())),
+            })
+            .collect(),
+        Value::Null => Ok(Map::new()),
+        _ => Err(invalid("parameters are neither a map nor pairs".into())),
+    }
+}
+
+/// The parameters as text, as the journal records them.
+fn pairs_of(fields: &Map<String, Value>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
+
+/// Orders placed at `.../order` take a `newClientOrderId` (lists and SOR orders name theirs
+/// differently, and are journaled without one).
+fn takes_client_order_id(path: &str) -> bool {
+    path.trim_end_matches('/').ends_with("/order")
+}
+
+/// Gives the order a client order id if it has none, so that the assessment can look it up
+/// even when its answer was lost.
+fn ensure_client_order_id(fields: &mut Map<String, Value>) {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    if fields.contains_key("newClientOrderId") {
+        return;
+    }
+    let seq = NEXT.fetch_add(1, Ordering::Relaxed);
+    // Binance allows 36 characters of [.A-Za-z0-9:/_-].
+    let id = format!("hftj-{}-{seq}", unix_millis());
+    fields.insert("newClientOrderId".to_owned(), Value::String(id));
+}

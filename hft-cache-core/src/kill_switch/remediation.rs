@@ -1,0 +1,159 @@
+//! The remediation record: what the procedure changed, and what an operator must do by hand.
+
+use serde::Serialize;
+
+use super::assessment::{Assessment, SuspectWindow};
+use super::TripReason;
+use crate::monitor::ComplianceReport;
+
+/// A clock further off the exchange's than this needs a person's attention.
+const CLOCK_TOLERANCE_MS: u64 = 1_000;
+
+/// What the emergency procedure changed, and what is left to a person, in words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    /// Changes the procedure made (or found made), in order.
+    pub done: Vec<String>,
+    /// What an operator must do by hand before resuming.
+    pub manual: Vec<String>,
+}
+
+pub(crate) struct Context<'a> {
+    pub(crate) reason: &'a TripReason,
+    pub(crate) halted_trading: bool,
+    pub(crate) disabled: &'a [String],
+    pub(crate) compliance: &'a ComplianceReport,
+    pub(crate) window: Option<&'a SuspectWindow>,
+    pub(crate) assessing: bool,
+    pub(crate) paper_orders: Option<u32>,
+}
+
+impl Remediation {
+    /// The record at the halt, before any assessment.
+    pub(crate) fn at_halt(cx: &Context<'_>) -> Self {
+        let mut done = Vec::new();
+        let mut manual = Vec::new();
+        done.push(if cx.halted_trading {
+            "trading gate closed: order placement refused (cancels and queries still pass)"
+                .to_owned()
+        } else {
+            "trading gate was already closed by an earlier trip".to_owned()
+        });
+        if cx.compliance.caches.is_empty() {
+            done.push("no cache registered: nothing to disable".to_owned());
+        } else if cx.disabled.is_empty() {
+            done.push("no cache left to disable: every cache already refuses reads".to_owned());
+        } else {
+            done.push(format!(
+                "caches disabled, only fresh calls remain: {}",
+                cx.disabled.join(", ")
+            ));
+        }
+        for cache in &cx.compliance.caches {
+            for feed in &cache.stats.feeds {
+                if feed.healthy {
+                    done.push(format!(
+                        "feed `{}` of `{}` checked: healthy",
+                        feed.name, cache.info.name
+                    ));
+                } else {
+                    done.push(format!(
+                        "feed `{}` of `{}` checked: unhealthy{}; it reconnects and resynchronises on its own",
+                        feed.name,
+                        cache.info.name,
+                        feed.fault.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
+                    ));
+                    manual.push(format!(
+                        "wait for feed `{}` of `{}` to resynchronise (resume refuses until it is healthy)",
+                        feed.name, cache.info.name
+                    ));
+                }
+            }
+        }
+        manual.push(format!("find and fix the cause: {}", cx.reason));
+        for violation in &cx.compliance.violations {
+            manual.push(format!("fix the policy violation: {violation}"));
+        }
+        match cx.window {
+            Some(window) if !window.orders.is_empty() => {
+                manual.push(format!(
+                    "review the {} order(s) sent in the suspect window{}",
+                    window.orders.len(),
+                    if cx.assessing {
+                        " against the assessment"
+                    } else {
+                        ": no exchange client was configured, so check their status on the exchange"
+                    }
+                ));
+                if window.journal_truncated {
+                    manual.push(
+                        "the journal had dropped entries of the window: check the journal file or the exchange for older orders"
+                            .to_owned(),
+                    );
+                }
+            }
+            Some(_) => {}
+            None => manual.push(
+                "no order journal was configured: check the exchange for orders sent before the halt"
+                    .to_owned(),
+            ),
+        }
+        manual.push(match cx.paper_orders {
+            Some(orders) => format!(
+                "resume explicitly once healthy (KillSwitch::resume or POST /resume): a paper phase of {orders} simulated order(s) runs before live trading"
+            ),
+            None => "resume explicitly once healthy (KillSwitch::resume or POST /resume)".to_owned(),
+        });
+        Remediation { done, manual }
+    }
+
+    /// Adds what the assessment found.
+    pub(crate) fn assessed(&mut self, assessment: &Assessment) {
+        match assessment.clock_offset_ms {
+            Some(offset) => {
+                self.done.push(format!(
+                    "exchange clock checked: the exchange is {offset} ms ahead of this host"
+                ));
+                if offset.unsigned_abs() > CLOCK_TOLERANCE_MS {
+                    self.manual.push(format!(
+                        "this host's clock is {offset} ms off the exchange's: fix its time sync (signed requests are refused outside their recvWindow)"
+                    ));
+                }
+            }
+            None => self
+                .manual
+                .push("the exchange clock check failed: check the host's clock sync".to_owned()),
+        }
+        self.done.push(format!(
+            "orders of the suspect window looked up fresh on the exchange: {}",
+            assessment.orders.len()
+        ));
+        for symbol in &assessment.symbols {
+            if symbol.open_orders > 0 {
+                self.manual.push(format!(
+                    "{} order(s) still open on {} (buy {} / sell {} left): cancel or keep them deliberately",
+                    symbol.open_orders,
+                    symbol.symbol,
+                    symbol.open_buy_qty.normalize(),
+                    symbol.open_sell_qty.normalize()
+                ));
+            }
+            if !symbol.net_filled_qty.is_zero() {
+                self.manual.push(format!(
+                    "{} net filled {} in the suspect window: decide whether to hedge or unwind",
+                    symbol.symbol,
+                    symbol.net_filled_qty.normalize()
+                ));
+            }
+        }
+    }
+
+    /// Notes an assessment that could not reach the exchange.
+    pub(crate) fn unassessed(&mut self, attempts: u32, error: &str) {
+        self.manual.push(format!(
+            "the assessment could not reach the exchange ({attempts} attempt(s), last: {error}): check the orders of the suspect window, open orders and balances by hand"
+        ));
+    }
+}
+
+crate::class::declare_class!(Plain for Remediation);

@@ -1,0 +1,144 @@
+//! The assessment and remediation parts of an [`EmergencyReport`]'s text.
+
+use std::fmt::{self, Write as _};
+
+use rust_decimal::Decimal;
+
+use super::assessment::AssessmentState;
+use super::EmergencyReport;
+use crate::journal::OrderOutcome;
+
+pub(super) fn write_assessment(
+    f: &mut fmt::Formatter<'_>,
+    report: &EmergencyReport,
+) -> fmt::Result {
+    match &report.suspect_window {
+        None => writeln!(f, "SUSPECT WINDOW: no order journal configured")?,
+        Some(window) => {
+            writeln!(
+                f,
+                "SUSPECT WINDOW: {:?} before the halt ({}), {} order(s){}",
+                window.condition_for.saturating_add(window.max_age),
+                window.basis,
+                window.orders.len(),
+                if window.journal_truncated {
+                    " (journal truncated: older orders may be missing)"
+                } else {
+                    ""
+                }
+            )?;
+            for order in &window.orders {
+                let mut line = format!(
+                    "  #{} {} {} {} {} qty {} price {}",
+                    order.seq,
+                    order.symbol.as_deref().unwrap_or("?"),
+                    order.side.as_deref().unwrap_or("?"),
+                    order.order_type.as_deref().unwrap_or("?"),
+                    order.client_order_id.as_deref().unwrap_or("-"),
+                    order.quantity.map_or("-".to_owned(), |q| n(q).to_string()),
+                    order.price.map_or("-".to_owned(), |p| n(p).to_string()),
+                );
+                let _ = match &order.outcome {
+                    OrderOutcome::Accepted { status, .. } => {
+                        write!(line, ": sent, {}", status.as_deref().unwrap_or("accepted"))
+                    }
+                    OrderOutcome::Rejected { error } => write!(line, ": rejected ({error})"),
+                    OrderOutcome::Unknown { error } => write!(line, ": UNKNOWN ({error})"),
+                    OrderOutcome::Refused { .. } => write!(line, ": refused, not sent"),
+                };
+                if let Some(inputs) = &order.decided_on {
+                    let _ = write!(
+                        line,
+                        "; decided on book {:?}, rules {:?}, balance {:?} old",
+                        inputs.book_age, inputs.rules_age, inputs.balance_age
+                    );
+                }
+                writeln!(f, "{line}")?;
+            }
+        }
+    }
+    match &report.assessment {
+        AssessmentState::NotConfigured => {
+            writeln!(f, "ASSESSMENT: no exchange client configured")?;
+        }
+        AssessmentState::Pending {
+            attempts,
+            last_error,
+        } => match last_error {
+            None => writeln!(f, "ASSESSMENT: pending")?,
+            Some(error) => writeln!(
+                f,
+                "ASSESSMENT: pending, exchange unreachable after {attempts} attempt(s) ({error}); retrying"
+            )?,
+        },
+        AssessmentState::Failed {
+            attempts,
+            last_error,
+        } => writeln!(
+            f,
+            "ASSESSMENT: FAILED, exchange unreachable after {attempts} attempt(s): {last_error}"
+        )?,
+        AssessmentState::Done(done) => {
+            writeln!(
+                f,
+                "ASSESSMENT (fetched fresh at {} ms since the epoch, {} attempt(s)):",
+                done.fetched_at_unix_ms, done.attempts
+            )?;
+            for order in &done.orders {
+                writeln!(
+                    f,
+                    "  #{} {} {} {}: {} executed {} of {} (quote {})",
+                    order.seq,
+                    order.symbol,
+                    order.side.as_deref().unwrap_or("?"),
+                    order
+                        .client_order_id
+                        .as_deref()
+                        .or(order.order_id.map(|_| "by id"))
+                        .unwrap_or("-"),
+                    order.status,
+                    n(order.executed_qty),
+                    n(order.orig_qty),
+                    n(order.quote_qty)
+                )?;
+            }
+            writeln!(f, "  exposure per symbol:")?;
+            for s in &done.symbols {
+                writeln!(
+                    f,
+                    "    {}: net filled {} (quote {}), {} open order(s): buy {} / sell {} left",
+                    s.symbol,
+                    n(s.net_filled_qty),
+                    n(s.net_quote_qty),
+                    s.open_orders,
+                    n(s.open_buy_qty),
+                    n(s.open_sell_qty)
+                )?;
+            }
+            writeln!(f, "  balances:")?;
+            for a in &done.assets {
+                writeln!(
+                    f,
+                    "    {}: free {}, locked {}",
+                    a.asset,
+                    n(a.free),
+                    n(a.locked)
+                )?;
+            }
+        }
+    }
+    writeln!(f, "REMEDIATION, done:")?;
+    for line in &report.remediation.done {
+        writeln!(f, "  - {line}")?;
+    }
+    writeln!(f, "REMEDIATION, by hand:")?;
+    for line in &report.remediation.manual {
+        writeln!(f, "  - {line}")?;
+    }
+    Ok(())
+}
+
+/// Without trailing zeros: exchanges send quantities at a fixed scale.
+fn n(d: Decimal) -> Decimal {
+    d.normalize()
+}

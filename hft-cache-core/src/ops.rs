@@ -1,0 +1,326 @@
+//! The operations endpoint: the kill switch and the compliance monitor, reachable from outside
+//! the process over HTTP (feature `ops`).
+//!
+//! | route | auth | answer |
+//! | --- | --- | --- |
+//! | `GET /compliance` | none | the [`ComplianceReport`](crate::ComplianceReport), JSON |
+//! | `GET /metrics` | none | Prometheus text: cache hits, misses, refusals, feed health, gate mode, trips |
+//! | `POST /halt` | bearer token | trips the switch (the body, if any, is the reason); the [`EmergencyReport`](crate::EmergencyReport), JSON |
+//! | `POST /resume` | bearer token | [`KillSwitch::resume`]: 200 with the gate mode, or 409 with why not |
+//!
+//! The token is read from an environment variable (default `HFT_CACHE_OPS_TOKEN`) when the
+//! server starts, and compared in constant time. A missing or wrong token gets 401 and a
+//! warning in the log, never a state change. The server binds to loopback by default; put it
+//! behind TLS termination before exposing it further.
+//!
+//! ```
+//! use hft_cache::ops::OpsServer;
+//! use hft_cache::{KillSwitch, Registry};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # std::env::set_var("HFT_CACHE_OPS_TOKEN", "example-token");
+//! let registry = Registry::new();
+//! let kill = KillSwitch::builder().registry(&registry).build();
+//! // The token comes from HFT_CACHE_OPS_TOKEN; the address defaults to 127.0.0.1:9187.
+//! let ops = OpsServer::builder(&kill)
+//!     .addr(([127, 0, 0, 1], 0).into())
+//!     .spawn()
+//!     .await?;
+//! let url = format!("http://{}", ops.local_addr());
+//! let http = reqwest::Client::new();
+//!
+//! let metrics = http.get(format!("{url}/metrics")).send().await?.text().await?;
+//! assert!(metrics.contains("hft_trading_gate{mode=\"live\"} 1"));
+//! let refused = http.post(format!("{url}/halt")).send().await?;
+//! assert_eq!(refused.status(), 401);
+//! let halted = http
+//!     .post(format!("{url}/halt"))
+//!     .bearer_auth("example-token")
+//!     .body("risk desk")
+//!     .send()
+//!     .await?;
+//! assert_eq!(halted.status(), 200);
+//! assert!(kill.is_halted());
+//! ops.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod metrics;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::kill_switch::KillSwitch;
+
+/// The environment variable the token is read from unless told otherwise.
+pub const DEFAULT_TOKEN_ENV: &str = "HFT_CACHE_OPS_TOKEN";
+
+/// Longer `/halt` bodies are cut to this many characters.
+const MAX_REASON_CHARS: usize = 500;
+
+/// The default address: loopback only.
+const DEFAULT_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 9187);
+
+/// The operations endpoint. See [the module](crate::ops).
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+#[derive(Debug)]
+pub struct OpsServer;
+
+/// Configures an [`OpsServer`].
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+#[must_use]
+#[derive(Debug)]
+pub struct OpsServerBuilder {
+    kill: KillSwitch,
+    addr: SocketAddr,
+    token_env: String,
+}
+
+/// Why the ops endpoint did not start.
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpsError {
+    /// The token's environment variable is unset, empty, or not Unicode: without a token the
+    /// control routes would be open to anyone who reaches the port.
+    #[error("the ops endpoint needs a bearer token in the environment variable `{var}`")]
+    MissingToken {
+        /// The variable's name.
+        var: String,
+    },
+    /// The address could not be bound.
+    #[error("cannot bind the ops endpoint to {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running ops endpoint; stops when dropped or [shut down](OpsHandle::shutdown).
+#[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
+#[derive(Debug)]
+#[must_use = "the ops endpoint stops when this handle is dropped"]
+pub struct OpsHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+struct Ops {
+    kill: KillSwitch,
+    token: Box<[u8]>,
+}
+
+impl OpsServer {
+    /// Configures an endpoint for `kill` and its registry.
+    pub fn builder(kill: &KillSwitch) -> OpsServerBuilder {
+        OpsServerBuilder {
+            kill: kill.clone(),
+            addr: SocketAddr::from(DEFAULT_ADDR),
+            token_env: DEFAULT_TOKEN_ENV.to_owned(),
+        }
+    }
+}
+
+impl OpsServerBuilder {
+    /// The address to listen on (default `127.0.0.1:9187`; port 0 picks a free one).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The environment variable holding the bearer token (default `HFT_CACHE_OPS_TOKEN`).
+    pub fn token_env(mut self, var: impl Into<String>) -> Self {
+        self.token_env = var.into();
+        self
+    }
+
+    /// Reads the token, binds, and serves on a tokio task.
+    ///
+    /// # Errors
+    ///
+    /// [`OpsError::MissingToken`] if the variable is unset or empty; [`OpsError::Bind`] if the
+    /// address cannot be bound.
+    pub async fn spawn(self) -> Result<OpsHandle, OpsError> {
+        let token = std::env::var(&self.token_env)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| OpsError::MissingToken {
+                var: self.token_env.clone(),
+            })?;
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| OpsError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| OpsError::Bind {
+            addr: self.addr,
+            source,
+        })?;
+        let state = Arc::new(Ops {
+            kill: self.kill,
+            token: token.into_bytes().into_boxed_slice(),
+        });
+        let app = Router::new()
+            .route("/compliance", get(compliance))
+            .route("/metrics", get(metrics))
+            .route("/halt", post(halt))
+            .route("/resume", post(resume))
+            .with_state(state);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "ops endpoint stopped");
+            }
+        });
+        tracing::info!(%addr, token_env = %self.token_env, "ops endpoint listening");
+        Ok(OpsHandle {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+}
+
+impl OpsHandle {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes the requests under way, and waits for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for OpsHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn compliance(State(ops): State<Arc<Ops>>) -> Response {
+    json(
+        StatusCode::OK,
+        ops.kill.registry().report().to_json_pretty(),
+    )
+}
+
+async fn metrics(State(ops): State<Arc<Ops>>) -> Response {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        metrics::render(&ops.kill),
+    )
+        .into_response()
+}
+
+async fn halt(
+    State(ops): State<Arc<Ops>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !authorized(&ops, &headers, peer, "/halt") {
+        return unauthorized();
+    }
+    // A reason, not a document: logs and reports carry it.
+    let said: String = body.trim().chars().take(MAX_REASON_CHARS).collect();
+    let reason = if said.is_empty() {
+        format!("ops endpoint, from {peer}")
+    } else {
+        format!("ops endpoint, from {peer}: {said}")
+    };
+    let report = ops.kill.trip(reason);
+    json(StatusCode::OK, report.to_json())
+}
+
+async fn resume(
+    State(ops): State<Arc<Ops>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&ops, &headers, peer, "/resume") {
+        return unauthorized();
+    }
+    match ops.kill.resume() {
+        Ok(_) => json(
+            StatusCode::OK,
+            serde_json::json!({ "resumed": true, "gate": ops.kill.gate().mode() }).to_string(),
+        ),
+        Err(error) => json(
+            StatusCode::CONFLICT,
+            serde_json::json!({ "resumed": false, "error": error.to_string() }).to_string(),
+        ),
+    }
+}
+
+/// Whether the request carries the right bearer token; a refusal is logged.
+fn authorized(ops: &Ops, headers: &HeaderMap, peer: SocketAddr, route: &'static str) -> bool {
+    let given = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+    // Constant time over the bytes: only the length can leak, not how much of it matched.
+    if given.is_some_and(|given| bool::from(given.ct_eq(&ops.token))) {
+        return true;
+    }
+    tracing::warn!(
+        %peer,
+        route,
+        token = if given.is_some() { "wrong" } else { "missing" },
+        "ops endpoint: request refused, bad or missing bearer token; nothing changed"
+    );
+    false
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [("www-authenticate", "Bearer")],
+        "a valid bearer token is required\n",
+    )
+        .into_response()
+}
+
+fn json(status: StatusCode, body: String) -> Response {
+    (status, [(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+impl fmt::Debug for Ops {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ops").finish_non_exhaustive()
+    }
+}
+
+crate::class::declare_class!(Plain for OpsServer);
+crate::class::declare_class!(Plain for OpsHandle);
+crate::class::declare_class!(Plain for OpsServerBuilder);
+crate::class::declare_class!(Plain for OpsError);
