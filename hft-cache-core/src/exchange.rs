@@ -123,8 +123,6 @@
 //! # let _ = balances; Ok(()) }
 //! ```
 
-use crate::class::{self, ClassMarker};
-
 pub mod binance;
 mod builder;
 pub mod bybit;
@@ -145,17 +143,5 @@ pub use secrecy::SecretString;
 pub use signer::{InvalidApiKey, RequestSigner, SignRequest, Signer};
 pub use venue::{BodyEncoding, ServerTime, Venue};
 
-/// The classes [`SignedClient::public_get`] may return as plain values: everything but live data.
-#[diagnostic::on_unimplemented(
-    message = "`{F}` is live trading data and cannot be fetched as a plain value",
-    label = "live data outside `Fresh<T>`",
-    note = "fetch live data with `signed_get`/`public_get_fresh`, which return `Fresh<{F}>`"
-)]
-pub trait PublicData<F: ?Sized>: ClassMarker {}
-
-#[diagnostic::do_not_recommend]
-impl<F: ?Sized> PublicData<F> for class::Plain {}
-#[diagnostic::do_not_recommend]
-impl<F: ?Sized> PublicData<F> for class::Static {}
-#[diagnostic::do_not_recommend]
-impl<F: ?Sized> PublicData<F> for class::Streamed {}
+/// The classes [`SignedClient::public_get`] may return as plain values (a sealed policy rule).
+pub use crate::policy::PublicData;

@@ -65,6 +65,7 @@ mod tags {
     }
     tags!(
         NeverCached,
+        PublicData,
         NotStreamedInStaticCache,
         NotStaticInStreamCache,
         DeclaredValue,
@@ -171,6 +172,14 @@ rule! {
     message = "`{F}` cannot be part of live data",
     label = "not allowed in a `Live` type",
     note = "live data may hold data of any class",
+}
+
+rule! {
+    /// What a public call may return as a plain value: everything but live data.
+    PublicData for [Plain, Static, Streamed],
+    message = "`{F}` is live trading data and cannot be fetched as a plain value",
+    label = "live data outside `Fresh<T>`",
+    note = "fetch live data with `signed_get`/`public_get_fresh`, which return `Fresh<{F}>`",
 }
 
 rule! {
