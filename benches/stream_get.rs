@@ -62,8 +62,9 @@ fn reads(c: &mut Criterion) {
         let cache = StreamCache::<String, Ticker>::builder()
             .name("tickers")
             .max_age(MAX_AGE)
-            .build();
-        let feed = cache.feed("ws");
+            .build()
+            .unwrap();
+        let feed = cache.custom_transport_writer("ws");
         for (i, k) in keys.iter().enumerate() {
             feed.publish(k.clone(), ticker(i));
         }
@@ -137,8 +138,9 @@ fn updates(c: &mut Criterion) {
 
     let cache = StreamCache::<String, Ticker>::builder()
         .name("tickers")
-        .build();
-    let feed = cache.feed("ws");
+        .build()
+        .unwrap();
+    let feed = cache.custom_transport_writer("ws");
     let mut i = 0;
     group.bench_function("hft_cache", |b| {
         b.iter(|| {

@@ -28,13 +28,14 @@ fn cache(clock: &ManualClock) -> StreamCache<String, Ticker> {
         .name("tickers")
         .clock(clock.shared())
         .build()
+        .unwrap()
 }
 
 #[test]
 fn the_latest_published_value_is_read() {
     let clock = ManualClock::new();
     let tickers = cache(&clock);
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     assert!(matches!(
         tickers.read("BTCUSDT", |t| t.seq),
         Err(StreamReadError::Missing { .. })
@@ -55,7 +56,7 @@ fn values_are_refused_one_nanosecond_past_max_age() {
         Duration::from_secs(5),
         "the Streamed default"
     );
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(1));
 
     clock.advance(Duration::from_secs(5));
@@ -82,8 +83,8 @@ fn values_are_refused_one_nanosecond_past_max_age() {
 fn an_unhealthy_feed_makes_all_its_keys_unreadable_until_it_recovers() {
     let clock = ManualClock::new();
     let tickers = cache(&clock);
-    let binance = tickers.feed("binance");
-    let other = tickers.feed("other");
+    let binance = tickers.custom_transport_writer("binance");
+    let other = tickers.custom_transport_writer("other");
     binance.publish("BTCUSDT".into(), ticker(1));
     binance.publish("ETHUSDT".into(), ticker(1));
     other.publish("SOLUSDT".into(), ticker(1));
@@ -131,7 +132,7 @@ fn an_unhealthy_feed_makes_all_its_keys_unreadable_until_it_recovers() {
 #[test]
 fn dropping_the_writer_closes_the_feed() {
     let tickers = cache(&ManualClock::new());
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(1));
     drop(feed);
     assert!(matches!(
@@ -146,7 +147,7 @@ fn dropping_the_writer_closes_the_feed() {
 #[test]
 fn a_disabled_cache_refuses_reads() {
     let tickers = cache(&ManualClock::new());
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(1));
     MonitoredCache::disable(&tickers);
     assert!(matches!(
@@ -157,8 +158,14 @@ fn a_disabled_cache_refuses_reads() {
     assert!(tickers.get("BTCUSDT").is_some());
     let stats = tickers.stats();
     assert_eq!(
-        (stats.hits, stats.disabled_refusals, stats.refreshes),
-        (1, 1, 1)
+        (
+            stats.hits,
+            stats.disabled_refusals,
+            stats.publishes,
+            stats.refreshes
+        ),
+        (1, 1, 1, 0),
+        "a stream cache counts publishes, not refreshes"
     );
 }
 
@@ -168,7 +175,7 @@ fn a_disabled_cache_refuses_reads() {
 fn readers_racing_a_writer_never_see_torn_or_older_values() {
     let clock = ManualClock::new();
     let tickers = cache(&clock);
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(0));
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..3)
@@ -225,7 +232,7 @@ proptest! {
     fn reads_match_the_model(ops in proptest::collection::vec(op(), 1..80)) {
         let clock = ManualClock::new();
         let tickers = cache(&clock);
-        let feed = tickers.feed("ws");
+        let feed = tickers.custom_transport_writer("ws");
         let mut published: [Option<(u64, u64)>; 3] = [None; 3]; // (seq, at ms)
         let (mut now, mut seq, mut healthy) = (0u64, 0u64, true);
         for op in ops {

@@ -48,7 +48,8 @@ pub(super) async fn refresh<K, V>(shared: &Shared<K, V>) -> Result<(), RefreshEr
 where
     K: Eq + Hash,
 {
-    let state = &shared.refresh;
+    let (core, body) = (&shared.core, &shared.body);
+    let state = &body.refresh;
     let seen = state.finished.load(Ordering::Acquire);
     let _in_flight = state.in_flight.lock().await;
     if state.finished.load(Ordering::Acquire) != seen {
@@ -60,19 +61,19 @@ where
     }
 
     // The data is as old as the request for it: stamp the start, not the end, of the load.
-    let started = shared.clock.now();
+    let started = core.clock().now();
     let outcome = match (state.loader)().await {
         Ok(entries) => {
             let map: HashMap<K, V, ahash::RandomState> = entries.into_iter().collect();
             let len = map.len();
-            shared.snapshot.store(Some(Arc::new(Snapshot {
+            body.snapshot.store(Some(Arc::new(Snapshot {
                 map,
                 loaded_at: started,
-                expires_at: started.saturating_add(shared.max_age),
+                expires_at: started.saturating_add(core.max_age()),
             })));
             state.loads.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
-                cache = &*shared.name,
+                cache = &**core.name(),
                 entries = len,
                 "static cache refreshed"
             );
@@ -81,24 +82,24 @@ where
         Err(source) => {
             state.failures.fetch_add(1, Ordering::Relaxed);
             let error = RefreshError {
-                cache: Arc::clone(&shared.name),
+                cache: Arc::clone(core.name()),
                 source: Arc::from(source),
             };
-            let now = shared.clock.now();
-            let expired = shared
+            let now = core.clock().now();
+            let expired = body
                 .snapshot
                 .load()
                 .as_ref()
                 .is_none_or(|s| now > s.expires_at);
             if expired {
                 tracing::error!(
-                    cache = &*shared.name,
+                    cache = &**core.name(),
                     error = %error,
                     "static refresh failed and the data is past its max age: reads are refused"
                 );
             } else {
                 tracing::warn!(
-                    cache = &*shared.name,
+                    cache = &**core.name(),
                     error = %error,
                     "static refresh failed; serving the previous data until its max age"
                 );
@@ -138,7 +139,7 @@ where
 {
     // A weak reference, so the task does not keep a dropped cache alive.
     let weak = Arc::downgrade(shared);
-    let interval = shared.refresh_interval;
+    let interval = shared.body.refresh_interval;
     let task = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -151,3 +152,5 @@ where
     });
     RefresherHandle { task }
 }
+
+crate::class::declare_class!(Plain for RefresherHandle);

@@ -13,6 +13,8 @@ use crate::policy::{CacheKey, StreamValue};
 /// A feed's health, shared by the writer and every entry it wrote.
 pub(crate) struct FeedState {
     name: String,
+    /// Written through [`StreamCache::custom_transport_writer`], not by one of the crate's feeds.
+    custom_transport: bool,
     healthy: AtomicBool,
     fault: Mutex<Option<FeedFault>>,
     /// When the feed became unhealthy, as clock nanoseconds + 1; 0 while healthy.
@@ -20,9 +22,10 @@ pub(crate) struct FeedState {
 }
 
 impl FeedState {
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: String, custom_transport: bool) -> Self {
         FeedState {
             name,
+            custom_transport,
             healthy: AtomicBool::new(true),
             fault: Mutex::new(None),
             unhealthy_since: AtomicU64::new(0),
@@ -31,6 +34,10 @@ impl FeedState {
 
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    pub(crate) fn is_custom_transport(&self) -> bool {
+        self.custom_transport
     }
 
     #[inline]
@@ -54,6 +61,9 @@ impl FeedState {
 ///
 /// Owned by the task that reads the stream; it is not `Clone`, so REST code that was not handed
 /// it cannot write streamed data. Dropping it marks the feed [`FeedFault::Closed`].
+///
+/// The crate's own feeds make theirs; user code gets one only through the explicit escape
+/// [`StreamCache::custom_transport_writer`].
 pub struct FeedWriter<K, V>
 where
     K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
@@ -74,8 +84,8 @@ where
 
     /// Makes `value` the latest for `key`, stamped now.
     pub fn publish(&self, key: K, value: V) {
-        let updated_at = self.cache.shared.clock.now();
-        self.cache.store(
+        let updated_at = self.cache.shared.core.clock().now();
+        self.cache.shared.store(
             key,
             Entry {
                 value,
@@ -91,7 +101,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.cache.remove(key);
+        self.cache.shared.remove(key);
     }
 
     /// Marks the feed unhealthy: every key it wrote is refused until
@@ -100,7 +110,14 @@ where
         let state = &*self.state;
         let was_healthy = state.healthy.swap(false, Ordering::AcqRel);
         if was_healthy {
-            let now = self.cache.shared.clock.now().as_nanos().saturating_add(1);
+            let now = self
+                .cache
+                .shared
+                .core
+                .clock()
+                .now()
+                .as_nanos()
+                .saturating_add(1);
             state.unhealthy_since.store(now, Ordering::Relaxed);
         }
         tracing::warn!(
@@ -174,3 +191,8 @@ where
             .finish()
     }
 }
+
+crate::class::declare_class!(
+    [K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static, V: StreamValue + Send + Sync + 'static]
+    Streamed for FeedWriter<K, V>
+);

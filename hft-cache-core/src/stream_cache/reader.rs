@@ -7,6 +7,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::{Entry, Slot, StreamCache, StreamReadError};
+use crate::cache_core::{Read, READS};
+use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StreamValue};
 
 type SlotCache<V> = arc_swap::Cache<Arc<Slot<V>>, Option<Arc<Entry<V>>>>;
@@ -26,8 +28,8 @@ type SlotCache<V> = arc_swap::Cache<Arc<Slot<V>>, Option<Arc<Entry<V>>>>;
 ///     bid: u64,
 /// }
 ///
-/// let tickers = StreamCache::<String, Ticker>::builder().build();
-/// let feed = tickers.feed("ws");
+/// let tickers = StreamCache::<String, Ticker>::builder().build().unwrap();
+/// let feed = tickers.custom_transport_writer("ws");
 /// feed.publish("BTCUSDT".into(), Ticker { bid: 100 });
 ///
 /// let mut reader = tickers.reader();
@@ -42,6 +44,8 @@ where
 {
     cache: StreamCache<K, V>,
     slots: HashMap<K, SlotCache<V>, ahash::RandomState>,
+    /// Hits, counted on a cache line only this reader writes.
+    counts: LocalCounters<READS>,
 }
 
 impl<K, V> StreamReader<K, V>
@@ -50,9 +54,11 @@ where
     V: StreamValue + Send + Sync + 'static,
 {
     pub(super) fn new(cache: StreamCache<K, V>) -> Self {
+        let counts = cache.shared.core.local_counters();
         StreamReader {
             cache,
             slots: HashMap::default(),
+            counts,
         }
     }
 
@@ -67,11 +73,12 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if let Some(slot) = self.slots.get_mut(key) {
-            let entry = slot.load().as_deref();
-            return self.cache.check(entry, f);
-        }
-        self.read_new_key(key, f)
+        let value = match self.slots.get_mut(key) {
+            Some(slot) => self.cache.shared.check(slot.load().as_deref(), f),
+            None => self.read_new_key(key, f),
+        }?;
+        self.counts.bump(Read::Hit as usize);
+        Ok(value)
     }
 
     /// First read of a key by this reader: find its slot in the shared map and remember it.
@@ -81,16 +88,16 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let slots = self.cache.shared.slots.load();
+        let shared = &*self.cache.shared;
+        let slots = shared.body.slots.load();
         let Some((key, slot)) = slots.get_key_value(key) else {
-            return self.cache.check(None, f);
+            return shared.check(None, f);
         };
         let slot = self
             .slots
             .entry(key.clone())
             .or_insert_with(|| arc_swap::Cache::new(Arc::clone(slot)));
-        let entry = slot.load().as_deref();
-        self.cache.check(entry, f)
+        shared.check(slot.load().as_deref(), f)
     }
 }
 
@@ -106,3 +113,8 @@ where
             .finish()
     }
 }
+
+crate::class::declare_class!(
+    [K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static, V: StreamValue + Send + Sync + 'static]
+    Streamed for StreamReader<K, V>
+);
