@@ -9,62 +9,12 @@ use std::sync::{mpsc, Arc, Barrier, RwLock};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hft_cache::{Static, StaticCache};
+use hft_cache::StaticCache;
 use rust_decimal::Decimal;
 
-/// A realistic symbol-info record (about 170 bytes); the benchmark reads one field.
-#[derive(Static, Clone, Debug)]
-#[allow(dead_code)]
-struct SymbolInfo {
-    base_asset: String,
-    quote_asset: String,
-    tick_size: Decimal,
-    step_size: Decimal,
-    min_qty: Decimal,
-    max_qty: Decimal,
-    min_notional: Decimal,
-    price_precision: u32,
-    qty_precision: u32,
-    order_types: u16,
-    trading: bool,
-}
-
-const SYMBOLS: usize = 1000;
-
-fn symbols() -> Vec<(String, SymbolInfo)> {
-    (0..SYMBOLS)
-        .map(|i| {
-            let base = format!("C{i:03}X");
-            let info = SymbolInfo {
-                base_asset: base.clone(),
-                quote_asset: "USDT".into(),
-                tick_size: Decimal::new(i as i64 + 1, 4),
-                step_size: Decimal::new(1, 5),
-                min_qty: Decimal::new(1, 5),
-                max_qty: Decimal::new(9000, 0),
-                min_notional: Decimal::new(5, 0),
-                price_precision: 8,
-                qty_precision: 8,
-                order_types: 0b1_1111,
-                trading: true,
-            };
-            (format!("{base}USDT"), info)
-        })
-        .collect()
-}
-
-/// The lookup order: every key, shuffled so the access pattern is not sequential.
-fn lookups() -> Vec<String> {
-    let mut keys: Vec<String> = symbols().into_iter().map(|(k, _)| k).collect();
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    for i in (1..keys.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        keys.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    keys
-}
+#[path = "common/symbols.rs"]
+mod symbols;
+use symbols::{lookups, symbols, SymbolInfo, SYMBOLS};
 
 fn hft_cache() -> StaticCache<String, SymbolInfo> {
     let cache = StaticCache::<String, SymbolInfo>::builder()

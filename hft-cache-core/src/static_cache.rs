@@ -134,11 +134,7 @@ where
     {
         let shared = &*self.shared;
         let snapshot = shared.body.snapshot.load();
-        let outcome = shared.serve(snapshot.as_deref(), key, f);
-        if let Ok(found) = &outcome {
-            shared.core.count(found_or_missed(found));
-        }
-        outcome
+        shared.read_counted(snapshot.as_deref(), key, f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: its reads skip even the atomic reference counting
@@ -238,16 +234,6 @@ where
     }
 }
 
-/// The counter a successful lookup bumps.
-#[inline]
-fn found_or_missed<R>(found: &Option<R>) -> Read {
-    if found.is_some() {
-        Read::Hit
-    } else {
-        Read::Miss
-    }
-}
-
 impl<K, V> Body<K, V> {
     /// How old the current data set is, counted from when its load started.
     fn age(&self, core: &CacheCore) -> Option<Duration> {
@@ -265,56 +251,95 @@ where
     V: 'static,
 {
     /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
-    /// Refusals are counted here; the caller counts hits and misses, each on its own counters.
+    ///
+    /// A refusal comes back as one byte; [`refused`](Self::refused) makes it an error off the
+    /// hot path, so a hit moves no error-sized result around.
     #[inline(always)]
     fn serve<Q, R>(
         &self,
         snapshot: Option<&Snapshot<K, V>>,
         key: &Q,
         f: impl FnOnce(&V) -> R,
+    ) -> Result<Option<R>, Refusal>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(snapshot) = snapshot else {
+            return Err(Refusal::NeverLoaded);
+        };
+        if !self.core.is_enabled() {
+            return Err(Refusal::Disabled);
+        }
+        if self.core.clock().recent() > snapshot.expires_at {
+            return Err(Refusal::Stale);
+        }
+        Ok(snapshot.map.get(key).map(f))
+    }
+
+    /// Counts, logs (stale reads, rate-limited) and describes a refused read.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, refusal: Refusal, snapshot: Option<&Snapshot<K, V>>) -> StaticReadError {
+        let core = &self.core;
+        let cache = Arc::clone(core.name());
+        match (refusal, snapshot) {
+            (Refusal::Disabled, _) => {
+                core.refuse(Read::Disabled, StaticReadError::Disabled { cache })
+            }
+            (Refusal::Stale, Some(snapshot)) => {
+                let now = core.clock().recent();
+                let age = now.saturating_since(snapshot.loaded_at);
+                core.warn_stale(std::any::type_name::<V>(), age, now, "static");
+                let max_age = core.max_age();
+                core.refuse(
+                    Read::Stale,
+                    StaticReadError::Stale {
+                        cache,
+                        age,
+                        max_age,
+                    },
+                )
+            }
+            (Refusal::NeverLoaded | Refusal::Stale, _) => {
+                core.refuse(Read::Stale, StaticReadError::NeverLoaded { cache })
+            }
+        }
+    }
+
+    /// One read with its counting: hits and misses with `count`, refusals on the core.
+    #[inline(always)]
+    fn read_counted<Q, R>(
+        &self,
+        snapshot: Option<&Snapshot<K, V>>,
+        key: &Q,
+        f: impl FnOnce(&V) -> R,
+        count: impl FnOnce(Read),
     ) -> Result<Option<R>, StaticReadError>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let core = &self.core;
-        let Some(snapshot) = snapshot else {
-            return Err(core.refuse(
-                Read::Stale,
-                StaticReadError::NeverLoaded {
-                    cache: Arc::clone(core.name()),
-                },
-            ));
-        };
-        if !core.is_enabled() {
-            return Err(core.refuse(
-                Read::Disabled,
-                StaticReadError::Disabled {
-                    cache: Arc::clone(core.name()),
-                },
-            ));
+        match self.serve(snapshot, key, f) {
+            Ok(found) => {
+                count(if found.is_some() {
+                    Read::Hit
+                } else {
+                    Read::Miss
+                });
+                Ok(found)
+            }
+            Err(refusal) => Err(self.refused(refusal, snapshot)),
         }
-        let now = core.clock().recent();
-        if now > snapshot.expires_at {
-            return Err(self.stale(snapshot, now));
-        }
-        Ok(snapshot.map.get(key).map(f))
     }
+}
 
-    #[cold]
-    fn stale(&self, snapshot: &Snapshot<K, V>, now: Timestamp) -> StaticReadError {
-        let core = &self.core;
-        let age = now.saturating_since(snapshot.loaded_at);
-        core.warn_stale(std::any::type_name::<V>(), age, now, "static");
-        core.refuse(
-            Read::Stale,
-            StaticReadError::Stale {
-                cache: Arc::clone(core.name()),
-                age,
-                max_age: core.max_age(),
-            },
-        )
-    }
+/// Why a read was refused, before it is made an error.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    NeverLoaded,
+    Disabled,
+    Stale,
 }
 
 impl<K, V> CacheBody for Body<K, V>

@@ -190,9 +190,8 @@ where
         let shared = &*self.shared;
         let slots = shared.body.slots.load();
         let entry = slots.get(key).map(|slot| slot.load());
-        let value = shared.check(entry.as_ref().and_then(|e| e.as_deref()), f)?;
-        shared.core.count(Read::Hit);
-        Ok(value)
+        let entry = entry.as_ref().and_then(|e| e.as_deref());
+        shared.read_counted(entry, f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: it remembers each key's slot, so a read of a value
@@ -262,70 +261,80 @@ where
     V: 'static,
 {
     /// The checks every read makes, in order: present, enabled, feed healthy, in date.
-    /// Refusals are counted here; the caller counts the hit, on its own counters.
+    ///
+    /// A refusal comes back as one byte; [`refused`](Self::refused) makes it an error off the
+    /// hot path, so a hit moves no error-sized result around.
     #[inline(always)]
-    fn check<R>(
-        &self,
-        entry: Option<&Entry<V>>,
-        f: impl FnOnce(&V) -> R,
-    ) -> Result<R, StreamReadError> {
+    fn check<R>(&self, entry: Option<&Entry<V>>, f: impl FnOnce(&V) -> R) -> Result<R, Refusal> {
         let core = &self.core;
         let Some(entry) = entry else {
-            return Err(core.refuse(
-                Read::Miss,
-                StreamReadError::Missing {
-                    cache: Arc::clone(core.name()),
-                },
-            ));
+            return Err(Refusal::Missing);
         };
         if !core.is_enabled() {
-            return Err(core.refuse(
-                Read::Disabled,
-                StreamReadError::Disabled {
-                    cache: Arc::clone(core.name()),
-                },
-            ));
+            return Err(Refusal::Disabled);
         }
         if !entry.feed.is_healthy() {
-            return Err(self.unhealthy(&entry.feed));
+            return Err(Refusal::Unhealthy);
         }
-        let now = core.clock().recent();
-        if now > entry.updated_at.saturating_add(core.max_age()) {
-            return Err(self.stale(now.saturating_since(entry.updated_at)));
+        if core.clock().recent() > entry.updated_at.saturating_add(core.max_age()) {
+            return Err(Refusal::Stale);
         }
         Ok(f(&entry.value))
     }
 
-    #[cold]
-    fn unhealthy(&self, feed: &FeedState) -> StreamReadError {
-        let core = &self.core;
-        core.refuse(
-            Read::Unhealthy,
-            StreamReadError::FeedUnhealthy {
-                cache: Arc::clone(core.name()),
-                feed: feed.name().to_owned(),
-                fault: feed.fault().unwrap_or(FeedFault::Resyncing),
-            },
-        )
+    /// One read with its counting: the hit with `count`, refusals on the core.
+    #[inline(always)]
+    fn read_counted<R>(
+        &self,
+        entry: Option<&Entry<V>>,
+        f: impl FnOnce(&V) -> R,
+        count: impl FnOnce(Read),
+    ) -> Result<R, StreamReadError> {
+        match self.check(entry, f) {
+            Ok(value) => {
+                count(Read::Hit);
+                Ok(value)
+            }
+            Err(refusal) => Err(self.refused(refusal, entry)),
+        }
     }
 
+    /// Counts, logs (stale reads, rate-limited) and describes a refused read.
     #[cold]
-    fn stale(&self, age: Duration) -> StreamReadError {
+    #[inline(never)]
+    fn refused(&self, refusal: Refusal, entry: Option<&Entry<V>>) -> StreamReadError {
         let core = &self.core;
-        core.warn_stale(
-            std::any::type_name::<V>(),
-            age,
-            core.clock().now(),
-            "streamed",
-        );
-        core.refuse(
-            Read::Stale,
-            StreamReadError::Stale {
-                cache: Arc::clone(core.name()),
-                age,
-                max_age: core.max_age(),
-            },
-        )
+        let cache = Arc::clone(core.name());
+        match (refusal, entry) {
+            (Refusal::Disabled, _) => {
+                core.refuse(Read::Disabled, StreamReadError::Disabled { cache })
+            }
+            (Refusal::Unhealthy, Some(entry)) => core.refuse(
+                Read::Unhealthy,
+                StreamReadError::FeedUnhealthy {
+                    cache,
+                    feed: entry.feed.name().to_owned(),
+                    fault: entry.feed.fault().unwrap_or(FeedFault::Resyncing),
+                },
+            ),
+            (Refusal::Stale, Some(entry)) => {
+                let now = core.clock().recent();
+                let age = now.saturating_since(entry.updated_at);
+                core.warn_stale(std::any::type_name::<V>(), age, now, "streamed");
+                let max_age = core.max_age();
+                core.refuse(
+                    Read::Stale,
+                    StreamReadError::Stale {
+                        cache,
+                        age,
+                        max_age,
+                    },
+                )
+            }
+            (Refusal::Missing | Refusal::Unhealthy | Refusal::Stale, _) => {
+                core.refuse(Read::Miss, StreamReadError::Missing { cache })
+            }
+        }
     }
 
     /// Stores `entry` under `key`, adding the key if it is new. Only [`FeedWriter`] calls this.
@@ -358,6 +367,15 @@ where
             slot.store(None);
         }
     }
+}
+
+/// Why a read was refused, before it is made an error.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    Missing,
+    Disabled,
+    Unhealthy,
+    Stale,
 }
 
 impl<K, V> CacheBody for Body<K, V>

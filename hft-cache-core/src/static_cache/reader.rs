@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 
-use super::{found_or_missed, Shared, Snapshot, StaticReadError};
+use super::{Shared, Snapshot, StaticReadError};
 use crate::cache_core::READS;
 use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StaticValue};
@@ -76,11 +76,9 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let snapshot = self.snapshot.load().as_deref();
-        let outcome = self.shared.serve(snapshot, key, f);
-        if let Ok(found) = &outcome {
-            self.counts.bump(found_or_missed(found) as usize);
-        }
-        outcome
+        let counts = &mut self.counts;
+        self.shared
+            .read_counted(snapshot, key, f, |read| counts.bump(read as usize))
     }
 }
 

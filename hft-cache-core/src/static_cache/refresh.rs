@@ -27,6 +27,10 @@ pub(super) struct RefreshState<K, V> {
     /// Loads finished (either way); a waiter that sees it move knows it can share the outcome.
     finished: AtomicU64,
     last_outcome: Mutex<Option<Result<(), RefreshError>>>,
+    /// The snapshot the last load replaced, kept until the next load. Readers move off it
+    /// during the interval, so the last reference, and with it the freeing of a whole data set,
+    /// is this task's and not a reader's in the middle of a read.
+    retired: Mutex<Option<Arc<Snapshot<K, V>>>>,
     pub(super) loads: AtomicU64,
     pub(super) failures: AtomicU64,
 }
@@ -38,6 +42,7 @@ impl<K, V> RefreshState<K, V> {
             in_flight: tokio::sync::Mutex::new(()),
             finished: AtomicU64::new(0),
             last_outcome: Mutex::new(None),
+            retired: Mutex::new(None),
             loads: AtomicU64::new(0),
             failures: AtomicU64::new(0),
         }
@@ -66,11 +71,16 @@ where
         Ok(entries) => {
             let map: HashMap<K, V, ahash::RandomState> = entries.into_iter().collect();
             let len = map.len();
-            body.snapshot.store(Some(Arc::new(Snapshot {
+            let replaced = body.snapshot.swap(Some(Arc::new(Snapshot {
                 map,
                 loaded_at: started,
                 expires_at: started.saturating_add(core.max_age()),
             })));
+            let older = state
+                .retired
+                .lock()
+                .map(|mut retired| std::mem::replace(&mut *retired, replaced));
+            drop(older);
             state.loads.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
                 cache = &**core.name(),

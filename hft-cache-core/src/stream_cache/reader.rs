@@ -73,12 +73,16 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let value = match self.slots.get_mut(key) {
-            Some(slot) => self.cache.shared.check(slot.load().as_deref(), f),
+        let counts = &mut self.counts;
+        match self.slots.get_mut(key) {
+            Some(slot) => {
+                let entry = slot.load().as_deref();
+                self.cache
+                    .shared
+                    .read_counted(entry, f, |read| counts.bump(read as usize))
+            }
             None => self.read_new_key(key, f),
-        }?;
-        self.counts.bump(Read::Hit as usize);
-        Ok(value)
+        }
     }
 
     /// First read of a key by this reader: find its slot in the shared map and remember it.
@@ -90,14 +94,16 @@ where
     {
         let shared = &*self.cache.shared;
         let slots = shared.body.slots.load();
+        let counts = &mut self.counts;
+        let count = |read: Read| counts.bump(read as usize);
         let Some((key, slot)) = slots.get_key_value(key) else {
-            return shared.check(None, f);
+            return shared.read_counted(None, f, count);
         };
         let slot = self
             .slots
             .entry(key.clone())
             .or_insert_with(|| arc_swap::Cache::new(Arc::clone(slot)));
-        shared.check(slot.load().as_deref(), f)
+        shared.read_counted(slot.load().as_deref(), f, count)
     }
 }
 
