@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hft_cache::{FeedFault, ManualClock, MonitoredCache, StreamCache, StreamReadError, Streamed};
+use hft_cache::stream_cache::StreamCacheBuildError;
+use hft_cache::{
+    FeedFault, ManualClock, MonitoredCache, Registry, StreamCache, StreamReadError, Streamed,
+};
 use proptest::prelude::*;
 
 #[derive(Streamed, Clone, Debug, PartialEq)]
@@ -167,6 +170,68 @@ fn a_disabled_cache_refuses_reads() {
         (1, 1, 1, 0),
         "a stream cache counts publishes, not refreshes"
     );
+}
+
+#[test]
+fn a_zero_max_age_is_a_build_error() {
+    let built = StreamCache::<String, Ticker>::builder()
+        .name("tickers")
+        .max_age(Duration::ZERO)
+        .build();
+    assert_eq!(
+        built.unwrap_err(),
+        StreamCacheBuildError::ZeroMaxAge("tickers".into())
+    );
+}
+
+#[test]
+fn the_report_lists_every_cache_written_through_a_custom_transport() {
+    let registry = Registry::new();
+    let build = |name: &str| {
+        StreamCache::<String, Ticker>::builder()
+            .name(name)
+            .registry(&registry)
+            .build()
+            .unwrap()
+    };
+    let (fix, multicast, unwritten) = (build("fix"), build("multicast"), build("unwritten"));
+    let fix_feed = fix.custom_transport_writer("fix-session");
+    fix_feed.publish("EURUSD".into(), ticker(1));
+    drop(multicast.custom_transport_writer("udp-239.1.1.1"));
+
+    let report = registry.report();
+    // Listed for the cache's lifetime, even once the writer is gone.
+    assert_eq!(report.custom_transport_caches, ["fix", "multicast"]);
+    let feeds = &report.cache("fix").unwrap().stats.feeds;
+    assert_eq!(
+        (
+            feeds[0].name.as_str(),
+            feeds[0].custom_transport,
+            feeds[0].keys
+        ),
+        ("fix-session", true, 1)
+    );
+    assert!(report.cache("unwritten").unwrap().stats.feeds.is_empty());
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["custom_transport_caches"][1], "multicast");
+    drop(unwritten);
+}
+
+#[test]
+fn reader_hits_are_counted_and_outlive_the_reader() {
+    let clock = ManualClock::new();
+    let tickers = cache(&clock);
+    let feed = tickers.custom_transport_writer("ws");
+    feed.publish("BTCUSDT".into(), ticker(1));
+    let mut reader = tickers.reader();
+    for _ in 0..3 {
+        assert_eq!(reader.read("BTCUSDT", |t| t.seq), Ok(1));
+    }
+    assert!(reader.read("ETHUSDT", |t| t.seq).is_err());
+    assert_eq!((tickers.stats().hits, tickers.stats().misses), (3, 1));
+    drop(reader);
+    tickers.read("BTCUSDT", |t| t.seq).unwrap();
+    assert_eq!(tickers.stats().hits, 4);
 }
 
 /// One writer publishing as fast as it can while readers read: every value is whole (its fields
