@@ -252,15 +252,14 @@ where
 {
     /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
     ///
-    /// A refusal comes back as one byte; [`refused`](Self::refused) makes it an error off the
-    /// hot path, so a hit moves no error-sized result around.
+    /// A refusal comes back as one byte and a hit as a reference, so the result fits in two
+    /// registers; [`refused`](Self::refused) makes the error off the hot path.
     #[inline(always)]
-    fn serve<Q, R>(
+    fn lookup<'s, Q>(
         &self,
-        snapshot: Option<&Snapshot<K, V>>,
+        snapshot: Option<&'s Snapshot<K, V>>,
         key: &Q,
-        f: impl FnOnce(&V) -> R,
-    ) -> Result<Option<R>, Refusal>
+    ) -> Result<Option<&'s V>, Refusal>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -274,7 +273,7 @@ where
         if self.core.clock().recent() > snapshot.expires_at {
             return Err(Refusal::Stale);
         }
-        Ok(snapshot.map.get(key).map(f))
+        Ok(snapshot.map.get(key))
     }
 
     /// Counts, logs (stale reads, rate-limited) and describes a refused read.
@@ -320,14 +319,14 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.serve(snapshot, key, f) {
+        match self.lookup(snapshot, key) {
             Ok(found) => {
                 count(if found.is_some() {
                     Read::Hit
                 } else {
                     Read::Miss
                 });
-                Ok(found)
+                Ok(found.map(f))
             }
             Err(refusal) => Err(self.refused(refusal, snapshot)),
         }

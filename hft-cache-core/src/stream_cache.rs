@@ -262,10 +262,10 @@ where
 {
     /// The checks every read makes, in order: present, enabled, feed healthy, in date.
     ///
-    /// A refusal comes back as one byte; [`refused`](Self::refused) makes it an error off the
-    /// hot path, so a hit moves no error-sized result around.
+    /// A refusal comes back as one byte and a hit as a reference, so the result fits in two
+    /// registers; [`refused`](Self::refused) makes the error off the hot path.
     #[inline(always)]
-    fn check<R>(&self, entry: Option<&Entry<V>>, f: impl FnOnce(&V) -> R) -> Result<R, Refusal> {
+    fn check<'e>(&self, entry: Option<&'e Entry<V>>) -> Result<&'e V, Refusal> {
         let core = &self.core;
         let Some(entry) = entry else {
             return Err(Refusal::Missing);
@@ -279,7 +279,7 @@ where
         if core.clock().recent() > entry.updated_at.saturating_add(core.max_age()) {
             return Err(Refusal::Stale);
         }
-        Ok(f(&entry.value))
+        Ok(&entry.value)
     }
 
     /// One read with its counting: the hit with `count`, refusals on the core.
@@ -290,10 +290,10 @@ where
         f: impl FnOnce(&V) -> R,
         count: impl FnOnce(Read),
     ) -> Result<R, StreamReadError> {
-        match self.check(entry, f) {
+        match self.check(entry) {
             Ok(value) => {
                 count(Read::Hit);
-                Ok(value)
+                Ok(f(value))
             }
             Err(refusal) => Err(self.refused(refusal, entry)),
         }
