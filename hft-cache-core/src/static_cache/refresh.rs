@@ -55,6 +55,8 @@ where
 {
     let (core, body) = (&shared.core, &shared.body);
     let state = &body.refresh;
+    // Acquire/Release on `finished`: a caller that sees the count move past what it saw on
+    // arrival also sees the outcome that load stored before counting itself finished.
     let seen = state.finished.load(Ordering::Acquire);
     let _in_flight = state.in_flight.lock().await;
     if state.finished.load(Ordering::Acquire) != seen {

@@ -42,6 +42,9 @@ impl FeedState {
 
     #[inline]
     pub(crate) fn is_healthy(&self) -> bool {
+        // Pairs with the release half of the writer's swaps: a reader that sees the feed
+        // healthy again also sees the fault and `unhealthy_since` it cleared before the flip.
+        // (On x86 an acquire load is a plain load: the read path pays nothing for it.)
         self.healthy.load(Ordering::Acquire)
     }
 
@@ -108,6 +111,7 @@ where
     /// [`mark_healthy`](FeedWriter::mark_healthy).
     pub fn mark_unhealthy(&self, fault: FeedFault) {
         let state = &*self.state;
+        // AcqRel: see `is_healthy`; the flag flips first so that reads stop at once.
         let was_healthy = state.healthy.swap(false, Ordering::AcqRel);
         if was_healthy {
             let now = self
@@ -138,6 +142,7 @@ where
             *current = None;
         }
         state.unhealthy_since.store(0, Ordering::Relaxed);
+        // AcqRel: the cleared fault above is published with the flag (see `is_healthy`).
         if !state.healthy.swap(true, Ordering::AcqRel) {
             tracing::info!(
                 cache = self.cache.name(),
