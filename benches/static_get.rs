@@ -12,6 +12,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use hft_cache::StaticCache;
 use rust_decimal::Decimal;
 
+#[path = "common/paired.rs"]
+mod paired;
 #[path = "common/symbols.rs"]
 mod symbols;
 use symbols::{lookups, symbols, SymbolInfo, SYMBOLS};
@@ -217,5 +219,61 @@ impl Drop for ReaderPair {
     }
 }
 
-criterion_group!(benches, single_thread, two_threads);
+/// The table's ratios, measured alternately (see `common/paired.rs`): per round, 20,000 reads
+/// on one thread, or 20,000 reads on each of two threads.
+fn paired_ratios(_: &mut Criterion) {
+    const READS: u64 = 20_000;
+    const ROUNDS: usize = 300;
+    let keys = Arc::new(lookups());
+    let single = |name: &str| {
+        let contender = Contender::build(name);
+        let keys = keys.clone();
+        move || {
+            let mut lookup = contender.lookup();
+            let began = Instant::now();
+            for i in 0..READS as usize {
+                black_box(lookup(black_box(&keys[(i * 7) % SYMBOLS])));
+            }
+            began.elapsed()
+        }
+    };
+    paired::print_ratio(
+        "static_get/hft_cache vs std_hashmap",
+        ROUNDS,
+        single("hft_cache"),
+        single("std_hashmap"),
+    );
+    for other in ["moka", "quick_cache"] {
+        paired::print_ratio(
+            &format!("static_get/{other} vs hft_cache"),
+            ROUNDS / 3,
+            single(other),
+            single("hft_cache"),
+        );
+    }
+    let (ours, map) = (
+        ReaderPair::start(Contender::build("hft_cache"), &keys),
+        ReaderPair::start(Contender::build("std_hashmap"), &keys),
+    );
+    paired::print_ratio(
+        "static_get_2threads/hft_cache vs std_hashmap (wall time per read)",
+        ROUNDS,
+        || ours.run(READS) / 2,
+        || map.run(READS) / 2,
+    );
+    paired::print_ratio(
+        "static_get/hft_cache one thread vs two (throughput gain of the second thread)",
+        ROUNDS,
+        single("hft_cache"),
+        || ours.run(READS) / 2,
+    );
+    paired::print_ratio(
+        "static_get/std_hashmap one thread vs two (the machine's own gain)",
+        ROUNDS,
+        single("std_hashmap"),
+        || map.run(READS) / 2,
+    );
+}
+
+criterion_group!(benches, single_thread, two_threads, paired_ratios);
 criterion_main!(benches);

@@ -13,6 +13,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use hft_cache::{Clock, ManualClock, StreamCache, Streamed, SystemClock, Timestamp};
 use rust_decimal::Decimal;
 
+#[path = "common/paired.rs"]
+mod paired;
+
 #[derive(Streamed, Clone, Debug)]
 #[allow(dead_code)]
 struct Ticker {
@@ -207,5 +210,84 @@ fn clock_read(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reads, updates, clock_read);
+/// The table's ratios, measured alternately (see `common/paired.rs`): per round, 20,000 reads
+/// or 2,000 updates.
+fn paired_ratios(_: &mut Criterion) {
+    const READS: usize = 20_000;
+    const UPDATES: usize = 2_000;
+    const ROUNDS: usize = 300;
+    let keys = keys();
+    let clock = SystemClock::new();
+    let cache = StreamCache::<String, Ticker>::builder()
+        .name("tickers")
+        .max_age(MAX_AGE)
+        .build()
+        .unwrap();
+    let feed = cache.custom_transport_writer("ws");
+    let mut map = AMap::<Stamped>::default();
+    for (i, k) in keys.iter().enumerate() {
+        feed.publish(k.clone(), ticker(i));
+        let at = clock.now();
+        map.insert(
+            k.clone(),
+            Stamped {
+                ticker: ticker(i),
+                at,
+            },
+        );
+    }
+    let mut reader = cache.reader();
+    let map = std::cell::RefCell::new(map);
+    paired::print_ratio(
+        "stream_get/hft_cache vs std_hashmap",
+        ROUNDS,
+        || {
+            let began = Instant::now();
+            for i in 0..READS {
+                let key = keys[(i * 7) % SYMBOLS].as_str();
+                black_box(reader.read(black_box(key), |t| t.bid).ok());
+            }
+            began.elapsed()
+        },
+        || {
+            let map = map.borrow();
+            let began = Instant::now();
+            for i in 0..READS {
+                let s = map.get(black_box(keys[(i * 7) % SYMBOLS].as_str()));
+                black_box(s.filter(|s| fresh(&clock, s.at)).map(|s| s.ticker.bid));
+            }
+            began.elapsed()
+        },
+    );
+    paired::print_ratio(
+        "stream_update/hft_cache vs std_hashmap",
+        ROUNDS,
+        || {
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                feed.publish(keys[i].clone(), ticker(i));
+            }
+            began.elapsed()
+        },
+        || {
+            let mut map = map.borrow_mut();
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                let at = clock.now();
+                map.insert(
+                    keys[i].clone(),
+                    Stamped {
+                        ticker: ticker(i),
+                        at,
+                    },
+                );
+            }
+            began.elapsed()
+        },
+    );
+}
+
+criterion_group!(benches, reads, updates, clock_read, paired_ratios);
 criterion_main!(benches);

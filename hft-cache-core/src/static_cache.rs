@@ -276,33 +276,50 @@ where
         Ok(snapshot.map.get(key))
     }
 
-    /// Counts, logs (stale reads, rate-limited) and describes a refused read.
+    /// Counts and logs (stale reads, rate-limited) a refused read; the age of stale data.
+    ///
+    /// It returns in registers, not an error through memory: a call that wrote the error into
+    /// the result's slot would keep the whole result in memory on the hit path too.
     #[cold]
     #[inline(never)]
-    fn refused(&self, refusal: Refusal, snapshot: Option<&Snapshot<K, V>>) -> StaticReadError {
+    fn refused(&self, refusal: Refusal, snapshot: Option<&Snapshot<K, V>>) -> Option<Duration> {
         let core = &self.core;
-        let cache = Arc::clone(core.name());
         match (refusal, snapshot) {
             (Refusal::Disabled, _) => {
-                core.refuse(Read::Disabled, StaticReadError::Disabled { cache })
+                core.count(Read::Disabled);
+                None
             }
             (Refusal::Stale, Some(snapshot)) => {
                 let now = core.clock().recent();
                 let age = now.saturating_since(snapshot.loaded_at);
                 core.warn_stale(std::any::type_name::<V>(), age, now, "static");
-                let max_age = core.max_age();
-                core.refuse(
-                    Read::Stale,
-                    StaticReadError::Stale {
-                        cache,
-                        age,
-                        max_age,
-                    },
-                )
+                core.count(Read::Stale);
+                Some(age)
             }
             (Refusal::NeverLoaded | Refusal::Stale, _) => {
-                core.refuse(Read::Stale, StaticReadError::NeverLoaded { cache })
+                core.count(Read::Stale);
+                None
             }
+        }
+    }
+
+    /// The error for a refused read.
+    #[inline(always)]
+    fn refusal_error(
+        &self,
+        refusal: Refusal,
+        snapshot: Option<&Snapshot<K, V>>,
+    ) -> StaticReadError {
+        let stale_age = self.refused(refusal, snapshot);
+        let cache = Arc::clone(self.core.name());
+        match (refusal, stale_age) {
+            (Refusal::Disabled, _) => StaticReadError::Disabled { cache },
+            (_, Some(age)) => StaticReadError::Stale {
+                cache,
+                age,
+                max_age: self.core.max_age(),
+            },
+            (_, None) => StaticReadError::NeverLoaded { cache },
         }
     }
 
@@ -328,7 +345,7 @@ where
                 });
                 Ok(found.map(f))
             }
-            Err(refusal) => Err(self.refused(refusal, snapshot)),
+            Err(refusal) => Err(self.refusal_error(refusal, snapshot)),
         }
     }
 }
