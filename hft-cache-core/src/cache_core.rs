@@ -217,28 +217,28 @@ macro_rules! monitored_through_shared {
     ([$($generics:tt)*] $handle:ty) => {
         impl<$($generics)*> $crate::cache_stats::MonitoredCache for $handle {
             fn name(&self) -> &str {
-                self.shared.name()
+                $crate::cache_stats::MonitoredCache::name(&*self.shared)
             }
             fn class(&self) -> $crate::class::DataClass {
-                self.shared.class()
+                $crate::cache_stats::MonitoredCache::class(&*self.shared)
             }
             fn value_type(&self) -> &'static str {
-                self.shared.value_type()
+                $crate::cache_stats::MonitoredCache::value_type(&*self.shared)
             }
             fn max_age(&self) -> ::std::time::Duration {
                 $crate::cache_stats::MonitoredCache::max_age(&*self.shared)
             }
             fn stats(&self) -> $crate::cache_stats::CacheStats {
-                self.shared.stats()
+                $crate::cache_stats::MonitoredCache::stats(&*self.shared)
             }
             fn disable(&self) {
-                self.shared.disable();
+                $crate::cache_stats::MonitoredCache::disable(&*self.shared)
             }
             fn enable(&self) {
-                self.shared.enable();
+                $crate::cache_stats::MonitoredCache::enable(&*self.shared)
             }
             fn is_enabled(&self) -> bool {
-                self.shared.is_enabled()
+                $crate::cache_stats::MonitoredCache::is_enabled(&*self.shared)
             }
         }
     };

@@ -3,8 +3,12 @@
 //!
 //! Reads take no lock and write no shared cache line: a refresh builds a new immutable snapshot
 //! and swaps it in (`arc-swap`), the staleness check compares the snapshot's expiry with the
-//! clock's cheap [`recent`](crate::Clock::recent) reading, and the hit/miss counters are per
-//! thread.
+//! clock's cheap [`recent`](crate::clock::Clock::recent) reading, and the hit/miss counters are per
+//! thread (per [`StaticReader`], for a reader). The refresher keeps the snapshot it replaced
+//! until its next load, so that freeing a whole data set falls to it and not to a reader.
+//!
+//! Name, max age, clock, kill-switch flag, counters and reporting are the common cache core's,
+//! shared with [`StreamCache`](crate::stream_cache::StreamCache).
 
 mod builder;
 mod error;

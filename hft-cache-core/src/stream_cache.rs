@@ -4,6 +4,9 @@
 //! Each key has its own slot holding an immutable entry (value, time, writing feed) that the
 //! writer replaces whole (`arc-swap`): a reader sees the old entry or the new one, never a mix,
 //! and never blocks the writer. Adding a key copies the key map, which happens once per symbol.
+//!
+//! Writers come from the crate's own feeds, or from the one explicit escape for a user's own
+//! transport, [`StreamCache::custom_transport_writer`], which the compliance report lists.
 
 mod builder;
 mod error;
