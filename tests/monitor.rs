@@ -216,7 +216,7 @@ async fn the_json_report_has_every_counter_and_the_verdict() {
     assert_eq!(b["class"], "Streamed");
     assert_eq!(b["max_age"], 5000.0);
     assert_eq!(b["hits"], 1);
-    assert_eq!(b["refreshes"], 1, "one published update");
+    assert_eq!(b["publishes"], 1, "one published update");
     let feed_json = &b["feeds"][0];
     assert_eq!(feed_json["name"], "binance-ws");
     assert_eq!(feed_json["healthy"], true);
