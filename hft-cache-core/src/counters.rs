@@ -204,6 +204,25 @@ mod tests {
         assert_eq!(counters.total(1), (SHARDS * 2) as u64);
     }
 
+    /// A thread that ends gives its slot back, so that threads made one after another never
+    /// fall back to the shared overflow slots (and their locked adds).
+    #[test]
+    fn slots_of_finished_threads_are_reused() {
+        for round in 0..2 * SHARDS {
+            let slot = std::thread::spawn(|| {
+                Counters::<1>::new().bump(0);
+                thread_slot()
+            })
+            .join()
+            .unwrap();
+            assert_eq!(
+                slot & SHARED_SLOT,
+                0,
+                "round {round}: overflow slot {slot:#x}"
+            );
+        }
+    }
+
     #[test]
     fn handle_counts_stay_in_the_totals_after_the_handle_is_dropped() {
         let counters = Counters::<2>::new();
