@@ -71,6 +71,11 @@ impl<const N: usize> Counters<N> {
     pub(crate) fn local(&self) -> LocalCounters<N> {
         let slot = Arc::new(new_slot());
         if let Ok(mut locals) = self.locals.lock() {
+            // Handles made per request without a monitor reading the totals must not grow
+            // the list: fold the dropped ones before it would reallocate (amortised O(1)).
+            if locals.live.len() == locals.live.capacity() {
+                locals.retire_dropped();
+            }
             locals.live.push(Arc::clone(&slot));
         }
         LocalCounters { slot }
@@ -102,9 +107,23 @@ impl<const N: usize> Counters<N> {
         let Ok(mut locals) = self.locals.lock() else {
             return shards;
         };
-        // A slot only this list still holds belongs to a dropped handle: fold it into the
-        // retired totals, so that handles made per request do not grow the list.
-        let Locals { live, retired } = &mut *locals;
+        locals.retire_dropped();
+        locals
+            .live
+            .iter()
+            .map(|s| s[which].load(Ordering::Relaxed))
+            .fold(
+                shards.wrapping_add(locals.retired[which]),
+                u64::wrapping_add,
+            )
+    }
+}
+
+impl<const N: usize> Locals<N> {
+    /// Folds the slots of dropped handles (only this list still holds them) into the retired
+    /// totals.
+    fn retire_dropped(&mut self) {
+        let Locals { live, retired } = self;
         live.retain(|slot| {
             if Arc::strong_count(slot) > 1 {
                 return true;
@@ -116,9 +135,6 @@ impl<const N: usize> Counters<N> {
             }
             false
         });
-        live.iter()
-            .map(|s| s[which].load(Ordering::Relaxed))
-            .fold(shards.wrapping_add(retired[which]), u64::wrapping_add)
     }
 }
 
@@ -238,5 +254,15 @@ mod tests {
         a.bump(0);
         assert_eq!(counters.total(0), 4);
         assert_eq!(counters.locals.lock().unwrap().live.len(), 1);
+    }
+
+    #[test]
+    fn handles_made_and_dropped_in_a_loop_do_not_pile_up() {
+        let counters = Counters::<1>::new();
+        for _ in 0..10_000 {
+            counters.local().bump(0);
+        }
+        assert!(counters.locals.lock().unwrap().live.len() <= 64);
+        assert_eq!(counters.total(0), 10_000);
     }
 }
