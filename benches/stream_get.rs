@@ -287,6 +287,55 @@ fn paired_ratios(_: &mut Criterion) {
             began.elapsed()
         },
     );
+    // The floors a reader could share: a write lock, and dashmap's sharded locks.
+    let locked: RwLock<AMap<Stamped>> = RwLock::default();
+    let dash: dashmap::DashMap<String, Stamped, ahash::RandomState> = Default::default();
+    let publish_all = || {
+        let began = Instant::now();
+        for i in 0..UPDATES {
+            let i = (i * 7) % SYMBOLS;
+            feed.publish(keys[i].clone(), ticker(i));
+        }
+        began.elapsed()
+    };
+    paired::print_ratio(
+        "stream_update/hft_cache vs rwlock_hashmap",
+        ROUNDS,
+        publish_all,
+        || {
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                let at = clock.now();
+                let stamped = Stamped {
+                    ticker: ticker(i),
+                    at,
+                };
+                locked.write().unwrap().insert(keys[i].clone(), stamped);
+            }
+            began.elapsed()
+        },
+    );
+    paired::print_ratio(
+        "stream_update/hft_cache vs dashmap",
+        ROUNDS,
+        publish_all,
+        || {
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                let at = clock.now();
+                dash.insert(
+                    keys[i].clone(),
+                    Stamped {
+                        ticker: ticker(i),
+                        at,
+                    },
+                );
+            }
+            began.elapsed()
+        },
+    );
 }
 
 criterion_group!(benches, reads, updates, clock_read, paired_ratios);
