@@ -87,9 +87,9 @@ where
 
     /// Makes `value` the latest for `key`, stamped now.
     pub fn publish(&self, key: K, value: V) {
-        // The coarse reading, as reads use: it is never ahead of the precise one, so a value
-        // can only look older than it is (refused up to a millisecond early, never late), and
-        // it saves a clock read per update.
+        // The coarse reading that reads compare against: it is never ahead of the precise one,
+        // so the age a read computes is never smaller than with a precise stamp (the staleness
+        // check is no looser), and it saves a clock read per update.
         let updated_at = self.cache.shared.core.clock().recent();
         self.cache.shared.store(
             key,
