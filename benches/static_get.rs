@@ -1,70 +1,22 @@
 //! A hit on one of 1,000 symbols in a StaticCache, side by side with what a user would pick
 //! instead. Each read returns the symbol's tick size.
 //!
-//! `cargo bench --bench static_get`
+//! `cargo bench --bench static_get -- --warm-up-time 1 --measurement-time 2`
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::{Arc, Barrier, RwLock};
+use std::sync::{mpsc, Arc, Barrier, RwLock};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hft_cache::{Static, StaticCache};
+use hft_cache::StaticCache;
 use rust_decimal::Decimal;
 
-/// A realistic symbol-info record (about 170 bytes); the benchmark reads one field.
-#[derive(Static, Clone, Debug)]
-#[allow(dead_code)]
-struct SymbolInfo {
-    base_asset: String,
-    quote_asset: String,
-    tick_size: Decimal,
-    step_size: Decimal,
-    min_qty: Decimal,
-    max_qty: Decimal,
-    min_notional: Decimal,
-    price_precision: u32,
-    qty_precision: u32,
-    order_types: u16,
-    trading: bool,
-}
-
-const SYMBOLS: usize = 1000;
-
-fn symbols() -> Vec<(String, SymbolInfo)> {
-    (0..SYMBOLS)
-        .map(|i| {
-            let base = format!("C{i:03}X");
-            let info = SymbolInfo {
-                base_asset: base.clone(),
-                quote_asset: "USDT".into(),
-                tick_size: Decimal::new(i as i64 + 1, 4),
-                step_size: Decimal::new(1, 5),
-                min_qty: Decimal::new(1, 5),
-                max_qty: Decimal::new(9000, 0),
-                min_notional: Decimal::new(5, 0),
-                price_precision: 8,
-                qty_precision: 8,
-                order_types: 0b1_1111,
-                trading: true,
-            };
-            (format!("{base}USDT"), info)
-        })
-        .collect()
-}
-
-/// The lookup order: every key, shuffled so the access pattern is not sequential.
-fn lookups() -> Vec<String> {
-    let mut keys: Vec<String> = symbols().into_iter().map(|(k, _)| k).collect();
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    for i in (1..keys.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        keys.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    keys
-}
+#[path = "common/paired.rs"]
+mod paired;
+#[path = "common/symbols.rs"]
+mod symbols;
+use symbols::{lookups, symbols, SymbolInfo, SYMBOLS};
 
 fn hft_cache() -> StaticCache<String, SymbolInfo> {
     let cache = StaticCache::<String, SymbolInfo>::builder()
@@ -178,44 +130,150 @@ fn single_thread(c: &mut Criterion) {
 
 /// Two reader threads at once; the reported time is wall time per read, so half the
 /// single-thread time means double the throughput.
+///
+/// What is measured: only the read loops. The two reader threads are spawned once per
+/// contender, each makes its lookup handle (a `StaticReader` for `hft_cache`), takes its counter
+/// slot and reads every key once before the first sample, then parks between samples. A sample
+/// starts both loops together (a barrier) and each thread times its own `iters` reads; the
+/// slower of the two is the sample. Thread creation, handle setup and cold caches are thus
+/// outside every sample (criterion's `iter_custom` would otherwise pay them per sample).
 fn two_threads(c: &mut Criterion) {
     let keys = Arc::new(lookups());
     let mut group = c.benchmark_group("static_get_2threads");
     // `std_hashmap` is the machine's own ceiling: a read-only map with nothing shared.
     for name in ["hft_cache", "std_hashmap", "moka", "quick_cache", "dashmap"] {
-        let contender = Contender::build(name);
+        let readers = ReaderPair::start(Contender::build(name), &keys);
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                let start = Arc::new(Barrier::new(3));
-                let readers: Vec<_> = (0..2)
-                    .map(|t| {
-                        let (contender, keys, start) =
-                            (contender.clone(), keys.clone(), start.clone());
-                        std::thread::spawn(move || {
-                            let mut lookup = contender.lookup();
-                            start.wait();
-                            let began = Instant::now();
-                            for i in 0..iters as usize {
-                                let key = &keys[(i * 7 + t * 500) % SYMBOLS];
-                                black_box(lookup(black_box(key)));
-                            }
-                            began.elapsed()
-                        })
-                    })
-                    .collect();
-                start.wait();
-                let slowest = readers
-                    .into_iter()
-                    .map(|r| r.join().unwrap())
-                    .max()
-                    .unwrap_or(Duration::ZERO);
-                // 2 × iters reads took `slowest`: report the time of `iters` reads.
-                slowest / 2
+                // 2 × iters reads took the slower thread's time: report the time of `iters`.
+                readers.run(iters) / 2
             })
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, single_thread, two_threads);
+/// Two parked reader threads that run `iters` lookups each on demand.
+struct ReaderPair {
+    orders: Vec<mpsc::Sender<u64>>,
+    times: mpsc::Receiver<Duration>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl ReaderPair {
+    fn start(contender: Contender, keys: &Arc<Vec<String>>) -> Self {
+        let (time_tx, times) = mpsc::channel();
+        let start = Arc::new(Barrier::new(2));
+        let mut orders = Vec::new();
+        let mut threads = Vec::new();
+        for t in 0..2 {
+            let (order_tx, order_rx) = mpsc::channel::<u64>();
+            let (contender, keys, start, time_tx) = (
+                contender.clone(),
+                keys.clone(),
+                start.clone(),
+                time_tx.clone(),
+            );
+            threads.push(std::thread::spawn(move || {
+                let mut lookup = contender.lookup();
+                for key in keys.iter() {
+                    black_box(lookup(key));
+                }
+                while let Ok(iters) = order_rx.recv() {
+                    start.wait();
+                    let began = Instant::now();
+                    for i in 0..iters as usize {
+                        let key = &keys[(i * 7 + t * 500) % SYMBOLS];
+                        black_box(lookup(black_box(key)));
+                    }
+                    let _ = time_tx.send(began.elapsed());
+                }
+            }));
+            orders.push(order_tx);
+        }
+        ReaderPair {
+            orders,
+            times,
+            threads,
+        }
+    }
+
+    /// The slower thread's time for `iters` lookups on each thread.
+    fn run(&self, iters: u64) -> Duration {
+        for order in &self.orders {
+            order.send(iters).expect("reader thread alive");
+        }
+        (0..self.orders.len())
+            .map(|_| self.times.recv().expect("reader thread alive"))
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+impl Drop for ReaderPair {
+    fn drop(&mut self) {
+        self.orders.clear();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The table's ratios, measured alternately (see `common/paired.rs`): per round, 20,000 reads
+/// on one thread, or 20,000 reads on each of two threads.
+fn paired_ratios(_: &mut Criterion) {
+    const READS: u64 = 20_000;
+    const ROUNDS: usize = 300;
+    let keys = Arc::new(lookups());
+    let single = |name: &str| {
+        let contender = Contender::build(name);
+        let keys = keys.clone();
+        move || {
+            let mut lookup = contender.lookup();
+            let began = Instant::now();
+            for i in 0..READS as usize {
+                black_box(lookup(black_box(&keys[(i * 7) % SYMBOLS])));
+            }
+            began.elapsed()
+        }
+    };
+    paired::print_ratio(
+        "static_get/hft_cache vs std_hashmap",
+        ROUNDS,
+        single("hft_cache"),
+        single("std_hashmap"),
+    );
+    for other in ["moka", "quick_cache"] {
+        paired::print_ratio(
+            &format!("static_get/{other} vs hft_cache"),
+            ROUNDS / 3,
+            single(other),
+            single("hft_cache"),
+        );
+    }
+    let (ours, map) = (
+        ReaderPair::start(Contender::build("hft_cache"), &keys),
+        ReaderPair::start(Contender::build("std_hashmap"), &keys),
+    );
+    paired::print_ratio(
+        "static_get_2threads/hft_cache vs std_hashmap (wall time per read)",
+        ROUNDS,
+        || ours.run(READS) / 2,
+        || map.run(READS) / 2,
+    );
+    paired::print_ratio(
+        "static_get/hft_cache one thread vs two (throughput gain of the second thread)",
+        ROUNDS,
+        single("hft_cache"),
+        || ours.run(READS) / 2,
+    );
+    paired::print_ratio(
+        "static_get/std_hashmap one thread vs two (the machine's own gain)",
+        ROUNDS,
+        single("std_hashmap"),
+        || map.run(READS) / 2,
+    );
+}
+
+criterion_group!(benches, single_thread, two_threads, paired_ratios);
 criterion_main!(benches);

@@ -13,6 +13,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use hft_cache::{Clock, ManualClock, StreamCache, Streamed, SystemClock, Timestamp};
 use rust_decimal::Decimal;
 
+#[path = "common/paired.rs"]
+mod paired;
+
 #[derive(Streamed, Clone, Debug)]
 #[allow(dead_code)]
 struct Ticker {
@@ -62,8 +65,9 @@ fn reads(c: &mut Criterion) {
         let cache = StreamCache::<String, Ticker>::builder()
             .name("tickers")
             .max_age(MAX_AGE)
-            .build();
-        let feed = cache.feed("ws");
+            .build()
+            .unwrap();
+        let feed = cache.custom_transport_writer("ws");
         for (i, k) in keys.iter().enumerate() {
             feed.publish(k.clone(), ticker(i));
         }
@@ -137,8 +141,9 @@ fn updates(c: &mut Criterion) {
 
     let cache = StreamCache::<String, Ticker>::builder()
         .name("tickers")
-        .build();
-    let feed = cache.feed("ws");
+        .build()
+        .unwrap();
+    let feed = cache.custom_transport_writer("ws");
     let mut i = 0;
     group.bench_function("hft_cache", |b| {
         b.iter(|| {
@@ -205,5 +210,133 @@ fn clock_read(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, reads, updates, clock_read);
+/// The table's ratios, measured alternately (see `common/paired.rs`): per round, 20,000 reads
+/// or 2,000 updates.
+fn paired_ratios(_: &mut Criterion) {
+    const READS: usize = 20_000;
+    const UPDATES: usize = 2_000;
+    const ROUNDS: usize = 300;
+    let keys = keys();
+    let clock = SystemClock::new();
+    let cache = StreamCache::<String, Ticker>::builder()
+        .name("tickers")
+        .max_age(MAX_AGE)
+        .build()
+        .unwrap();
+    let feed = cache.custom_transport_writer("ws");
+    let mut map = AMap::<Stamped>::default();
+    for (i, k) in keys.iter().enumerate() {
+        feed.publish(k.clone(), ticker(i));
+        let at = clock.now();
+        map.insert(
+            k.clone(),
+            Stamped {
+                ticker: ticker(i),
+                at,
+            },
+        );
+    }
+    let mut reader = cache.reader();
+    let map = std::cell::RefCell::new(map);
+    paired::print_ratio(
+        "stream_get/hft_cache vs std_hashmap",
+        ROUNDS,
+        || {
+            let began = Instant::now();
+            for i in 0..READS {
+                let key = keys[(i * 7) % SYMBOLS].as_str();
+                black_box(reader.read(black_box(key), |t| t.bid).ok());
+            }
+            began.elapsed()
+        },
+        || {
+            let map = map.borrow();
+            let began = Instant::now();
+            for i in 0..READS {
+                let s = map.get(black_box(keys[(i * 7) % SYMBOLS].as_str()));
+                black_box(s.filter(|s| fresh(&clock, s.at)).map(|s| s.ticker.bid));
+            }
+            began.elapsed()
+        },
+    );
+    paired::print_ratio(
+        "stream_update/hft_cache vs std_hashmap",
+        ROUNDS,
+        || {
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                feed.publish(keys[i].clone(), ticker(i));
+            }
+            began.elapsed()
+        },
+        || {
+            let mut map = map.borrow_mut();
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                let at = clock.now();
+                map.insert(
+                    keys[i].clone(),
+                    Stamped {
+                        ticker: ticker(i),
+                        at,
+                    },
+                );
+            }
+            began.elapsed()
+        },
+    );
+    // The floors a reader could share: a write lock, and dashmap's sharded locks.
+    let locked: RwLock<AMap<Stamped>> = RwLock::default();
+    let dash: dashmap::DashMap<String, Stamped, ahash::RandomState> = Default::default();
+    let publish_all = || {
+        let began = Instant::now();
+        for i in 0..UPDATES {
+            let i = (i * 7) % SYMBOLS;
+            feed.publish(keys[i].clone(), ticker(i));
+        }
+        began.elapsed()
+    };
+    paired::print_ratio(
+        "stream_update/hft_cache vs rwlock_hashmap",
+        ROUNDS,
+        publish_all,
+        || {
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                let at = clock.now();
+                let stamped = Stamped {
+                    ticker: ticker(i),
+                    at,
+                };
+                locked.write().unwrap().insert(keys[i].clone(), stamped);
+            }
+            began.elapsed()
+        },
+    );
+    paired::print_ratio(
+        "stream_update/hft_cache vs dashmap",
+        ROUNDS,
+        publish_all,
+        || {
+            let began = Instant::now();
+            for i in 0..UPDATES {
+                let i = (i * 7) % SYMBOLS;
+                let at = clock.now();
+                dash.insert(
+                    keys[i].clone(),
+                    Stamped {
+                        ticker: ticker(i),
+                        at,
+                    },
+                );
+            }
+            began.elapsed()
+        },
+    );
+}
+
+criterion_group!(benches, reads, updates, clock_read, paired_ratios);
 criterion_main!(benches);

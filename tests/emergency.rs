@@ -133,7 +133,8 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
         .name("books")
         .max_age(Duration::from_secs(2))
         .registry(&registry)
-        .build();
+        .build()
+        .unwrap();
     let _feed = DepthFeed::builder(ex.ws_url(), ex.http_url())
         .symbols([SYMBOL])
         .silence_timeout(Duration::from_secs(1))
@@ -380,8 +381,9 @@ impl Paper {
             .max_age(Duration::from_secs(2))
             .clock(clock.shared())
             .registry(&registry)
-            .build();
-        let feed = books.feed("test-feed");
+            .build()
+            .unwrap();
+        let feed = books.custom_transport_writer("test-feed");
         feed.publish(SYMBOL.to_owned(), book());
         let journal = OrderJournal::builder()
             .clock(clock.shared())
@@ -584,8 +586,9 @@ async fn a_relapse_within_the_watch_trips_again_at_tightened_limits() {
         .name("books")
         .clock(clock.shared())
         .registry(&registry)
-        .build();
-    let feed = books.feed("ws");
+        .build()
+        .unwrap();
+    let feed = books.custom_transport_writer("ws");
     feed.publish(SYMBOL.to_owned(), book());
     let kill = KillSwitch::builder()
         .registry(&registry)

@@ -68,7 +68,8 @@ impl Desk {
         let books = StreamCache::builder()
             .name("books")
             .clock(clock.shared())
-            .build();
+            .build()
+            .unwrap();
         let registry = Registry::new();
         registry.register(symbols.clone());
         registry.register(books.clone());
@@ -134,7 +135,7 @@ async fn order_placement_fails_at_once_after_a_trip_with_the_reason_and_time() {
 #[tokio::test]
 async fn a_trip_disables_every_cache_so_only_fresh_calls_remain() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     assert!(desk.symbols.get("BTCUSDT").unwrap().is_some());
     assert!(desk.books.get("BTCUSDT").is_some());
@@ -182,7 +183,7 @@ async fn a_trip_disables_every_cache_so_only_fresh_calls_remain() {
 #[tokio::test]
 async fn resume_is_refused_while_a_feed_is_unhealthy_and_accepted_once_it_recovers() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     assert_eq!(desk.kill.resume(), Err(ResumeError::NotHalted));
 
@@ -254,7 +255,8 @@ async fn a_cache_registered_during_an_emergency_is_disabled_and_re_enabled_on_re
     let tickers = StreamCache::<String, Book>::builder()
         .name("tickers")
         .clock(desk.clock.shared())
-        .build();
+        .build()
+        .unwrap();
     desk.registry.register(tickers.clone());
     assert!(!tickers.is_enabled());
     desk.kill.resume().unwrap();
@@ -269,7 +271,7 @@ async fn a_cache_registered_during_an_emergency_is_disabled_and_re_enabled_on_re
 #[tokio::test]
 async fn feed_unhealthy_trigger_fires_only_after_the_limit() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     let watcher = desk
         .kill
@@ -320,7 +322,7 @@ async fn feed_unhealthy_trigger_fires_only_after_the_limit() {
 #[tokio::test]
 async fn stale_refusal_trigger_counts_refusals_within_its_window() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     let watcher = desk
         .kill
@@ -422,7 +424,7 @@ async fn compliance_trigger_fires_on_a_violation() {
 #[tokio::test]
 async fn a_trigger_for_one_cache_ignores_the_others() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     feed.mark_unhealthy(FeedFault::Disconnected);
     let watcher = desk
         .kill
@@ -463,7 +465,7 @@ async fn watcher_settings_that_cannot_work_are_refused() {
 #[tokio::test]
 async fn a_spawned_watcher_trips_the_switch_on_its_own() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     let mut halts = desk.kill.subscribe();
     let _watching = desk
         .kill
@@ -488,7 +490,7 @@ async fn a_spawned_watcher_trips_the_switch_on_its_own() {
 #[tokio::test(flavor = "current_thread")]
 async fn every_emergency_step_is_logged_at_error_level_with_structured_fields() {
     let desk = Desk::new().await;
-    let feed = desk.books.feed("binance-ws");
+    let feed = desk.books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     let watcher = desk
         .kill

@@ -56,6 +56,7 @@ fn books(clock: &ManualClock) -> StreamCache<String, Book> {
         .name("books")
         .clock(clock.shared())
         .build()
+        .unwrap()
 }
 
 fn book() -> Book {
@@ -149,7 +150,8 @@ fn the_global_registry_is_one_per_process() {
     let books = StreamCache::<String, Book>::builder()
         .name("books-in-the-global-registry")
         .clock(clock.shared())
-        .build();
+        .build()
+        .unwrap();
     let id = Registry::global().register(books.clone());
     let found = Registry::global()
         .caches()
@@ -181,7 +183,7 @@ async fn the_json_report_has_every_counter_and_the_verdict() {
     registry.register(symbols.clone());
     registry.register(books.clone());
     symbols.refresh().await.unwrap();
-    let feed = books.feed("binance-ws");
+    let feed = books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     clock.advance(Duration::from_millis(1500));
     symbols.get("BTCUSDT").unwrap();
@@ -216,7 +218,7 @@ async fn the_json_report_has_every_counter_and_the_verdict() {
     assert_eq!(b["class"], "Streamed");
     assert_eq!(b["max_age"], 5000.0);
     assert_eq!(b["hits"], 1);
-    assert_eq!(b["refreshes"], 1, "one published update");
+    assert_eq!(b["publishes"], 1, "one published update");
     let feed_json = &b["feeds"][0];
     assert_eq!(feed_json["name"], "binance-ws");
     assert_eq!(feed_json["healthy"], true);
@@ -233,7 +235,7 @@ async fn the_text_report_reads_as_a_summary() {
     registry.register(symbols.clone());
     registry.register(books.clone());
     symbols.refresh().await.unwrap();
-    let feed = books.feed("binance-ws");
+    let feed = books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     feed.mark_unhealthy(FeedFault::Disconnected);
     clock.advance(Duration::from_secs(2));
@@ -380,7 +382,7 @@ fn reads_served_from_expired_data_are_a_violation_that_stays() {
 async fn a_refused_stale_read_logs_a_warning_with_the_cache_and_ages() {
     let clock = ManualClock::new();
     let books = books(&clock);
-    let feed = books.feed("binance-ws");
+    let feed = books.custom_transport_writer("binance-ws");
     feed.publish("BTCUSDT".into(), book());
     clock.advance(Duration::from_secs(6));
     let (refused, events) = capture(|| books.get("BTCUSDT"));
@@ -511,7 +513,8 @@ async fn caches_register_themselves_in_the_global_registry_and_leave_when_droppe
         .unwrap();
     let quotes = StreamCache::<String, SelfRegisteredQuote>::builder()
         .name("self-registered-quotes")
-        .build();
+        .build()
+        .unwrap();
     assert!(listed("self-registered-rules") && listed("self-registered-quotes"));
     rules.refresh().await.unwrap();
     assert_eq!(rules.read("X", |r| r.tick).unwrap(), Some(1));
@@ -525,7 +528,9 @@ async fn caches_register_themselves_in_the_global_registry_and_leave_when_droppe
         entry.stats.hits, 1,
         "the report reads the cache's own counters"
     );
-    quotes.feed("ws").publish("X".into(), SelfRegisteredQuote);
+    quotes
+        .custom_transport_writer("ws")
+        .publish("X".into(), SelfRegisteredQuote);
 
     drop((rules, quotes));
     assert!(!listed("self-registered-rules") && !listed("self-registered-quotes"));

@@ -52,8 +52,9 @@ async fn desk(var: &str) -> (Desk, hft_cache::ops::OpsHandle) {
     let books = StreamCache::<String, BookView>::builder()
         .name("books")
         .registry(&registry)
-        .build();
-    let feed = books.feed("ws");
+        .build()
+        .unwrap();
+    let feed = books.custom_transport_writer("ws");
     feed.publish(
         "BTCUSDT".to_owned(),
         BookView {

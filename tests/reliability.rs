@@ -59,8 +59,9 @@ fn no_read_is_ever_older_than_its_max_age() {
     let quotes = StreamCache::<String, Quote>::builder()
         .max_age(STREAM_MAX_AGE)
         .clock(clock.shared())
-        .build();
-    let feed = quotes.feed("quotes");
+        .build()
+        .unwrap();
+    let feed = quotes.custom_transport_writer("quotes");
     // Odd while the feed is marked unhealthy: a read that succeeds must see an even epoch.
     let epoch = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));

@@ -81,6 +81,29 @@ async fn absent_keys_are_ok_none_and_distinct_from_stale() {
 }
 
 #[tokio::test]
+async fn reader_counts_join_the_caches_and_outlive_the_reader() {
+    let clock = ManualClock::new();
+    let cache = Source::default().cache(&clock, MAX_AGE);
+    cache.refresh().await.unwrap();
+    let mut reader = cache.reader();
+    for _ in 0..5 {
+        assert_eq!(reader.read("BTCUSDT", |s| s.generation), Ok(Some(1)));
+    }
+    assert_eq!(reader.read("DOGEUSDT", |s| s.generation), Ok(None));
+    cache.read("ETHUSDT", |s| s.generation).unwrap();
+    assert_eq!((cache.stats().hits, cache.stats().misses), (6, 1));
+    drop(reader);
+    clock.advance(MAX_AGE + Duration::from_nanos(1));
+    assert!(matches!(
+        cache.reader().read("BTCUSDT", |s| s.generation),
+        Err(StaticReadError::Stale { .. })
+    ));
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.misses, stats.stale_refusals), (6, 1, 1));
+    assert_eq!((stats.publishes, stats.refreshes), (0, 1));
+}
+
+#[tokio::test]
 async fn data_is_refused_one_nanosecond_past_its_max_age() {
     let clock = ManualClock::new();
     let cache = Source::default().cache(&clock, MAX_AGE);

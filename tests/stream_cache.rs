@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hft_cache::{FeedFault, ManualClock, MonitoredCache, StreamCache, StreamReadError, Streamed};
+use hft_cache::stream_cache::StreamCacheBuildError;
+use hft_cache::{
+    FeedFault, ManualClock, MonitoredCache, Registry, StreamCache, StreamReadError, Streamed,
+};
 use proptest::prelude::*;
 
 #[derive(Streamed, Clone, Debug, PartialEq)]
@@ -28,13 +31,14 @@ fn cache(clock: &ManualClock) -> StreamCache<String, Ticker> {
         .name("tickers")
         .clock(clock.shared())
         .build()
+        .unwrap()
 }
 
 #[test]
 fn the_latest_published_value_is_read() {
     let clock = ManualClock::new();
     let tickers = cache(&clock);
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     assert!(matches!(
         tickers.read("BTCUSDT", |t| t.seq),
         Err(StreamReadError::Missing { .. })
@@ -55,7 +59,7 @@ fn values_are_refused_one_nanosecond_past_max_age() {
         Duration::from_secs(5),
         "the Streamed default"
     );
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(1));
 
     clock.advance(Duration::from_secs(5));
@@ -82,8 +86,8 @@ fn values_are_refused_one_nanosecond_past_max_age() {
 fn an_unhealthy_feed_makes_all_its_keys_unreadable_until_it_recovers() {
     let clock = ManualClock::new();
     let tickers = cache(&clock);
-    let binance = tickers.feed("binance");
-    let other = tickers.feed("other");
+    let binance = tickers.custom_transport_writer("binance");
+    let other = tickers.custom_transport_writer("other");
     binance.publish("BTCUSDT".into(), ticker(1));
     binance.publish("ETHUSDT".into(), ticker(1));
     other.publish("SOLUSDT".into(), ticker(1));
@@ -131,7 +135,7 @@ fn an_unhealthy_feed_makes_all_its_keys_unreadable_until_it_recovers() {
 #[test]
 fn dropping_the_writer_closes_the_feed() {
     let tickers = cache(&ManualClock::new());
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(1));
     drop(feed);
     assert!(matches!(
@@ -146,7 +150,7 @@ fn dropping_the_writer_closes_the_feed() {
 #[test]
 fn a_disabled_cache_refuses_reads() {
     let tickers = cache(&ManualClock::new());
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(1));
     MonitoredCache::disable(&tickers);
     assert!(matches!(
@@ -157,9 +161,77 @@ fn a_disabled_cache_refuses_reads() {
     assert!(tickers.get("BTCUSDT").is_some());
     let stats = tickers.stats();
     assert_eq!(
-        (stats.hits, stats.disabled_refusals, stats.refreshes),
-        (1, 1, 1)
+        (
+            stats.hits,
+            stats.disabled_refusals,
+            stats.publishes,
+            stats.refreshes
+        ),
+        (1, 1, 1, 0),
+        "a stream cache counts publishes, not refreshes"
     );
+}
+
+#[test]
+fn a_zero_max_age_is_a_build_error() {
+    let built = StreamCache::<String, Ticker>::builder()
+        .name("tickers")
+        .max_age(Duration::ZERO)
+        .build();
+    assert_eq!(
+        built.unwrap_err(),
+        StreamCacheBuildError::ZeroMaxAge("tickers".into())
+    );
+}
+
+#[test]
+fn the_report_lists_every_cache_written_through_a_custom_transport() {
+    let registry = Registry::new();
+    let build = |name: &str| {
+        StreamCache::<String, Ticker>::builder()
+            .name(name)
+            .registry(&registry)
+            .build()
+            .unwrap()
+    };
+    let (fix, multicast, unwritten) = (build("fix"), build("multicast"), build("unwritten"));
+    let fix_feed = fix.custom_transport_writer("fix-session");
+    fix_feed.publish("EURUSD".into(), ticker(1));
+    drop(multicast.custom_transport_writer("udp-239.1.1.1"));
+
+    let report = registry.report();
+    // Listed for the cache's lifetime, even once the writer is gone.
+    assert_eq!(report.custom_transport_caches, ["fix", "multicast"]);
+    let feeds = &report.cache("fix").unwrap().stats.feeds;
+    assert_eq!(
+        (
+            feeds[0].name.as_str(),
+            feeds[0].custom_transport,
+            feeds[0].keys
+        ),
+        ("fix-session", true, 1)
+    );
+    assert!(report.cache("unwritten").unwrap().stats.feeds.is_empty());
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["custom_transport_caches"][1], "multicast");
+    drop(unwritten);
+}
+
+#[test]
+fn reader_hits_are_counted_and_outlive_the_reader() {
+    let clock = ManualClock::new();
+    let tickers = cache(&clock);
+    let feed = tickers.custom_transport_writer("ws");
+    feed.publish("BTCUSDT".into(), ticker(1));
+    let mut reader = tickers.reader();
+    for _ in 0..3 {
+        assert_eq!(reader.read("BTCUSDT", |t| t.seq), Ok(1));
+    }
+    assert!(reader.read("ETHUSDT", |t| t.seq).is_err());
+    assert_eq!((tickers.stats().hits, tickers.stats().misses), (3, 1));
+    drop(reader);
+    tickers.read("BTCUSDT", |t| t.seq).unwrap();
+    assert_eq!(tickers.stats().hits, 4);
 }
 
 /// One writer publishing as fast as it can while readers read: every value is whole (its fields
@@ -168,7 +240,7 @@ fn a_disabled_cache_refuses_reads() {
 fn readers_racing_a_writer_never_see_torn_or_older_values() {
     let clock = ManualClock::new();
     let tickers = cache(&clock);
-    let feed = tickers.feed("ws");
+    let feed = tickers.custom_transport_writer("ws");
     feed.publish("BTCUSDT".into(), ticker(0));
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..3)
@@ -225,7 +297,7 @@ proptest! {
     fn reads_match_the_model(ops in proptest::collection::vec(op(), 1..80)) {
         let clock = ManualClock::new();
         let tickers = cache(&clock);
-        let feed = tickers.feed("ws");
+        let feed = tickers.custom_transport_writer("ws");
         let mut published: [Option<(u64, u64)>; 3] = [None; 3]; // (seq, at ms)
         let (mut now, mut seq, mut healthy) = (0u64, 0u64, true);
         for op in ops {

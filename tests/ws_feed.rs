@@ -26,7 +26,8 @@ async fn setup() -> Setup {
         .unwrap();
     let books = StreamCache::<String, BookView>::builder()
         .name("books")
-        .build();
+        .build()
+        .unwrap();
     let feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
         .symbols([SYMBOL])
         .silence_timeout(Duration::from_millis(300))
@@ -229,7 +230,8 @@ async fn the_served_book_equals_the_exchanges_at_the_same_update_id() {
         .unwrap();
     let books = StreamCache::<String, BookView>::builder()
         .max_age(Duration::from_secs(60))
-        .build();
+        .build()
+        .unwrap();
     let _feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
         .symbols([SYMBOL])
         .silence_timeout(Duration::from_secs(60))

@@ -191,7 +191,7 @@ impl BinanceAdapter {
             .name("order-books")
             .max_age(Duration::from_secs(2))
             .registry(registry)
-            .build();
+            .build()?;
         let depth_feed = DepthFeed::builder(endpoints.ws_url, endpoints.rest_url)
             .symbols(symbols.iter().copied())
             .silence_timeout(Duration::from_millis(500))

@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::DataClass;
+use crate::class::DataClass;
+use crate::monitor::durations::opt_duration_ms;
 
 /// A cache the compliance monitor can report on and the kill switch can disable.
 ///
-/// Implemented by [`StaticCache`](crate::StaticCache) and [`StreamCache`](crate::StreamCache).
+/// Implemented by [`StaticCache`](crate::static_cache::StaticCache) and
+/// [`StreamCache`](crate::stream_cache::StreamCache); a test may implement it for a stand-in.
 pub trait MonitoredCache: Send + Sync + 'static {
     /// The cache's name, as given to its builder.
     fn name(&self) -> &str;
@@ -30,6 +32,7 @@ pub trait MonitoredCache: Send + Sync + 'static {
 
 /// A cache's counters at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct CacheStats {
     /// Reads that returned a value.
     pub hits: u64,
@@ -41,10 +44,12 @@ pub struct CacheStats {
     pub unhealthy_refusals: u64,
     /// Reads refused because the cache was disabled.
     pub disabled_refusals: u64,
-    /// Successful loads (static caches) or published updates (stream caches).
+    /// Successful loads of the whole data set (static caches; 0 for stream caches).
     pub refreshes: u64,
-    /// Failed loads (static caches).
+    /// Failed loads (static caches; 0 for stream caches).
     pub refresh_failures: u64,
+    /// Values published by the feeds that write the cache (stream caches; 0 for static caches).
+    pub publishes: u64,
     /// How old the oldest data the cache holds is; `None` when it holds none.
     #[serde(with = "opt_duration_ms")]
     pub data_age: Option<Duration>,
@@ -54,6 +59,7 @@ pub struct CacheStats {
 
 /// One stream feed's health, as its cache sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FeedStats {
     /// The feed's name.
     pub name: String,
@@ -66,25 +72,8 @@ pub struct FeedStats {
     pub unhealthy_for: Option<Duration>,
     /// How many keys it has written.
     pub keys: usize,
-}
-
-/// Durations in reports are milliseconds, as floats, so JSON readers need no duration format.
-pub(crate) mod opt_duration_ms {
-    use std::time::Duration;
-
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_some(&(d.as_secs_f64() * 1e3)),
-            None => s.serialize_none(),
-        }
-    }
-}
-
-/// `my_crate::types::SymbolInfo` → `SymbolInfo` (generic arguments kept).
-pub(crate) fn short_type_name(full: &str) -> &str {
-    let end = full.find('<').unwrap_or(full.len());
-    let start = full[..end].rfind("::").map_or(0, |i| i + 2);
-    &full[start..]
+    /// Whether it is a user's own transport, written through
+    /// [`StreamCache::custom_transport_writer`](crate::stream_cache::StreamCache::custom_transport_writer)
+    /// rather than by one of the crate's feeds.
+    pub custom_transport: bool,
 }

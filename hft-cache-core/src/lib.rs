@@ -10,6 +10,7 @@
 extern crate self as hft_cache;
 
 pub mod book;
+mod cache_core;
 pub mod cache_stats;
 pub mod class;
 mod classified_impls;

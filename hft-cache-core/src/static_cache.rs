@@ -3,8 +3,12 @@
 //!
 //! Reads take no lock and write no shared cache line: a refresh builds a new immutable snapshot
 //! and swaps it in (`arc-swap`), the staleness check compares the snapshot's expiry with the
-//! clock's cheap [`recent`](crate::Clock::recent) reading, and the hit/miss counters are per
-//! thread.
+//! clock's cheap [`recent`](crate::clock::Clock::recent) reading, and the hit/miss counters are per
+//! thread (per [`StaticReader`], for a reader). The refresher keeps the snapshot it replaced
+//! until its next load, so that freeing a whole data set falls to it and not to a reader.
+//!
+//! Name, max age, clock, kill-switch flag, counters and reporting are the common cache core's,
+//! shared with [`StreamCache`](crate::stream_cache::StreamCache).
 
 mod builder;
 mod error;
@@ -15,18 +19,16 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 
-use crate::cache_stats::{CacheStats, MonitoredCache};
-use crate::clock::{CacheClock, Clock, Timestamp};
-use crate::counters::Counters;
-use crate::log_limit::LogLimit;
+use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
+use crate::cache_stats::CacheStats;
+use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StaticValue};
-use crate::DataClass;
 
 pub use builder::{StaticCacheBuildError, StaticCacheBuilder};
 pub use error::{RefreshError, StaticReadError};
@@ -84,6 +86,8 @@ pub struct StaticCache<K: CacheKey, V: StaticValue> {
     shared: Arc<Shared<K, V>>,
 }
 
+type Shared<K, V> = CacheShared<Body<K, V>>;
+
 /// One loaded data set; immutable once published.
 struct Snapshot<K, V> {
     map: HashMap<K, V, ahash::RandomState>,
@@ -91,24 +95,12 @@ struct Snapshot<K, V> {
     expires_at: Timestamp,
 }
 
-/// Read counters, indexed into [`Counters`].
-const HIT: usize = 0;
-const MISS: usize = 1;
-const STALE: usize = 2;
-const DISABLED: usize = 3;
-
-struct Shared<K, V> {
-    name: Arc<str>,
-    max_age: Duration,
+/// What a static cache holds beyond the common core: the current snapshot and the loader.
+struct Body<K, V> {
     refresh_interval: Duration,
-    clock: CacheClock,
     /// In an `Arc` of its own so that per-thread [`StaticReader`]s can cache it.
     snapshot: Arc<ArcSwapOption<Snapshot<K, V>>>,
-    enabled: AtomicBool,
-    reads: Counters<4>,
     refresh: refresh::RefreshState<K, V>,
-    /// Keeps a hot loop of stale refusals from flooding the log.
-    stale_log: LogLimit,
 }
 
 impl<K: CacheKey, V: StaticValue> Clone for StaticCache<K, V> {
@@ -144,16 +136,14 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let snapshot = self.shared.snapshot.load();
         let shared = &*self.shared;
-        shared.serve(snapshot.as_deref(), key, f, |which| {
-            shared.reads.bump(which)
-        })
+        let snapshot = shared.body.snapshot.load();
+        shared.read_counted(snapshot.as_deref(), key, f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: its reads skip even the atomic reference counting
     /// of [`read`](StaticCache::read) by keeping the current snapshot until a refresh replaces
-    /// it. Same checks, same errors.
+    /// it, and count into counters of their own. Same checks, same errors.
     pub fn reader(&self) -> StaticReader<K, V> {
         StaticReader::new(Arc::clone(&self.shared))
     }
@@ -195,6 +185,7 @@ where
     /// How many entries the current data set holds (0 before the first load).
     pub fn len(&self) -> usize {
         self.shared
+            .body
             .snapshot
             .load()
             .as_ref()
@@ -208,211 +199,194 @@ where
 
     /// How old the current data set is, counted from when its load started.
     pub fn age(&self) -> Option<Duration> {
-        self.shared.age()
+        self.shared.body.age(&self.shared.core)
     }
 
     /// The cache's name.
     pub fn name(&self) -> &str {
-        &self.shared.name
+        self.shared.core.name()
     }
 
     /// How long loaded data may be served.
     pub fn max_age(&self) -> Duration {
-        self.shared.max_age
+        self.shared.core.max_age()
     }
 
     /// How often the background refresher loads.
     pub fn refresh_interval(&self) -> Duration {
-        self.shared.refresh_interval
+        self.shared.body.refresh_interval
     }
 
     /// Makes every read fail with [`StaticReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.disable();
+        self.shared.core.set_enabled(false);
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.enable();
+        self.shared.core.set_enabled(true);
     }
 
     /// Whether reads are allowed.
     pub fn is_enabled(&self) -> bool {
-        self.shared.is_enabled()
+        self.shared.core.is_enabled()
     }
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> CacheStats {
-        self.shared.stats()
+        crate::cache_stats::MonitoredCache::stats(self)
+    }
+}
+
+impl<K, V> Body<K, V> {
+    /// How old the current data set is, counted from when its load started.
+    fn age(&self, core: &CacheCore) -> Option<Duration> {
+        let now = core.clock().now();
+        self.snapshot
+            .load()
+            .as_ref()
+            .map(|s| now.saturating_since(s.loaded_at))
     }
 }
 
 impl<K, V> Shared<K, V>
 where
     K: Eq + Hash,
+    V: 'static,
 {
-    /// How old the current data set is, counted from when its load started.
-    fn age(&self) -> Option<Duration> {
-        let now = self.clock.now();
-        self.snapshot
-            .load()
-            .as_ref()
-            .map(|s| now.saturating_since(s.loaded_at))
-    }
-
     /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
+    ///
+    /// A refusal comes back as one byte and a hit as a reference, so the result fits in two
+    /// registers; [`refused`](Self::refused) makes the error off the hot path.
     #[inline(always)]
-    fn serve<Q, R>(
+    fn lookup<'s, Q>(
         &self,
-        snapshot: Option<&Snapshot<K, V>>,
+        snapshot: Option<&'s Snapshot<K, V>>,
         key: &Q,
-        f: impl FnOnce(&V) -> R,
-        count: impl FnOnce(usize),
-    ) -> Result<Option<R>, StaticReadError>
+    ) -> Result<Option<&'s V>, Refusal>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let Some(snapshot) = snapshot else {
-            return Err(self.refuse(
-                STALE,
-                StaticReadError::NeverLoaded {
-                    cache: Arc::clone(&self.name),
-                },
-            ));
+            return Err(Refusal::NeverLoaded);
         };
-        if !self.enabled.load(Ordering::Relaxed) {
-            return Err(self.refuse(
-                DISABLED,
-                StaticReadError::Disabled {
-                    cache: Arc::clone(&self.name),
-                },
-            ));
+        if !self.core.is_enabled() {
+            return Err(Refusal::Disabled);
         }
-        let now = self.clock.recent();
-        if now > snapshot.expires_at {
-            return Err(self.stale(snapshot, now));
+        if self.core.clock().recent() > snapshot.expires_at {
+            return Err(Refusal::Stale);
         }
-        match snapshot.map.get(key) {
-            Some(value) => {
-                count(HIT);
-                Ok(Some(f(value)))
+        Ok(snapshot.map.get(key))
+    }
+
+    /// Counts and logs (stale reads, rate-limited) a refused read; the age of stale data.
+    ///
+    /// It returns in registers, not an error through memory: a call that wrote the error into
+    /// the result's slot would keep the whole result in memory on the hit path too.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, refusal: Refusal, snapshot: Option<&Snapshot<K, V>>) -> Option<Duration> {
+        let core = &self.core;
+        match (refusal, snapshot) {
+            (Refusal::Disabled, _) => {
+                core.count(Read::Disabled);
+                None
             }
-            None => {
-                count(MISS);
-                Ok(None)
+            (Refusal::Stale, Some(snapshot)) => {
+                let now = core.clock().recent();
+                let age = now.saturating_since(snapshot.loaded_at);
+                core.warn_stale(std::any::type_name::<V>(), age, now, "static");
+                core.count(Read::Stale);
+                Some(age)
+            }
+            (Refusal::NeverLoaded | Refusal::Stale, _) => {
+                core.count(Read::Stale);
+                None
             }
         }
     }
 
-    #[cold]
-    fn refuse(&self, counter: usize, error: StaticReadError) -> StaticReadError {
-        self.reads.bump(counter);
-        error
-    }
-
-    #[cold]
-    fn stale(&self, snapshot: &Snapshot<K, V>, now: Timestamp) -> StaticReadError {
-        let age = now.saturating_since(snapshot.loaded_at);
-        if self.stale_log.allow(now) {
-            tracing::warn!(
-                cache = &*self.name,
-                value_type = std::any::type_name::<V>(),
-                age_ms = age.as_millis() as u64,
-                max_age_ms = self.max_age.as_millis() as u64,
-                "refused a stale static read"
-            );
-        }
-        self.refuse(
-            STALE,
-            StaticReadError::Stale {
-                cache: Arc::clone(&self.name),
+    /// The error for a refused read.
+    #[inline(always)]
+    fn refusal_error(
+        &self,
+        refusal: Refusal,
+        snapshot: Option<&Snapshot<K, V>>,
+    ) -> StaticReadError {
+        let stale_age = self.refused(refusal, snapshot);
+        let cache = Arc::clone(self.core.name());
+        match (refusal, stale_age) {
+            (Refusal::Disabled, _) => StaticReadError::Disabled { cache },
+            (_, Some(age)) => StaticReadError::Stale {
+                cache,
                 age,
-                max_age: self.max_age,
+                max_age: self.core.max_age(),
             },
-        )
-    }
-}
-
-/// The shared state is what a registry holds (weakly), so a dropped cache leaves the registry.
-impl<K, V> MonitoredCache for Shared<K, V>
-where
-    K: CacheKey + Eq + Hash + Send + Sync + 'static,
-    V: StaticValue + Send + Sync + 'static,
-{
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn class(&self) -> DataClass {
-        V::CLASS
-    }
-    fn value_type(&self) -> &'static str {
-        std::any::type_name::<V>()
-    }
-    fn max_age(&self) -> Duration {
-        self.max_age
-    }
-    fn stats(&self) -> CacheStats {
-        CacheStats {
-            hits: self.reads.total(HIT),
-            misses: self.reads.total(MISS),
-            stale_refusals: self.reads.total(STALE),
-            unhealthy_refusals: 0,
-            disabled_refusals: self.reads.total(DISABLED),
-            refreshes: self.refresh.loads.load(Ordering::Relaxed),
-            refresh_failures: self.refresh.failures.load(Ordering::Relaxed),
-            data_age: self.age(),
-            feeds: Vec::new(),
+            (_, None) => StaticReadError::NeverLoaded { cache },
         }
     }
-    fn disable(&self) {
-        self.enabled.store(false, Ordering::Relaxed);
-    }
-    fn enable(&self) {
-        self.enabled.store(true, Ordering::Relaxed);
-    }
-    fn is_enabled(&self) -> bool {
-        self.enabled.load(Ordering::Relaxed)
+
+    /// One read with its counting: hits and misses with `count`, refusals on the core.
+    #[inline(always)]
+    fn read_counted<Q, R>(
+        &self,
+        snapshot: Option<&Snapshot<K, V>>,
+        key: &Q,
+        f: impl FnOnce(&V) -> R,
+        count: impl FnOnce(Read),
+    ) -> Result<Option<R>, StaticReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self.lookup(snapshot, key) {
+            Ok(found) => {
+                count(if found.is_some() {
+                    Read::Hit
+                } else {
+                    Read::Miss
+                });
+                Ok(found.map(f))
+            }
+            Err(refusal) => Err(self.refusal_error(refusal, snapshot)),
+        }
     }
 }
 
-impl<K, V> MonitoredCache for StaticCache<K, V>
+/// Why a read was refused, before it is made an error.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    NeverLoaded,
+    Disabled,
+    Stale,
+}
+
+impl<K, V> CacheBody for Body<K, V>
 where
     K: CacheKey + Eq + Hash + Send + Sync + 'static,
     V: StaticValue + Send + Sync + 'static,
 {
-    fn name(&self) -> &str {
-        self.shared.name()
-    }
-    fn class(&self) -> DataClass {
-        V::CLASS
-    }
-    fn value_type(&self) -> &'static str {
-        self.shared.value_type()
-    }
-    fn max_age(&self) -> Duration {
-        MonitoredCache::max_age(&*self.shared)
-    }
-    fn stats(&self) -> CacheStats {
-        self.shared.stats()
-    }
-    fn disable(&self) {
-        self.shared.disable();
-    }
-    fn enable(&self) {
-        self.shared.enable();
-    }
-    fn is_enabled(&self) -> bool {
-        self.shared.is_enabled()
+    type Value = V;
+
+    fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats) {
+        stats.refreshes = self.refresh.loads.load(Ordering::Relaxed);
+        stats.refresh_failures = self.refresh.failures.load(Ordering::Relaxed);
+        stats.data_age = self.age(core);
     }
 }
+
+crate::cache_core::monitored_through_shared!(
+    [K: CacheKey + Eq + Hash + Send + Sync + 'static, V: StaticValue + Send + Sync + 'static]
+    StaticCache<K, V>
+);
 
 impl<K: CacheKey, V: StaticValue> fmt::Debug for StaticCache<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StaticCache")
-            .field("name", &self.shared.name)
+            .field("name", self.shared.core.name())
             .field("value_type", &std::any::type_name::<V>())
-            .field("max_age", &self.shared.max_age)
+            .field("max_age", &self.shared.core.max_age())
             .finish_non_exhaustive()
     }
 }

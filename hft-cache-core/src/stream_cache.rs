@@ -4,7 +4,11 @@
 //! Each key has its own slot holding an immutable entry (value, time, writing feed) that the
 //! writer replaces whole (`arc-swap`): a reader sees the old entry or the new one, never a mix,
 //! and never blocks the writer. Adding a key copies the key map, which happens once per symbol.
+//!
+//! Writers come from the crate's own feeds, or from the one explicit escape for a user's own
+//! transport, [`StreamCache::custom_transport_writer`], which the compliance report lists.
 
+mod builder;
 mod error;
 mod feed;
 mod reader;
@@ -13,20 +17,18 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 
-use crate::cache_stats::short_type_name;
-use crate::cache_stats::{CacheStats, FeedStats, MonitoredCache};
-use crate::clock::{CacheClock, Clock, SharedClock, Timestamp};
+use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
+use crate::cache_stats::{CacheStats, FeedStats};
+use crate::clock::{Clock, Timestamp};
 use crate::counters::Counters;
-use crate::log_limit::LogLimit;
 use crate::policy::{CacheKey, StreamValue};
-use crate::{max_age_of, DataClass};
 
+pub use builder::{StreamCacheBuildError, StreamCacheBuilder};
 pub use error::{FeedFault, StreamReadError};
 use feed::FeedState;
 pub use feed::FeedWriter;
@@ -39,6 +41,11 @@ pub use reader::StreamReader;
 /// disconnects, falls silent or skips a sequence number marks itself unhealthy, and all its
 /// keys are refused until it has resynchronised.
 ///
+/// The crate's own feeds ([`DepthFeed`](crate::feed::DepthFeed) and the typed stream feeds)
+/// write it; a transport the crate does not speak writes it through the one explicit escape,
+/// [`custom_transport_writer`](StreamCache::custom_transport_writer), which the compliance
+/// report lists.
+///
 /// ```
 /// use std::time::Duration;
 /// use hft_cache::{FeedFault, ManualClock, StreamCache, StreamReadError, Streamed};
@@ -49,12 +56,13 @@ pub use reader::StreamReader;
 ///     ask: u64,
 /// }
 ///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let clock = ManualClock::new();
 /// let tickers = StreamCache::<String, Ticker>::builder()
 ///     .name("tickers")
 ///     .clock(clock.shared())
-///     .build();
-/// let feed = tickers.feed("binance-ws");
+///     .build()?;
+/// let feed = tickers.custom_transport_writer("fix-gateway");
 ///
 /// feed.publish("BTCUSDT".into(), Ticker { bid: 100, ask: 101 });
 /// assert_eq!(tickers.read("BTCUSDT", |t| t.ask), Ok(101));
@@ -65,10 +73,13 @@ pub use reader::StreamReader;
 /// feed.mark_healthy();
 /// clock.advance(Duration::from_secs(6)); // past the 5 s default max age
 /// assert!(matches!(tickers.read("BTCUSDT", |t| t.ask), Err(StreamReadError::Stale { .. })));
+/// # Ok(()) }
 /// ```
 pub struct StreamCache<K: CacheKey, V: StreamValue> {
     shared: Arc<Shared<K, V>>,
 }
+
+type Shared<K, V> = CacheShared<Body<K, V>>;
 
 /// The latest value of one key, replaced whole on every update.
 struct Entry<V> {
@@ -80,94 +91,16 @@ struct Entry<V> {
 type Slot<V> = ArcSwapOption<Entry<V>>;
 type SlotMap<K, V> = HashMap<K, Arc<Slot<V>>, ahash::RandomState>;
 
-const HIT: usize = 0;
-const MISS: usize = 1;
-const STALE: usize = 2;
-const UNHEALTHY: usize = 3;
-const DISABLED: usize = 4;
-
-struct Shared<K, V> {
-    name: Arc<str>,
-    max_age: Duration,
-    clock: CacheClock,
+/// What a stream cache holds beyond the common core: a slot per key, and its feeds.
+struct Body<K, V> {
     slots: ArcSwap<SlotMap<K, V>>,
     /// Serialises adding keys (copying the slot map); updates of existing keys never take it.
     adding_keys: Mutex<()>,
-    enabled: AtomicBool,
-    reads: Counters<5>,
-    updates: AtomicU64,
+    /// Values published, counted per writing thread.
+    publishes: Counters<1>,
+    /// Every feed that ever wrote the cache, so that the report lists it (custom transports
+    /// included) for the cache's lifetime.
     feeds: Mutex<Vec<Arc<FeedState>>>,
-    stale_log: LogLimit,
-}
-
-/// Configures a [`StreamCache`].
-#[must_use]
-pub struct StreamCacheBuilder<K, V> {
-    name: Option<String>,
-    max_age: Option<Duration>,
-    clock: Option<SharedClock>,
-    registry: Option<crate::monitor::Registry>,
-    _types: std::marker::PhantomData<fn() -> (K, V)>,
-}
-
-impl<K, V> StreamCacheBuilder<K, V>
-where
-    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
-    V: StreamValue + Send + Sync + 'static,
-{
-    /// The name reports and logs use (default: the value type's name).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// How long after its last update a value may be read (default: `V`'s max age, else 5 s).
-    pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
-        self
-    }
-
-    #[cfg(feature = "test-util")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-    /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// The registry the cache registers with when built, for the compliance report and the kill
-    /// switch (default: [`Registry::global`](crate::monitor::Registry::global)). The registry
-    /// does not keep the cache alive.
-    pub fn registry(mut self, registry: &crate::monitor::Registry) -> Self {
-        self.registry = Some(registry.clone());
-        self
-    }
-
-    /// Builds the empty cache.
-    pub fn build(self) -> StreamCache<K, V> {
-        let cache = StreamCache {
-            shared: Arc::new(Shared {
-                name: self
-                    .name
-                    .unwrap_or_else(|| short_type_name(std::any::type_name::<V>()).to_owned())
-                    .into(),
-                max_age: self.max_age.unwrap_or(max_age_of::<V>()),
-                clock: CacheClock::new(self.clock),
-                slots: ArcSwap::from_pointee(SlotMap::default()),
-                adding_keys: Mutex::new(()),
-                enabled: AtomicBool::new(true),
-                reads: Counters::new(),
-                updates: AtomicU64::new(0),
-                feeds: Mutex::new(Vec::new()),
-                stale_log: LogLimit::default(),
-            }),
-        };
-        let registry = self
-            .registry
-            .unwrap_or_else(|| crate::monitor::Registry::global().clone());
-        registry.register_weak(&cache.shared);
-        cache
-    }
 }
 
 impl<K: CacheKey, V: StreamValue> Clone for StreamCache<K, V> {
@@ -185,20 +118,61 @@ where
 {
     /// Configures a cache.
     pub fn builder() -> StreamCacheBuilder<K, V> {
-        StreamCacheBuilder {
-            name: None,
-            max_age: None,
-            clock: None,
-            registry: None,
-            _types: std::marker::PhantomData,
-        }
+        StreamCacheBuilder::new()
     }
 
-    /// A writer for a stream feed: the only way to put values in. The feed starts healthy;
-    /// dropping the writer marks it [`FeedFault::Closed`], so its keys stop being served.
-    pub fn feed(&self, name: impl Into<String>) -> FeedWriter<K, V> {
-        let state = Arc::new(FeedState::new(name.into()));
-        if let Ok(mut feeds) = self.shared.feeds.lock() {
+    /// A writer for one of the crate's own stream feeds. The feed starts healthy; dropping the
+    /// writer marks it [`FeedFault::Closed`], so its keys stop being served.
+    pub(crate) fn feed(&self, name: impl Into<String>) -> FeedWriter<K, V> {
+        self.writer(name.into(), false)
+    }
+
+    /// The escape for a transport the crate does not speak (FIX, multicast, a venue without a
+    /// feed here): a writer that user code drives itself.
+    ///
+    /// The crate's own feeds mark themselves unhealthy on a disconnect, a silence or a sequence
+    /// gap; a custom transport must do the same through [`FeedWriter::mark_unhealthy`], and
+    /// call [`FeedWriter::mark_healthy`] only once it has resynchronised from a fresh snapshot.
+    /// Since the crate cannot check that, the cache is marked as written through a custom
+    /// transport for the rest of its life: every [`ComplianceReport`](crate::monitor::ComplianceReport)
+    /// lists it in `custom_transport_caches`, and the feed's [`FeedStats::custom_transport`] is
+    /// set. Grep for `custom_transport_writer` to review every such transport.
+    ///
+    /// The writer starts healthy; dropping it marks the feed [`FeedFault::Closed`].
+    ///
+    /// ```
+    /// use hft_cache::{Registry, StreamCache, Streamed};
+    ///
+    /// #[derive(Streamed)]
+    /// struct Quote { bid: u64 }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let quotes = StreamCache::<String, Quote>::builder()
+    ///     .name("fix-quotes")
+    ///     .registry(&registry)
+    ///     .build()?;
+    /// let fix = quotes.custom_transport_writer("fix-session-1");
+    /// fix.publish("EURUSD".into(), Quote { bid: 10_812 });
+    ///
+    /// let report = registry.report();
+    /// assert_eq!(report.custom_transport_caches, ["fix-quotes"]);
+    /// assert!(report.caches[0].stats.feeds[0].custom_transport);
+    /// # Ok(()) }
+    /// ```
+    pub fn custom_transport_writer(&self, name: impl Into<String>) -> FeedWriter<K, V> {
+        let name = name.into();
+        tracing::info!(
+            cache = &**self.shared.core.name(),
+            feed = name.as_str(),
+            "stream cache written through a custom transport"
+        );
+        self.writer(name, true)
+    }
+
+    fn writer(&self, name: String, custom_transport: bool) -> FeedWriter<K, V> {
+        let state = Arc::new(FeedState::new(name, custom_transport));
+        if let Ok(mut feeds) = self.shared.body.feeds.lock() {
             feeds.push(Arc::clone(&state));
         }
         FeedWriter::new(self.clone(), state)
@@ -216,51 +190,19 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let slots = self.shared.slots.load();
+        let shared = &*self.shared;
+        let slots = shared.body.slots.load();
         let entry = slots.get(key).map(|slot| slot.load());
-        self.check(entry.as_ref().and_then(|e| e.as_deref()), f)
+        let entry = entry.as_ref().and_then(|e| e.as_deref());
+        shared.read_counted(entry, f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: it remembers each key's slot, so a read of a value
     /// that has not changed since this reader last saw it skips the atomic reference counting of
-    /// [`read`](StreamCache::read). Same checks, same errors.
+    /// [`read`](StreamCache::read), and it counts into counters of its own. Same checks, same
+    /// errors.
     pub fn reader(&self) -> StreamReader<K, V> {
         StreamReader::new(self.clone())
-    }
-
-    /// The checks every read makes, in order: present, enabled, feed healthy, in date.
-    #[inline]
-    fn check<R>(
-        &self,
-        entry: Option<&Entry<V>>,
-        f: impl FnOnce(&V) -> R,
-    ) -> Result<R, StreamReadError> {
-        let shared = &*self.shared;
-        let Some(entry) = entry else {
-            return Err(self.refuse(
-                MISS,
-                StreamReadError::Missing {
-                    cache: Arc::clone(&shared.name),
-                },
-            ));
-        };
-        if !shared.enabled.load(Ordering::Relaxed) {
-            return Err(self.refuse(
-                DISABLED,
-                StreamReadError::Disabled {
-                    cache: Arc::clone(&shared.name),
-                },
-            ));
-        }
-        if !entry.feed.is_healthy() {
-            return Err(self.unhealthy(&entry.feed));
-        }
-        let now = shared.clock.recent();
-        if now > entry.updated_at.saturating_add(shared.max_age) {
-            return Err(self.stale(now.saturating_since(entry.updated_at)));
-        }
-        shared.reads.bump(HIT);
-        Ok(f(&entry.value))
     }
 
     /// A copy of the value for `key`, or `None` whenever [`read`](StreamCache::read) would fail.
@@ -279,101 +221,144 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let slots = self.shared.slots.load();
+        let shared = &*self.shared;
+        let slots = shared.body.slots.load();
         let entry = slots.get(key)?.load_full()?;
-        Some(self.shared.clock.now().saturating_since(entry.updated_at))
+        Some(shared.core.clock().now().saturating_since(entry.updated_at))
     }
 
     /// The cache's name.
     pub fn name(&self) -> &str {
-        &self.shared.name
+        self.shared.core.name()
     }
 
     /// How long after its last update a value may be read.
     pub fn max_age(&self) -> Duration {
-        self.shared.max_age
+        self.shared.core.max_age()
     }
 
     /// Makes every read fail with [`StreamReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.disable();
+        self.shared.core.set_enabled(false);
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.enable();
+        self.shared.core.set_enabled(true);
     }
 
     /// Whether reads are allowed.
     pub fn is_enabled(&self) -> bool {
-        self.shared.is_enabled()
+        self.shared.core.is_enabled()
     }
 
     /// A snapshot of the counters and of every feed's health.
     pub fn stats(&self) -> CacheStats {
-        self.shared.stats()
+        crate::cache_stats::MonitoredCache::stats(self)
     }
+}
 
-    #[cold]
-    fn refuse(&self, counter: usize, error: StreamReadError) -> StreamReadError {
-        self.shared.reads.bump(counter);
-        error
-    }
-
-    #[cold]
-    fn unhealthy(&self, feed: &FeedState) -> StreamReadError {
-        self.refuse(
-            UNHEALTHY,
-            StreamReadError::FeedUnhealthy {
-                cache: Arc::clone(&self.shared.name),
-                feed: feed.name().to_owned(),
-                fault: feed.fault().unwrap_or(FeedFault::Resyncing),
-            },
-        )
-    }
-
-    #[cold]
-    fn stale(&self, age: Duration) -> StreamReadError {
-        let shared = &*self.shared;
-        let now = shared.clock.now();
-        if shared.stale_log.allow(now) {
-            tracing::warn!(
-                cache = &*shared.name,
-                value_type = std::any::type_name::<V>(),
-                age_ms = age.as_millis() as u64,
-                max_age_ms = shared.max_age.as_millis() as u64,
-                "refused a stale streamed read"
-            );
+impl<K, V> Shared<K, V>
+where
+    K: Eq + Hash + Clone,
+    V: 'static,
+{
+    /// The checks every read makes, in order: present, enabled, feed healthy, in date.
+    ///
+    /// A refusal comes back as one byte and a hit as a reference, so the result fits in two
+    /// registers; [`refused`](Self::refused) makes the error off the hot path.
+    #[inline(always)]
+    fn check<'e>(&self, entry: Option<&'e Entry<V>>) -> Result<&'e V, Refusal> {
+        let core = &self.core;
+        let Some(entry) = entry else {
+            return Err(Refusal::Missing);
+        };
+        if !core.is_enabled() {
+            return Err(Refusal::Disabled);
         }
-        self.refuse(
-            STALE,
-            StreamReadError::Stale {
-                cache: Arc::clone(&shared.name),
-                age,
-                max_age: shared.max_age,
-            },
-        )
+        if !entry.feed.is_healthy() {
+            return Err(Refusal::Unhealthy);
+        }
+        if core.clock().recent() > entry.updated_at.saturating_add(core.max_age()) {
+            return Err(Refusal::Stale);
+        }
+        Ok(&entry.value)
+    }
+
+    /// One read with its counting: the hit with `count`, refusals on the core.
+    #[inline(always)]
+    fn read_counted<R>(
+        &self,
+        entry: Option<&Entry<V>>,
+        f: impl FnOnce(&V) -> R,
+        count: impl FnOnce(Read),
+    ) -> Result<R, StreamReadError> {
+        match self.check(entry) {
+            Ok(value) => {
+                count(Read::Hit);
+                Ok(f(value))
+            }
+            Err(refusal) => Err(self.refused(refusal, entry)),
+        }
+    }
+
+    /// Counts, logs (stale reads, rate-limited) and describes a refused read.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, refusal: Refusal, entry: Option<&Entry<V>>) -> StreamReadError {
+        let core = &self.core;
+        let cache = Arc::clone(core.name());
+        match (refusal, entry) {
+            (Refusal::Disabled, _) => {
+                core.refuse(Read::Disabled, StreamReadError::Disabled { cache })
+            }
+            (Refusal::Unhealthy, Some(entry)) => core.refuse(
+                Read::Unhealthy,
+                StreamReadError::FeedUnhealthy {
+                    cache,
+                    feed: entry.feed.name().to_owned(),
+                    fault: entry.feed.fault().unwrap_or(FeedFault::Resyncing),
+                },
+            ),
+            (Refusal::Stale, Some(entry)) => {
+                let now = core.clock().recent();
+                let age = now.saturating_since(entry.updated_at);
+                core.warn_stale(std::any::type_name::<V>(), age, now, "streamed");
+                let max_age = core.max_age();
+                core.refuse(
+                    Read::Stale,
+                    StreamReadError::Stale {
+                        cache,
+                        age,
+                        max_age,
+                    },
+                )
+            }
+            (Refusal::Missing | Refusal::Unhealthy | Refusal::Stale, _) => {
+                core.refuse(Read::Miss, StreamReadError::Missing { cache })
+            }
+        }
     }
 
     /// Stores `entry` under `key`, adding the key if it is new. Only [`FeedWriter`] calls this.
     fn store(&self, key: K, entry: Entry<V>) {
-        let shared = &*self.shared;
+        let body = &self.body;
         let entry = Arc::new(entry);
-        if let Some(slot) = shared.slots.load().get(&key) {
+        if let Some(slot) = body.slots.load().get(&key) {
             slot.store(Some(entry));
         } else {
-            let _adding = shared.adding_keys.lock();
-            let current = shared.slots.load_full();
+            let _adding = body.adding_keys.lock();
+            let current = body.slots.load_full();
             match current.get(&key) {
                 Some(slot) => slot.store(Some(entry)),
                 None => {
                     let mut next = SlotMap::clone(&current);
                     next.insert(key, Arc::new(ArcSwapOption::new(Some(entry))));
-                    shared.slots.store(Arc::new(next));
+                    body.slots.store(Arc::new(next));
                 }
             }
         }
-        shared.updates.fetch_add(1, Ordering::Relaxed);
+        body.publishes.bump(0);
     }
 
     fn remove<Q>(&self, key: &Q)
@@ -381,40 +366,38 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if let Some(slot) = self.shared.slots.load().get(key) {
+        if let Some(slot) = self.body.slots.load().get(key) {
             slot.store(None);
         }
     }
 }
 
-/// The shared state is what a registry holds (weakly), so a dropped cache leaves the registry.
-impl<K, V> MonitoredCache for Shared<K, V>
+/// Why a read was refused, before it is made an error.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    Missing,
+    Disabled,
+    Unhealthy,
+    Stale,
+}
+
+impl<K, V> CacheBody for Body<K, V>
 where
     K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
     V: StreamValue + Send + Sync + 'static,
 {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn class(&self) -> DataClass {
-        V::CLASS
-    }
-    fn value_type(&self) -> &'static str {
-        std::any::type_name::<V>()
-    }
-    fn max_age(&self) -> Duration {
-        self.max_age
-    }
-    fn stats(&self) -> CacheStats {
-        let shared = self;
-        let now = shared.clock.now();
-        let slots = shared.slots.load();
+    type Value = V;
+
+    fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats) {
+        let now = core.clock().now();
+        let slots = self.slots.load();
         let entries: Vec<Arc<Entry<V>>> = slots.values().filter_map(|s| s.load_full()).collect();
-        let data_age = entries
+        stats.data_age = entries
             .iter()
             .map(|e| now.saturating_since(e.updated_at))
             .max();
-        let feeds = shared
+        stats.publishes = self.publishes.total(0);
+        stats.feeds = self
             .feeds
             .lock()
             .map(|feeds| {
@@ -429,70 +412,25 @@ where
                             .iter()
                             .filter(|e| Arc::ptr_eq(&e.feed, feed))
                             .count(),
+                        custom_transport: feed.is_custom_transport(),
                     })
                     .collect()
             })
             .unwrap_or_default();
-        CacheStats {
-            hits: shared.reads.total(HIT),
-            misses: shared.reads.total(MISS),
-            stale_refusals: shared.reads.total(STALE),
-            unhealthy_refusals: shared.reads.total(UNHEALTHY),
-            disabled_refusals: shared.reads.total(DISABLED),
-            refreshes: shared.updates.load(Ordering::Relaxed),
-            refresh_failures: 0,
-            data_age,
-            feeds,
-        }
-    }
-    fn disable(&self) {
-        self.enabled.store(false, Ordering::Relaxed);
-    }
-    fn enable(&self) {
-        self.enabled.store(true, Ordering::Relaxed);
-    }
-    fn is_enabled(&self) -> bool {
-        self.enabled.load(Ordering::Relaxed)
     }
 }
 
-impl<K, V> MonitoredCache for StreamCache<K, V>
-where
-    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
-    V: StreamValue + Send + Sync + 'static,
-{
-    fn name(&self) -> &str {
-        self.shared.name()
-    }
-    fn class(&self) -> DataClass {
-        V::CLASS
-    }
-    fn value_type(&self) -> &'static str {
-        self.shared.value_type()
-    }
-    fn max_age(&self) -> Duration {
-        MonitoredCache::max_age(&*self.shared)
-    }
-    fn stats(&self) -> CacheStats {
-        self.shared.stats()
-    }
-    fn disable(&self) {
-        self.shared.disable();
-    }
-    fn enable(&self) {
-        self.shared.enable();
-    }
-    fn is_enabled(&self) -> bool {
-        self.shared.is_enabled()
-    }
-}
+crate::cache_core::monitored_through_shared!(
+    [K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static, V: StreamValue + Send + Sync + 'static]
+    StreamCache<K, V>
+);
 
 impl<K: CacheKey, V: StreamValue> fmt::Debug for StreamCache<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamCache")
-            .field("name", &self.shared.name)
+            .field("name", self.shared.core.name())
             .field("value_type", &std::any::type_name::<V>())
-            .field("max_age", &self.shared.max_age)
+            .field("max_age", &self.shared.core.max_age())
             .finish_non_exhaustive()
     }
 }

@@ -32,7 +32,7 @@ use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 /// use hft_cache::StreamCache;
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// let books = StreamCache::<String, BookView>::builder().name("books").build();
+/// let books = StreamCache::<String, BookView>::builder().name("books").build().unwrap();
 /// let feed = DepthFeed::builder("wss://stream.example.com:9443", "https://api.example.com")
 ///     .symbols(["BTCUSDT", "ETHUSDT"])
 ///     .silence_timeout(Duration::from_secs(3))

@@ -35,8 +35,8 @@ const KEPT_REPORTS: usize = 32;
 /// struct Book { best_bid: u64, best_ask: u64 }
 ///
 /// let clock = ManualClock::new();
-/// let books = StreamCache::<String, Book>::builder().name("books").clock(clock.shared()).build();
-/// let feed = books.feed("binance-ws");
+/// let books = StreamCache::<String, Book>::builder().name("books").clock(clock.shared()).build().unwrap();
+/// let feed = books.custom_transport_writer("binance-ws");
 /// feed.publish("BTCUSDT".into(), Book { best_bid: 100, best_ask: 101 });
 ///
 /// let registry = Registry::new();

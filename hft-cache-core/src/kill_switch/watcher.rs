@@ -28,8 +28,8 @@ const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
 /// struct Book { best_bid: u64 }
 ///
 /// let clock = ManualClock::new();
-/// let books = StreamCache::<String, Book>::builder().name("books").clock(clock.shared()).build();
-/// let feed = books.feed("binance-ws");
+/// let books = StreamCache::<String, Book>::builder().name("books").clock(clock.shared()).build().unwrap();
+/// let feed = books.custom_transport_writer("binance-ws");
 /// let registry = Registry::new();
 /// registry.register(books.clone());
 /// let kill = KillSwitch::builder().registry(&registry).clock(clock.shared()).build();

@@ -57,7 +57,7 @@ pub struct CacheInfo {
 /// let tickers = StreamCache::<String, Ticker>::builder()
 ///     .name("tickers")
 ///     .clock(clock.shared())
-///     .build();
+///     .build().unwrap();
 /// let registry = Registry::new();
 /// registry.register(tickers.clone());
 ///
@@ -147,7 +147,7 @@ impl Registry {
     /// struct Ticker { bid: u64 }
     ///
     /// let registry = Registry::new();
-    /// let tickers = Arc::new(StreamCache::<String, Ticker>::builder().build());
+    /// let tickers = Arc::new(StreamCache::<String, Ticker>::builder().build().unwrap());
     /// registry.register_weak(&tickers);
     /// assert_eq!(registry.len(), 1);
     /// drop(tickers);

@@ -21,14 +21,15 @@ use crate::cache_stats::CacheStats;
 /// struct Ticker { bid: u64 }
 ///
 /// let clock = ManualClock::new();
-/// let tickers = StreamCache::<String, Ticker>::builder().name("tickers").clock(clock.shared()).build();
-/// let feed = tickers.feed("ws");
+/// let tickers = StreamCache::<String, Ticker>::builder().name("tickers").clock(clock.shared()).build().unwrap();
+/// let feed = tickers.custom_transport_writer("ws");
 /// feed.publish("BTCUSDT".into(), Ticker { bid: 1 });
 ///
 /// let registry = Registry::new();
 /// registry.register(tickers.clone());
 /// let report = registry.report();
 /// assert!(report.compliant);
+/// assert_eq!(report.custom_transport_caches, ["tickers"]);
 ///
 /// let json = serde_json::to_value(&report).unwrap();
 /// assert_eq!(json["caches"][0]["name"], "tickers");
@@ -49,6 +50,10 @@ pub struct ComplianceReport {
     pub health_problems: Vec<HealthProblem>,
     /// Each registered cache, in registration order.
     pub caches: Vec<CacheReport>,
+    /// The caches a user's own transport writes, through
+    /// [`StreamCache::custom_transport_writer`](crate::stream_cache::StreamCache::custom_transport_writer):
+    /// the crate cannot vouch for their feeds' health reporting, so a reviewer should.
+    pub custom_transport_caches: Vec<String>,
 }
 
 /// One cache in a [`ComplianceReport`].
@@ -255,6 +260,11 @@ impl ComplianceReport {
             .iter()
             .flat_map(|c| validate::health_problems(&c.info, &c.stats))
             .collect();
+        let custom_transport_caches = caches
+            .iter()
+            .filter(|c| c.stats.feeds.iter().any(|feed| feed.custom_transport))
+            .map(|c| c.info.name.clone())
+            .collect();
         ComplianceReport {
             generated_at_unix_ms: unix_millis(),
             compliant: violations.is_empty(),
@@ -262,6 +272,7 @@ impl ComplianceReport {
             healthy: health_problems.is_empty(),
             health_problems,
             caches,
+            custom_transport_caches,
         }
     }
 

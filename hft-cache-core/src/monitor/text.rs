@@ -55,7 +55,7 @@ fn write_cache(f: &mut fmt::Formatter<'_>, cache: &CacheReport) -> fmt::Result {
     }
     writeln!(
         f,
-        " | hits {}, misses {}, stale refusals {}, unhealthy refusals {}, disabled refusals {}, refreshes {}, refresh failures {}",
+        " | hits {}, misses {}, stale refusals {}, unhealthy refusals {}, disabled refusals {}, refreshes {}, refresh failures {}, publishes {}",
         stats.hits,
         stats.misses,
         stats.stale_refusals,
@@ -63,6 +63,7 @@ fn write_cache(f: &mut fmt::Formatter<'_>, cache: &CacheReport) -> fmt::Result {
         stats.disabled_refusals,
         stats.refreshes,
         stats.refresh_failures,
+        stats.publishes,
     )?;
     for feed in &stats.feeds {
         write!(f, "    feed `{}`: ", feed.name)?;

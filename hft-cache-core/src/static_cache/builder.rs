@@ -2,33 +2,42 @@
 
 use std::future::Future;
 use std::hash::Hash;
-use std::marker::PhantomData;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
 
 use super::refresh::{BoxError, Loader, RefreshState};
-use super::{Shared, StaticCache};
-use crate::cache_stats::short_type_name;
-use crate::clock::{CacheClock, SharedClock};
-use crate::counters::Counters;
-use crate::log_limit::LogLimit;
-use crate::max_age_of;
+use super::{Body, Shared, StaticCache};
+use crate::cache_core::{CoreOptions, ZeroMaxAge};
+#[cfg(feature = "test-util")]
+use crate::clock::SharedClock;
 use crate::monitor::Registry;
 use crate::policy::{CacheKey, StaticValue};
 
 /// Configures a [`StaticCache`].
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache::static_cache::{StaticCache, StaticCacheBuildError};
+/// use hft_cache::Static;
+///
+/// #[derive(Static)]
+/// struct Fees { maker_bps: u32 }
+///
+/// let built = StaticCache::<String, Fees>::builder()
+///     .name("fees")
+///     .max_age(Duration::from_secs(60))
+///     .refresh_interval(Duration::from_secs(60))
+///     .loader(|| async { Ok::<_, std::io::Error>(Vec::new()) })
+///     .build();
+/// assert!(matches!(built, Err(StaticCacheBuildError::RefreshNotBelowMaxAge { .. })));
+/// ```
 #[must_use]
 pub struct StaticCacheBuilder<K, V> {
-    name: Option<String>,
-    max_age: Option<Duration>,
+    core: CoreOptions,
     refresh_interval: Option<Duration>,
-    clock: Option<SharedClock>,
-    registry: Option<Registry>,
     loader: Option<Loader<K, V>>,
-    _types: PhantomData<fn() -> (K, V)>,
 }
 
 /// A [`StaticCacheBuilder`] setting that cannot work.
@@ -61,25 +70,21 @@ where
 {
     pub(super) fn new() -> Self {
         StaticCacheBuilder {
-            name: None,
-            max_age: None,
+            core: CoreOptions::default(),
             refresh_interval: None,
-            clock: None,
-            registry: None,
             loader: None,
-            _types: PhantomData,
         }
     }
 
     /// The name reports and logs use (default: the value type's name).
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+        self.core.name = Some(name.into());
         self
     }
 
     /// How long loaded data may be served (default: `V`'s `#[hft(max_age_ms)]`, else 1 h).
     pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
+        self.core.max_age = Some(max_age);
         self
     }
 
@@ -94,14 +99,14 @@ where
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
     pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = Some(clock);
+        self.core.clock = Some(clock);
         self
     }
 
     /// The registry the cache registers with when built, for the compliance report and the kill
     /// switch (default: [`Registry::global`]). The registry does not keep the cache alive.
     pub fn registry(mut self, registry: &Registry) -> Self {
-        self.registry = Some(registry.clone());
+        self.core.registry = Some(registry.clone());
         self
     }
 
@@ -132,39 +137,33 @@ where
     ///
     /// [`StaticCacheBuildError`] for a missing loader or an impossible max age or interval.
     pub fn build(self) -> Result<StaticCache<K, V>, StaticCacheBuildError> {
-        let name = self
-            .name
-            .unwrap_or_else(|| short_type_name(std::any::type_name::<V>()).to_owned());
-        let max_age = self.max_age.unwrap_or(max_age_of::<V>());
-        if max_age.is_zero() {
-            return Err(StaticCacheBuildError::ZeroMaxAge(name));
-        }
+        let (core, registry) = self
+            .core
+            .build::<V>()
+            .map_err(|ZeroMaxAge(name)| StaticCacheBuildError::ZeroMaxAge(name))?;
+        let max_age = core.max_age();
         let refresh_interval = self.refresh_interval.unwrap_or(max_age / 2);
         if refresh_interval.is_zero() || refresh_interval >= max_age {
             return Err(StaticCacheBuildError::RefreshNotBelowMaxAge {
-                cache: name,
+                cache: core.name().to_string(),
                 refresh_interval,
                 max_age,
             });
         }
         let Some(loader) = self.loader else {
-            return Err(StaticCacheBuildError::MissingLoader(name));
+            return Err(StaticCacheBuildError::MissingLoader(
+                core.name().to_string(),
+            ));
         };
-        let cache = StaticCache {
-            shared: Arc::new(Shared {
-                name: name.into(),
-                max_age,
-                refresh_interval,
-                clock: CacheClock::new(self.clock),
-                snapshot: Arc::new(ArcSwapOption::empty()),
-                enabled: AtomicBool::new(true),
-                reads: Counters::new(),
-                refresh: RefreshState::new(loader),
-                stale_log: LogLimit::default(),
-            }),
+        let body = Body {
+            refresh_interval,
+            snapshot: Arc::new(ArcSwapOption::empty()),
+            refresh: RefreshState::new(loader),
         };
-        let registry = self.registry.unwrap_or_else(|| Registry::global().clone());
-        registry.register_weak(&cache.shared);
-        Ok(cache)
+        let shared: Arc<Shared<K, V>> = Shared::register(core, body, registry);
+        Ok(StaticCache { shared })
     }
 }
+
+crate::class::declare_class!([K, V] Plain for StaticCacheBuilder<K, V>);
+crate::class::declare_class!(Plain for StaticCacheBuildError);

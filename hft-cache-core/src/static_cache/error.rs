@@ -73,3 +73,6 @@ impl Error for RefreshError {
         Some(&*self.source)
     }
 }
+
+crate::class::declare_class!(Plain for StaticReadError);
+crate::class::declare_class!(Plain for RefreshError);

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use arc_swap::ArcSwapOption;
 
 use super::{Shared, Snapshot, StaticReadError};
+use crate::cache_core::READS;
+use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StaticValue};
 
 type SnapshotCache<K, V> =
@@ -39,6 +41,8 @@ type SnapshotCache<K, V> =
 pub struct StaticReader<K, V> {
     shared: Arc<Shared<K, V>>,
     snapshot: SnapshotCache<K, V>,
+    /// Hits and misses, counted on a cache line only this reader writes.
+    counts: LocalCounters<READS>,
 }
 
 impl<K, V> StaticReader<K, V>
@@ -47,8 +51,13 @@ where
     V: StaticValue + Send + Sync + 'static,
 {
     pub(super) fn new(shared: Arc<Shared<K, V>>) -> Self {
-        let snapshot = arc_swap::Cache::new(Arc::clone(&shared.snapshot));
-        StaticReader { shared, snapshot }
+        let snapshot = arc_swap::Cache::new(Arc::clone(&shared.body.snapshot));
+        let counts = shared.core.local_counters();
+        StaticReader {
+            shared,
+            snapshot,
+            counts,
+        }
     }
 
     /// Reads the value for `key` with `f`, as [`StaticCache::read`](super::StaticCache::read).
@@ -67,15 +76,18 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let snapshot = self.snapshot.load().as_deref();
-        let shared = &*self.shared;
-        shared.serve(snapshot, key, f, |which| shared.reads.bump(which))
+        let counts = &mut self.counts;
+        self.shared
+            .read_counted(snapshot, key, f, |read| counts.bump(read as usize))
     }
 }
 
 impl<K, V> fmt::Debug for StaticReader<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StaticReader")
-            .field("cache", &self.shared.name)
+            .field("cache", self.shared.core.name())
             .finish_non_exhaustive()
     }
 }
+
+crate::class::declare_class!([K: CacheKey, V: StaticValue] Static for StaticReader<K, V>);

@@ -27,6 +27,10 @@ pub(super) struct RefreshState<K, V> {
     /// Loads finished (either way); a waiter that sees it move knows it can share the outcome.
     finished: AtomicU64,
     last_outcome: Mutex<Option<Result<(), RefreshError>>>,
+    /// The snapshot the last load replaced, kept until the next load. Readers move off it
+    /// during the interval, so the last reference, and with it the freeing of a whole data set,
+    /// is this task's and not a reader's in the middle of a read.
+    retired: Mutex<Option<Arc<Snapshot<K, V>>>>,
     pub(super) loads: AtomicU64,
     pub(super) failures: AtomicU64,
 }
@@ -38,6 +42,7 @@ impl<K, V> RefreshState<K, V> {
             in_flight: tokio::sync::Mutex::new(()),
             finished: AtomicU64::new(0),
             last_outcome: Mutex::new(None),
+            retired: Mutex::new(None),
             loads: AtomicU64::new(0),
             failures: AtomicU64::new(0),
         }
@@ -48,7 +53,10 @@ pub(super) async fn refresh<K, V>(shared: &Shared<K, V>) -> Result<(), RefreshEr
 where
     K: Eq + Hash,
 {
-    let state = &shared.refresh;
+    let (core, body) = (&shared.core, &shared.body);
+    let state = &body.refresh;
+    // Acquire/Release on `finished`: a caller that sees the count move past what it saw on
+    // arrival also sees the outcome that load stored before counting itself finished.
     let seen = state.finished.load(Ordering::Acquire);
     let _in_flight = state.in_flight.lock().await;
     if state.finished.load(Ordering::Acquire) != seen {
@@ -60,19 +68,24 @@ where
     }
 
     // The data is as old as the request for it: stamp the start, not the end, of the load.
-    let started = shared.clock.now();
+    let started = core.clock().now();
     let outcome = match (state.loader)().await {
         Ok(entries) => {
             let map: HashMap<K, V, ahash::RandomState> = entries.into_iter().collect();
             let len = map.len();
-            shared.snapshot.store(Some(Arc::new(Snapshot {
+            let replaced = body.snapshot.swap(Some(Arc::new(Snapshot {
                 map,
                 loaded_at: started,
-                expires_at: started.saturating_add(shared.max_age),
+                expires_at: started.saturating_add(core.max_age()),
             })));
+            let older = state
+                .retired
+                .lock()
+                .map(|mut retired| std::mem::replace(&mut *retired, replaced));
+            drop(older);
             state.loads.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
-                cache = &*shared.name,
+                cache = &**core.name(),
                 entries = len,
                 "static cache refreshed"
             );
@@ -81,24 +94,24 @@ where
         Err(source) => {
             state.failures.fetch_add(1, Ordering::Relaxed);
             let error = RefreshError {
-                cache: Arc::clone(&shared.name),
+                cache: Arc::clone(core.name()),
                 source: Arc::from(source),
             };
-            let now = shared.clock.now();
-            let expired = shared
+            let now = core.clock().now();
+            let expired = body
                 .snapshot
                 .load()
                 .as_ref()
                 .is_none_or(|s| now > s.expires_at);
             if expired {
                 tracing::error!(
-                    cache = &*shared.name,
+                    cache = &**core.name(),
                     error = %error,
                     "static refresh failed and the data is past its max age: reads are refused"
                 );
             } else {
                 tracing::warn!(
-                    cache = &*shared.name,
+                    cache = &**core.name(),
                     error = %error,
                     "static refresh failed; serving the previous data until its max age"
                 );
@@ -138,7 +151,7 @@ where
 {
     // A weak reference, so the task does not keep a dropped cache alive.
     let weak = Arc::downgrade(shared);
-    let interval = shared.refresh_interval;
+    let interval = shared.body.refresh_interval;
     let task = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -151,3 +164,5 @@ where
     });
     RefresherHandle { task }
 }
+
+crate::class::declare_class!(Plain for RefresherHandle);

@@ -92,3 +92,6 @@ pub enum StreamReadError {
         cache: Arc<str>,
     },
 }
+
+crate::class::declare_class!(Plain for FeedFault);
+crate::class::declare_class!(Plain for StreamReadError);

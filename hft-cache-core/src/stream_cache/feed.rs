@@ -13,6 +13,8 @@ use crate::policy::{CacheKey, StreamValue};
 /// A feed's health, shared by the writer and every entry it wrote.
 pub(crate) struct FeedState {
     name: String,
+    /// Written through [`StreamCache::custom_transport_writer`], not by one of the crate's feeds.
+    custom_transport: bool,
     healthy: AtomicBool,
     fault: Mutex<Option<FeedFault>>,
     /// When the feed became unhealthy, as clock nanoseconds + 1; 0 while healthy.
@@ -20,9 +22,10 @@ pub(crate) struct FeedState {
 }
 
 impl FeedState {
-    pub(crate) fn new(name: String) -> Self {
+    pub(crate) fn new(name: String, custom_transport: bool) -> Self {
         FeedState {
             name,
+            custom_transport,
             healthy: AtomicBool::new(true),
             fault: Mutex::new(None),
             unhealthy_since: AtomicU64::new(0),
@@ -33,8 +36,15 @@ impl FeedState {
         &self.name
     }
 
+    pub(crate) fn is_custom_transport(&self) -> bool {
+        self.custom_transport
+    }
+
     #[inline]
     pub(crate) fn is_healthy(&self) -> bool {
+        // Pairs with the release half of the writer's swaps: a reader that sees the feed
+        // healthy again also sees the fault and `unhealthy_since` it cleared before the flip.
+        // (On x86 an acquire load is a plain load: the read path pays nothing for it.)
         self.healthy.load(Ordering::Acquire)
     }
 
@@ -54,6 +64,9 @@ impl FeedState {
 ///
 /// Owned by the task that reads the stream; it is not `Clone`, so REST code that was not handed
 /// it cannot write streamed data. Dropping it marks the feed [`FeedFault::Closed`].
+///
+/// The crate's own feeds make theirs; user code gets one only through the explicit escape
+/// [`StreamCache::custom_transport_writer`].
 pub struct FeedWriter<K, V>
 where
     K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
@@ -74,8 +87,11 @@ where
 
     /// Makes `value` the latest for `key`, stamped now.
     pub fn publish(&self, key: K, value: V) {
-        let updated_at = self.cache.shared.clock.now();
-        self.cache.store(
+        // The coarse reading that reads compare against: it is never ahead of the precise one,
+        // so the age a read computes is never smaller than with a precise stamp (the staleness
+        // check is no looser), and it saves a clock read per update.
+        let updated_at = self.cache.shared.core.clock().recent();
+        self.cache.shared.store(
             key,
             Entry {
                 value,
@@ -91,16 +107,24 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.cache.remove(key);
+        self.cache.shared.remove(key);
     }
 
     /// Marks the feed unhealthy: every key it wrote is refused until
     /// [`mark_healthy`](FeedWriter::mark_healthy).
     pub fn mark_unhealthy(&self, fault: FeedFault) {
         let state = &*self.state;
+        // AcqRel: see `is_healthy`; the flag flips first so that reads stop at once.
         let was_healthy = state.healthy.swap(false, Ordering::AcqRel);
         if was_healthy {
-            let now = self.cache.shared.clock.now().as_nanos().saturating_add(1);
+            let now = self
+                .cache
+                .shared
+                .core
+                .clock()
+                .now()
+                .as_nanos()
+                .saturating_add(1);
             state.unhealthy_since.store(now, Ordering::Relaxed);
         }
         tracing::warn!(
@@ -121,6 +145,7 @@ where
             *current = None;
         }
         state.unhealthy_since.store(0, Ordering::Relaxed);
+        // AcqRel: the cleared fault above is published with the flag (see `is_healthy`).
         if !state.healthy.swap(true, Ordering::AcqRel) {
             tracing::info!(
                 cache = self.cache.name(),
@@ -174,3 +199,8 @@ where
             .finish()
     }
 }
+
+crate::class::declare_class!(
+    [K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static, V: StreamValue + Send + Sync + 'static]
+    Streamed for FeedWriter<K, V>
+);

@@ -7,6 +7,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::{Entry, Slot, StreamCache, StreamReadError};
+use crate::cache_core::{Read, READS};
+use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StreamValue};
 
 type SlotCache<V> = arc_swap::Cache<Arc<Slot<V>>, Option<Arc<Entry<V>>>>;
@@ -26,8 +28,8 @@ type SlotCache<V> = arc_swap::Cache<Arc<Slot<V>>, Option<Arc<Entry<V>>>>;
 ///     bid: u64,
 /// }
 ///
-/// let tickers = StreamCache::<String, Ticker>::builder().build();
-/// let feed = tickers.feed("ws");
+/// let tickers = StreamCache::<String, Ticker>::builder().build().unwrap();
+/// let feed = tickers.custom_transport_writer("ws");
 /// feed.publish("BTCUSDT".into(), Ticker { bid: 100 });
 ///
 /// let mut reader = tickers.reader();
@@ -42,6 +44,8 @@ where
 {
     cache: StreamCache<K, V>,
     slots: HashMap<K, SlotCache<V>, ahash::RandomState>,
+    /// Hits, counted on a cache line only this reader writes.
+    counts: LocalCounters<READS>,
 }
 
 impl<K, V> StreamReader<K, V>
@@ -50,9 +54,11 @@ where
     V: StreamValue + Send + Sync + 'static,
 {
     pub(super) fn new(cache: StreamCache<K, V>) -> Self {
+        let counts = cache.shared.core.local_counters();
         StreamReader {
             cache,
             slots: HashMap::default(),
+            counts,
         }
     }
 
@@ -67,11 +73,16 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if let Some(slot) = self.slots.get_mut(key) {
-            let entry = slot.load().as_deref();
-            return self.cache.check(entry, f);
+        let counts = &mut self.counts;
+        match self.slots.get_mut(key) {
+            Some(slot) => {
+                let entry = slot.load().as_deref();
+                self.cache
+                    .shared
+                    .read_counted(entry, f, |read| counts.bump(read as usize))
+            }
+            None => self.read_new_key(key, f),
         }
-        self.read_new_key(key, f)
     }
 
     /// First read of a key by this reader: find its slot in the shared map and remember it.
@@ -81,16 +92,18 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let slots = self.cache.shared.slots.load();
+        let shared = &*self.cache.shared;
+        let slots = shared.body.slots.load();
+        let counts = &mut self.counts;
+        let count = |read: Read| counts.bump(read as usize);
         let Some((key, slot)) = slots.get_key_value(key) else {
-            return self.cache.check(None, f);
+            return shared.read_counted(None, f, count);
         };
         let slot = self
             .slots
             .entry(key.clone())
             .or_insert_with(|| arc_swap::Cache::new(Arc::clone(slot)));
-        let entry = slot.load().as_deref();
-        self.cache.check(entry, f)
+        shared.read_counted(slot.load().as_deref(), f, count)
     }
 }
 
@@ -106,3 +119,8 @@ where
             .finish()
     }
 }
+
+crate::class::declare_class!(
+    [K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static, V: StreamValue + Send + Sync + 'static]
+    Streamed for StreamReader<K, V>
+);

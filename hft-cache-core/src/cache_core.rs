@@ -1,0 +1,246 @@
+//! What both caches share, kept in one place (moka's `common/` is the model): the name, max
+//! age, clock, the kill switch's enabled flag, the read counters, the rate-limited stale
+//! warning, the settings both builders take, and the one [`MonitoredCache`] implementation.
+//!
+//! A cache is a [`CacheShared`]: this core plus a body with the cache's own storage
+//! ([`CacheBody`]). The public handles (`StaticCache`, `StreamCache`) hold it in an `Arc`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cache_stats::{CacheStats, MonitoredCache};
+use crate::class::{max_age_of, Classified, DataClass};
+use crate::clock::{CacheClock, SharedClock, Timestamp};
+use crate::counters::{Counters, LocalCounters};
+use crate::log_limit::LogLimit;
+use crate::monitor::durations::short_type_name;
+use crate::monitor::Registry;
+
+/// What a read ended in; each outcome has its own counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    Hit = 0,
+    Miss = 1,
+    Stale = 2,
+    Unhealthy = 3,
+    Disabled = 4,
+}
+
+/// How many [`Read`] outcomes there are.
+pub(crate) const READS: usize = 5;
+
+/// Name, max age, clock, enabled flag, read counters and stale-log limiter of one cache.
+pub(crate) struct CacheCore {
+    name: Arc<str>,
+    max_age: Duration,
+    clock: CacheClock,
+    enabled: AtomicBool,
+    reads: Counters<READS>,
+    /// Keeps a hot loop of stale refusals from flooding the log.
+    stale_log: LogLimit,
+}
+
+impl CacheCore {
+    pub(crate) fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    pub(crate) fn max_age(&self) -> Duration {
+        self.max_age
+    }
+
+    pub(crate) fn clock(&self) -> &CacheClock {
+        &self.clock
+    }
+
+    #[inline]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    /// The kill switch's lever. Relaxed: a read racing the switch may still be served, as one
+    /// that came a moment earlier would have been; nothing else is published through the flag.
+    pub(crate) fn set_enabled(&self, enabled: bool) {
+        self.enabled.store(enabled, Ordering::Relaxed);
+    }
+
+    /// Counts a read on the calling thread's shard.
+    #[inline]
+    pub(crate) fn count(&self, read: Read) {
+        self.reads.bump(read as usize);
+    }
+
+    /// Counters that one reader handle owns, counted in this cache's totals.
+    pub(crate) fn local_counters(&self) -> LocalCounters<READS> {
+        self.reads.local()
+    }
+
+    /// Counts a refused read and hands its error back.
+    #[cold]
+    pub(crate) fn refuse<E>(&self, read: Read, error: E) -> E {
+        self.count(read);
+        error
+    }
+
+    /// Logs a stale refusal, at most once a second per cache.
+    #[cold]
+    pub(crate) fn warn_stale(
+        &self,
+        value_type: &'static str,
+        age: Duration,
+        now: Timestamp,
+        what: &'static str,
+    ) {
+        if self.stale_log.allow(now) {
+            tracing::warn!(
+                cache = &*self.name,
+                value_type,
+                age_ms = age.as_millis() as u64,
+                max_age_ms = self.max_age.as_millis() as u64,
+                "refused a stale {what} read"
+            );
+        }
+    }
+
+    /// The read counters; the body adds the rest.
+    fn read_stats(&self) -> CacheStats {
+        let total = |read: Read| self.reads.total(read as usize);
+        CacheStats {
+            hits: total(Read::Hit),
+            misses: total(Read::Miss),
+            stale_refusals: total(Read::Stale),
+            unhealthy_refusals: total(Read::Unhealthy),
+            disabled_refusals: total(Read::Disabled),
+            ..CacheStats::default()
+        }
+    }
+}
+
+/// The max age is zero: nothing could ever be read.
+#[derive(Debug)]
+pub(crate) struct ZeroMaxAge(pub(crate) String);
+
+/// The settings both cache builders take.
+#[derive(Default)]
+pub(crate) struct CoreOptions {
+    pub(crate) name: Option<String>,
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) clock: Option<SharedClock>,
+    pub(crate) registry: Option<Registry>,
+}
+
+impl CoreOptions {
+    /// The core, with the defaults filled in: the value type's short name, its max age, the
+    /// system clock.
+    pub(crate) fn build<V: Classified>(self) -> Result<(CacheCore, Option<Registry>), ZeroMaxAge> {
+        let name = self
+            .name
+            .unwrap_or_else(|| short_type_name(std::any::type_name::<V>()).to_owned());
+        let max_age = self.max_age.unwrap_or(max_age_of::<V>());
+        if max_age.is_zero() {
+            return Err(ZeroMaxAge(name));
+        }
+        let core = CacheCore {
+            name: name.into(),
+            max_age,
+            clock: CacheClock::new(self.clock),
+            enabled: AtomicBool::new(true),
+            reads: Counters::new(),
+            stale_log: LogLimit::new(),
+        };
+        Ok((core, self.registry))
+    }
+}
+
+/// A cache's own storage and the counters only it has.
+pub(crate) trait CacheBody: Send + Sync + 'static {
+    /// The type of the values held, whose class the report shows.
+    type Value: Classified;
+
+    /// Fills in data age, loads or publishes, and feeds.
+    fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats);
+}
+
+/// One cache: the shared core and its body.
+pub(crate) struct CacheShared<B> {
+    pub(crate) core: CacheCore,
+    pub(crate) body: B,
+}
+
+impl<B: CacheBody> CacheShared<B> {
+    /// The cache, registered (weakly, so that dropping it leaves the registry) with `registry`,
+    /// else the global one.
+    pub(crate) fn register(core: CacheCore, body: B, registry: Option<Registry>) -> Arc<Self> {
+        let shared = Arc::new(CacheShared { core, body });
+        registry
+            .unwrap_or_else(|| Registry::global().clone())
+            .register_weak(&shared);
+        shared
+    }
+}
+
+/// The one implementation: registries hold the shared state (weakly), and the public handles
+/// forward to it ([`monitored_through_shared!`]).
+impl<B: CacheBody> MonitoredCache for CacheShared<B> {
+    fn name(&self) -> &str {
+        &self.core.name
+    }
+    fn class(&self) -> DataClass {
+        <B::Value as Classified>::CLASS
+    }
+    fn value_type(&self) -> &'static str {
+        std::any::type_name::<B::Value>()
+    }
+    fn max_age(&self) -> Duration {
+        self.core.max_age
+    }
+    fn stats(&self) -> CacheStats {
+        let mut stats = self.core.read_stats();
+        self.body.add_stats(&self.core, &mut stats);
+        stats
+    }
+    fn disable(&self) {
+        self.core.set_enabled(false);
+    }
+    fn enable(&self) {
+        self.core.set_enabled(true);
+    }
+    fn is_enabled(&self) -> bool {
+        self.core.is_enabled()
+    }
+}
+
+/// `MonitoredCache` for a public handle with a `shared: Arc<CacheShared<_>>` field, so that
+/// `registry.register(cache.clone())` works.
+macro_rules! monitored_through_shared {
+    ([$($generics:tt)*] $handle:ty) => {
+        impl<$($generics)*> $crate::cache_stats::MonitoredCache for $handle {
+            fn name(&self) -> &str {
+                $crate::cache_stats::MonitoredCache::name(&*self.shared)
+            }
+            fn class(&self) -> $crate::class::DataClass {
+                $crate::cache_stats::MonitoredCache::class(&*self.shared)
+            }
+            fn value_type(&self) -> &'static str {
+                $crate::cache_stats::MonitoredCache::value_type(&*self.shared)
+            }
+            fn max_age(&self) -> ::std::time::Duration {
+                $crate::cache_stats::MonitoredCache::max_age(&*self.shared)
+            }
+            fn stats(&self) -> $crate::cache_stats::CacheStats {
+                $crate::cache_stats::MonitoredCache::stats(&*self.shared)
+            }
+            fn disable(&self) {
+                $crate::cache_stats::MonitoredCache::disable(&*self.shared)
+            }
+            fn enable(&self) {
+                $crate::cache_stats::MonitoredCache::enable(&*self.shared)
+            }
+            fn is_enabled(&self) -> bool {
+                $crate::cache_stats::MonitoredCache::is_enabled(&*self.shared)
+            }
+        }
+    };
+}
+pub(crate) use monitored_through_shared;
