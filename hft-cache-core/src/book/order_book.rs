@@ -1,7 +1,6 @@
 //! [`OrderBook`]: an L2 book.
 
-use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::fmt;
 
 use rust_decimal::Decimal;
 
@@ -44,6 +43,15 @@ pub enum BookError {
         /// The best ask.
         ask: Decimal,
     },
+    /// A price the book cannot key exactly: more than 18 decimal places, or above about
+    /// 3.4 × 10²⁰.
+    #[error("unsupported price {price} on the {side:?} side: more than 18 decimals or too large")]
+    UnsupportedPrice {
+        /// The side.
+        side: Side,
+        /// The price received.
+        price: Decimal,
+    },
 }
 
 /// A level-2 order book: the total quantity at each price, per side.
@@ -62,12 +70,155 @@ pub enum BookError {
 /// book.validate()?;
 /// # Ok::<(), hft_cache::book::BookError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Each side is a sorted array of fixed-point price keys (exact: prices keep up to 18 decimal
+/// places) with the best level last, so updates near the top move little memory and the top
+/// levels are one contiguous read. A removed level inside the book is left as an empty slot
+/// until a few accumulate (a level that empties is often refilled soon); the best level is
+/// never an empty slot. Prices keep the scale they arrived with (`"0.10"` stays `0.10`), which
+/// checksums over the exchange's strings rely on.
+#[derive(Clone, Default)]
 pub struct OrderBook {
-    /// Highest price first.
-    bids: BTreeMap<Reverse<Decimal>, Decimal>,
-    /// Lowest price first.
-    asks: BTreeMap<Decimal, Decimal>,
+    bids: Ladder,
+    asks: Ladder,
+}
+
+/// Empty slots a side keeps before compacting: bounds the slots a top-of-book read skips.
+const MAX_EMPTY: usize = 32;
+
+/// 10^n for n in 0..=18.
+const POW10: [u128; 19] = {
+    let mut table = [1u128; 19];
+    let mut i = 1;
+    while i < 19 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// The decimal places of a price key.
+const KEY_SCALE: u32 = 18;
+
+/// `price` as an integer number of 10⁻¹⁸ units, exact, so comparing keys compares prices.
+#[inline]
+fn price_key(price: Decimal) -> Option<u128> {
+    let mantissa = u128::try_from(price.mantissa()).ok()?;
+    let scale = price.scale();
+    if scale <= KEY_SCALE {
+        mantissa.checked_mul(POW10[(KEY_SCALE - scale) as usize])
+    } else {
+        // Trailing zeros beyond 18 places are harmless; real digits there are not.
+        let normal = price.normalize();
+        if normal.scale() > KEY_SCALE {
+            return None;
+        }
+        price_key(normal)
+    }
+}
+
+/// One side: `keys` ascending with the best level last (bids store the key, asks its
+/// complement), `levels` the matching (price, quantity); quantity zero marks an empty slot.
+#[derive(Clone, Default)]
+struct Ladder {
+    keys: Vec<u128>,
+    levels: Vec<(Decimal, Decimal)>,
+    empty: usize,
+}
+
+impl Ladder {
+    #[inline]
+    fn set(&mut self, key: u128, price: Decimal, qty: Decimal) {
+        match self.keys.binary_search(&key) {
+            Ok(i) => {
+                let slot = &mut self.levels[i];
+                if qty.is_zero() {
+                    if !slot.1.is_zero() {
+                        self.remove_at(i);
+                    }
+                } else {
+                    if slot.1.is_zero() {
+                        self.empty -= 1;
+                    }
+                    *slot = (price, qty);
+                }
+            }
+            Err(_) if qty.is_zero() => {}
+            Err(i) => self.insert_at(i, key, price, qty),
+        }
+    }
+
+    #[inline]
+    fn remove_at(&mut self, i: usize) {
+        if i + 1 == self.keys.len() {
+            self.keys.pop();
+            self.levels.pop();
+            // Keep the best level a real one.
+            while self.levels.last().is_some_and(|l| l.1.is_zero()) {
+                self.keys.pop();
+                self.levels.pop();
+                self.empty -= 1;
+            }
+        } else {
+            self.levels[i].1 = Decimal::ZERO;
+            self.empty += 1;
+            if self.empty > MAX_EMPTY {
+                self.compact();
+            }
+        }
+    }
+
+    #[inline]
+    fn insert_at(&mut self, i: usize, key: u128, price: Decimal, qty: Decimal) {
+        // An empty neighbour can take the key without moving anything: order is kept because
+        // the key lies between the neighbours' keys.
+        if i > 0 && self.levels[i - 1].1.is_zero() {
+            self.keys[i - 1] = key;
+            self.levels[i - 1] = (price, qty);
+            self.empty -= 1;
+        } else if i < self.keys.len() && self.levels[i].1.is_zero() {
+            self.keys[i] = key;
+            self.levels[i] = (price, qty);
+            self.empty -= 1;
+        } else {
+            self.keys.insert(i, key);
+            self.levels.insert(i, (price, qty));
+        }
+    }
+
+    fn compact(&mut self) {
+        let mut kept = 0;
+        for i in 0..self.keys.len() {
+            if !self.levels[i].1.is_zero() {
+                self.keys[kept] = self.keys[i];
+                self.levels[kept] = self.levels[i];
+                kept += 1;
+            }
+        }
+        self.keys.truncate(kept);
+        self.levels.truncate(kept);
+        self.empty = 0;
+    }
+
+    #[inline]
+    fn best(&self) -> Option<(Decimal, Decimal)> {
+        self.levels.last().copied()
+    }
+
+    #[inline]
+    fn iter(&self) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
+        self.levels.iter().rev().filter(|l| !l.1.is_zero()).copied()
+    }
+
+    fn len(&self) -> usize {
+        self.levels.len() - self.empty
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.levels.clear();
+        self.empty = 0;
+    }
 }
 
 impl OrderBook {
@@ -80,7 +231,8 @@ impl OrderBook {
     ///
     /// # Errors
     ///
-    /// [`BookError::NegativeQuantity`] or [`BookError::NonPositivePrice`]; the book is unchanged.
+    /// [`BookError::NegativeQuantity`], [`BookError::NonPositivePrice`] or
+    /// [`BookError::UnsupportedPrice`]; the book is unchanged.
     #[inline]
     pub fn apply(&mut self, side: Side, price: Decimal, qty: Decimal) -> Result<(), BookError> {
         if qty.is_sign_negative() && !qty.is_zero() {
@@ -89,19 +241,10 @@ impl OrderBook {
         if price <= Decimal::ZERO {
             return Err(BookError::NonPositivePrice { side, price });
         }
-        match (side, qty.is_zero()) {
-            (Side::Bid, true) => {
-                self.bids.remove(&Reverse(price));
-            }
-            (Side::Bid, false) => {
-                self.bids.insert(Reverse(price), qty);
-            }
-            (Side::Ask, true) => {
-                self.asks.remove(&price);
-            }
-            (Side::Ask, false) => {
-                self.asks.insert(price, qty);
-            }
+        let key = price_key(price).ok_or(BookError::UnsupportedPrice { side, price })?;
+        match side {
+            Side::Bid => self.bids.set(key, price, qty),
+            Side::Ask => self.asks.set(!key, price, qty),
         }
         Ok(())
     }
@@ -109,21 +252,27 @@ impl OrderBook {
     /// The highest bid: (price, quantity).
     #[inline]
     pub fn best_bid(&self) -> Option<(Decimal, Decimal)> {
-        self.bids.iter().next().map(|(p, q)| (p.0, *q))
+        self.bids.best()
     }
 
     /// The lowest ask: (price, quantity).
     #[inline]
     pub fn best_ask(&self) -> Option<(Decimal, Decimal)> {
-        self.asks.iter().next().map(|(p, q)| (*p, *q))
+        self.asks.best()
+    }
+
+    /// A side's levels, best first: (price, quantity).
+    #[inline]
+    pub fn levels(&self, side: Side) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
+        match side {
+            Side::Bid => self.bids.iter(),
+            Side::Ask => self.asks.iter(),
+        }
     }
 
     /// The best `n` levels of a side, best first.
     pub fn top(&self, side: Side, n: usize) -> Vec<(Decimal, Decimal)> {
-        match side {
-            Side::Bid => self.bids.iter().take(n).map(|(p, q)| (p.0, *q)).collect(),
-            Side::Ask => self.asks.iter().take(n).map(|(p, q)| (*p, *q)).collect(),
-        }
+        self.levels(side).take(n).collect()
     }
 
     /// How many levels a side has.
@@ -136,7 +285,7 @@ impl OrderBook {
 
     /// Whether both sides are empty.
     pub fn is_empty(&self) -> bool {
-        self.bids.is_empty() && self.asks.is_empty()
+        self.bids.len() == 0 && self.asks.len() == 0
     }
 
     /// Removes every level.
@@ -156,5 +305,90 @@ impl OrderBook {
             (Some((bid, _)), Some((ask, _))) if bid >= ask => Err(BookError::Crossed { bid, ask }),
             _ => Ok(()),
         }
+    }
+}
+
+impl PartialEq for OrderBook {
+    /// Books are equal when they hold the same levels, whatever their empty slots.
+    fn eq(&self, other: &Self) -> bool {
+        [Side::Bid, Side::Ask]
+            .into_iter()
+            .all(|side| self.levels(side).eq(other.levels(side)))
+    }
+}
+
+impl Eq for OrderBook {}
+
+impl fmt::Debug for OrderBook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Levels<'a>(&'a OrderBook, Side);
+        impl fmt::Debug for Levels<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.levels(self.1)).finish()
+            }
+        }
+        f.debug_struct("OrderBook")
+            .field("bids", &Levels(self, Side::Bid))
+            .field("asks", &Levels(self, Side::Ask))
+            .finish()
+    }
+}
+
+crate::class::declare_class!(Plain for Side);
+crate::class::declare_class!(Plain for BookError);
+crate::class::declare_class!(Streamed for OrderBook);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn keys_order_prices_of_any_scale() {
+        let prices = [
+            dec!(0.000000000000000001),
+            dec!(0.1),
+            dec!(0.10),
+            dec!(1),
+            dec!(99.99),
+            dec!(100),
+            dec!(60000.01),
+        ];
+        for w in prices.windows(2) {
+            assert!(price_key(w[0]) <= price_key(w[1]), "{w:?}");
+            assert_eq!(w[0] == w[1], price_key(w[0]) == price_key(w[1]), "{w:?}");
+        }
+        assert_eq!(price_key(dec!(1.0000000000000000000)), price_key(dec!(1)));
+        assert_eq!(price_key(dec!(0.0000000000000000001)), None);
+        assert_eq!(price_key(Decimal::MAX), None);
+    }
+
+    #[test]
+    fn empty_slots_are_reused_skipped_and_compacted() {
+        let mut book = OrderBook::new();
+        for i in 1..=100i64 {
+            book.apply(Side::Bid, Decimal::new(1000 - i, 0), dec!(1))
+                .unwrap();
+        }
+        // Remove every other level below the top: slots empty, then compacted.
+        for i in (3..=100i64).step_by(2) {
+            book.apply(Side::Bid, Decimal::new(1000 - i, 0), dec!(0))
+                .unwrap();
+        }
+        assert_eq!(book.depth(Side::Bid), 51);
+        assert!(book.bids.empty <= MAX_EMPTY);
+        let prices: Vec<_> = book.levels(Side::Bid).map(|l| l.0).collect();
+        assert_eq!(prices.len(), 51);
+        assert!(prices.windows(2).all(|w| w[0] > w[1]));
+        // Removing the best level exposes the next real one, never an empty slot.
+        book.apply(Side::Bid, dec!(999), dec!(0)).unwrap();
+        book.apply(Side::Bid, dec!(998), dec!(0)).unwrap();
+        assert_eq!(book.best_bid(), Some((dec!(996), dec!(1))));
+        // A level refilled between empty slots keeps the order.
+        book.apply(Side::Bid, dec!(903), dec!(7)).unwrap();
+        book.apply(Side::Bid, dec!(902.5), dec!(8)).unwrap();
+        let prices: Vec<_> = book.levels(Side::Bid).map(|l| l.0).collect();
+        assert!(prices.windows(2).all(|w| w[0] > w[1]), "{prices:?}");
+        assert!(prices.contains(&dec!(902.5)) && prices.contains(&dec!(903)));
     }
 }

@@ -36,10 +36,13 @@ impl BookView {
     /// The top `depth` levels of `book`.
     pub fn of(symbol: &str, last_update_id: u64, book: &OrderBook, depth: usize) -> Self {
         let levels = |side| {
-            book.top(side, depth)
-                .into_iter()
-                .map(|(price, qty)| Level { price, qty })
-                .collect()
+            let mut out = Vec::with_capacity(depth.min(book.depth(side)));
+            out.extend(
+                book.levels(side)
+                    .take(depth)
+                    .map(|(price, qty)| Level { price, qty }),
+            );
+            out
         };
         BookView {
             symbol: symbol.to_owned(),

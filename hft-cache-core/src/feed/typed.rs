@@ -1,0 +1,418 @@
+//! [`StreamFeed`]: the latest value per key of any JSON WebSocket stream.
+
+use std::collections::HashSet;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use tokio::task::JoinHandle;
+use tokio::time::{sleep, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+use super::backoff::Backoff;
+use super::depth::{sleep_until_opt, Config, DepthFeedBuildError};
+use super::health::{FeedHealth, FeedPhase, HealthRecorder};
+use super::link::{self, Control, Frame};
+use super::watchdog::{SilenceWatchdog, Watch};
+use crate::clock::{SharedClock, SystemClock};
+use crate::policy::{CacheKey, StreamValue};
+use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
+
+/// A streamed value's key in its cache: the symbol, for Binance's market streams.
+pub trait Keyed {
+    /// The cache key.
+    type Key;
+
+    /// This value's key.
+    fn key(&self) -> Self::Key;
+}
+
+/// Keeps the latest value per key of a JSON WebSocket stream in a [`StreamCache`]: trades,
+/// book tickers, 24 h tickers, klines ([`binance`](super::binance) has the types), or any
+/// `Streamed` type of one's own that deserialises from the stream's frames.
+///
+/// One stream is read raw from `{ws_url}/ws/{stream}`; several (or one with
+/// [`combined`](StreamFeedBuilder::combined)) from `{ws_url}/stream?streams=a/b`, whose frames
+/// are unwrapped from `{"stream","data"}`. The feed follows the [feed contract](super): it
+/// pings a quiet link and reconnects a dead one, marks the cache's keys unhealthy on any
+/// fault, and after a fault serves only values received since: the first fresh value drops
+/// every value from before the fault and makes the feed healthy again.
+///
+/// ```no_run
+/// use hft_cache::feed::binance::BookTicker;
+/// use hft_cache::feed::StreamFeed;
+/// use hft_cache::StreamCache;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let tickers = StreamCache::<String, BookTicker>::builder().name("book-tickers").build();
+/// let feed = StreamFeed::builder("wss://stream.binance.com:9443")
+///     .streams(["btcusdt@bookTicker", "ethusdt@bookTicker"])
+///     .spawn(&tickers)?;
+/// let bid = tickers.read("BTCUSDT", |t| t.bid_price);
+/// # let _ = (bid, feed); Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct StreamFeed;
+
+impl StreamFeed {
+    /// A feed from the exchange's WebSocket base URL.
+    pub fn builder(ws_url: impl Into<String>) -> StreamFeedBuilder {
+        StreamFeedBuilder {
+            ws_url: ws_url.into().trim_end_matches('/').to_owned(),
+            streams: Vec::new(),
+            combined: false,
+            config: Config {
+                name: "stream".into(),
+                silence_timeout: Duration::from_secs(30),
+                ping_interval: None,
+                data_timeout: None,
+                connect_timeout: Duration::from_secs(5),
+                reconnect_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
+                snapshot_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
+                depth: 0,
+            },
+            clock: None,
+        }
+    }
+}
+
+/// Configures a [`StreamFeed`].
+#[derive(Debug)]
+#[must_use]
+pub struct StreamFeedBuilder {
+    ws_url: String,
+    streams: Vec<String>,
+    combined: bool,
+    config: Config,
+    clock: Option<SharedClock>,
+}
+
+impl StreamFeedBuilder {
+    /// The streams to follow, exchange-style (`btcusdt@trade`).
+    pub fn streams<S: Into<String>>(mut self, streams: impl IntoIterator<Item = S>) -> Self {
+        self.streams.extend(streams.into_iter().map(Into::into));
+        self
+    }
+
+    /// Reads even a single stream through the combined endpoint (`/stream?streams=`); several
+    /// streams always are.
+    pub fn combined(mut self, combined: bool) -> Self {
+        self.combined = combined;
+        self
+    }
+
+    /// The feed's name in reports and its health (default `stream`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.config.name = name.into();
+        self
+    }
+
+    /// No frame at all (data, ping or pong) for this long means the link is dead: the feed is
+    /// marked silent and reconnected (default 30 s).
+    pub fn silence_timeout(mut self, timeout: Duration) -> Self {
+        self.config.silence_timeout = timeout;
+        self
+    }
+
+    /// How often to ping the link (default a third of the silence timeout, at most 10 s).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.config.ping_interval = Some(interval);
+        self
+    }
+
+    /// Opt-in: no value for this long marks the feed silent, on the same link, until fresh
+    /// values arrive (default off: the cache's max age refuses old values anyway).
+    pub fn data_timeout(mut self, timeout: Duration) -> Self {
+        self.config.data_timeout = Some(timeout);
+        self
+    }
+
+    /// Opening the WebSocket must finish within this (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Waits between reconnects: from `min`, doubling, up to `max` (default 250 ms to 3 s).
+    pub fn reconnect_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.config.reconnect_backoff = (min, max.max(min));
+        self
+    }
+
+    /// The clock for health ages (default: [`SystemClock`]). Value ages use the cache's clock.
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Starts the feed's task, writing into `cache`. Needs a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`DepthFeedBuildError`] for impossible settings.
+    pub fn spawn<T>(
+        self,
+        cache: &StreamCache<T::Key, T>,
+    ) -> Result<StreamFeedHandle, DepthFeedBuildError>
+    where
+        T: Keyed + DeserializeOwned + StreamValue + Send + Sync + 'static,
+        T::Key: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    {
+        if self.streams.is_empty() {
+            return Err(DepthFeedBuildError::NoSymbols);
+        }
+        self.config.check()?;
+        let combined = self.combined || self.streams.len() > 1;
+        let url = if combined {
+            format!("{}/stream?streams={}", self.ws_url, self.streams.join("/"))
+        } else {
+            format!("{}/ws/{}", self.ws_url, self.streams[0])
+        };
+        let clock = self.clock.unwrap_or_else(SystemClock::shared);
+        let health = HealthRecorder::with_clock(&self.config.name, clock);
+        let writer = Arc::new(cache.feed(self.config.name.clone()));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let task = Task {
+            config: self.config,
+            url,
+            combined,
+            writer: Arc::clone(&writer),
+            stopped: Arc::clone(&stopped),
+            health: health.clone(),
+            published: HashSet::new(),
+        };
+        let task = tokio::spawn(task.run());
+        let writer: Arc<dyn Stop> = writer;
+        Ok(StreamFeedHandle {
+            health,
+            writer,
+            stopped,
+            task,
+        })
+    }
+}
+
+/// What the handle needs of its writer, whatever the cache's types.
+trait Stop: Send + Sync {
+    fn close(&self);
+}
+
+impl<K, V> Stop for FeedWriter<K, V>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    V: StreamValue + Send + Sync + 'static,
+{
+    fn close(&self) {
+        self.mark_unhealthy(FeedFault::Closed);
+    }
+}
+
+/// The running feed. Dropping it stops the task and marks the feed closed, so its values stop
+/// being served.
+pub struct StreamFeedHandle {
+    health: HealthRecorder,
+    writer: Arc<dyn Stop>,
+    stopped: Arc<AtomicBool>,
+    task: JoinHandle<()>,
+}
+
+impl StreamFeedHandle {
+    /// The feed's health.
+    pub fn health(&self) -> FeedHealth {
+        self.health.health()
+    }
+
+    /// Stops the feed now.
+    pub fn shutdown(self) {}
+}
+
+impl Drop for StreamFeedHandle {
+    fn drop(&mut self) {
+        // Closed now, not when the runtime cancels the task; the flag keeps a task caught
+        // mid-frame from publishing.
+        self.stopped.store(true, Ordering::SeqCst);
+        self.writer.close();
+        self.task.abort();
+        self.health.phase(FeedPhase::Stopped);
+    }
+}
+
+impl std::fmt::Debug for StreamFeedHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamFeedHandle")
+            .field("health", &self.health.health())
+            .finish_non_exhaustive()
+    }
+}
+
+crate::class::declare_class!(Plain for StreamFeedHandle);
+crate::class::declare_class!(Plain for StreamFeedBuilder);
+
+#[derive(Deserialize)]
+struct Combined<T> {
+    data: T,
+}
+
+enum Decoded<T> {
+    Value(T),
+    Skip,
+    Reconnect,
+}
+
+fn decode<T: DeserializeOwned>(text: &str, combined: bool) -> Result<Decoded<T>, String> {
+    let value = if combined {
+        serde_json::from_str::<Combined<T>>(text).map(|c| c.data)
+    } else {
+        serde_json::from_str::<T>(text)
+    };
+    match value {
+        Ok(value) => Ok(Decoded::Value(value)),
+        Err(e) => match link::control(text) {
+            Some(Control::Shutdown) => Ok(Decoded::Reconnect),
+            Some(Control::Reply) => Ok(Decoded::Skip),
+            None => Err(e.to_string()),
+        },
+    }
+}
+
+enum End {
+    Fault(FeedFault),
+    Shutdown,
+}
+
+struct Task<K, T>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    T: StreamValue + Send + Sync + 'static,
+{
+    config: Config,
+    url: String,
+    combined: bool,
+    writer: Arc<FeedWriter<K, T>>,
+    stopped: Arc<AtomicBool>,
+    health: HealthRecorder,
+    /// Keys written since the feed was last healthy again: dropped at the next recovery.
+    published: HashSet<K>,
+}
+
+impl<K, T> Task<K, T>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+    T: Keyed<Key = K> + DeserializeOwned + StreamValue + Send + Sync + 'static,
+{
+    async fn run(mut self) {
+        let (min, max) = self.config.reconnect_backoff;
+        let mut backoff = Backoff::new(min, max);
+        self.writer.mark_unhealthy(FeedFault::Resyncing);
+        loop {
+            self.health.phase(FeedPhase::Connecting);
+            let end = match link::connect(&self.url, self.config.connect_timeout, &self.config.name)
+                .await
+            {
+                Ok(socket) => {
+                    backoff.reset();
+                    self.health.connected(true);
+                    self.health.phase(FeedPhase::Syncing);
+                    let end = self.session(socket).await;
+                    self.health.connected(false);
+                    end
+                }
+                Err(fault) => End::Fault(fault),
+            };
+            self.health.reconnect();
+            match end {
+                End::Shutdown => {
+                    tracing::info!(feed = %self.config.name, "server shutting the stream down: reconnecting");
+                }
+                End::Fault(fault) => {
+                    self.fail(fault);
+                    self.health.phase(FeedPhase::Backoff);
+                    sleep(backoff.next_wait()).await;
+                }
+            }
+        }
+    }
+
+    fn fail(&self, fault: FeedFault) {
+        self.health.fault(&fault);
+        self.writer.mark_unhealthy(fault);
+        self.health.phase(FeedPhase::Syncing);
+    }
+
+    fn publish(&mut self, value: T) {
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        if !self.writer.is_healthy() {
+            // Recovering: what was written before the fault is not served again.
+            for key in self.published.drain() {
+                self.writer.remove(&key);
+            }
+            let key = value.key();
+            self.published.insert(key.clone());
+            self.writer.publish(key, value);
+            self.writer.mark_healthy();
+            self.health.phase(FeedPhase::Live);
+        } else {
+            let key = value.key();
+            if !self.published.contains(&key) {
+                self.published.insert(key.clone());
+            }
+            self.writer.publish(key, value);
+        }
+    }
+
+    async fn session<S>(&mut self, socket: S) -> End
+    where
+        S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + futures_util::Sink<Message>
+            + Unpin,
+    {
+        let (mut sink, mut frames) = socket.split();
+        let mut watchdog =
+            SilenceWatchdog::new(self.config.silence_timeout, self.config.ping_interval());
+        let data_timeout = self.config.data_timeout;
+        let mut data_silent_at = data_timeout.map(|d| Instant::now() + d);
+        loop {
+            tokio::select! {
+                watch = watchdog.tick() => match watch {
+                    Watch::Ping => {
+                        if !link::ping(&mut sink).await {
+                            return End::Fault(FeedFault::Disconnected);
+                        }
+                    }
+                    Watch::Silent(for_) => return End::Fault(FeedFault::Silent { for_ }),
+                },
+                () = sleep_until_opt(data_silent_at) => {
+                    data_silent_at = None;
+                    self.fail(FeedFault::Silent { for_: data_timeout.unwrap_or_default() });
+                }
+                received = frames.next() => {
+                    watchdog.frame();
+                    self.health.frame();
+                    match link::frame(received, &mut sink, &self.config.name).await {
+                        Frame::Skip => {}
+                        Frame::End(fault) => return End::Fault(fault),
+                        Frame::Invalid(why) => self.fail(FeedFault::InvalidData(why)),
+                        Frame::Text(text) => match decode::<T>(text.as_str(), self.combined) {
+                            Ok(Decoded::Value(value)) => {
+                                self.health.event();
+                                data_silent_at = data_timeout.map(|d| Instant::now() + d);
+                                self.publish(value);
+                            }
+                            Ok(Decoded::Skip) => {}
+                            Ok(Decoded::Reconnect) => return End::Shutdown,
+                            Err(why) => self.fail(FeedFault::InvalidData(why)),
+                        },
+                    }
+                }
+            }
+        }
+    }
+}
