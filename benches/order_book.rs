@@ -1,11 +1,15 @@
-//! Applying one level update to a ~1,000-level book, and reading its top.
+//! Applying one level update to a ~1,000-level book, and reading its top, beside the book's
+//! previous representation (a `BTreeMap` keyed by `Decimal` per side) in the same run, so the
+//! ratio holds on a noisy machine.
 //!
 //! `cargo bench --bench order_book`
 
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hft_cache::book::{BookView, OrderBook, Side};
+use hft_cache::book::{BookView, Level, OrderBook, Side};
 use rust_decimal::Decimal;
 
 /// 500 levels a side around 60,000.00, one cent apart.
@@ -26,6 +30,56 @@ fn book() -> OrderBook {
         .unwrap();
     }
     book
+}
+
+/// The previous representation, as the baseline.
+#[derive(Default)]
+struct TreeBook {
+    bids: BTreeMap<Reverse<Decimal>, Decimal>,
+    asks: BTreeMap<Decimal, Decimal>,
+}
+
+impl TreeBook {
+    fn of(book: &OrderBook) -> Self {
+        TreeBook {
+            bids: book
+                .levels(Side::Bid)
+                .map(|(p, q)| (Reverse(p), q))
+                .collect(),
+            asks: book.levels(Side::Ask).collect(),
+        }
+    }
+
+    fn apply(&mut self, side: Side, price: Decimal, qty: Decimal) {
+        match (side, qty.is_zero()) {
+            (Side::Bid, true) => drop(self.bids.remove(&Reverse(price))),
+            (Side::Bid, false) => drop(self.bids.insert(Reverse(price), qty)),
+            (Side::Ask, true) => drop(self.asks.remove(&price)),
+            (Side::Ask, false) => drop(self.asks.insert(price, qty)),
+        }
+    }
+
+    fn view(&self, symbol: &str, depth: usize) -> BookView {
+        BookView {
+            symbol: symbol.to_owned(),
+            last_update_id: 1,
+            bids: self
+                .bids
+                .iter()
+                .take(depth)
+                .map(|(p, q)| Level {
+                    price: p.0,
+                    qty: *q,
+                })
+                .collect(),
+            asks: self
+                .asks
+                .iter()
+                .take(depth)
+                .map(|(p, q)| Level { price: *p, qty: *q })
+                .collect(),
+        }
+    }
 }
 
 fn apply(c: &mut Criterion) {
@@ -60,6 +114,15 @@ fn apply(c: &mut Criterion) {
             black_box(b.apply(side, black_box(price), qty)).unwrap();
         })
     });
+    let mut t = TreeBook::of(&book());
+    group.bench_function("btreemap_baseline/remove_then_add_level", |bench| {
+        bench.iter(|| {
+            i = (i + 1) % updates.len();
+            let (side, price, qty) = updates[i];
+            t.apply(side, price, Decimal::ZERO);
+            t.apply(side, black_box(price), qty);
+        })
+    });
     group.finish();
 }
 
@@ -74,6 +137,10 @@ fn top(c: &mut Criterion) {
     });
     group.bench_function("book_view_20", |bench| {
         bench.iter(|| black_box(BookView::of("BTCUSDT", 1, &b, 20)))
+    });
+    let t = TreeBook::of(&b);
+    group.bench_function("btreemap_baseline/book_view_20", |bench| {
+        bench.iter(|| black_box(t.view("BTCUSDT", 20)))
     });
     group.finish();
 }

@@ -27,7 +27,8 @@ enum State {
 /// 3. drop buffered events with `u` ≤ `lastUpdateId`; the first applied must contain
 ///    `lastUpdateId + 1` in `[U;u]`;
 /// 4. from then on an event with `u` ≤ the book's id is a duplicate and ignored, and `U` above
-///    the book's id + 1 is a gap: the book is discarded and a new snapshot is needed.
+///    the book's id + 1 is a gap: the book is discarded, that event is buffered, and a new
+///    snapshot is needed.
 ///
 /// The book is served only once an event has been applied on top of the snapshot.
 ///
@@ -128,7 +129,9 @@ impl DepthSync {
                 self.state = State::Buffering(VecDeque::from([delta.clone()]));
                 return outcome;
             }
-            self.reset();
+            // Start over (step 1), with this delta as the first one buffered: it is as good a
+            // start for the next snapshot as any later one.
+            self.state = State::Buffering(VecDeque::from([delta.clone()]));
             return SyncOutcome::Gap {
                 expected: needed,
                 got: delta.first_update_id,

@@ -4,6 +4,8 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
+use super::view::Level;
+
 /// A side of the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Side {
@@ -106,7 +108,12 @@ fn price_key(price: Decimal) -> Option<u128> {
     let mantissa = u128::try_from(price.mantissa()).ok()?;
     let scale = price.scale();
     if scale <= KEY_SCALE {
-        mantissa.checked_mul(POW10[(KEY_SCALE - scale) as usize])
+        let factor = POW10[(KEY_SCALE - scale) as usize];
+        match u64::try_from(mantissa) {
+            // 64 × 64 bits cannot overflow 128: the usual case, without a 128-bit overflow check.
+            Ok(small) => Some(u128::from(small) * factor),
+            Err(_) => mantissa.checked_mul(factor),
+        }
     } else {
         // Trailing zeros beyond 18 places are harmless; real digits there are not.
         let normal = price.normalize();
@@ -122,7 +129,7 @@ fn price_key(price: Decimal) -> Option<u128> {
 #[derive(Clone, Default)]
 struct Ladder {
     keys: Vec<u128>,
-    levels: Vec<(Decimal, Decimal)>,
+    levels: Vec<Level>,
     empty: usize,
 }
 
@@ -133,14 +140,14 @@ impl Ladder {
             Ok(i) => {
                 let slot = &mut self.levels[i];
                 if qty.is_zero() {
-                    if !slot.1.is_zero() {
+                    if !slot.qty.is_zero() {
                         self.remove_at(i);
                     }
                 } else {
-                    if slot.1.is_zero() {
+                    if slot.qty.is_zero() {
                         self.empty -= 1;
                     }
-                    *slot = (price, qty);
+                    *slot = Level { price, qty };
                 }
             }
             Err(_) if qty.is_zero() => {}
@@ -154,13 +161,13 @@ impl Ladder {
             self.keys.pop();
             self.levels.pop();
             // Keep the best level a real one.
-            while self.levels.last().is_some_and(|l| l.1.is_zero()) {
+            while self.levels.last().is_some_and(|l| l.qty.is_zero()) {
                 self.keys.pop();
                 self.levels.pop();
                 self.empty -= 1;
             }
         } else {
-            self.levels[i].1 = Decimal::ZERO;
+            self.levels[i].qty = Decimal::ZERO;
             self.empty += 1;
             if self.empty > MAX_EMPTY {
                 self.compact();
@@ -172,24 +179,25 @@ impl Ladder {
     fn insert_at(&mut self, i: usize, key: u128, price: Decimal, qty: Decimal) {
         // An empty neighbour can take the key without moving anything: order is kept because
         // the key lies between the neighbours' keys.
-        if i > 0 && self.levels[i - 1].1.is_zero() {
+        let level = Level { price, qty };
+        if i > 0 && self.levels[i - 1].qty.is_zero() {
             self.keys[i - 1] = key;
-            self.levels[i - 1] = (price, qty);
+            self.levels[i - 1] = level;
             self.empty -= 1;
-        } else if i < self.keys.len() && self.levels[i].1.is_zero() {
+        } else if i < self.keys.len() && self.levels[i].qty.is_zero() {
             self.keys[i] = key;
-            self.levels[i] = (price, qty);
+            self.levels[i] = level;
             self.empty -= 1;
         } else {
             self.keys.insert(i, key);
-            self.levels.insert(i, (price, qty));
+            self.levels.insert(i, level);
         }
     }
 
     fn compact(&mut self) {
         let mut kept = 0;
         for i in 0..self.keys.len() {
-            if !self.levels[i].1.is_zero() {
+            if !self.levels[i].qty.is_zero() {
                 self.keys[kept] = self.keys[i];
                 self.levels[kept] = self.levels[i];
                 kept += 1;
@@ -202,12 +210,35 @@ impl Ladder {
 
     #[inline]
     fn best(&self) -> Option<(Decimal, Decimal)> {
-        self.levels.last().copied()
+        self.levels.last().map(|l| (l.price, l.qty))
     }
 
     #[inline]
     fn iter(&self) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
-        self.levels.iter().rev().filter(|l| !l.1.is_zero()).copied()
+        self.levels
+            .iter()
+            .rev()
+            .filter(|l| !l.qty.is_zero())
+            .map(|l| (l.price, l.qty))
+    }
+
+    /// Appends the best `n` levels to `out`, best first.
+    #[inline]
+    fn top_into(&self, n: usize, out: &mut Vec<Level>) {
+        // Where the best `n` real levels start: usually exactly `n` slots from the top, and
+        // then they are copied as one block.
+        let mut start = self.levels.len();
+        let mut found = 0;
+        while found < n && start > 0 {
+            start -= 1;
+            found += usize::from(!self.levels[start].qty.is_zero());
+        }
+        let top = &self.levels[start..];
+        if top.len() == found {
+            out.extend(top.iter().rev().copied());
+        } else {
+            out.extend(top.iter().rev().filter(|l| !l.qty.is_zero()).copied());
+        }
     }
 
     fn len(&self) -> usize {
@@ -238,7 +269,7 @@ impl OrderBook {
         if qty.is_sign_negative() && !qty.is_zero() {
             return Err(BookError::NegativeQuantity { side, price, qty });
         }
-        if price <= Decimal::ZERO {
+        if price.is_sign_negative() || price.is_zero() {
             return Err(BookError::NonPositivePrice { side, price });
         }
         let key = price_key(price).ok_or(BookError::UnsupportedPrice { side, price })?;
@@ -273,6 +304,16 @@ impl OrderBook {
     /// The best `n` levels of a side, best first.
     pub fn top(&self, side: Side, n: usize) -> Vec<(Decimal, Decimal)> {
         self.levels(side).take(n).collect()
+    }
+
+    /// Appends the best `n` levels of a side to `out`, best first: the copy a
+    /// [`BookView`](super::BookView) is made of.
+    #[inline]
+    pub(crate) fn top_into(&self, side: Side, n: usize, out: &mut Vec<Level>) {
+        match side {
+            Side::Bid => self.bids.top_into(n, out),
+            Side::Ask => self.asks.top_into(n, out),
+        }
     }
 
     /// How many levels a side has.

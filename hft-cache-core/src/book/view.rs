@@ -37,11 +37,7 @@ impl BookView {
     pub fn of(symbol: &str, last_update_id: u64, book: &OrderBook, depth: usize) -> Self {
         let levels = |side| {
             let mut out = Vec::with_capacity(depth.min(book.depth(side)));
-            out.extend(
-                book.levels(side)
-                    .take(depth)
-                    .map(|(price, qty)| Level { price, qty }),
-            );
+            book.top_into(side, depth, &mut out);
             out
         };
         BookView {

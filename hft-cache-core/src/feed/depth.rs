@@ -635,6 +635,7 @@ impl<P: BookStream> SymbolTask<P> {
                     BookError::Crossed { .. } => FeedFault::CrossedBook,
                     other => FeedFault::InvalidData(other.to_string()),
                 };
+                // The sync discarded its book already; resetting it again changes nothing.
                 self.resync(sync, fault, false)
             }
             _ => Next::Continue,
@@ -642,13 +643,16 @@ impl<P: BookStream> SymbolTask<P> {
     }
 
     /// Marks the symbol unreadable and starts over from a new snapshot: fetched on this link,
-    /// or brought by a new link where the stream carries it.
+    /// or brought by a new link where the stream carries it. `gap`: the sync found lost
+    /// updates and has already discarded its book (keeping what a new snapshot can use);
+    /// otherwise the fault came from outside the sync, which is reset.
     fn resync(&self, sync: &mut P::Sync, fault: FeedFault, gap: bool) -> Next {
         if gap {
             self.health.gap();
+        } else {
+            sync.reset();
         }
         self.health.resync();
-        sync.reset();
         if self.stream.snapshot(&self.symbol).is_none() {
             return Next::Reconnect(fault);
         }
