@@ -56,11 +56,14 @@ impl Conn {
     }
 }
 
+/// A snapshot request's query pairs.
+type QueryPairs = Vec<(String, String)>;
+
 #[derive(Clone)]
 struct Shared {
     conns: mpsc::UnboundedSender<Conn>,
     snapshot: Arc<Mutex<String>>,
-    snapshot_queries: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    snapshot_queries: Arc<Mutex<Vec<QueryPairs>>>,
 }
 
 /// The server: WebSocket on every path, Binance's `GET /api/v3/depth` answering the snapshot
@@ -117,15 +120,12 @@ impl Server {
     }
 
     /// The query of every snapshot request so far.
-    pub fn snapshot_queries(&self) -> Vec<Vec<(String, String)>> {
+    pub fn snapshot_queries(&self) -> Vec<QueryPairs> {
         self.shared.snapshot_queries.lock().unwrap().clone()
     }
 }
 
-async fn depth(
-    State(shared): State<Shared>,
-    Query(query): Query<Vec<(String, String)>>,
-) -> impl IntoResponse {
+async fn depth(State(shared): State<Shared>, Query(query): Query<QueryPairs>) -> impl IntoResponse {
     shared.snapshot_queries.lock().unwrap().push(query);
     let body = shared.snapshot.lock().unwrap().clone();
     let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
