@@ -15,6 +15,22 @@ use hft_cache::book::{BookDelta, BookSnapshot, BookSync, BookView, DepthSync, De
 use hft_cache::StreamCache;
 use rust_decimal::Decimal;
 
+/// The same event with serde's stock `Decimal` fields: the decoding before the crate parsed
+/// levels itself, as the baseline.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct StockDepthUpdate {
+    e: String,
+    #[serde(rename = "E")]
+    event_time: u64,
+    s: String,
+    #[serde(rename = "U")]
+    first: u64,
+    u: u64,
+    b: Vec<(Decimal, Decimal)>,
+    a: Vec<(Decimal, Decimal)>,
+}
+
 /// A `depthUpdate` of 5 bid and 5 ask levels near the top; `remove` zeroes two of them.
 fn frame(remove: bool) -> Vec<u8> {
     let level = |price: i64, i: i64| {
@@ -62,6 +78,14 @@ fn pipeline(c: &mut Criterion) {
             black_box(serde_json::from_slice::<DepthUpdate>(black_box(&frames[i & 1])).unwrap())
         })
     });
+    group.bench_function("decode_only/serde_json_stock_decimal", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(
+                serde_json::from_slice::<StockDepthUpdate>(black_box(&frames[i & 1])).unwrap(),
+            )
+        })
+    });
     group.bench_function("decode_only/sonic_rs", |b| {
         b.iter(|| {
             i += 1;
@@ -82,6 +106,7 @@ fn pipeline(c: &mut Criterion) {
         .build();
     let writer = books.feed("depth:BTCUSDT");
     let symbol = "BTCUSDT".to_owned();
+    let view_symbol: std::sync::Arc<str> = symbol.as_str().into();
     let mut sync = DepthSync::new();
     sync.on_delta(BookDelta {
         first_update_id: 101,
@@ -98,7 +123,7 @@ fn pipeline(c: &mut Criterion) {
             next_id += 1;
             let outcome = sync.on_delta(event.into());
             let book = sync.book().expect("in sync");
-            let view = BookView::of(&symbol, next_id - 1, book, 20);
+            let view = BookView::of(view_symbol.clone(), next_id - 1, book, 20);
             writer.publish(symbol.clone(), view);
             black_box(outcome)
         })

@@ -81,7 +81,7 @@ impl Setup {
     /// Every book read is well formed and no newer than the exchange.
     fn check_book(&self) {
         if let Ok(view) = self.books.read(SYMBOL, BookView::clone) {
-            assert_eq!(view.symbol, SYMBOL);
+            assert_eq!(&*view.symbol, SYMBOL);
             assert!(
                 view.bids.windows(2).all(|w| w[0].price > w[1].price),
                 "{view:?}"

@@ -45,9 +45,9 @@ pub enum BookError {
         /// The best ask.
         ask: Decimal,
     },
-    /// A price the book cannot key exactly: more than 18 decimal places, or above about
-    /// 3.4 × 10²⁰.
-    #[error("unsupported price {price} on the {side:?} side: more than 18 decimals or too large")]
+    /// A price the book cannot key exactly: its count of the side's finest price increment
+    /// (e.g. 10⁻⁸ when prices have 8 decimals) does not fit 64 bits (about 1.8 × 10¹⁹).
+    #[error("unsupported price {price} on the {side:?} side: too large for its decimals")]
     UnsupportedPrice {
         /// The side.
         side: Side,
@@ -73,69 +73,98 @@ pub enum BookError {
 /// # Ok::<(), hft_cache::book::BookError>(())
 /// ```
 ///
-/// Each side is a sorted array of fixed-point price keys (exact: prices keep up to 18 decimal
-/// places) with the best level last, so updates near the top move little memory and the top
+/// Each side is a sorted array of exact fixed-point price keys (64-bit counts of the side's
+/// finest price increment) with the best level last, so updates near the top move little memory and the top
 /// levels are one contiguous read. A removed level inside the book is left as an empty slot
 /// until a few accumulate (a level that empties is often refilled soon); the best level is
 /// never an empty slot. Prices keep the scale they arrived with (`"0.10"` stays `0.10`), which
 /// checksums over the exchange's strings rely on.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct OrderBook {
     bids: Ladder,
     asks: Ladder,
 }
 
+impl Default for OrderBook {
+    fn default() -> Self {
+        OrderBook {
+            bids: Ladder::new(false),
+            asks: Ladder::new(true),
+        }
+    }
+}
+
 /// Empty slots a side keeps before compacting: bounds the slots a top-of-book read skips.
 const MAX_EMPTY: usize = 32;
 
-/// 10^n for n in 0..=18.
-const POW10: [u128; 19] = {
-    let mut table = [1u128; 19];
+/// 10^n for n in 0..=19, the powers that fit a `u64`.
+const POW10: [u64; 20] = {
+    let mut table = [1u64; 20];
     let mut i = 1;
-    while i < 19 {
+    while i < 20 {
         table[i] = table[i - 1] * 10;
         i += 1;
     }
     table
 };
 
-/// The decimal places of a price key.
-const KEY_SCALE: u32 = 18;
-
-/// `price` as an integer number of 10⁻¹⁸ units, exact, so comparing keys compares prices.
-#[inline]
-fn price_key(price: Decimal) -> Option<u128> {
-    let mantissa = u128::try_from(price.mantissa()).ok()?;
-    let scale = price.scale();
-    if scale <= KEY_SCALE {
-        let factor = POW10[(KEY_SCALE - scale) as usize];
-        match u64::try_from(mantissa) {
-            // 64 × 64 bits cannot overflow 128: the usual case, without a 128-bit overflow check.
-            Ok(small) => Some(u128::from(small) * factor),
-            Err(_) => mantissa.checked_mul(factor),
-        }
-    } else {
-        // Trailing zeros beyond 18 places are harmless; real digits there are not.
-        let normal = price.normalize();
-        if normal.scale() > KEY_SCALE {
-            return None;
-        }
-        price_key(normal)
-    }
-}
-
-/// One side: `keys` ascending with the best level last (bids store the key, asks its
-/// complement), `levels` the matching (price, quantity); quantity zero marks an empty slot.
+/// One side: `keys` ascending with the best level last, `levels` the matching levels; a
+/// quantity of zero marks an empty slot.
+///
+/// A key is the price as an integer count of 10^-`scale` (the finest scale the side has seen,
+/// so every key is exact); asks store its complement so that their best (lowest) is last too.
 #[derive(Clone, Default)]
 struct Ladder {
-    keys: Vec<u128>,
+    keys: Vec<u64>,
     levels: Vec<Level>,
     empty: usize,
+    scale: Option<u32>,
+    asks: bool,
 }
 
 impl Ladder {
+    fn new(asks: bool) -> Self {
+        Ladder {
+            asks,
+            ..Ladder::default()
+        }
+    }
+
+    /// `price`'s key, refining the side's scale first if the price is finer; `None` when the
+    /// price does not fit (the side is unchanged but for an exact rescale).
     #[inline]
-    fn set(&mut self, key: u128, price: Decimal, qty: Decimal) {
+    fn key(&mut self, price: Decimal) -> Option<u64> {
+        let mut price = price;
+        let scale = *self.scale.get_or_insert(price.scale());
+        if price.scale() > scale {
+            // Trailing zeros need no finer scale; real digits do.
+            price = price.normalize();
+            if price.scale() > scale {
+                self.rescale(price.scale())?;
+            }
+        }
+        let scale = self.scale?;
+        let mantissa = u64::try_from(price.mantissa()).ok()?;
+        let key = mantissa.checked_mul(*POW10.get((scale - price.scale()) as usize)?)?;
+        Some(if self.asks { !key } else { key })
+    }
+
+    /// Moves every key to the finer `scale`; `None`, with nothing changed, if one would not fit.
+    #[cold]
+    fn rescale(&mut self, scale: u32) -> Option<()> {
+        let factor = *POW10.get((scale - self.scale?) as usize)?;
+        let real = |key: u64, asks: bool| if asks { !key } else { key };
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for &key in &self.keys {
+            keys.push(real(real(key, self.asks).checked_mul(factor)?, self.asks));
+        }
+        self.keys = keys;
+        self.scale = Some(scale);
+        Some(())
+    }
+
+    #[inline]
+    fn set(&mut self, key: u64, price: Decimal, qty: Decimal) {
         match self.keys.binary_search(&key) {
             Ok(i) => {
                 let slot = &mut self.levels[i];
@@ -176,7 +205,7 @@ impl Ladder {
     }
 
     #[inline]
-    fn insert_at(&mut self, i: usize, key: u128, price: Decimal, qty: Decimal) {
+    fn insert_at(&mut self, i: usize, key: u64, price: Decimal, qty: Decimal) {
         // An empty neighbour can take the key without moving anything: order is kept because
         // the key lies between the neighbours' keys.
         let level = Level { price, qty };
@@ -249,6 +278,7 @@ impl Ladder {
         self.keys.clear();
         self.levels.clear();
         self.empty = 0;
+        self.scale = None;
     }
 }
 
@@ -272,11 +302,14 @@ impl OrderBook {
         if price.is_sign_negative() || price.is_zero() {
             return Err(BookError::NonPositivePrice { side, price });
         }
-        let key = price_key(price).ok_or(BookError::UnsupportedPrice { side, price })?;
-        match side {
-            Side::Bid => self.bids.set(key, price, qty),
-            Side::Ask => self.asks.set(!key, price, qty),
-        }
+        let ladder = match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        };
+        let key = ladder
+            .key(price)
+            .ok_or(BookError::UnsupportedPrice { side, price })?;
+        ladder.set(key, price, qty);
         Ok(())
     }
 
@@ -303,7 +336,9 @@ impl OrderBook {
 
     /// The best `n` levels of a side, best first.
     pub fn top(&self, side: Side, n: usize) -> Vec<(Decimal, Decimal)> {
-        self.levels(side).take(n).collect()
+        let mut out = Vec::with_capacity(n.min(self.depth(side)));
+        out.extend(self.levels(side).take(n));
+        out
     }
 
     /// Appends the best `n` levels of a side to `out`, best first: the copy a
@@ -385,23 +420,38 @@ mod tests {
     use rust_decimal_macros::dec;
 
     #[test]
-    fn keys_order_prices_of_any_scale() {
+    fn keys_are_exact_across_scales_and_refuse_what_does_not_fit() {
+        let mut ladder = Ladder::new(false);
         let prices = [
-            dec!(0.000000000000000001),
+            dec!(1),
             dec!(0.1),
             dec!(0.10),
-            dec!(1),
-            dec!(99.99),
-            dec!(100),
-            dec!(60000.01),
+            dec!(9.99),
+            dec!(10),
+            dec!(0.000000000000000001),
         ];
-        for w in prices.windows(2) {
-            assert!(price_key(w[0]) <= price_key(w[1]), "{w:?}");
-            assert_eq!(w[0] == w[1], price_key(w[0]) == price_key(w[1]), "{w:?}");
+        let keys: Vec<_> = prices.iter().map(|&p| ladder.key(p)).collect();
+        assert!(keys.iter().all(Option::is_some));
+        // Keys made before a rescale are rescaled with the ladder: compare them afresh.
+        let keys: Vec<_> = prices.iter().map(|&p| ladder.key(p).unwrap()).collect();
+        for (i, a) in prices.iter().enumerate() {
+            for (j, b) in prices.iter().enumerate() {
+                assert_eq!(a.cmp(b), keys[i].cmp(&keys[j]), "{a} vs {b}");
+            }
         }
-        assert_eq!(price_key(dec!(1.0000000000000000000)), price_key(dec!(1)));
-        assert_eq!(price_key(dec!(0.0000000000000000001)), None);
-        assert_eq!(price_key(Decimal::MAX), None);
+        // At 18 decimals, 100 is 10^20 units: past 64 bits.
+        assert_eq!(ladder.key(dec!(100)), None);
+        assert_eq!(ladder.key(dec!(1.0000000000000000000)), ladder.key(dec!(1)));
+        let mut asks = Ladder::new(true);
+        assert!(asks.key(dec!(101)).unwrap() > asks.key(dec!(102)).unwrap());
+        let mut book = OrderBook::new();
+        assert_eq!(
+            book.apply(Side::Bid, Decimal::MAX, dec!(1)),
+            Err(BookError::UnsupportedPrice {
+                side: Side::Bid,
+                price: Decimal::MAX
+            })
+        );
     }
 
     #[test]

@@ -341,6 +341,7 @@ impl<P: BookStream> DepthFeedBuilder<P> {
                 config: Arc::clone(&config),
                 stream: Arc::clone(&stream),
                 symbol: symbol.clone(),
+                view_symbol: symbol.as_str().into(),
                 writer: Arc::clone(&writer),
                 stopped: Arc::clone(&stopped),
                 health: health.clone(),
@@ -442,6 +443,7 @@ struct SymbolTask<P: BookStream> {
     config: Arc<Config>,
     stream: Arc<P>,
     symbol: String,
+    view_symbol: Arc<str>,
     writer: Arc<FeedWriter<String, BookView>>,
     stopped: Arc<AtomicBool>,
     health: HealthRecorder,
@@ -603,7 +605,12 @@ impl<P: BookStream> SymbolTask<P> {
                     return Next::Continue;
                 }
                 if let Some(book) = sync.book() {
-                    let view = BookView::of(&self.symbol, last_update_id, book, self.config.depth);
+                    let view = BookView::of(
+                        Arc::clone(&self.view_symbol),
+                        last_update_id,
+                        book,
+                        self.config.depth,
+                    );
                     self.writer.publish(self.symbol.clone(), view);
                     self.health.update_id(last_update_id);
                     if !self.writer.is_healthy() {
