@@ -254,16 +254,21 @@ impl Ladder {
     /// Appends the best `n` levels to `out`, best first.
     #[inline]
     fn top_into(&self, n: usize, out: &mut Vec<Level>) {
-        // Where the best `n` real levels start: usually exactly `n` slots from the top, and
-        // then they are copied as one block.
-        let mut start = self.levels.len();
-        let mut found = 0;
-        while found < n && start > 0 {
-            start -= 1;
-            found += usize::from(!self.levels[start].qty.is_zero());
-        }
+        let len = self.levels.len();
+        // Without empty slots the best `n` levels are the last `n`: one block.
+        let start = if self.empty == 0 {
+            len.saturating_sub(n)
+        } else {
+            let mut start = len;
+            let mut found = 0;
+            while found < n && start > 0 {
+                start -= 1;
+                found += usize::from(!self.levels[start].qty.is_zero());
+            }
+            start
+        };
         let top = &self.levels[start..];
-        if top.len() == found {
+        if self.empty == 0 {
             out.extend(top.iter().rev().copied());
         } else {
             out.extend(top.iter().rev().filter(|l| !l.qty.is_zero()).copied());
