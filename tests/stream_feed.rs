@@ -471,7 +471,7 @@ async fn impossible_settings_are_refused() {
     let no_streams = StreamFeed::builder(&server.ws_url).spawn(&tickers);
     assert!(matches!(
         no_streams,
-        Err(hft_cache::feed::DepthFeedBuildError::NoSymbols)
+        Err(hft_cache::feed::FeedBuildError::NoSymbols)
     ));
     let ping_too_slow = StreamFeed::builder(&server.ws_url)
         .streams(["btcusdt@bookTicker"])
@@ -480,6 +480,6 @@ async fn impossible_settings_are_refused() {
         .spawn(&tickers);
     assert!(matches!(
         ping_too_slow,
-        Err(hft_cache::feed::DepthFeedBuildError::PingNotBelowSilence)
+        Err(hft_cache::feed::FeedBuildError::PingNotBelowSilence)
     ));
 }

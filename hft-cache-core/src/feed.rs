@@ -35,15 +35,16 @@ mod binance_depth;
 mod depth;
 mod health;
 mod link;
+mod settings;
 mod typed;
 mod watchdog;
 
 pub use backoff::Backoff;
 pub use binance_depth::BinanceDepth;
 pub use depth::{
-    BookMessage, BookStream, DepthFeed, DepthFeedBuildError, DepthFeedBuilder, DepthFeedHandle,
-    SnapshotFuture,
+    BookMessage, BookStream, DepthFeed, DepthFeedBuilder, DepthFeedHandle, SnapshotFuture,
 };
 pub use health::{FeedHealth, FeedPhase, HealthRecorder};
+pub use settings::FeedBuildError;
 pub use typed::{Keyed, StreamFeed, StreamFeedBuilder, StreamFeedHandle};
 pub use watchdog::{SilenceWatchdog, Watch};

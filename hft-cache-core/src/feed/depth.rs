@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::task::JoinHandle;
-use tokio::time::{sleep, sleep_until, Instant};
+use tokio::time::{sleep, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::Backoff;
 use super::binance_depth::BinanceDepth;
 use super::health::{FeedHealth, FeedPhase, HealthRecorder};
 use super::link::{self, Frame};
+use super::settings::{sleep_until_opt, Config, FeedBuildError};
 use super::watchdog::{SilenceWatchdog, Watch};
 use crate::book::{BookDelta, BookError, BookSnapshot, BookSync, BookView, SyncOutcome};
 use crate::clock::{SharedClock, SystemClock};
@@ -80,7 +81,7 @@ pub trait BookStream: Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// Why the stream cannot work; `spawn` returns it as [`DepthFeedBuildError::Stream`].
+    /// Why the stream cannot work; `spawn` returns it as [`FeedBuildError::Stream`].
     fn prepare(&mut self, connect_timeout: Duration) -> Result<(), String> {
         let _ = connect_timeout;
         Ok(())
@@ -152,49 +153,6 @@ impl DepthFeed {
     }
 }
 
-/// The link and retry settings every crate feed shares.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) name: String,
-    pub(crate) silence_timeout: Duration,
-    pub(crate) ping_interval: Option<Duration>,
-    pub(crate) data_timeout: Option<Duration>,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) reconnect_backoff: (Duration, Duration),
-    pub(crate) snapshot_backoff: (Duration, Duration),
-    pub(crate) depth: usize,
-}
-
-impl Config {
-    /// A ping every third of the silence timeout, at most every 10 s: three unanswered pings
-    /// before the link counts as dead, and far below Binance's 5 messages a second.
-    pub(crate) fn ping_interval(&self) -> Duration {
-        self.ping_interval
-            .unwrap_or_else(|| (self.silence_timeout / 3).min(Duration::from_secs(10)))
-    }
-
-    pub(crate) fn check(&self) -> Result<(), DepthFeedBuildError> {
-        for (name, d) in [
-            ("silence_timeout", self.silence_timeout),
-            ("ping_interval", self.ping_interval()),
-            ("connect_timeout", self.connect_timeout),
-            ("reconnect_backoff", self.reconnect_backoff.0),
-            ("snapshot_backoff", self.snapshot_backoff.0),
-        ] {
-            if d.is_zero() {
-                return Err(DepthFeedBuildError::Zero(name));
-            }
-        }
-        if self.data_timeout.is_some_and(|d| d.is_zero()) {
-            return Err(DepthFeedBuildError::Zero("data_timeout"));
-        }
-        if self.ping_interval() >= self.silence_timeout {
-            return Err(DepthFeedBuildError::PingNotBelowSilence);
-        }
-        Ok(())
-    }
-}
-
 /// Configures a [`DepthFeed`].
 #[derive(Debug)]
 #[must_use]
@@ -204,27 +162,6 @@ pub struct DepthFeedBuilder<P> {
     symbols: Vec<String>,
     clock: Option<SharedClock>,
 }
-
-/// A feed setting that cannot work.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DepthFeedBuildError {
-    /// No symbols (depth feed) or streams (typed feed) were given.
-    #[error("a feed needs at least one symbol or stream")]
-    NoSymbols,
-    /// A timeout, interval or backoff of zero.
-    #[error("feed setting `{0}` must be above zero")]
-    Zero(&'static str),
-    /// The ping interval must be below the silence timeout, or a quiet link would be declared
-    /// dead before it was asked to answer.
-    #[error("feed setting `ping_interval` must be below `silence_timeout`")]
-    PingNotBelowSilence,
-    /// The venue's stream could not be prepared (e.g. its snapshot HTTP client).
-    #[error("feed stream: {0}")]
-    Stream(String),
-}
-
-crate::class::declare_class!(Plain for DepthFeedBuildError);
 
 impl DepthFeedBuilder<BinanceDepth> {
     /// The stream after `<symbol>@` (default `depth@100ms`; `depth` updates once a second).
@@ -317,18 +254,18 @@ impl<P: BookStream> DepthFeedBuilder<P> {
     ///
     /// # Errors
     ///
-    /// [`DepthFeedBuildError`] for impossible settings.
+    /// [`FeedBuildError`] for impossible settings.
     pub fn spawn(
         mut self,
         books: &StreamCache<String, BookView>,
-    ) -> Result<DepthFeedHandle, DepthFeedBuildError> {
+    ) -> Result<DepthFeedHandle, FeedBuildError> {
         if self.symbols.is_empty() {
-            return Err(DepthFeedBuildError::NoSymbols);
+            return Err(FeedBuildError::NoSymbols);
         }
         self.config.check()?;
         self.stream
             .prepare(self.config.connect_timeout)
-            .map_err(DepthFeedBuildError::Stream)?;
+            .map_err(FeedBuildError::Stream)?;
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
         let config = Arc::new(self.config);
         let stream = Arc::new(self.stream);
@@ -410,14 +347,6 @@ impl Drop for DepthFeedHandle {
 async fn next_snapshot(snapshot: &mut Option<SnapshotFuture>) -> Result<BookSnapshot, FetchError> {
     match snapshot {
         Some(future) => future.await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Sleeps until `deadline`, or forever without one.
-pub(crate) async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => sleep_until(deadline).await,
         None => std::future::pending().await,
     }
 }

@@ -14,9 +14,9 @@ use tokio::time::{sleep, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::Backoff;
-use super::depth::{sleep_until_opt, Config, DepthFeedBuildError};
 use super::health::{FeedHealth, FeedPhase, HealthRecorder};
 use super::link::{self, Control, Frame};
+use super::settings::{sleep_until_opt, Config, FeedBuildError};
 use super::watchdog::{SilenceWatchdog, Watch};
 use crate::clock::{SharedClock, SystemClock};
 use crate::policy::{CacheKey, StreamValue};
@@ -155,17 +155,17 @@ impl StreamFeedBuilder {
     ///
     /// # Errors
     ///
-    /// [`DepthFeedBuildError`] for impossible settings.
+    /// [`FeedBuildError`] for impossible settings.
     pub fn spawn<T>(
         self,
         cache: &StreamCache<T::Key, T>,
-    ) -> Result<StreamFeedHandle, DepthFeedBuildError>
+    ) -> Result<StreamFeedHandle, FeedBuildError>
     where
         T: Keyed + DeserializeOwned + StreamValue + Send + Sync + 'static,
         T::Key: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
     {
         if self.streams.is_empty() {
-            return Err(DepthFeedBuildError::NoSymbols);
+            return Err(FeedBuildError::NoSymbols);
         }
         self.config.check()?;
         let combined = self.combined || self.streams.len() > 1;
