@@ -163,7 +163,7 @@ async fn a_bybit_style_book_is_served_from_its_snapshot_and_deltas_and_resynced_
     })
     .name("bybit")
     .symbols(["BTCUSDT"])
-    .silence_timeout(Duration::from_millis(600))
+    .silence_timeout(Duration::from_secs(1))
     .ping_interval(Duration::from_millis(100))
     .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
     .depth(50)

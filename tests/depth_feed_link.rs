@@ -46,7 +46,7 @@ async fn synced() -> Setup {
         .build();
     let feed = DepthFeed::builder(&server.ws_url, &server.http_url)
         .symbols([SYMBOL])
-        .silence_timeout(Duration::from_millis(600))
+        .silence_timeout(Duration::from_secs(1))
         .ping_interval(Duration::from_millis(100))
         .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .snapshot_backoff(Duration::from_millis(20), Duration::from_millis(40))
