@@ -271,7 +271,7 @@ impl<P: BookStream> DepthFeedBuilder<P> {
         let stream = Arc::new(self.stream);
         let mut symbols = Vec::new();
         for symbol in self.symbols {
-            let health = HealthRecorder::with_clock(&symbol, Arc::clone(&clock));
+            let health = HealthRecorder::on_clock(&symbol, Arc::clone(&clock));
             let writer = Arc::new(books.feed(format!("{}:{symbol}", config.name)));
             let stopped = Arc::new(AtomicBool::new(false));
             let task = SymbolTask {
@@ -279,6 +279,7 @@ impl<P: BookStream> DepthFeedBuilder<P> {
                 stream: Arc::clone(&stream),
                 symbol: symbol.clone(),
                 view_symbol: symbol.as_str().into(),
+                rest_snapshots: stream.snapshot(&symbol).is_some(),
                 writer: Arc::clone(&writer),
                 stopped: Arc::clone(&stopped),
                 health: health.clone(),
@@ -373,6 +374,8 @@ struct SymbolTask<P: BookStream> {
     stream: Arc<P>,
     symbol: String,
     view_symbol: Arc<str>,
+    /// Whether the venue serves snapshots apart from the stream (else a resync reconnects).
+    rest_snapshots: bool,
     writer: Arc<FeedWriter<String, BookView>>,
     stopped: Arc<AtomicBool>,
     health: HealthRecorder,
@@ -589,7 +592,7 @@ impl<P: BookStream> SymbolTask<P> {
             sync.reset();
         }
         self.health.resync();
-        if self.stream.snapshot(&self.symbol).is_none() {
+        if !self.rest_snapshots {
             return Next::Reconnect(fault);
         }
         self.fail(fault);

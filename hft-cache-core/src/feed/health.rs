@@ -105,17 +105,17 @@ pub struct HealthRecorder {
 impl HealthRecorder {
     /// A record for the feed named `symbol`, on the system clock.
     pub fn new(symbol: &str) -> Self {
-        Self::with_clock(symbol, SystemClock::shared())
+        Self::on_clock(symbol, SystemClock::shared())
     }
 
     /// A record on `clock` (a `ManualClock` in tests).
     #[cfg(feature = "test-util")]
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-    pub fn clock(symbol: &str, clock: SharedClock) -> Self {
-        Self::with_clock(symbol, clock)
+    pub fn with_clock(symbol: &str, clock: SharedClock) -> Self {
+        Self::on_clock(symbol, clock)
     }
 
-    pub(crate) fn with_clock(symbol: &str, clock: SharedClock) -> Self {
+    pub(crate) fn on_clock(symbol: &str, clock: SharedClock) -> Self {
         HealthRecorder {
             symbol: symbol.into(),
             clock,
@@ -217,3 +217,34 @@ impl std::fmt::Debug for HealthRecorder {
 crate::class::declare_class!(Plain for FeedPhase);
 crate::class::declare_class!(Plain for FeedHealth);
 crate::class::declare_class!(Plain for HealthRecorder);
+
+#[cfg(all(test, feature = "test-util"))]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn the_link_clock_and_the_data_clock_age_apart() {
+        let clock = ManualClock::new();
+        let health = HealthRecorder::with_clock("BTCUSDT", clock.shared());
+        assert_eq!(health.health().last_frame_age, None);
+        health.event();
+        clock.advance(Duration::from_secs(3));
+        health.frame(); // a pong: the link is alive, the data is not newer
+        clock.advance(Duration::from_secs(1));
+        let report = health.health();
+        assert_eq!(report.last_frame_age, Some(Duration::from_secs(1)));
+        assert_eq!(report.last_event_age, Some(Duration::from_secs(4)));
+        assert_eq!(report.events, 1);
+        health.fault(&FeedFault::Silent {
+            for_: Duration::from_secs(30),
+        });
+        health.reconnect();
+        let report = health.clone().health();
+        assert_eq!(report.reconnects, 1);
+        assert!(matches!(report.last_fault, Some(FeedFault::Silent { .. })));
+        assert_eq!(report.phase, FeedPhase::Connecting);
+    }
+}

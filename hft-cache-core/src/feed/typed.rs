@@ -175,7 +175,7 @@ impl StreamFeedBuilder {
             format!("{}/ws/{}", self.ws_url, self.streams[0])
         };
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
-        let health = HealthRecorder::with_clock(&self.config.name, clock);
+        let health = HealthRecorder::on_clock(&self.config.name, clock);
         let writer = Arc::new(cache.feed(self.config.name.clone()));
         let stopped = Arc::new(AtomicBool::new(false));
         let task = Task {
