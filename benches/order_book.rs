@@ -82,10 +82,9 @@ impl TreeBook {
     }
 }
 
-fn apply(c: &mut Criterion) {
-    let mut group = c.benchmark_group("book_apply");
-    // Updates land anywhere in the book, most near the top, as in a real stream.
-    let updates: Vec<(Side, Decimal, Decimal)> = (0..4096i64)
+/// Updates land anywhere in the book, most near the top, as in a real stream.
+fn updates() -> Vec<(Side, Decimal, Decimal)> {
+    (0..4096i64)
         .map(|i| {
             let side = if i % 2 == 0 { Side::Bid } else { Side::Ask };
             let depth = (i * 7919) % 97 + (i % 5) * 80;
@@ -95,7 +94,12 @@ fn apply(c: &mut Criterion) {
             };
             (side, price, Decimal::new(i % 900 + 1, 3))
         })
-        .collect();
+        .collect()
+}
+
+fn apply(c: &mut Criterion) {
+    let mut group = c.benchmark_group("book_apply");
+    let updates = updates();
     let mut b = book();
     let mut i = 0;
     group.bench_function("change_quantity", |bench| {
@@ -147,5 +151,55 @@ fn top(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply, top);
+/// The book and its baseline measured in alternation, batch by batch, so both see the same
+/// machine load: median ns per operation and the ratio, printed before criterion's runs.
+fn interleaved(_: &mut Criterion) {
+    const BATCH: usize = 4096;
+    let updates = updates();
+    let (mut b, mut t) = (book(), TreeBook::of(&book()));
+    let symbol: std::sync::Arc<str> = "BTCUSDT".into();
+    let mut samples: [Vec<f64>; 4] = Default::default();
+    for _ in 0..40 {
+        for (v, sample) in samples.iter_mut().enumerate() {
+            let start = std::time::Instant::now();
+            for &(side, price, qty) in &updates[..BATCH] {
+                match v {
+                    0 => {
+                        b.apply(side, price, Decimal::ZERO).unwrap();
+                        black_box(b.apply(side, black_box(price), qty)).unwrap();
+                    }
+                    1 => {
+                        t.apply(side, price, Decimal::ZERO);
+                        t.apply(side, black_box(price), qty);
+                    }
+                    2 => drop(black_box(BookView::of(symbol.clone(), 1, &b, 20))),
+                    _ => drop(black_box(t.view("BTCUSDT", 20))),
+                }
+            }
+            sample.push(start.elapsed().as_nanos() as f64 / BATCH as f64);
+        }
+    }
+    let mut medians = samples.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    });
+    medians
+        .iter_mut()
+        .for_each(|m| *m = (*m * 10.0).round() / 10.0);
+    println!("order_book interleaved: median ns per operation (ratio to the BTreeMap baseline)");
+    println!(
+        "  remove_then_add_level {:>7} ns vs {:>7} ns ({:.2}x)",
+        medians[0],
+        medians[1],
+        medians[0] / medians[1]
+    );
+    println!(
+        "  book_view_20          {:>7} ns vs {:>7} ns ({:.2}x)",
+        medians[2],
+        medians[3],
+        medians[2] / medians[3]
+    );
+}
+
+criterion_group!(benches, interleaved, apply, top);
 criterion_main!(benches);
