@@ -1,4 +1,4 @@
-//! Binance spot's market streams, as [`Streamed`](crate::Streamed) values for a
+//! Binance spot's market streams, as [`Streamed`] values for a
 //! [`StreamFeed`](super::StreamFeed): `<symbol>@trade`, `@aggTrade`, `@bookTicker`, `@ticker`
 //! and `@kline_<interval>`. Field names follow the payloads in Binance's
 //! `web-socket-streams.md`; prices and quantities are exact decimals.
