@@ -48,6 +48,10 @@ impl BookStream for BybitOrderbook {
         format!("{}/v5/public/spot", self.ws_url)
     }
 
+    fn heartbeat(&self) -> Option<String> {
+        Some(r#"{"op":"ping"}"#.into())
+    }
+
     fn subscribe(&self, symbol: &str) -> Option<String> {
         Some(format!(
             r#"{{"op":"subscribe","args":["orderbook.50.{symbol}"]}}"#
@@ -169,8 +173,11 @@ async fn a_bybit_style_book_is_served_from_its_snapshot_and_deltas_and_resynced_
     .depth(50)
     .spawn(&books)
     .unwrap();
-    let conn = subscribed(&mut server).await;
+    let mut conn = subscribed(&mut server).await;
     let view = || books.read("BTCUSDT", BookView::clone);
+    // Bybit's heartbeat is its own JSON, answered in JSON: not a fault, not data.
+    assert_eq!(conn.received().await, r#"{"op":"ping"}"#);
+    conn.send(r#"{"success":true,"ret_msg":"pong","conn_id":"465772b1-7630-4fdc-a492-e003e6f0f260","req_id":"","op":"ping"}"#);
 
     // Bybit's documented snapshot.
     let mut model = Model::default();

@@ -61,6 +61,13 @@ pub trait BookStream: Send + Sync + 'static {
         None
     }
 
+    /// The text frame the venue wants as a heartbeat (Bybit `{"op":"ping"}`, OKX `ping`),
+    /// sent every ping interval instead of a WebSocket ping; its reply decodes as
+    /// [`BookMessage::Skip`].
+    fn heartbeat(&self) -> Option<String> {
+        None
+    }
+
     /// Decodes one text frame.
     ///
     /// # Errors
@@ -462,7 +469,11 @@ impl<P: BookStream> SymbolTask<P> {
             let next = tokio::select! {
                 watch = watchdog.tick() => match watch {
                     Watch::Ping => {
-                        if !link::ping(&mut sink).await {
+                        let sent = match self.stream.heartbeat() {
+                            Some(text) => sink.send(Message::Text(text.into())).await.is_ok(),
+                            None => link::ping(&mut sink).await,
+                        };
+                        if !sent {
                             return End::Fault(FeedFault::Disconnected);
                         }
                         Next::Continue
