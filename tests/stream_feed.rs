@@ -484,3 +484,77 @@ async fn impossible_settings_are_refused() {
         Err(hft_cache::feed::FeedBuildError::PingNotBelowSilence)
     ));
 }
+
+/// A Bybit v5 `publicTrade` push: the value type is the push itself, keyed by its topic.
+#[derive(hft_cache::Streamed, serde::Deserialize, Debug)]
+struct BybitTrades {
+    topic: String,
+    data: Vec<BybitTrade>,
+}
+
+#[derive(hft_cache::Streamed, serde::Deserialize, Debug)]
+struct BybitTrade {
+    #[serde(rename = "p")]
+    price: rust_decimal::Decimal,
+    #[serde(rename = "v")]
+    qty: rust_decimal::Decimal,
+    #[serde(rename = "S")]
+    side: String,
+}
+
+impl hft_cache::feed::Keyed for BybitTrades {
+    type Key = String;
+    fn key(&self) -> String {
+        self.topic.clone()
+    }
+}
+
+/// Any venue: a URL, a subscription, the venue's own heartbeat and replies.
+#[tokio::test]
+async fn another_venues_stream_with_its_subscription_heartbeat_and_replies() {
+    let mut server = Server::start().await;
+    let trades = StreamCache::<String, BybitTrades>::builder()
+        .name("bybit-trades")
+        .build();
+    let feed = StreamFeed::at_url(format!("{}/v5/public/spot", server.ws_url))
+        .name("bybit")
+        .subscribe_message(r#"{"op":"subscribe","args":["publicTrade.BTCUSDT"]}"#)
+        .heartbeat(r#"{"op":"ping"}"#)
+        .skip_frames(|text| text.contains(r#""op":"#))
+        .silence_timeout(Duration::from_secs(1))
+        .ping_interval(Duration::from_millis(100))
+        .spawn(&trades)
+        .unwrap();
+    let mut conn = server.accept().await;
+    assert_eq!(
+        (conn.path.as_str(), conn.query.as_deref()),
+        ("/v5/public/spot", None)
+    );
+    assert_eq!(
+        conn.received().await,
+        r#"{"op":"subscribe","args":["publicTrade.BTCUSDT"]}"#
+    );
+    conn.send(r#"{"success":true,"ret_msg":"subscribe","conn_id":"2324d924","op":"subscribe"}"#);
+    assert_eq!(conn.received().await, r#"{"op":"ping"}"#);
+    conn.send(r#"{"success":true,"ret_msg":"pong","conn_id":"465772b1","op":"ping"}"#);
+    conn.send(r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}"#);
+    wait_until("the trade", || {
+        trades.read("publicTrade.BTCUSDT", |_| ()).is_ok()
+    })
+    .await;
+    let (price, qty, side) = trades
+        .read("publicTrade.BTCUSDT", |t| {
+            (t.data[0].price, t.data[0].qty, t.data[0].side.clone())
+        })
+        .unwrap();
+    assert_eq!(
+        (price, qty, side.as_str()),
+        (dec!(16578.50), dec!(0.001), "Buy")
+    );
+    let health = feed.health();
+    assert!(
+        health.last_fault.is_none(),
+        "replies are not faults: {health:?}"
+    );
+    assert_eq!(health.events, 1);
+}

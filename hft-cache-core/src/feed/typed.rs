@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
@@ -37,7 +37,9 @@ pub trait Keyed {
 ///
 /// One stream is read raw from `{ws_url}/ws/{stream}`; several (or one with
 /// [`combined`](StreamFeedBuilder::combined)) from `{ws_url}/stream?streams=a/b`, whose frames
-/// are unwrapped from `{"stream","data"}`. The feed follows the [feed contract](super): it
+/// are unwrapped from `{"stream","data"}`. Another venue's stream is read from
+/// [`at_url`](StreamFeed::at_url), with its subscription, heartbeat and replies to skip. The
+/// feed follows the [feed contract](super): it
 /// pings a quiet link and reconnects a dead one, marks the cache's keys unhealthy on any
 /// fault, and after a fault serves only values received since: the first fresh value drops
 /// every value from before the fault and makes the feed healthy again.
@@ -59,12 +61,25 @@ pub trait Keyed {
 pub struct StreamFeed;
 
 impl StreamFeed {
-    /// A feed from the exchange's WebSocket base URL.
+    /// A feed of any venue's stream at exactly `url`, typically with a
+    /// [`subscribe_message`](StreamFeedBuilder::subscribe_message) (Bybit's
+    /// `{"op":"subscribe","args":["publicTrade.BTCUSDT"]}`). Each frame decodes as the value
+    /// type itself.
+    pub fn at_url(url: impl Into<String>) -> StreamFeedBuilder {
+        let mut builder = Self::builder(url);
+        builder.exact_url = true;
+        builder
+    }
+
+    /// A Binance-style feed from the exchange's WebSocket base URL: name the
+    /// [`streams`](StreamFeedBuilder::streams).
     pub fn builder(ws_url: impl Into<String>) -> StreamFeedBuilder {
         StreamFeedBuilder {
             ws_url: ws_url.into().trim_end_matches('/').to_owned(),
+            exact_url: false,
             streams: Vec::new(),
             combined: false,
+            venue: Venue::default(),
             config: Config {
                 name: "stream".into(),
                 silence_timeout: Duration::from_secs(30),
@@ -85,10 +100,21 @@ impl StreamFeed {
 #[must_use]
 pub struct StreamFeedBuilder {
     ws_url: String,
+    exact_url: bool,
     streams: Vec<String>,
     combined: bool,
+    venue: Venue,
     config: Config,
     clock: Option<SharedClock>,
+}
+
+/// What another venue's link needs beyond Binance's: a subscription, its own heartbeat, its
+/// own replies to skip.
+#[derive(Debug, Clone, Default)]
+struct Venue {
+    subscribe: Option<String>,
+    heartbeat: Option<String>,
+    skip: Option<fn(&str) -> bool>,
 }
 
 impl StreamFeedBuilder {
@@ -102,6 +128,26 @@ impl StreamFeedBuilder {
     /// streams always are.
     pub fn combined(mut self, combined: bool) -> Self {
         self.combined = combined;
+        self
+    }
+
+    /// A text frame sent on every new link before reading (a venue's subscription).
+    pub fn subscribe_message(mut self, text: impl Into<String>) -> Self {
+        self.venue.subscribe = Some(text.into());
+        self
+    }
+
+    /// A text frame sent every ping interval instead of a WebSocket ping (Bybit
+    /// `{"op":"ping"}`, OKX `ping`).
+    pub fn heartbeat(mut self, text: impl Into<String>) -> Self {
+        self.venue.heartbeat = Some(text.into());
+        self
+    }
+
+    /// Frames for which `skip` is true are neither data nor faults (a venue's subscription
+    /// replies and pongs). Binance's replies and `serverShutdown` are always recognised.
+    pub fn skip_frames(mut self, skip: fn(&str) -> bool) -> Self {
+        self.venue.skip = Some(skip);
         self
     }
 
@@ -164,12 +210,14 @@ impl StreamFeedBuilder {
         T: Keyed + DeserializeOwned + StreamValue + Send + Sync + 'static,
         T::Key: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
     {
-        if self.streams.is_empty() {
+        if self.streams.is_empty() && !self.exact_url {
             return Err(FeedBuildError::NoSymbols);
         }
         self.config.check()?;
-        let combined = self.combined || self.streams.len() > 1;
-        let url = if combined {
+        let combined = !self.exact_url && (self.combined || self.streams.len() > 1);
+        let url = if self.exact_url {
+            self.ws_url.clone()
+        } else if combined {
             format!("{}/stream?streams={}", self.ws_url, self.streams.join("/"))
         } else {
             format!("{}/ws/{}", self.ws_url, self.streams[0])
@@ -182,6 +230,7 @@ impl StreamFeedBuilder {
             config: self.config,
             url,
             combined,
+            venue: self.venue,
             writer: Arc::clone(&writer),
             stopped: Arc::clone(&stopped),
             health: health.clone(),
@@ -294,6 +343,7 @@ where
     config: Config,
     url: String,
     combined: bool,
+    venue: Venue,
     writer: Arc<FeedWriter<K, T>>,
     stopped: Arc<AtomicBool>,
     health: HealthRecorder,
@@ -375,6 +425,15 @@ where
             + Unpin,
     {
         let (mut sink, mut frames) = socket.split();
+        if let Some(subscribe) = &self.venue.subscribe {
+            if sink
+                .send(Message::Text(subscribe.as_str().into()))
+                .await
+                .is_err()
+            {
+                return End::Fault(FeedFault::Disconnected);
+            }
+        }
         let mut watchdog =
             SilenceWatchdog::new(self.config.silence_timeout, self.config.ping_interval());
         let data_timeout = self.config.data_timeout;
@@ -383,7 +442,11 @@ where
             tokio::select! {
                 watch = watchdog.tick() => match watch {
                     Watch::Ping => {
-                        if !link::ping(&mut sink).await {
+                        let sent = match &self.venue.heartbeat {
+                            Some(text) => sink.send(Message::Text(text.as_str().into())).await.is_ok(),
+                            None => link::ping(&mut sink).await,
+                        };
+                        if !sent {
                             return End::Fault(FeedFault::Disconnected);
                         }
                     }
@@ -400,6 +463,7 @@ where
                         Frame::Skip => {}
                         Frame::End(fault) => return End::Fault(fault),
                         Frame::Invalid(why) => self.fail(FeedFault::InvalidData(why)),
+                        Frame::Text(text) if self.venue.skip.is_some_and(|skip| skip(text.as_str())) => {}
                         Frame::Text(text) => match decode::<T>(text.as_str(), self.combined) {
                             Ok(Decoded::Value(value)) => {
                                 self.health.event();
