@@ -42,7 +42,8 @@ mod watchdog;
 pub use backoff::Backoff;
 pub use binance_depth::BinanceDepth;
 pub use depth::{
-    BookMessage, BookStream, DepthFeed, DepthFeedBuilder, DepthFeedHandle, SnapshotFuture,
+    BookMessage, BookStream, DepthFeed, DepthFeedBuilder, DepthFeedHandle, SnapshotError,
+    SnapshotFuture,
 };
 pub use health::{FeedHealth, FeedPhase, HealthRecorder};
 pub use settings::FeedBuildError;

@@ -91,10 +91,8 @@ impl BookStream for BinanceDepth {
             ("limit", self.snapshot_limit.to_string()),
         ]);
         Some(Box::pin(async move {
-            request
-                .fetch_not_live::<DepthSnapshot>()
-                .await
-                .map(BookSnapshot::from)
+            let depth = request.fetch_not_live::<DepthSnapshot>().await?;
+            Ok(BookSnapshot::from(depth))
         }))
     }
 

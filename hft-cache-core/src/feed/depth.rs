@@ -19,11 +19,13 @@ use super::settings::{sleep_until_opt, Config, FeedBuildError};
 use super::watchdog::{SilenceWatchdog, Watch};
 use crate::book::{BookDelta, BookError, BookSnapshot, BookSync, BookView, SyncOutcome};
 use crate::clock::{SharedClock, SystemClock};
-use crate::fetch::FetchError;
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 
+/// Why a REST snapshot could not be had; the feed logs it, counts it and retries.
+pub type SnapshotError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A REST snapshot on its way.
-pub type SnapshotFuture = Pin<Box<dyn Future<Output = Result<BookSnapshot, FetchError>> + Send>>;
+pub type SnapshotFuture = Pin<Box<dyn Future<Output = Result<BookSnapshot, SnapshotError>> + Send>>;
 
 /// One decoded frame of a book stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,7 +354,9 @@ impl Drop for DepthFeedHandle {
 
 /// The pending snapshot's result; never resolves when there is none (`select!` disables the
 /// branch then anyway).
-async fn next_snapshot(snapshot: &mut Option<SnapshotFuture>) -> Result<BookSnapshot, FetchError> {
+async fn next_snapshot(
+    snapshot: &mut Option<SnapshotFuture>,
+) -> Result<BookSnapshot, SnapshotError> {
     match snapshot {
         Some(future) => future.await,
         None => std::future::pending().await,
