@@ -415,7 +415,7 @@ impl Paper {
 fn book() -> BookView {
     let level = |price, qty| Level { price, qty };
     BookView {
-        symbol: SYMBOL.to_owned(),
+        symbol: SYMBOL.into(),
         last_update_id: 7,
         bids: vec![level(dec!(59999.5), dec!(1)), level(dec!(59999), dec!(2))],
         asks: vec![level(dec!(60000.5), dec!(0.5)), level(dec!(60001), dec!(1))],

@@ -58,7 +58,7 @@ async fn desk(var: &str) -> (Desk, hft_cache::ops::OpsHandle) {
     feed.publish(
         "BTCUSDT".to_owned(),
         BookView {
-            symbol: "BTCUSDT".to_owned(),
+            symbol: "BTCUSDT".into(),
             last_update_id: 1,
             bids: Vec::new(),
             asks: Vec::new(),

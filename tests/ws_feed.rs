@@ -1,10 +1,11 @@
 //! The depth feed end to end against the mock exchange over real sockets: it syncs, serves the
-//! book only while healthy, and resynchronises after every fault the mock can inject.
+//! book only while healthy and fresh, and resynchronises after every fault the mock can inject.
+//! Today's mock serves `<symbol>@depth`, so the feed is told that stream name.
 
 use std::time::Duration;
 
 use hft_cache::book::BookView;
-use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
+use hft_cache::feed::{BinanceDepth, DepthFeed, DepthFeedBuilder, DepthFeedHandle, FeedHealth};
 use hft_cache::{FeedFault, StreamCache, StreamReadError};
 use hft_cache_mock::MockExchange;
 use rust_decimal_macros::dec;
@@ -17,7 +18,16 @@ struct Setup {
     feed: DepthFeedHandle,
 }
 
+/// How long a book may be served: far above the mock's 10 ms cadence, well below a stall.
+const MAX_AGE: Duration = Duration::from_millis(400);
+
 async fn setup() -> Setup {
+    setup_with(|feed| feed).await
+}
+
+async fn setup_with(
+    configure: impl FnOnce(DepthFeedBuilder<BinanceDepth>) -> DepthFeedBuilder<BinanceDepth>,
+) -> Setup {
     let exchange = MockExchange::builder()
         .symbol(SYMBOL, "BTC", "USDT", dec!(60000))
         .stream_interval(Duration::from_millis(10))
@@ -26,16 +36,18 @@ async fn setup() -> Setup {
         .unwrap();
     let books = StreamCache::<String, BookView>::builder()
         .name("books")
+        .max_age(MAX_AGE)
         .build()
         .unwrap();
     let feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
+        .stream_name("depth")
         .symbols([SYMBOL])
-        .silence_timeout(Duration::from_millis(300))
+        .silence_timeout(Duration::from_secs(1))
+        .ping_interval(Duration::from_millis(100))
         .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
         .snapshot_backoff(Duration::from_millis(20), Duration::from_millis(100))
-        .depth(10)
-        .spawn(&books)
-        .unwrap();
+        .depth(10);
+    let feed = configure(feed).spawn(&books).unwrap();
     let setup = Setup {
         exchange,
         books,
@@ -70,7 +82,7 @@ impl Setup {
     /// Every book read is well formed and no newer than the exchange.
     fn check_book(&self) {
         if let Ok(view) = self.books.read(SYMBOL, BookView::clone) {
-            assert_eq!(view.symbol, SYMBOL);
+            assert_eq!(&*view.symbol, SYMBOL);
             assert!(
                 view.bids.windows(2).all(|w| w[0].price > w[1].price),
                 "{view:?}"
@@ -100,15 +112,60 @@ async fn syncs_from_snapshot_and_stream_and_keeps_up() {
     assert_eq!(s.books.read(SYMBOL, |b| b.bids.len()).unwrap(), 10);
 }
 
+/// A stall keeps the link alive (the mock answers pings): the book ages out and is refused as
+/// stale, the link is not torn down, and the gap the stall leaves is resynced on the same link.
 #[tokio::test]
-async fn a_stalled_stream_is_refused_until_it_resyncs() {
+async fn a_stalled_stream_on_a_live_link_is_refused_as_stale_not_reconnected() {
     let s = setup().await;
+    s.exchange.faults().stall_stream(true);
+    s.wait_until("the book to age out", |s| {
+        matches!(
+            s.books.read(SYMBOL, |_| ()),
+            Err(StreamReadError::Stale { .. })
+        )
+    })
+    .await;
+    // Two silence timeouts later the link is still the first one: pongs keep it alive.
+    let frames_before = s.health().last_frame_age;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let health = s.health();
+    assert_eq!(
+        health.reconnects, 0,
+        "a quiet, live link was reconnected: {health:?}"
+    );
+    assert!(health.connected);
+    assert!(health.last_fault.is_none(), "{health:?}");
+    assert!(
+        health.last_frame_age < Some(Duration::from_secs(1)),
+        "pongs: {frames_before:?} -> {health:?}"
+    );
+    assert!(health.last_event_age > Some(MAX_AGE), "{health:?}");
+    assert!(
+        s.books.read(SYMBOL, |_| ()).is_err(),
+        "a stale book was served"
+    );
+    s.exchange.faults().stall_stream(false);
+    s.wait_until("recovery", |s| s.readable()).await;
+    s.check_book();
+    let health = s.health();
+    assert_eq!(health.reconnects, 0, "{health:?}");
+    assert!(
+        health.gaps >= 1,
+        "the stall's missing updates are a gap: {health:?}"
+    );
+}
+
+/// Opt-in data timeout: a stall marks the symbol silent (unhealthy) without reconnecting, and it
+/// is healthy again only after a fresh snapshot.
+#[tokio::test]
+async fn an_opt_in_data_timeout_marks_a_stall_unhealthy_until_a_fresh_snapshot() {
+    let s = setup_with(|feed| feed.data_timeout(Duration::from_millis(200))).await;
+    let resyncs = s.health().resyncs;
     s.exchange.faults().stall_stream(true);
     s.wait_until("silence detected", |s| {
         matches!(s.health().last_fault, Some(FeedFault::Silent { .. }))
     })
     .await;
-    // While stalled, the book is never served.
     for _ in 0..20 {
         match s.books.read(SYMBOL, |b| b.last_update_id) {
             Err(StreamReadError::FeedUnhealthy { .. }) => {}
@@ -119,7 +176,12 @@ async fn a_stalled_stream_is_refused_until_it_resyncs() {
     s.exchange.faults().stall_stream(false);
     s.wait_until("recovery", |s| s.readable()).await;
     s.check_book();
-    assert!(s.health().reconnects >= 1);
+    let health = s.health();
+    assert_eq!(health.reconnects, 0, "{health:?}");
+    assert!(
+        health.resyncs > resyncs,
+        "rebuilt from a new snapshot: {health:?}"
+    );
 }
 
 #[tokio::test]
@@ -234,6 +296,7 @@ async fn the_served_book_equals_the_exchanges_at_the_same_update_id() {
         .unwrap();
     let _feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
         .symbols([SYMBOL])
+        .stream_name("depth")
         .silence_timeout(Duration::from_secs(60))
         .depth(10)
         .spawn(&books)

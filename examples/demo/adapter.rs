@@ -194,7 +194,7 @@ impl BinanceAdapter {
             .build()?;
         let depth_feed = DepthFeed::builder(endpoints.ws_url, endpoints.rest_url)
             .symbols(symbols.iter().copied())
-            .silence_timeout(Duration::from_millis(500))
+            .data_timeout(Duration::from_millis(500))
             .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1))
             .depth(10)
             .spawn(&books)?;

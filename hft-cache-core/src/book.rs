@@ -1,22 +1,33 @@
-//! Order books kept from an exchange's diff-depth stream.
+//! Order books kept from an exchange's stream.
 //!
 //! - [`OrderBook`]: an L2 book (price → quantity per side) that refuses negative quantities and
 //!   reports a crossed book.
-//! - [`DepthSync`]: the documented synchronisation of a REST snapshot with buffered stream
-//!   events (Binance's rules): it says, for every event, whether it was applied, ignored, or
-//!   revealed a gap that needs a new snapshot.
+//! - [`BookSync`]: a venue's synchronisation procedure, over the neutral [`BookSnapshot`] and
+//!   [`BookDelta`]: it says, for every message, whether it was applied, buffered, ignored, or
+//!   revealed a gap that needs a new snapshot. [`DepthSync`] is Binance's (REST snapshot plus
+//!   buffered `[U;u]` deltas), [`SnapshotDeltaSync`] that of venues which send the book on the
+//!   stream (Bybit v5, OKX). Either verifies a venue's [`BookChecksum`] where it sends one.
 //! - [`BookView`]: the top levels of a synchronised book, the streamed value a
 //!   [`StreamCache`](crate::StreamCache) holds and readers read.
+//! - [`DepthSnapshot`], [`DepthUpdate`]: Binance's JSON, convertible into the neutral types.
 //!
-//! The snapshot only seeds the stream: a book becomes readable with the first stream event
-//! applied on top of it, never from the snapshot alone.
+//! A REST snapshot only seeds the stream: a Binance book becomes readable with the first stream
+//! event applied on top of it, never from the snapshot alone.
 
+mod binance_sync;
+mod checksum;
 mod order_book;
+mod snapshot_delta;
 mod sync;
+mod update;
 mod view;
 mod wire;
 
+pub use binance_sync::DepthSync;
+pub use checksum::BookChecksum;
 pub use order_book::{BookError, OrderBook, Side};
-pub use sync::{DepthSync, SyncOutcome};
+pub use snapshot_delta::SnapshotDeltaSync;
+pub use sync::{BookSync, SyncOutcome};
+pub use update::{BookDelta, BookSnapshot};
 pub use view::{BookView, Level};
 pub use wire::{DepthSnapshot, DepthUpdate};

@@ -1,13 +1,51 @@
-//! Stream feeds: tasks that keep streamed data in a [`StreamCache`](crate::StreamCache).
+//! Stream feeds: tasks that keep streamed data in a [`StreamCache`](crate::StreamCache), and
+//! the machinery they are built on, public for feeds of one's own.
 //!
-//! [`DepthFeed`] keeps one order book per symbol from an exchange's diff-depth WebSocket
-//! stream, synchronised with REST snapshots, and publishes each book's top levels as a
-//! [`BookView`](crate::book::BookView). It marks a symbol's feed unhealthy (so the cache refuses
-//! it) the moment the stream disconnects, falls silent, skips an update, sends garbage or breaks
-//! the book, and healthy again only once it has resynchronised.
+//! - [`DepthFeed`] keeps one order book per symbol from a venue's depth stream
+//!   ([`BinanceDepth`] by default, any [`BookStream`] otherwise) and publishes each book's top
+//!   levels as a [`BookView`](crate::book::BookView).
+//! - [`StreamFeed`] keeps the latest value per key of any JSON stream (trades, tickers,
+//!   klines: [`binance`] has the types), raw or combined.
+//! - [`HealthRecorder`], [`SilenceWatchdog`] and [`Backoff`] are what both are made of: the
+//!   [`FeedHealth`] record, the link-liveness clock, and the retry waits.
+//!
+//! # The feed contract
+//!
+//! Every crate feed, and every feed built on this machinery, follows one rule set:
+//!
+//! - **Two clocks.** The link is alive while frames arrive (data, pings, pongs); a feed pings a
+//!   quiet link, and only a link silent past its silence timeout is dead. Data age is the
+//!   cache's business: a value older than the cache's max age is refused, whatever the link.
+//!   A quiet but healthy link is never reconnected.
+//! - **Unhealthy at once.** A link that drops, errs or falls silent, a sequence gap, a checksum
+//!   mismatch, or garbage marks the feed unhealthy (`FeedWriter::mark_unhealthy`) before
+//!   anything else: its keys are refused from that moment.
+//! - **Healthy again only after a fresh snapshot.** After silence or a gap, a feed calls
+//!   `mark_healthy` only once its state has been rebuilt from a snapshot taken after the fault
+//!   (a book: a new snapshot synchronised with the stream; a latest-value stream: a new value
+//!   per key, values from before the fault are dropped).
+//! - **A server's goodbye is not a fault.** A `serverShutdown` opens a new link at once and
+//!   keeps the state if the data's sequence continues on it.
+//! - **Retries back off.** Reconnects and snapshot retries wait per [`Backoff`] (250 ms
+//!   doubling to 3 s by default).
 
+mod backoff;
+pub mod binance;
+mod binance_depth;
 mod depth;
 mod health;
+mod link;
+mod settings;
+mod typed;
+mod watchdog;
 
-pub use depth::{DepthFeed, DepthFeedBuildError, DepthFeedBuilder, DepthFeedHandle};
-pub use health::{FeedHealth, FeedPhase};
+pub use backoff::Backoff;
+pub use binance_depth::BinanceDepth;
+pub use depth::{
+    BookMessage, BookStream, DepthFeed, DepthFeedBuilder, DepthFeedHandle, SnapshotError,
+    SnapshotFuture,
+};
+pub use health::{FeedHealth, FeedPhase, HealthRecorder};
+pub use settings::FeedBuildError;
+pub use typed::{Keyed, StreamFeed, StreamFeedBuilder, StreamFeedHandle};
+pub use watchdog::{SilenceWatchdog, Watch};

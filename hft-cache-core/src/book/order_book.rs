@@ -1,9 +1,10 @@
 //! [`OrderBook`]: an L2 book.
 
-use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::fmt;
 
 use rust_decimal::Decimal;
+
+use super::view::Level;
 
 /// A side of the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -44,6 +45,15 @@ pub enum BookError {
         /// The best ask.
         ask: Decimal,
     },
+    /// A price the book cannot key exactly: its count of the side's finest price increment
+    /// (e.g. 10⁻⁸ when prices have 8 decimals) does not fit 64 bits (about 1.8 × 10¹⁹).
+    #[error("unsupported price {price} on the {side:?} side: too large for its decimals")]
+    UnsupportedPrice {
+        /// The side.
+        side: Side,
+        /// The price received.
+        price: Decimal,
+    },
 }
 
 /// A level-2 order book: the total quantity at each price, per side.
@@ -62,12 +72,219 @@ pub enum BookError {
 /// book.validate()?;
 /// # Ok::<(), hft_cache::book::BookError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Each side is a sorted array of exact fixed-point price keys (64-bit counts of the side's
+/// finest price increment) with the best level last, so updates near the top move little memory and the top
+/// levels are one contiguous read. A removed level inside the book is left as an empty slot
+/// until a few accumulate (a level that empties is often refilled soon); the best level is
+/// never an empty slot. Prices keep the scale they arrived with (`"0.10"` stays `0.10`), which
+/// checksums over the exchange's strings rely on.
+#[derive(Clone)]
 pub struct OrderBook {
-    /// Highest price first.
-    bids: BTreeMap<Reverse<Decimal>, Decimal>,
-    /// Lowest price first.
-    asks: BTreeMap<Decimal, Decimal>,
+    bids: Ladder,
+    asks: Ladder,
+}
+
+impl Default for OrderBook {
+    fn default() -> Self {
+        OrderBook {
+            bids: Ladder::new(false),
+            asks: Ladder::new(true),
+        }
+    }
+}
+
+/// Empty slots a side keeps before compacting: bounds the slots a top-of-book read skips.
+const MAX_EMPTY: usize = 32;
+
+/// 10^n for n in 0..=19, the powers that fit a `u64`.
+const POW10: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// One side: `keys` ascending with the best level last, `levels` the matching levels; a
+/// quantity of zero marks an empty slot.
+///
+/// A key is the price as an integer count of 10^-`scale` (the finest scale the side has seen,
+/// so every key is exact); asks store its complement so that their best (lowest) is last too.
+#[derive(Clone, Default)]
+struct Ladder {
+    keys: Vec<u64>,
+    levels: Vec<Level>,
+    empty: usize,
+    scale: Option<u32>,
+    asks: bool,
+}
+
+impl Ladder {
+    fn new(asks: bool) -> Self {
+        Ladder {
+            asks,
+            ..Ladder::default()
+        }
+    }
+
+    /// `price`'s key, refining the side's scale first if the price is finer; `None` when the
+    /// price does not fit (the side is unchanged but for an exact rescale).
+    #[inline]
+    fn key(&mut self, price: Decimal) -> Option<u64> {
+        let mut price = price;
+        let scale = *self.scale.get_or_insert(price.scale());
+        if price.scale() > scale {
+            // Trailing zeros need no finer scale; real digits do.
+            price = price.normalize();
+            if price.scale() > scale {
+                self.rescale(price.scale())?;
+            }
+        }
+        let scale = self.scale?;
+        let mantissa = u64::try_from(price.mantissa()).ok()?;
+        let key = mantissa.checked_mul(*POW10.get((scale - price.scale()) as usize)?)?;
+        Some(if self.asks { !key } else { key })
+    }
+
+    /// Moves every key to the finer `scale`; `None`, with nothing changed, if one would not fit.
+    #[cold]
+    fn rescale(&mut self, scale: u32) -> Option<()> {
+        let factor = *POW10.get((scale - self.scale?) as usize)?;
+        let real = |key: u64, asks: bool| if asks { !key } else { key };
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for &key in &self.keys {
+            keys.push(real(real(key, self.asks).checked_mul(factor)?, self.asks));
+        }
+        self.keys = keys;
+        self.scale = Some(scale);
+        Some(())
+    }
+
+    #[inline]
+    fn set(&mut self, key: u64, price: Decimal, qty: Decimal) {
+        match self.keys.binary_search(&key) {
+            Ok(i) => {
+                let slot = &mut self.levels[i];
+                if qty.is_zero() {
+                    if !slot.qty.is_zero() {
+                        self.remove_at(i);
+                    }
+                } else {
+                    if slot.qty.is_zero() {
+                        self.empty -= 1;
+                    }
+                    *slot = Level { price, qty };
+                }
+            }
+            Err(_) if qty.is_zero() => {}
+            Err(i) => self.insert_at(i, key, price, qty),
+        }
+    }
+
+    #[inline]
+    fn remove_at(&mut self, i: usize) {
+        if i + 1 == self.keys.len() {
+            self.keys.pop();
+            self.levels.pop();
+            // Keep the best level a real one.
+            while self.levels.last().is_some_and(|l| l.qty.is_zero()) {
+                self.keys.pop();
+                self.levels.pop();
+                self.empty -= 1;
+            }
+        } else {
+            self.levels[i].qty = Decimal::ZERO;
+            self.empty += 1;
+            if self.empty > MAX_EMPTY {
+                self.compact();
+            }
+        }
+    }
+
+    #[inline]
+    fn insert_at(&mut self, i: usize, key: u64, price: Decimal, qty: Decimal) {
+        // An empty neighbour can take the key without moving anything: order is kept because
+        // the key lies between the neighbours' keys.
+        let level = Level { price, qty };
+        if i > 0 && self.levels[i - 1].qty.is_zero() {
+            self.keys[i - 1] = key;
+            self.levels[i - 1] = level;
+            self.empty -= 1;
+        } else if i < self.keys.len() && self.levels[i].qty.is_zero() {
+            self.keys[i] = key;
+            self.levels[i] = level;
+            self.empty -= 1;
+        } else {
+            self.keys.insert(i, key);
+            self.levels.insert(i, level);
+        }
+    }
+
+    fn compact(&mut self) {
+        let mut kept = 0;
+        for i in 0..self.keys.len() {
+            if !self.levels[i].qty.is_zero() {
+                self.keys[kept] = self.keys[i];
+                self.levels[kept] = self.levels[i];
+                kept += 1;
+            }
+        }
+        self.keys.truncate(kept);
+        self.levels.truncate(kept);
+        self.empty = 0;
+    }
+
+    #[inline]
+    fn best(&self) -> Option<(Decimal, Decimal)> {
+        self.levels.last().map(|l| (l.price, l.qty))
+    }
+
+    #[inline]
+    fn iter(&self) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
+        self.levels
+            .iter()
+            .rev()
+            .filter(|l| !l.qty.is_zero())
+            .map(|l| (l.price, l.qty))
+    }
+
+    /// Appends the best `n` levels to `out`, best first.
+    #[inline]
+    fn top_into(&self, n: usize, out: &mut Vec<Level>) {
+        let len = self.levels.len();
+        // Without empty slots the best `n` levels are the last `n`: one block.
+        let start = if self.empty == 0 {
+            len.saturating_sub(n)
+        } else {
+            let mut start = len;
+            let mut found = 0;
+            while found < n && start > 0 {
+                start -= 1;
+                found += usize::from(!self.levels[start].qty.is_zero());
+            }
+            start
+        };
+        let top = &self.levels[start..];
+        if self.empty == 0 {
+            out.extend(top.iter().rev().copied());
+        } else {
+            out.extend(top.iter().rev().filter(|l| !l.qty.is_zero()).copied());
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.levels.len() - self.empty
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.levels.clear();
+        self.empty = 0;
+        self.scale = None;
+    }
 }
 
 impl OrderBook {
@@ -80,49 +297,62 @@ impl OrderBook {
     ///
     /// # Errors
     ///
-    /// [`BookError::NegativeQuantity`] or [`BookError::NonPositivePrice`]; the book is unchanged.
+    /// [`BookError::NegativeQuantity`], [`BookError::NonPositivePrice`] or
+    /// [`BookError::UnsupportedPrice`]; the book is unchanged.
     #[inline]
     pub fn apply(&mut self, side: Side, price: Decimal, qty: Decimal) -> Result<(), BookError> {
         if qty.is_sign_negative() && !qty.is_zero() {
             return Err(BookError::NegativeQuantity { side, price, qty });
         }
-        if price <= Decimal::ZERO {
+        if price.is_sign_negative() || price.is_zero() {
             return Err(BookError::NonPositivePrice { side, price });
         }
-        match (side, qty.is_zero()) {
-            (Side::Bid, true) => {
-                self.bids.remove(&Reverse(price));
-            }
-            (Side::Bid, false) => {
-                self.bids.insert(Reverse(price), qty);
-            }
-            (Side::Ask, true) => {
-                self.asks.remove(&price);
-            }
-            (Side::Ask, false) => {
-                self.asks.insert(price, qty);
-            }
-        }
+        let ladder = match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        };
+        let key = ladder
+            .key(price)
+            .ok_or(BookError::UnsupportedPrice { side, price })?;
+        ladder.set(key, price, qty);
         Ok(())
     }
 
     /// The highest bid: (price, quantity).
     #[inline]
     pub fn best_bid(&self) -> Option<(Decimal, Decimal)> {
-        self.bids.iter().next().map(|(p, q)| (p.0, *q))
+        self.bids.best()
     }
 
     /// The lowest ask: (price, quantity).
     #[inline]
     pub fn best_ask(&self) -> Option<(Decimal, Decimal)> {
-        self.asks.iter().next().map(|(p, q)| (*p, *q))
+        self.asks.best()
+    }
+
+    /// A side's levels, best first: (price, quantity).
+    #[inline]
+    pub fn levels(&self, side: Side) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
+        match side {
+            Side::Bid => self.bids.iter(),
+            Side::Ask => self.asks.iter(),
+        }
     }
 
     /// The best `n` levels of a side, best first.
     pub fn top(&self, side: Side, n: usize) -> Vec<(Decimal, Decimal)> {
+        let mut out = Vec::with_capacity(n.min(self.depth(side)));
+        out.extend(self.levels(side).take(n));
+        out
+    }
+
+    /// Appends the best `n` levels of a side to `out`, best first: the copy a
+    /// [`BookView`](super::BookView) is made of.
+    #[inline]
+    pub(crate) fn top_into(&self, side: Side, n: usize, out: &mut Vec<Level>) {
         match side {
-            Side::Bid => self.bids.iter().take(n).map(|(p, q)| (p.0, *q)).collect(),
-            Side::Ask => self.asks.iter().take(n).map(|(p, q)| (*p, *q)).collect(),
+            Side::Bid => self.bids.top_into(n, out),
+            Side::Ask => self.asks.top_into(n, out),
         }
     }
 
@@ -136,7 +366,7 @@ impl OrderBook {
 
     /// Whether both sides are empty.
     pub fn is_empty(&self) -> bool {
-        self.bids.is_empty() && self.asks.is_empty()
+        self.bids.len() == 0 && self.asks.len() == 0
     }
 
     /// Removes every level.
@@ -156,5 +386,105 @@ impl OrderBook {
             (Some((bid, _)), Some((ask, _))) if bid >= ask => Err(BookError::Crossed { bid, ask }),
             _ => Ok(()),
         }
+    }
+}
+
+impl PartialEq for OrderBook {
+    /// Books are equal when they hold the same levels, whatever their empty slots.
+    fn eq(&self, other: &Self) -> bool {
+        [Side::Bid, Side::Ask]
+            .into_iter()
+            .all(|side| self.levels(side).eq(other.levels(side)))
+    }
+}
+
+impl Eq for OrderBook {}
+
+impl fmt::Debug for OrderBook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Levels<'a>(&'a OrderBook, Side);
+        impl fmt::Debug for Levels<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.levels(self.1)).finish()
+            }
+        }
+        f.debug_struct("OrderBook")
+            .field("bids", &Levels(self, Side::Bid))
+            .field("asks", &Levels(self, Side::Ask))
+            .finish()
+    }
+}
+
+crate::class::declare_class!(Plain for Side);
+crate::class::declare_class!(Plain for BookError);
+crate::class::declare_class!(Streamed for OrderBook);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn keys_are_exact_across_scales_and_refuse_what_does_not_fit() {
+        let mut ladder = Ladder::new(false);
+        let prices = [
+            dec!(1),
+            dec!(0.1),
+            dec!(0.10),
+            dec!(9.99),
+            dec!(10),
+            dec!(0.000000000000000001),
+        ];
+        let keys: Vec<_> = prices.iter().map(|&p| ladder.key(p)).collect();
+        assert!(keys.iter().all(Option::is_some));
+        // Keys made before a rescale are rescaled with the ladder: compare them afresh.
+        let keys: Vec<_> = prices.iter().map(|&p| ladder.key(p).unwrap()).collect();
+        for (i, a) in prices.iter().enumerate() {
+            for (j, b) in prices.iter().enumerate() {
+                assert_eq!(a.cmp(b), keys[i].cmp(&keys[j]), "{a} vs {b}");
+            }
+        }
+        // At 18 decimals, 100 is 10^20 units: past 64 bits.
+        assert_eq!(ladder.key(dec!(100)), None);
+        assert_eq!(ladder.key(dec!(1.0000000000000000000)), ladder.key(dec!(1)));
+        let mut asks = Ladder::new(true);
+        assert!(asks.key(dec!(101)).unwrap() > asks.key(dec!(102)).unwrap());
+        let mut book = OrderBook::new();
+        assert_eq!(
+            book.apply(Side::Bid, Decimal::MAX, dec!(1)),
+            Err(BookError::UnsupportedPrice {
+                side: Side::Bid,
+                price: Decimal::MAX
+            })
+        );
+    }
+
+    #[test]
+    fn empty_slots_are_reused_skipped_and_compacted() {
+        let mut book = OrderBook::new();
+        for i in 1..=100i64 {
+            book.apply(Side::Bid, Decimal::new(1000 - i, 0), dec!(1))
+                .unwrap();
+        }
+        // Remove every other level below the top: slots empty, then compacted.
+        for i in (3..=100i64).step_by(2) {
+            book.apply(Side::Bid, Decimal::new(1000 - i, 0), dec!(0))
+                .unwrap();
+        }
+        assert_eq!(book.depth(Side::Bid), 51);
+        assert!(book.bids.empty <= MAX_EMPTY);
+        let prices: Vec<_> = book.levels(Side::Bid).map(|l| l.0).collect();
+        assert_eq!(prices.len(), 51);
+        assert!(prices.windows(2).all(|w| w[0] > w[1]));
+        // Removing the best level exposes the next real one, never an empty slot.
+        book.apply(Side::Bid, dec!(999), dec!(0)).unwrap();
+        book.apply(Side::Bid, dec!(998), dec!(0)).unwrap();
+        assert_eq!(book.best_bid(), Some((dec!(996), dec!(1))));
+        // A level refilled between empty slots keeps the order.
+        book.apply(Side::Bid, dec!(903), dec!(7)).unwrap();
+        book.apply(Side::Bid, dec!(902.5), dec!(8)).unwrap();
+        let prices: Vec<_> = book.levels(Side::Bid).map(|l| l.0).collect();
+        assert!(prices.windows(2).all(|w| w[0] > w[1]), "{prices:?}");
+        assert!(prices.contains(&dec!(902.5)) && prices.contains(&dec!(903)));
     }
 }

@@ -1,5 +1,7 @@
 //! [`BookView`]: what readers see of a synchronised book.
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 
 use super::order_book::{OrderBook, Side};
@@ -22,8 +24,8 @@ pub struct Level {
 #[derive(Streamed, Debug, Clone, PartialEq, Eq)]
 #[hft(crate = "crate")]
 pub struct BookView {
-    /// The symbol.
-    pub symbol: String,
+    /// The symbol (shared: a feed publishes a view per event, and a symbol never changes).
+    pub symbol: Arc<str>,
     /// The update id the book is current to.
     pub last_update_id: u64,
     /// Best bids, highest first.
@@ -34,15 +36,29 @@ pub struct BookView {
 
 impl BookView {
     /// The top `depth` levels of `book`.
-    pub fn of(symbol: &str, last_update_id: u64, book: &OrderBook, depth: usize) -> Self {
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use hft_cache::book::{BookView, OrderBook, Side};
+    /// use rust_decimal_macros::dec;
+    ///
+    /// let mut book = OrderBook::new();
+    /// book.apply(Side::Bid, dec!(99), dec!(1))?;
+    /// book.apply(Side::Bid, dec!(98), dec!(2))?;
+    /// book.apply(Side::Ask, dec!(101), dec!(3))?;
+    /// let symbol: Arc<str> = "BTCUSDT".into();
+    /// let view = BookView::of(Arc::clone(&symbol), 42, &book, 1);
+    /// assert_eq!((view.bids.len(), view.mid()), (1, Some(dec!(100))));
+    /// # Ok::<(), hft_cache::book::BookError>(())
+    /// ```
+    pub fn of(symbol: Arc<str>, last_update_id: u64, book: &OrderBook, depth: usize) -> Self {
         let levels = |side| {
-            book.top(side, depth)
-                .into_iter()
-                .map(|(price, qty)| Level { price, qty })
-                .collect()
+            let mut out = Vec::with_capacity(depth.min(book.depth(side)));
+            book.top_into(side, depth, &mut out);
+            out
         };
         BookView {
-            symbol: symbol.to_owned(),
+            symbol,
             last_update_id,
             bids: levels(Side::Bid),
             asks: levels(Side::Ask),

@@ -1,7 +1,9 @@
-//! The exchange's JSON: the REST depth snapshot and the diff-depth stream event (Binance spot).
+//! Binance spot's JSON: the REST depth snapshot and the diff-depth stream event.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
+
+use super::update::{BookDelta, BookSnapshot};
 
 /// `GET /api/v3/depth`: the book at `lastUpdateId`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -40,3 +42,31 @@ pub struct DepthUpdate {
     #[serde(rename = "a")]
     pub asks: Vec<(Decimal, Decimal)>,
 }
+
+impl From<DepthSnapshot> for BookSnapshot {
+    fn from(s: DepthSnapshot) -> Self {
+        BookSnapshot {
+            update_id: s.last_update_id,
+            seq: None,
+            bids: s.bids,
+            asks: s.asks,
+            checksum: None,
+        }
+    }
+}
+
+impl From<DepthUpdate> for BookDelta {
+    fn from(e: DepthUpdate) -> Self {
+        BookDelta {
+            first_update_id: e.first_update_id,
+            last_update_id: e.last_update_id,
+            seq: None,
+            bids: e.bids,
+            asks: e.asks,
+            checksum: None,
+        }
+    }
+}
+
+crate::class::declare_class!(Streamed for DepthSnapshot);
+crate::class::declare_class!(Streamed for DepthUpdate);

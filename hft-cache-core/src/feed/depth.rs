@@ -1,4 +1,4 @@
-//! [`DepthFeed`]: one task per symbol keeping a book from a diff-depth WebSocket stream.
+//! [`DepthFeed`]: one task per symbol keeping a book from a venue's depth stream.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,22 +8,113 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::task::JoinHandle;
-use tokio::time::{sleep, sleep_until, timeout, Instant};
+use tokio::time::{sleep, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::health::{FeedHealth, FeedPhase, HealthCell};
-use crate::book::{BookError, BookView, DepthSnapshot, DepthSync, DepthUpdate, SyncOutcome};
+use super::backoff::Backoff;
+use super::binance_depth::BinanceDepth;
+use super::health::{FeedHealth, FeedPhase, HealthRecorder};
+use super::link::{self, Frame};
+use super::settings::{sleep_until_opt, Config, FeedBuildError};
+use super::watchdog::{SilenceWatchdog, Watch};
+use crate::book::{BookDelta, BookError, BookSnapshot, BookSync, BookView, SyncOutcome};
 use crate::clock::{SharedClock, SystemClock};
-use crate::fetch::{FetchError, FreshClient};
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 
-/// Keeps order books from an exchange's diff-depth stream in a [`StreamCache`].
+/// Why a REST snapshot could not be had; the feed logs it, counts it and retries.
+pub type SnapshotError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A REST snapshot on its way.
+pub type SnapshotFuture = Pin<Box<dyn Future<Output = Result<BookSnapshot, SnapshotError>> + Send>>;
+
+/// One decoded frame of a book stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BookMessage {
+    /// The whole book (venues that send it on the stream).
+    Snapshot(BookSnapshot),
+    /// Changed levels.
+    Delta(BookDelta),
+    /// Not data: a subscription reply, an application-level pong.
+    Skip,
+    /// The server is going away: open a new link, keep the book (Binance's `serverShutdown`).
+    Reconnect,
+}
+
+crate::class::declare_class!(Streamed for BookMessage);
+
+/// How a venue's book stream is reached and read: the one venue-specific part of a
+/// [`DepthFeed`]. [`BinanceDepth`] ships; a venue that sends its book on the stream (Bybit
+/// v5, OKX) needs `url`, `subscribe` and `decode`, with
+/// [`SnapshotDeltaSync`](crate::book::SnapshotDeltaSync) as its procedure.
+pub trait BookStream: Send + Sync + 'static {
+    /// The venue's synchronisation procedure.
+    type Sync: BookSync + Send + 'static;
+
+    /// A procedure for one symbol, waiting for its snapshot.
+    fn new_sync(&self) -> Self::Sync;
+
+    /// The WebSocket URL for `symbol`.
+    fn url(&self, symbol: &str) -> String;
+
+    /// The text frame that subscribes to `symbol` once connected, if the venue needs one.
+    fn subscribe(&self, symbol: &str) -> Option<String> {
+        let _ = symbol;
+        None
+    }
+
+    /// The text frame the venue wants as a heartbeat (Bybit `{"op":"ping"}`, OKX `ping`),
+    /// sent every ping interval instead of a WebSocket ping; its reply decodes as
+    /// [`BookMessage::Skip`].
+    fn heartbeat(&self) -> Option<String> {
+        None
+    }
+
+    /// Decodes one text frame.
+    ///
+    /// # Errors
+    ///
+    /// Why the frame is not valid: the feed treats it as lost data and resynchronises.
+    fn decode(&self, symbol: &str, text: &str) -> Result<BookMessage, String>;
+
+    /// A REST snapshot request for `symbol`, for venues that serve the snapshot apart from the
+    /// stream; `None` when the stream sends it (a resync then reconnects, which brings a fresh
+    /// one).
+    fn snapshot(&self, symbol: &str) -> Option<SnapshotFuture> {
+        let _ = symbol;
+        None
+    }
+
+    /// Called once by [`DepthFeedBuilder::spawn`], with the feed's connect timeout, before any
+    /// task starts (e.g. to build an HTTP client).
+    ///
+    /// # Errors
+    ///
+    /// Why the stream cannot work; `spawn` returns it as [`FeedBuildError::Stream`].
+    fn prepare(&mut self, connect_timeout: Duration) -> Result<(), String> {
+        let _ = connect_timeout;
+        Ok(())
+    }
+}
+
+/// Keeps order books from a venue's depth stream in a [`StreamCache`].
 ///
-/// One task per symbol connects to `{ws_url}/ws/{symbol}@depth`, buffers events, fetches
-/// `{rest_url}/api/v3/depth?symbol=..&limit=..` and synchronises them with
-/// [`DepthSync`]; after each applied event it publishes the book's top levels as a
-/// [`BookView`] under the symbol. Each symbol has its own feed writer, so a fault in one
+/// One task per symbol opens the venue's stream, synchronises it with the venue's
+/// [`BookSync`] procedure and, after each applied message, publishes the book's top levels as
+/// a [`BookView`] under the symbol. Each symbol has its own feed writer, so a fault in one
 /// symbol's stream makes only that symbol unreadable.
+///
+/// Two clocks are kept apart. The link is alive while frames arrive; the feed pings it every
+/// [`ping_interval`](DepthFeedBuilder::ping_interval), so a quiet but healthy link answers and
+/// is never reconnected, and a link silent for
+/// [`silence_timeout`](DepthFeedBuilder::silence_timeout) is dead. A quiet book simply ages:
+/// the cache refuses it once older than its max age. A link that drops or errs, a gap or
+/// garbage makes the symbol unreadable until it has resynchronised from a fresh snapshot; a
+/// `serverShutdown` opens a new link and keeps the book if the sequence continues.
+///
+/// For Binance (the default, [`DepthFeed::builder`]): `{ws_url}/ws/{symbol}@depth@100ms`,
+/// snapshots from `{rest_url}/api/v3/depth?symbol=..&limit=5000`, Binance's documented
+/// procedure ([`DepthSync`](crate::book::DepthSync)).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -33,9 +124,8 @@ use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let books = StreamCache::<String, BookView>::builder().name("books").build().unwrap();
-/// let feed = DepthFeed::builder("wss://stream.example.com:9443", "https://api.example.com")
+/// let feed = DepthFeed::builder("wss://stream.binance.com:9443", "https://api.binance.com")
 ///     .symbols(["BTCUSDT", "ETHUSDT"])
-///     .silence_timeout(Duration::from_secs(3))
 ///     .spawn(&books)?;
 /// let mid = books.read("BTCUSDT", |book| book.mid());
 /// # let _ = (mid, feed); Ok(()) }
@@ -44,19 +134,26 @@ use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 pub struct DepthFeed;
 
 impl DepthFeed {
-    /// Configures a feed from the exchange's WebSocket and REST base URLs.
-    pub fn builder(ws_url: impl Into<String>, rest_url: impl Into<String>) -> DepthFeedBuilder {
+    /// A Binance feed from the exchange's WebSocket and REST base URLs.
+    pub fn builder(
+        ws_url: impl Into<String>,
+        rest_url: impl Into<String>,
+    ) -> DepthFeedBuilder<BinanceDepth> {
+        Self::with_stream(BinanceDepth::new(ws_url, rest_url))
+    }
+
+    /// A feed of any venue's book stream.
+    pub fn with_stream<P: BookStream>(stream: P) -> DepthFeedBuilder<P> {
         DepthFeedBuilder {
+            stream,
             config: Config {
                 name: "depth".into(),
-                ws_url: ws_url.into(),
-                rest_url: rest_url.into(),
-                silence_timeout: Duration::from_secs(5),
+                silence_timeout: Duration::from_secs(30),
+                ping_interval: None,
+                data_timeout: None,
                 connect_timeout: Duration::from_secs(5),
-                request_timeout: Duration::from_secs(5),
                 reconnect_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
                 snapshot_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
-                snapshot_limit: 100,
                 depth: 20,
             },
             symbols: Vec::new(),
@@ -65,45 +162,37 @@ impl DepthFeed {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Config {
-    name: String,
-    ws_url: String,
-    rest_url: String,
-    silence_timeout: Duration,
-    connect_timeout: Duration,
-    request_timeout: Duration,
-    reconnect_backoff: (Duration, Duration),
-    snapshot_backoff: (Duration, Duration),
-    snapshot_limit: u32,
-    depth: usize,
-}
-
 /// Configures a [`DepthFeed`].
 #[derive(Debug)]
 #[must_use]
-pub struct DepthFeedBuilder {
+pub struct DepthFeedBuilder<P> {
+    stream: P,
     config: Config,
     symbols: Vec<String>,
     clock: Option<SharedClock>,
 }
 
-/// A [`DepthFeedBuilder`] setting that cannot work.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DepthFeedBuildError {
-    /// No symbols were given.
-    #[error("a depth feed needs at least one symbol")]
-    NoSymbols,
-    /// A timeout or backoff of zero.
-    #[error("depth feed setting `{0}` must be above zero")]
-    Zero(&'static str),
-    /// The HTTP client for snapshots could not be built.
-    #[error("depth feed snapshot client: {0}")]
-    Client(#[source] FetchError),
+impl DepthFeedBuilder<BinanceDepth> {
+    /// The stream after `<symbol>@` (default `depth@100ms`; `depth` updates once a second).
+    pub fn stream_name(mut self, name: impl Into<String>) -> Self {
+        self.stream = self.stream.stream_name(name);
+        self
+    }
+
+    /// Levels per side in the snapshot request (default 5000, Binance's largest).
+    pub fn snapshot_limit(mut self, limit: u32) -> Self {
+        self.stream = self.stream.snapshot_limit(limit);
+        self
+    }
+
+    /// A snapshot request must finish within this (default 5 s).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.stream = self.stream.request_timeout(timeout);
+        self
+    }
 }
 
-impl DepthFeedBuilder {
+impl<P: BookStream> DepthFeedBuilder<P> {
     /// The symbols to follow, exchange-style (`BTCUSDT`).
     pub fn symbols<S: Into<String>>(mut self, symbols: impl IntoIterator<Item = S>) -> Self {
         self.symbols.extend(symbols.into_iter().map(Into::into));
@@ -116,9 +205,24 @@ impl DepthFeedBuilder {
         self
     }
 
-    /// No depth event for this long marks the symbol silent and reconnects (default 5 s).
+    /// No frame at all (data, ping or pong) for this long means the link is dead: the symbol
+    /// is marked silent and reconnected (default 30 s).
     pub fn silence_timeout(mut self, timeout: Duration) -> Self {
         self.config.silence_timeout = timeout;
+        self
+    }
+
+    /// How often to ping the link (default a third of the silence timeout, at most 10 s).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.config.ping_interval = Some(interval);
+        self
+    }
+
+    /// Opt-in: no data event for this long marks the symbol silent and rebuilds its book from
+    /// a fresh snapshot, on the same link (default off: a quiet book is refused by the cache's
+    /// max age, and a quiet market is not a fault).
+    pub fn data_timeout(mut self, timeout: Duration) -> Self {
+        self.config.data_timeout = Some(timeout);
         self
     }
 
@@ -128,28 +232,16 @@ impl DepthFeedBuilder {
         self
     }
 
-    /// A snapshot request must finish within this (default 5 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.config.request_timeout = timeout;
-        self
-    }
-
     /// Waits between reconnects: from `min`, doubling, up to `max` (default 250 ms to 3 s).
     pub fn reconnect_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.config.reconnect_backoff = (min, max.max(min));
         self
     }
 
-    /// Waits between failed snapshot requests: from `min`, doubling, up to `max` (default
-    /// 250 ms to 3 s).
+    /// Waits between snapshot requests that failed or came back too old: from `min`,
+    /// doubling, up to `max` (default 250 ms to 3 s).
     pub fn snapshot_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.config.snapshot_backoff = (min, max.max(min));
-        self
-    }
-
-    /// Levels per side in the snapshot request (default 100).
-    pub fn snapshot_limit(mut self, limit: u32) -> Self {
-        self.config.snapshot_limit = limit;
         self
     }
 
@@ -171,45 +263,35 @@ impl DepthFeedBuilder {
     ///
     /// # Errors
     ///
-    /// [`DepthFeedBuildError`] for impossible settings.
+    /// [`FeedBuildError`] for impossible settings.
     pub fn spawn(
-        self,
+        mut self,
         books: &StreamCache<String, BookView>,
-    ) -> Result<DepthFeedHandle, DepthFeedBuildError> {
-        let config = self.config;
+    ) -> Result<DepthFeedHandle, FeedBuildError> {
         if self.symbols.is_empty() {
-            return Err(DepthFeedBuildError::NoSymbols);
+            return Err(FeedBuildError::NoSymbols);
         }
-        for (name, d) in [
-            ("silence_timeout", config.silence_timeout),
-            ("connect_timeout", config.connect_timeout),
-            ("request_timeout", config.request_timeout),
-            ("reconnect_backoff", config.reconnect_backoff.0),
-            ("snapshot_backoff", config.snapshot_backoff.0),
-        ] {
-            if d.is_zero() {
-                return Err(DepthFeedBuildError::Zero(name));
-            }
-        }
-        let http = FreshClient::builder()
-            .timeout(config.request_timeout)
-            .connect_timeout(config.connect_timeout)
-            .build()
-            .map_err(DepthFeedBuildError::Client)?;
+        self.config.check()?;
+        self.stream
+            .prepare(self.config.connect_timeout)
+            .map_err(FeedBuildError::Stream)?;
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
-        let config = Arc::new(config);
+        let config = Arc::new(self.config);
+        let stream = Arc::new(self.stream);
         let mut symbols = Vec::new();
         for symbol in self.symbols {
-            let health = HealthCell::new(&symbol, Arc::clone(&clock));
+            let health = HealthRecorder::on_clock(&symbol, Arc::clone(&clock));
             let writer = Arc::new(books.feed(format!("{}:{symbol}", config.name)));
             let stopped = Arc::new(AtomicBool::new(false));
             let task = SymbolTask {
                 config: Arc::clone(&config),
+                stream: Arc::clone(&stream),
                 symbol: symbol.clone(),
+                view_symbol: symbol.as_str().into(),
+                rest_snapshots: stream.snapshot(&symbol).is_some(),
                 writer: Arc::clone(&writer),
                 stopped: Arc::clone(&stopped),
                 health: health.clone(),
-                http: http.clone(),
             };
             symbols.push(SymbolEntry {
                 symbol,
@@ -233,7 +315,7 @@ pub struct DepthFeedHandle {
 #[derive(Debug)]
 struct SymbolEntry {
     symbol: String,
-    health: HealthCell,
+    health: HealthRecorder,
     writer: Arc<FeedWriter<String, BookView>>,
     stopped: Arc<AtomicBool>,
     task: JoinHandle<()>,
@@ -245,12 +327,12 @@ impl DepthFeedHandle {
         self.symbols
             .iter()
             .find(|e| e.symbol == symbol)
-            .map(|e| e.health.snapshot())
+            .map(|e| e.health.health())
     }
 
     /// Every symbol's health.
     pub fn health_all(&self) -> Vec<FeedHealth> {
-        self.symbols.iter().map(|e| e.health.snapshot()).collect()
+        self.symbols.iter().map(|e| e.health.health()).collect()
     }
 
     /// Stops every task now.
@@ -270,93 +352,77 @@ impl Drop for DepthFeedHandle {
     }
 }
 
-impl std::fmt::Debug for HealthCell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HealthCell").finish_non_exhaustive()
-    }
-}
-
-/// Doubling waits between `min` and `max`.
-struct Backoff {
-    min: Duration,
-    max: Duration,
-    next: Duration,
-}
-
-impl Backoff {
-    fn new((min, max): (Duration, Duration)) -> Self {
-        Backoff {
-            min,
-            max,
-            next: min,
-        }
-    }
-
-    fn next(&mut self) -> Duration {
-        let wait = self.next;
-        self.next = (self.next * 2).min(self.max);
-        wait
-    }
-
-    fn reset(&mut self) {
-        self.next = self.min;
-    }
-}
-
-type SnapshotFuture = Pin<Box<dyn Future<Output = Result<DepthSnapshot, FetchError>> + Send>>;
-
 /// The pending snapshot's result; never resolves when there is none (`select!` disables the
 /// branch then anyway).
-async fn next_snapshot(snapshot: &mut Option<SnapshotFuture>) -> Result<DepthSnapshot, FetchError> {
+async fn next_snapshot(
+    snapshot: &mut Option<SnapshotFuture>,
+) -> Result<BookSnapshot, SnapshotError> {
     match snapshot {
         Some(future) => future.await,
         None => std::future::pending().await,
     }
 }
 
-struct SymbolTask {
-    config: Arc<Config>,
-    symbol: String,
-    writer: Arc<FeedWriter<String, BookView>>,
-    stopped: Arc<AtomicBool>,
-    health: HealthCell,
-    http: FreshClient,
+/// How a session ended.
+enum End {
+    /// The link failed: mark the symbol, rebuild the book on the next link.
+    Fault(FeedFault),
+    /// The server asked us to move: a new link, the same book.
+    Shutdown,
 }
 
-impl SymbolTask {
+/// What to do after a sync outcome.
+enum Next {
+    Continue,
+    /// Fetch a snapshot after this wait.
+    Snapshot(Duration),
+    /// Rebuild through a new link (venues that send snapshots on the stream).
+    Reconnect(FeedFault),
+}
+
+struct SymbolTask<P: BookStream> {
+    config: Arc<Config>,
+    stream: Arc<P>,
+    symbol: String,
+    view_symbol: Arc<str>,
+    /// Whether the venue serves snapshots apart from the stream (else a resync reconnects).
+    rest_snapshots: bool,
+    writer: Arc<FeedWriter<String, BookView>>,
+    stopped: Arc<AtomicBool>,
+    health: HealthRecorder,
+}
+
+impl<P: BookStream> SymbolTask<P> {
     async fn run(self) {
-        let mut backoff = Backoff::new(self.config.reconnect_backoff);
+        let (min, max) = self.config.reconnect_backoff;
+        let mut backoff = Backoff::new(min, max);
+        let mut sync = self.stream.new_sync();
         self.writer.mark_unhealthy(FeedFault::Resyncing);
-        let url = format!(
-            "{}/ws/{}@depth",
-            self.config.ws_url.trim_end_matches('/'),
-            self.symbol.to_lowercase()
-        );
+        let url = self.stream.url(&self.symbol);
         loop {
             self.health.phase(FeedPhase::Connecting);
-            let fault = match timeout(
-                self.config.connect_timeout,
-                tokio_tungstenite::connect_async(url.as_str()),
-            )
-            .await
-            {
-                Ok(Ok((socket, _))) => {
+            let end = match link::connect(&url, self.config.connect_timeout, &self.symbol).await {
+                Ok(socket) => {
                     backoff.reset();
-                    self.health.update(|c| c.set_connected(true));
-                    let fault = self.session(socket).await;
-                    self.health.update(|c| c.set_connected(false));
-                    fault
+                    self.health.connected(true);
+                    let end = self.session(socket, &mut sync).await;
+                    self.health.connected(false);
+                    end
                 }
-                Ok(Err(e)) => {
-                    tracing::warn!(symbol = %self.symbol, error = %e, "depth stream: connect failed");
-                    FeedFault::Disconnected
-                }
-                Err(_) => FeedFault::Disconnected,
+                Err(fault) => End::Fault(fault),
             };
-            self.fail(fault);
-            self.health.update(|c| c.add_reconnect());
-            self.health.phase(FeedPhase::Backoff);
-            sleep(backoff.next()).await;
+            self.health.reconnect();
+            match end {
+                End::Shutdown => {
+                    tracing::info!(symbol = %self.symbol, "server shutting the stream down: reconnecting");
+                }
+                End::Fault(fault) => {
+                    self.fail(fault);
+                    sync.reset();
+                    self.health.phase(FeedPhase::Backoff);
+                    sleep(backoff.next_wait()).await;
+                }
+            }
         }
     }
 
@@ -366,23 +432,62 @@ impl SymbolTask {
         self.writer.mark_unhealthy(fault);
     }
 
-    /// One connection: sync and publish until the stream fails; returns why it ended.
-    async fn session<S>(&self, socket: S) -> FeedFault
+    fn snapshot_after(&self, wait: Duration) -> Option<SnapshotFuture> {
+        let request = self.stream.snapshot(&self.symbol)?;
+        Some(if wait.is_zero() {
+            request
+        } else {
+            Box::pin(async move {
+                sleep(wait).await;
+                request.await
+            })
+        })
+    }
+
+    /// One link: sync and publish until it fails or the server moves us.
+    async fn session<S>(&self, socket: S, sync: &mut P::Sync) -> End
     where
         S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
             + futures_util::Sink<Message>
             + Unpin,
     {
-        let (mut sink, mut stream) = socket.split();
-        let mut sync = DepthSync::new();
-        let mut snapshot_backoff = Backoff::new(self.config.snapshot_backoff);
-        let mut snapshot: Option<SnapshotFuture> = Some(self.fetch_snapshot(Duration::ZERO));
-        let mut data_deadline = Instant::now() + self.config.silence_timeout;
-        self.health.phase(FeedPhase::Syncing);
+        let (mut sink, mut frames) = socket.split();
+        if let Some(subscribe) = self.stream.subscribe(&self.symbol) {
+            if sink.send(Message::Text(subscribe.into())).await.is_err() {
+                return End::Fault(FeedFault::Disconnected);
+            }
+        }
+        let (min, max) = self.config.snapshot_backoff;
+        let mut snapshot_backoff = Backoff::new(min, max);
+        let mut snapshot = if sync.needs_snapshot() {
+            self.health.phase(FeedPhase::Syncing);
+            self.snapshot_after(Duration::ZERO)
+        } else {
+            None
+        };
+        let mut watchdog =
+            SilenceWatchdog::new(self.config.silence_timeout, self.config.ping_interval());
+        let data_deadline = |now: Instant| self.config.data_timeout.map(|d| now + d);
+        let mut data_silent_at = data_deadline(Instant::now());
         loop {
-            tokio::select! {
-                () = sleep_until(data_deadline) => {
-                    return FeedFault::Silent { for_: self.config.silence_timeout };
+            let next = tokio::select! {
+                watch = watchdog.tick() => match watch {
+                    Watch::Ping => {
+                        let sent = match self.stream.heartbeat() {
+                            Some(text) => sink.send(Message::Text(text.into())).await.is_ok(),
+                            None => link::ping(&mut sink).await,
+                        };
+                        if !sent {
+                            return End::Fault(FeedFault::Disconnected);
+                        }
+                        Next::Continue
+                    }
+                    Watch::Silent(for_) => return End::Fault(FeedFault::Silent { for_ }),
+                },
+                () = sleep_until_opt(data_silent_at) => {
+                    data_silent_at = None;
+                    let for_ = self.config.data_timeout.unwrap_or_default();
+                    self.resync(sync, FeedFault::Silent { for_ }, false)
                 }
                 result = next_snapshot(&mut snapshot), if snapshot.is_some() => {
                     snapshot = None;
@@ -390,123 +495,126 @@ impl SymbolTask {
                         Ok(depth) => {
                             snapshot_backoff.reset();
                             let outcome = sync.on_snapshot(depth);
-                            if self.handle(outcome, &mut sync) {
-                                snapshot = Some(self.fetch_snapshot(Duration::ZERO));
-                            }
+                            self.handle(outcome, sync, &mut snapshot_backoff)
                         }
                         Err(e) => {
-                            tracing::warn!(symbol = %self.symbol, error = %e, "depth snapshot failed; retrying");
-                            self.health.update(|c| c.add_snapshot_failure());
-                            snapshot = Some(self.fetch_snapshot(snapshot_backoff.next()));
+                            tracing::warn!(symbol = %self.symbol, error = %e, "book snapshot failed; retrying");
+                            self.health.snapshot_failure();
+                            Next::Snapshot(snapshot_backoff.next_wait())
                         }
                     }
                 }
-                frame = stream.next() => {
-                    let message = match frame {
-                        None => return FeedFault::Disconnected,
-                        Some(Err(e)) => {
-                            tracing::warn!(symbol = %self.symbol, error = %e, "depth stream failed");
-                            return FeedFault::Disconnected;
-                        }
-                        Some(Ok(message)) => message,
-                    };
+                received = frames.next() => {
+                    watchdog.frame();
                     self.health.frame();
-                    let text = match message {
-                        Message::Text(text) => text,
-                        Message::Ping(payload) => {
-                            if sink.send(Message::Pong(payload)).await.is_err() {
-                                return FeedFault::Disconnected;
+                    match link::frame(received, &mut sink, &self.symbol).await {
+                        Frame::Skip => Next::Continue,
+                        Frame::End(fault) => return End::Fault(fault),
+                        Frame::Invalid(why) => self.resync(sync, FeedFault::InvalidData(why), false),
+                        Frame::Text(text) => match self.stream.decode(&self.symbol, text.as_str()) {
+                            Ok(BookMessage::Skip) => Next::Continue,
+                            Ok(BookMessage::Reconnect) => return End::Shutdown,
+                            Ok(BookMessage::Snapshot(book)) => {
+                                self.health.event();
+                                data_silent_at = data_deadline(Instant::now());
+                                let outcome = sync.on_snapshot(book);
+                                self.handle(outcome, sync, &mut snapshot_backoff)
                             }
-                            continue;
-                        }
-                        Message::Close(_) => return FeedFault::Disconnected,
-                        Message::Pong(_) | Message::Frame(_) => continue,
-                        Message::Binary(_) => {
-                            self.resync(&mut sync, FeedFault::InvalidData("unexpected binary frame".into()));
-                            snapshot.get_or_insert_with(|| self.fetch_snapshot(Duration::ZERO));
-                            continue;
-                        }
-                    };
-                    let event: DepthUpdate = match serde_json::from_str(text.as_str()) {
-                        Ok(event) => event,
-                        Err(e) => {
+                            Ok(BookMessage::Delta(delta)) => {
+                                self.health.event();
+                                data_silent_at = data_deadline(Instant::now());
+                                let outcome = sync.on_delta(delta);
+                                self.handle(outcome, sync, &mut snapshot_backoff)
+                            }
                             // A lost event cannot be told from a garbled one: rebuild the book.
-                            self.resync(&mut sync, FeedFault::InvalidData(e.to_string()));
-                            snapshot.get_or_insert_with(|| self.fetch_snapshot(Duration::ZERO));
-                            continue;
-                        }
-                    };
-                    self.health.event();
-                    data_deadline = Instant::now() + self.config.silence_timeout;
-                    let outcome = sync.on_event(event);
-                    if self.handle(outcome, &mut sync) {
-                        snapshot.get_or_insert_with(|| self.fetch_snapshot(Duration::ZERO));
+                            Err(why) => self.resync(sync, FeedFault::InvalidData(why), false),
+                        },
                     }
                 }
+            };
+            match next {
+                Next::Continue => {}
+                Next::Snapshot(wait) => {
+                    if snapshot.is_none() {
+                        snapshot = self.snapshot_after(wait);
+                    }
+                }
+                Next::Reconnect(fault) => return End::Fault(fault),
             }
         }
     }
 
-    /// Acts on a sync outcome; `true` when a new snapshot is needed.
-    fn handle(&self, outcome: SyncOutcome, sync: &mut DepthSync) -> bool {
+    /// Acts on a sync outcome.
+    fn handle(&self, outcome: SyncOutcome, sync: &mut P::Sync, backoff: &mut Backoff) -> Next {
         match outcome {
-            SyncOutcome::Buffered | SyncOutcome::Ignored => false,
             SyncOutcome::Applied { last_update_id } => {
                 if self.stopped.load(Ordering::SeqCst) {
-                    return false;
+                    return Next::Continue;
                 }
                 if let Some(book) = sync.book() {
-                    let view = BookView::of(&self.symbol, last_update_id, book, self.config.depth);
+                    let view = BookView::of(
+                        Arc::clone(&self.view_symbol),
+                        last_update_id,
+                        book,
+                        self.config.depth,
+                    );
                     self.writer.publish(self.symbol.clone(), view);
-                    self.health.update(|c| c.set_last_update_id(last_update_id));
+                    self.health.update_id(last_update_id);
                     if !self.writer.is_healthy() {
                         self.writer.mark_healthy();
                         self.health.phase(FeedPhase::Live);
                     }
                 }
-                false
+                Next::Continue
+            }
+            SyncOutcome::SnapshotTooOld {
+                snapshot,
+                first_buffered,
+            } => {
+                tracing::debug!(symbol = %self.symbol, snapshot, first_buffered, "snapshot older than the stream; fetching another");
+                Next::Snapshot(backoff.next_wait())
             }
             SyncOutcome::Gap { expected, got } => {
-                self.resync(sync, FeedFault::SequenceGap { expected, got });
-                true
+                self.resync(sync, FeedFault::SequenceGap { expected, got }, true)
             }
+            SyncOutcome::ChecksumMismatch { expected, computed } => self.resync(
+                sync,
+                FeedFault::InvalidData(format!(
+                    "book checksum mismatch: venue {expected}, book {computed}"
+                )),
+                true,
+            ),
             SyncOutcome::Invalid(error) => {
                 let fault = match error {
                     BookError::Crossed { .. } => FeedFault::CrossedBook,
                     other => FeedFault::InvalidData(other.to_string()),
                 };
-                self.resync(sync, fault);
-                true
+                // The sync discarded its book already; resetting it again changes nothing.
+                self.resync(sync, fault, false)
             }
+            _ => Next::Continue,
         }
     }
 
-    /// Marks the symbol unreadable and starts over from a new snapshot on this connection.
-    fn resync(&self, sync: &mut DepthSync, fault: FeedFault) {
+    /// Marks the symbol unreadable and starts over from a new snapshot: fetched on this link,
+    /// or brought by a new link where the stream carries it. `gap`: the sync found lost
+    /// updates and has already discarded its book (keeping what a new snapshot can use);
+    /// otherwise the fault came from outside the sync, which is reset.
+    fn resync(&self, sync: &mut P::Sync, fault: FeedFault, gap: bool) -> Next {
+        if gap {
+            self.health.gap();
+        } else {
+            sync.reset();
+        }
+        self.health.resync();
+        if !self.rest_snapshots {
+            return Next::Reconnect(fault);
+        }
         self.fail(fault);
-        sync.reset();
-        self.health.update(|c| c.add_resync());
         self.health.phase(FeedPhase::Syncing);
-    }
-
-    fn fetch_snapshot(&self, after: Duration) -> SnapshotFuture {
-        let request = self
-            .http
-            .get(format!(
-                "{}/api/v3/depth",
-                self.config.rest_url.trim_end_matches('/')
-            ))
-            .query(&[
-                ("symbol", self.symbol.clone()),
-                ("limit", self.config.snapshot_limit.to_string()),
-            ]);
-        Box::pin(async move {
-            if !after.is_zero() {
-                sleep(after).await;
-            }
-            request.fetch_not_live::<DepthSnapshot>().await
-        })
+        Next::Snapshot(Duration::ZERO)
     }
 }
 
 crate::class::declare_class!(Plain for DepthFeedHandle);
+crate::class::declare_class!([P] Plain for DepthFeedBuilder<P>);

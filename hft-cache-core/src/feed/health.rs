@@ -1,19 +1,20 @@
-//! What a feed reports about itself.
+//! [`HealthRecorder`] and the [`FeedHealth`] it reports.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::clock::{SharedClock, Timestamp};
+use crate::clock::{SharedClock, SystemClock, Timestamp};
 use crate::stream_cache::FeedFault;
 
-/// Where a symbol's feed is in its life cycle.
+/// Where a feed is in its life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum FeedPhase {
     /// Opening the WebSocket.
     Connecting,
-    /// Connected, buffering events and fetching a snapshot.
+    /// Connected, rebuilding its state (buffering events, fetching a snapshot).
     Syncing,
     /// In sync: every applied event is published.
     Live,
@@ -23,37 +24,39 @@ pub enum FeedPhase {
     Stopped,
 }
 
-/// A symbol feed's health at one moment.
+/// A feed's health at one moment: the link clock (frames), the data clock (events) and the
+/// counters of what went wrong.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct FeedHealth {
-    /// The symbol.
+    /// The symbol (depth feed) or the feed's name (typed feed).
     pub symbol: String,
     /// The life-cycle phase.
     pub phase: FeedPhase,
     /// Whether the WebSocket is open.
     pub connected: bool,
-    /// How long ago any frame arrived (link liveness).
+    /// How long ago any frame arrived, pongs included (link liveness).
     pub last_frame_age: Option<Duration>,
-    /// How long ago a depth event arrived (data age).
+    /// How long ago a data event arrived (data age).
     pub last_event_age: Option<Duration>,
-    /// Depth events received.
+    /// Data events received.
     pub events: u64,
     /// Times the stream was reconnected.
     pub reconnects: u64,
-    /// Sequence gaps detected.
+    /// Sequence gaps (and checksum mismatches) detected.
     pub gaps: u64,
-    /// Times the book was rebuilt from a new snapshot.
+    /// Times the state was rebuilt from a new snapshot.
     pub resyncs: u64,
     /// Snapshot requests that failed.
     pub snapshot_failures: u64,
     /// The last fault, if any.
     pub last_fault: Option<FeedFault>,
-    /// The update id the published book is current to.
+    /// The update id the published data is current to, where the venue numbers updates.
     pub last_update_id: Option<u64>,
 }
 
 #[derive(Default, Clone)]
-pub(crate) struct Counters {
+struct Counters {
     phase: Option<FeedPhase>,
     connected: bool,
     last_frame: Option<Timestamp>,
@@ -67,39 +70,83 @@ pub(crate) struct Counters {
     last_update_id: Option<u64>,
 }
 
-/// Shared between a symbol's task (writer) and the handle (reader).
+/// Records what a feed does (frames, events, reconnects, gaps, resyncs) and reports it as the
+/// same [`FeedHealth`] the crate's own feeds report. Clones share one record: the feed task
+/// writes, a handle reads.
+///
+/// For a feed of one's own, record each step as it happens and follow the crate's contract:
+/// on any fault, [`fault`](HealthRecorder::fault) here and `mark_unhealthy` on the
+/// [`FeedWriter`](crate::FeedWriter); after silence or a gap, call `mark_healthy` only once
+/// the state has been rebuilt from a fresh snapshot.
+///
+/// ```
+/// use hft_cache::feed::{FeedPhase, HealthRecorder};
+/// use hft_cache::FeedFault;
+///
+/// let health = HealthRecorder::new("fix:BTCUSD");
+/// health.connected(true);
+/// health.frame();
+/// health.event();
+/// health.fault(&FeedFault::SequenceGap { expected: 8, got: 10 });
+/// health.gap();
+/// health.resync();
+/// health.phase(FeedPhase::Live);
+/// let report = health.health();
+/// assert_eq!((report.events, report.gaps, report.resyncs), (1, 1, 1));
+/// assert!(report.last_event_age.is_some());
+/// ```
 #[derive(Clone)]
-pub(crate) struct HealthCell {
+pub struct HealthRecorder {
     symbol: Arc<str>,
     clock: SharedClock,
     inner: Arc<Mutex<Counters>>,
 }
 
-impl HealthCell {
-    pub(crate) fn new(symbol: &str, clock: SharedClock) -> Self {
-        HealthCell {
+impl HealthRecorder {
+    /// A record for the feed named `symbol`, on the system clock.
+    pub fn new(symbol: &str) -> Self {
+        Self::on_clock(symbol, SystemClock::shared())
+    }
+
+    /// A record on `clock` (a `ManualClock` in tests).
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub fn with_clock(symbol: &str, clock: SharedClock) -> Self {
+        Self::on_clock(symbol, clock)
+    }
+
+    pub(crate) fn on_clock(symbol: &str, clock: SharedClock) -> Self {
+        HealthRecorder {
             symbol: symbol.into(),
             clock,
             inner: Arc::default(),
         }
     }
 
-    pub(crate) fn update(&self, f: impl FnOnce(&mut Counters)) {
+    fn update(&self, f: impl FnOnce(&mut Counters)) {
         if let Ok(mut c) = self.inner.lock() {
             f(&mut c);
         }
     }
 
-    pub(crate) fn phase(&self, phase: FeedPhase) {
+    /// The feed entered `phase`.
+    pub fn phase(&self, phase: FeedPhase) {
         self.update(|c| c.phase = Some(phase));
     }
 
-    pub(crate) fn frame(&self) {
+    /// The link opened (`true`) or closed.
+    pub fn connected(&self, connected: bool) {
+        self.update(|c| c.connected = connected);
+    }
+
+    /// A frame of any kind arrived (the link clock).
+    pub fn frame(&self) {
         let now = self.clock.now();
         self.update(|c| c.last_frame = Some(now));
     }
 
-    pub(crate) fn event(&self) {
+    /// A data event arrived (the data clock; also a frame).
+    pub fn event(&self) {
         let now = self.clock.now();
         self.update(|c| {
             c.last_frame = Some(now);
@@ -108,16 +155,38 @@ impl HealthCell {
         });
     }
 
-    pub(crate) fn fault(&self, fault: &FeedFault) {
-        self.update(|c| {
-            if matches!(fault, FeedFault::SequenceGap { .. }) {
-                c.gaps += 1;
-            }
-            c.last_fault = Some(fault.clone());
-        });
+    /// The link was reopened.
+    pub fn reconnect(&self) {
+        self.update(|c| c.reconnects += 1);
     }
 
-    pub(crate) fn snapshot(&self) -> FeedHealth {
+    /// Updates were lost (a sequence gap or a checksum mismatch).
+    pub fn gap(&self) {
+        self.update(|c| c.gaps += 1);
+    }
+
+    /// The state is being rebuilt from a new snapshot.
+    pub fn resync(&self) {
+        self.update(|c| c.resyncs += 1);
+    }
+
+    /// A snapshot request failed.
+    pub fn snapshot_failure(&self) {
+        self.update(|c| c.snapshot_failures += 1);
+    }
+
+    /// The feed went unhealthy for `fault`.
+    pub fn fault(&self, fault: &FeedFault) {
+        self.update(|c| c.last_fault = Some(fault.clone()));
+    }
+
+    /// The published data is current to update `id`.
+    pub fn update_id(&self, id: u64) {
+        self.update(|c| c.last_update_id = Some(id));
+    }
+
+    /// The health now.
+    pub fn health(&self) -> FeedHealth {
         let now = self.clock.now();
         let c = self.inner.lock().map(|c| c.clone()).unwrap_or_default();
         FeedHealth {
@@ -137,20 +206,45 @@ impl HealthCell {
     }
 }
 
-impl Counters {
-    pub(crate) fn set_connected(&mut self, connected: bool) {
-        self.connected = connected;
+impl std::fmt::Debug for HealthRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthRecorder")
+            .field("symbol", &self.symbol)
+            .finish_non_exhaustive()
     }
-    pub(crate) fn add_reconnect(&mut self) {
-        self.reconnects += 1;
-    }
-    pub(crate) fn add_resync(&mut self) {
-        self.resyncs += 1;
-    }
-    pub(crate) fn add_snapshot_failure(&mut self) {
-        self.snapshot_failures += 1;
-    }
-    pub(crate) fn set_last_update_id(&mut self, id: u64) {
-        self.last_update_id = Some(id);
+}
+
+crate::class::declare_class!(Plain for FeedPhase);
+crate::class::declare_class!(Plain for FeedHealth);
+crate::class::declare_class!(Plain for HealthRecorder);
+
+#[cfg(all(test, feature = "test-util"))]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn the_link_clock_and_the_data_clock_age_apart() {
+        let clock = ManualClock::new();
+        let health = HealthRecorder::with_clock("BTCUSDT", clock.shared());
+        assert_eq!(health.health().last_frame_age, None);
+        health.event();
+        clock.advance(Duration::from_secs(3));
+        health.frame(); // a pong: the link is alive, the data is not newer
+        clock.advance(Duration::from_secs(1));
+        let report = health.health();
+        assert_eq!(report.last_frame_age, Some(Duration::from_secs(1)));
+        assert_eq!(report.last_event_age, Some(Duration::from_secs(4)));
+        assert_eq!(report.events, 1);
+        health.fault(&FeedFault::Silent {
+            for_: Duration::from_secs(30),
+        });
+        health.reconnect();
+        let report = health.clone().health();
+        assert_eq!(report.reconnects, 1);
+        assert!(matches!(report.last_fault, Some(FeedFault::Silent { .. })));
+        assert_eq!(report.phase, FeedPhase::Connecting);
     }
 }

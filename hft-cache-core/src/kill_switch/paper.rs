@@ -41,7 +41,7 @@ use crate::stream_cache::StreamCache;
 /// use hft_cache::kill_switch::{GateMode, PaperPhase};
 /// use hft_cache::{KillSwitch, Registry, StreamCache};
 ///
-/// let books = StreamCache::<String, BookView>::builder().name("books").build();
+/// let books = StreamCache::<String, BookView>::builder().name("books").build().unwrap();
 /// let registry = Registry::new();
 /// let kill = KillSwitch::builder()
 ///     .registry(&registry)

@@ -31,7 +31,7 @@ use crate::policy::{CacheKey, StreamValue};
 ///     .unwrap();
 /// assert_eq!(tickers.max_age(), Duration::from_secs(2));
 ///
-/// let never_readable = StreamCache::<String, Ticker>::builder().max_age(Duration::ZERO).build();
+/// let never_readable = StreamCache::<String, Ticker>::builder().max_age(Duration::ZERO).build().unwrap();
 /// assert!(matches!(never_readable, Err(StreamCacheBuildError::ZeroMaxAge(_))));
 /// ```
 #[must_use]

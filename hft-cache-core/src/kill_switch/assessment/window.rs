@@ -118,7 +118,8 @@ mod tests {
             .name("books")
             .max_age(Duration::from_secs(5))
             .registry(&registry)
-            .build();
+            .build()
+            .unwrap();
         let at = Timestamp::from_duration(Duration::from_secs(100));
         suspect_window(
             &reason,

@@ -143,7 +143,7 @@ mod tests {
     fn book() -> BookView {
         let level = |price, qty| Level { price, qty };
         BookView {
-            symbol: "BTCUSDT".to_owned(),
+            symbol: "BTCUSDT".into(),
             last_update_id: 1,
             bids: vec![level(dec!(99), dec!(1)), level(dec!(98), dec!(2))],
             asks: vec![level(dec!(101), dec!(1)), level(dec!(102), dec!(2))],

@@ -1,0 +1,139 @@
+//! What every WebSocket feed does with a link: open it, answer pings, spot the venue's control
+//! messages.
+
+use std::time::Duration;
+
+use futures_util::SinkExt;
+use serde::Deserialize;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use crate::stream_cache::FeedFault;
+
+/// Opens `url` within `within`.
+pub(crate) async fn connect(
+    url: &str,
+    within: Duration,
+    feed: &str,
+) -> Result<
+    impl futures_util::Stream<Item = Result<Message, WsError>> + futures_util::Sink<Message> + Unpin,
+    FeedFault,
+> {
+    match timeout(within, tokio_tungstenite::connect_async(url)).await {
+        Ok(Ok((socket, _))) => Ok(socket),
+        Ok(Err(e)) => {
+            tracing::warn!(feed, error = %e, "stream connect failed");
+            Err(FeedFault::Disconnected)
+        }
+        Err(_) => {
+            tracing::warn!(feed, ?within, "stream connect timed out");
+            Err(FeedFault::Disconnected)
+        }
+    }
+}
+
+/// A received frame, after the link's own business is done.
+pub(crate) enum Frame {
+    /// A text frame for the feed to decode.
+    Text(Utf8Bytes),
+    /// Nothing for the feed (a ping answered, a pong).
+    Skip,
+    /// The link is over.
+    End(FeedFault),
+    /// A frame the feed cannot use.
+    Invalid(String),
+}
+
+/// Sorts one received message; answers a ping with its payload, as Binance requires.
+pub(crate) async fn frame<S>(
+    received: Option<Result<Message, WsError>>,
+    sink: &mut S,
+    feed: &str,
+) -> Frame
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    match received {
+        None => Frame::End(FeedFault::Disconnected),
+        Some(Err(e)) => {
+            tracing::warn!(feed, error = %e, "stream failed");
+            Frame::End(FeedFault::Disconnected)
+        }
+        Some(Ok(Message::Text(text))) => Frame::Text(text),
+        Some(Ok(Message::Ping(payload))) => match sink.send(Message::Pong(payload)).await {
+            Ok(()) => Frame::Skip,
+            Err(_) => Frame::End(FeedFault::Disconnected),
+        },
+        Some(Ok(Message::Pong(_) | Message::Frame(_))) => Frame::Skip,
+        Some(Ok(Message::Close(_))) => Frame::End(FeedFault::Disconnected),
+        Some(Ok(Message::Binary(_))) => Frame::Invalid("unexpected binary frame".into()),
+    }
+}
+
+/// Sends a ping; `false` when the link is gone.
+pub(crate) async fn ping<S>(sink: &mut S) -> bool
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    sink.send(Message::Ping(Vec::new().into())).await.is_ok()
+}
+
+/// A venue message that is not data.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// The server is about to close the link: open a new one (Binance's `serverShutdown`).
+    Shutdown,
+    /// A reply to a request we sent (`{"result":…,"id":…}`) or another message to skip.
+    Reply,
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "e", borrow)]
+    event: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    #[allow(dead_code)]
+    id: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Wrapped<'a> {
+    #[serde(borrow)]
+    data: Event<'a>,
+}
+
+/// Recognises Binance's control messages, raw or in a combined stream's wrapper. Only called
+/// on frames that did not decode as data, so data frames pay nothing for it.
+pub(crate) fn control(text: &str) -> Option<Control> {
+    let event = serde_json::from_str::<Event>(text)
+        .map(|e| e.event)
+        .or_else(|_| serde_json::from_str::<Wrapped>(text).map(|w| w.data.event));
+    match event {
+        Ok("serverShutdown") => Some(Control::Shutdown),
+        _ if serde_json::from_str::<Reply>(text).is_ok() => Some(Control::Reply),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_binance_control_messages() {
+        let raw = r#"{"e": "serverShutdown", "E": 1770123456789}"#;
+        let combined =
+            r#"{"stream": "!serverShutdown", "data": {"e": "serverShutdown", "E": 1770123456789}}"#;
+        assert_eq!(control(raw), Some(Control::Shutdown));
+        assert_eq!(control(combined), Some(Control::Shutdown));
+        assert_eq!(
+            control(r#"{"result": null, "id": 1}"#),
+            Some(Control::Reply)
+        );
+        assert_eq!(control(r#"{"e":"depthUpdate","E":1,"s":"#), None);
+        assert_eq!(control(r#"{"e":"trade"}"#), None);
+    }
+}
