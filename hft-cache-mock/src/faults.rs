@@ -64,6 +64,8 @@ pub(crate) struct FaultState {
     rest: Mutex<VecDeque<RestFault>>,
     /// Bumped to close every open WebSocket.
     pub(crate) close_sockets: CloseSignal,
+    /// Bumped to send `serverShutdown` on every open WebSocket, then close it.
+    pub(crate) server_shutdown: CloseSignal,
 }
 
 /// A counter that WebSocket tasks watch; every bump closes the sockets open at that moment.
@@ -110,15 +112,17 @@ impl Faults {
         }
     }
 
-    /// Stops (`true`) or resumes (`false`) every depth stream. While stalled, sockets stay open
-    /// and client pings are still answered, but no depth events and no server pings are sent.
+    /// Stops (`true`) or resumes (`false`) every market stream. While stalled, sockets stay
+    /// open and client pings are still answered, but no events (depth, trades, tickers, ...) and
+    /// no server pings are sent.
     /// The book keeps moving meanwhile, so the first event after a stall does not follow the last
     /// one sent: a correct client sees a gap and resynchronises.
     pub fn stall_stream(&self, stalled: bool) {
         self.inner.stalled.store(stalled, Ordering::Release);
     }
 
-    /// The next depth event is applied to the book but never sent: the stream has a gap.
+    /// The next book change is applied to the book but the depth event carrying it is never
+    /// sent, on either depth speed: the stream has a gap.
     pub fn drop_next_delta(&self) {
         self.inner.drop_next.store(true, Ordering::Release);
     }
@@ -141,6 +145,13 @@ impl Faults {
     /// Closes every WebSocket open now (with a close frame). New connections are accepted.
     pub fn close_streams(&self) {
         self.inner.close_sockets.bump();
+    }
+
+    /// Announces a server shutdown as Binance does: every WebSocket open now receives the
+    /// `serverShutdown` event (`{"e":"serverShutdown","E":..}`, wrapped with the stream name
+    /// `!serverShutdown` on a combined stream) and is then closed. New connections are accepted.
+    pub fn server_shutdown(&self) {
+        self.inner.server_shutdown.bump();
     }
 
     /// Queues `times` copies of a REST fault; the next `times` REST requests take one each.
