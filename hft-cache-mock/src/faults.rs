@@ -57,6 +57,7 @@ pub struct Faults {
 #[derive(Default)]
 pub(crate) struct FaultState {
     pub(crate) stalled: AtomicBool,
+    pub(crate) quiet: AtomicBool,
     pub(crate) drop_next: AtomicBool,
     pub(crate) duplicate_next: AtomicBool,
     pub(crate) reorder_next: AtomicBool,
@@ -97,6 +98,10 @@ impl FaultState {
         self.stalled.load(Ordering::Acquire)
     }
 
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet.load(Ordering::Acquire)
+    }
+
     pub(crate) fn next_rest_fault(&self) -> Option<RestFault> {
         self.rest
             .lock()
@@ -119,6 +124,15 @@ impl Faults {
     /// one sent: a correct client sees a gap and resynchronises.
     pub fn stall_stream(&self, stalled: bool) {
         self.inner.stalled.store(stalled, Ordering::Release);
+    }
+
+    /// Makes every market quiet (`true`) or lively again (`false`). A quiet book does not move
+    /// by itself and nothing trades, so its depth streams send nothing, as a quiet book on
+    /// Binance does, while the link stays healthy: server pings, tickers and partial books go
+    /// on, and the account's orders still move the book. Unlike a stall, nothing is lost: the
+    /// next event follows the last one.
+    pub fn quiet_market(&self, quiet: bool) {
+        self.inner.quiet.store(quiet, Ordering::Release);
     }
 
     /// The next book change is applied to the book but the depth event carrying it is never
@@ -194,11 +208,13 @@ impl Faults {
         self.push_rest_fault(RestFault::Malformed, n);
     }
 
-    /// Drops every queued REST fault and clears every stream fault, resuming a stalled stream.
+    /// Drops every queued REST fault and clears every stream fault, resuming a stalled stream
+    /// and a quiet market.
     pub fn clear(&self) {
         let s = &self.inner;
         for flag in [
             &s.stalled,
+            &s.quiet,
             &s.drop_next,
             &s.duplicate_next,
             &s.reorder_next,

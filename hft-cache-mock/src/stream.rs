@@ -42,6 +42,9 @@ pub(crate) async fn run_market(state: AppState, cadence: Cadence) {
     loop {
         tokio::select! {
             _ = book.tick() => {
+                if faults.is_quiet() {
+                    continue;
+                }
                 for market in state.markets.values() {
                     market.tick(&state.ledger, faults);
                 }

@@ -401,9 +401,6 @@ fn parse_new_order(params: &Params, spec: &SymbolSpec) -> Result<NewOrderRequest
                 "New client order ID was empty.",
             ))
         }
-        Some(id) if id.len() > 36 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) => {
-            return Err(ApiError::illegal_param("newClientOrderId"))
-        }
         other => other.cloned(),
     };
     let amount = match (

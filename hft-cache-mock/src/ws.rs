@@ -31,12 +31,17 @@ pub(crate) async fn raw_empty(State(state): State<AppState>, upgrade: WebSocketU
 }
 
 /// `GET /ws/{streams}`: raw streams, `/`-separated; events come unwrapped.
+///
+/// A segment without `@` is not a stream name and is ignored, as Binance does: ccxt connects to
+/// `/ws/0` (its own connection index) and then subscribes. A malformed stream name or an
+/// unknown symbol is refused with HTTP 400, so that a typo fails loudly.
 pub(crate) async fn raw(
     State(state): State<AppState>,
     Path(streams): Path<String>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    match parse_all(&state, streams.split('/').filter(|s| !s.is_empty())) {
+    let names = streams.split('/').filter(|s| s.contains('@'));
+    match parse_all(&state, names) {
         Ok(names) => open(state, upgrade, names, false),
         Err(e) => e.into_response(),
     }
