@@ -30,7 +30,7 @@
 //!
 //! Streams: `<symbol>@depth` (every second) and `<symbol>@depth@100ms` (every 100 ms),
 //! `<symbol>@depth5`/`10`/`20` with or without `@100ms` (partial books), `@trade`, `@aggTrade`,
-//! `@bookTicker` (real time), `@ticker` (every second), `@kline_<interval>` (every second for
+//! `@bookTicker` (real time), `@ticker` and `@miniTicker` (every second), `@kline_<interval>` (every second for
 //! `1s`, every two otherwise). The server pings every 20 s, sends `serverShutdown` before it
 //! closes sockets on [`Faults::server_shutdown`], and closes a connection at the end of its
 //! lifetime (24 h). All cadences are set on the [builder](MockExchangeBuilder).

@@ -50,6 +50,7 @@ struct Names {
     agg_trade: Arc<str>,
     book_ticker: Arc<str>,
     ticker: Arc<str>,
+    mini_ticker: Arc<str>,
     klines: Vec<(KlineInterval, Arc<str>)>,
 }
 
@@ -77,6 +78,7 @@ impl Names {
             agg_trade: name(StreamKind::AggTrade),
             book_ticker: name(StreamKind::BookTicker),
             ticker: name(StreamKind::Ticker),
+            mini_ticker: name(StreamKind::MiniTicker),
             klines,
         }
     }
@@ -219,16 +221,15 @@ impl Market {
         }
         let now = wire::now_ms();
         for (order_id, side, ticks, remaining) in crossed {
+            // The market went through the order's price: the flow that did so fills all of it
+            // (the public book never held the order, so its crossing levels only show how far
+            // the market went), and takes out of the book what it would have met there.
             let fills: Vec<Fill> = st.book.quote_taker(side, remaining, Some(ticks));
-            let qty: Decimal = fills.iter().map(|f| f.qty).sum();
-            if qty.is_zero() {
-                continue;
-            }
             let changes = st.book.apply_fills(side, &fills);
             self.apply(st, changes, faults);
             let price = self.spec.price_of(ticks);
-            let trade = self.record_trade(st, price, qty, now, side == Side::Buy, faults);
-            ledger.fill_resting(order_id, &self.spec, trade.id, price, qty, now);
+            let trade = self.record_trade(st, price, remaining, now, side == Side::Buy, faults);
+            ledger.fill_resting(order_id, &self.spec, trade.id, price, remaining, now);
         }
     }
 
@@ -460,6 +461,18 @@ impl Market {
             count: s.count,
         };
         self.emit(&self.names.ticker, &ticker, faults);
+        let mini = wire::MiniTickerEvent {
+            event_type: "24hrMiniTicker",
+            event_time: now,
+            symbol: &self.spec.symbol,
+            last_price: ticker.last_price,
+            open_price: ticker.open_price,
+            high_price: ticker.high_price,
+            low_price: ticker.low_price,
+            volume: ticker.volume,
+            quote_volume: ticker.quote_volume,
+        };
+        self.emit(&self.names.mini_ticker, &mini, faults);
         for (interval, name) in &self.names.klines {
             if !with_klines && interval.name() != "1s" {
                 continue;

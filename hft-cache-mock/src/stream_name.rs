@@ -41,6 +41,7 @@ pub(crate) enum StreamKind {
     AggTrade,
     BookTicker,
     Ticker,
+    MiniTicker,
     Kline(KlineInterval),
 }
 
@@ -68,6 +69,7 @@ impl StreamName {
             ("aggTrade", None) => StreamKind::AggTrade,
             ("bookTicker", None) => StreamKind::BookTicker,
             ("ticker", None) => StreamKind::Ticker,
+            ("miniTicker", None) => StreamKind::MiniTicker,
             (other, speed) => {
                 if let Some(levels) = other.strip_prefix("depth") {
                     let levels: usize = levels.parse().ok()?;
@@ -100,6 +102,7 @@ impl StreamName {
             StreamKind::AggTrade => format!("{symbol}@aggTrade"),
             StreamKind::BookTicker => format!("{symbol}@bookTicker"),
             StreamKind::Ticker => format!("{symbol}@ticker"),
+            StreamKind::MiniTicker => format!("{symbol}@miniTicker"),
             StreamKind::Kline(interval) => format!("{symbol}@kline_{}", interval.name()),
         }
     }
@@ -120,6 +123,7 @@ mod tests {
             "btcusdt@aggTrade",
             "btcusdt@bookTicker",
             "btcusdt@ticker",
+            "btcusdt@miniTicker",
             "btcusdt@kline_1m",
             "btcusdt@kline_1M",
         ] {

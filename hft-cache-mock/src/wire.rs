@@ -388,6 +388,29 @@ pub(crate) struct TickerEvent<'a> {
     pub(crate) count: u64,
 }
 
+/// One event of `<symbol>@miniTicker`.
+#[derive(Serialize)]
+pub(crate) struct MiniTickerEvent<'a> {
+    #[serde(rename = "e")]
+    pub(crate) event_type: &'static str,
+    #[serde(rename = "E")]
+    pub(crate) event_time: u64,
+    #[serde(rename = "s")]
+    pub(crate) symbol: &'a str,
+    #[serde(rename = "c")]
+    pub(crate) last_price: String,
+    #[serde(rename = "o")]
+    pub(crate) open_price: String,
+    #[serde(rename = "h")]
+    pub(crate) high_price: String,
+    #[serde(rename = "l")]
+    pub(crate) low_price: String,
+    #[serde(rename = "v")]
+    pub(crate) volume: String,
+    #[serde(rename = "q")]
+    pub(crate) quote_volume: String,
+}
+
 /// One event of `<symbol>@kline_<interval>`.
 #[derive(Serialize)]
 pub(crate) struct KlineEvent<'a> {
