@@ -57,15 +57,26 @@ fn verify(
 ) -> Result<BTreeMap<String, String>, ApiError> {
     check_api_key(state, headers)?;
 
+    // A parameter sent in both the query string and the body takes the query's value, as
+    // Binance documents; within one of them, a parameter may appear once.
     let mut params = BTreeMap::new();
-    for (name, value) in
-        form_urlencoded::parse(query.as_bytes()).chain(form_urlencoded::parse(body))
-    {
+    let mut from_query = std::collections::BTreeSet::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        from_query.insert(name.clone().into_owned());
         if params
             .insert(name.into_owned(), value.into_owned())
             .is_some()
         {
             return Err(ApiError::duplicate_param());
+        }
+    }
+    let mut from_body = std::collections::BTreeSet::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        if !from_body.insert(name.clone().into_owned()) {
+            return Err(ApiError::duplicate_param());
+        }
+        if !from_query.contains(name.as_ref()) {
+            params.insert(name.into_owned(), value.into_owned());
         }
     }
     let signature = params
@@ -109,35 +120,43 @@ fn check_api_key(state: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Timestamps above this are in microseconds (a millisecond timestamp reaches it in 5138).
+const MICROS_FROM: u64 = 100_000_000_000_000;
+
 fn check_timestamp(params: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    let timestamp: u64 = params
+    let raw: u64 = params
         .get("timestamp")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::missing_param("timestamp"))?
         .parse()
         .map_err(|_| ApiError::illegal_param("timestamp"))?;
-    let recv_window = match params.get("recvWindow") {
-        None => DEFAULT_RECV_WINDOW_MS,
-        Some(raw) => raw
-            .parse::<u64>()
-            .map_err(|_| ApiError::illegal_param("recvWindow"))?,
+    // Everything in microseconds: a timestamp may come in either unit, and recvWindow may
+    // have three decimals.
+    let timestamp_us = if raw >= MICROS_FROM {
+        raw
+    } else {
+        raw.saturating_mul(1000)
     };
-    if recv_window > MAX_RECV_WINDOW_MS {
+    let recv_window_us = match params.get("recvWindow") {
+        None => DEFAULT_RECV_WINDOW_MS * 1000,
+        Some(raw) => recv_window_us(raw)?,
+    };
+    if recv_window_us > MAX_RECV_WINDOW_MS * 1000 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             -1131,
             "recvWindow must be less than 60000",
         ));
     }
-    let server_time = wire::now_ms();
-    if timestamp >= server_time + MAX_AHEAD_MS {
+    let server_us = wire::now_us();
+    if timestamp_us >= server_us + MAX_AHEAD_MS * 1000 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             -1021,
             "Timestamp for this request was 1000ms ahead of the server's time.",
         ));
     }
-    if server_time.saturating_sub(timestamp) > recv_window {
+    if server_us.saturating_sub(timestamp_us) > recv_window_us {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             -1021,
@@ -145,6 +164,26 @@ fn check_timestamp(params: &BTreeMap<String, String>) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// `recvWindow` in microseconds: milliseconds with at most three decimals (`6000.346`).
+fn recv_window_us(raw: &str) -> Result<u64, ApiError> {
+    let illegal = || ApiError::illegal_param("recvWindow");
+    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return Err(illegal());
+    }
+    if fraction.len() > 3 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            -1111,
+            "Parameter 'recvWindow' has too much precision.",
+        ));
+    }
+    let ms: u64 = whole.parse().map_err(|_| illegal())?;
+    let micros: u64 = format!("{fraction:0<3}").parse().map_err(|_| illegal())?;
+    Ok(ms.saturating_mul(1000).saturating_add(micros))
 }
 
 /// `raw` without its `signature=...` pair, the other pairs untouched and in order.
@@ -157,7 +196,18 @@ fn without_signature(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::without_signature;
+    use super::{recv_window_us, without_signature};
+
+    #[test]
+    fn recv_window_takes_up_to_three_decimals() {
+        assert_eq!(recv_window_us("5000").unwrap(), 5_000_000);
+        assert_eq!(recv_window_us("6000.346").unwrap(), 6_000_346);
+        assert_eq!(recv_window_us("6000.3").unwrap(), 6_000_300);
+        assert_eq!(recv_window_us("1.0001").unwrap_err().code, -1111);
+        for bad in ["", ".5", "5e3", "-1", "1.2.3"] {
+            assert_eq!(recv_window_us(bad).unwrap_err().code, -1100, "{bad}");
+        }
+    }
 
     #[test]
     fn signature_is_cut_out_wherever_it_is() {

@@ -290,6 +290,38 @@ impl Book {
         changes
     }
 
+    /// Moves the market to `target`: going down, every bid at or above it goes and the best ask
+    /// becomes `target`; going up, every ask at or below it goes and the best bid becomes
+    /// `target`. The book stays uncrossed.
+    pub(crate) fn move_to(&mut self, target: i64, rng: &mut Rng) -> Vec<LevelChange> {
+        let mut changes = Vec::new();
+        let down = self.best_ask().is_none_or(|a| target < a);
+        let (gone, side): (Vec<i64>, Side) = if down {
+            (self.bids.range(target..).map(|(p, _)| *p).collect(), Side::Sell)
+        } else {
+            (self.asks.range(..=target).map(|(p, _)| *p).collect(), Side::Buy)
+        };
+        let emptied = if down { Side::Buy } else { Side::Sell };
+        for ticks in gone {
+            self.set(emptied, ticks, Decimal::ZERO, &mut changes);
+        }
+        if !self.side(side).contains_key(&target) {
+            let qty = self.random_qty(rng);
+            self.set(side, target, qty, &mut changes);
+        }
+        // Refill the emptied side next to the new price, so the book keeps two sides.
+        let step = if down { -1 } else { 1 };
+        let mut ticks = target + step;
+        while self.side(emptied).len() < MIN_LEVELS && ticks > 0 {
+            if !self.side(emptied).contains_key(&ticks) {
+                let qty = self.random_qty(rng);
+                self.set(emptied, ticks, qty, &mut changes);
+            }
+            ticks += step;
+        }
+        changes
+    }
+
     /// Whether every bid is below every ask (the invariant the mock keeps).
     #[cfg(test)]
     pub(crate) fn is_uncrossed(&self) -> bool {
@@ -316,6 +348,18 @@ mod tests {
                 .all(|c| c.ticks > 0 && !c.qty.is_sign_negative()));
         }
         assert!(book.bids.len() >= 2 && book.asks.len() >= 2);
+    }
+
+    #[test]
+    fn moving_the_market_clears_the_crossed_side() {
+        let mut rng = Rng::new(3);
+        let mut book = Book::seeded(1000, Decimal::ONE, 20, &mut rng);
+        book.move_to(990, &mut rng);
+        assert_eq!(book.best_ask(), Some(990));
+        assert!(book.is_uncrossed() && book.bids.len() >= MIN_LEVELS);
+        book.move_to(1005, &mut rng);
+        assert_eq!(book.best_bid(), Some(1005));
+        assert!(book.is_uncrossed() && book.asks.len() >= MIN_LEVELS);
     }
 
     #[test]

@@ -8,14 +8,18 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use super::faults::Faults;
 use super::ledger::{Holding, Ledger};
+use super::limits::Limits;
 use super::market::Market;
 use super::state::Shared;
 use super::symbol::SymbolSpec;
-use super::{router, stream, MockExchange};
+use super::{router, stream, wire, MockExchange};
+
+/// How many events a slow WebSocket client may fall behind before it is disconnected.
+const STREAM_BUFFER: usize = 16_384;
 
 /// Why a [`MockExchange`] did not start.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +43,14 @@ pub enum MockStartError {
 
 /// Configures a [`MockExchange`]; [`start`](MockExchangeBuilder::start) runs it.
 ///
-/// Defaults: API key `"mock-api-key"`, secret `"mock-secret"`, depth events every 20 ms, a server
-/// ping every 20 s, no balances, and, if no symbol is given, BTCUSDT (BTC/USDT) around 60 000.
+/// Defaults follow Binance: `@depth` events every second and `@depth@100ms` events every
+/// 100 ms, the ticker and klines every second, a server ping every 20 s, connections closed
+/// after 24 h, a request-weight limit of 6000 a minute with a 2-minute ban. The mock's own
+/// defaults: API key `"mock-api-key"`, secret `"mock-secret"`, books that move every 20 ms, no
+/// balances, and, if no symbol is given, BTCUSDT (BTC/USDT) around 60 000.
+///
+/// Tests that want events fast set [`stream_interval`](Self::stream_interval), which sets
+/// every cadence at once.
 #[derive(Debug)]
 #[must_use]
 pub struct MockExchangeBuilder {
@@ -48,11 +58,27 @@ pub struct MockExchangeBuilder {
     secret: String,
     symbols: Vec<SymbolSpec>,
     balances: BTreeMap<String, Decimal>,
-    stream_interval: Duration,
+    book_interval: Duration,
+    /// Explicit `@depth` and `@depth@100ms` cadences; else the stream interval if one was
+    /// set; else Binance's.
+    depth_intervals: Option<(Duration, Duration)>,
+    stats_interval: Option<Duration>,
+    stream_interval_set: bool,
     ping_interval: Duration,
+    connection_lifetime: Duration,
+    weight_limit: u32,
+    ban_duration: Duration,
     seed: u64,
     addr: SocketAddr,
 }
+
+/// Binance's cadences and limits.
+const DEPTH_INTERVAL: Duration = Duration::from_secs(1);
+const DEPTH_FAST_INTERVAL: Duration = Duration::from_millis(100);
+const STATS_INTERVAL: Duration = Duration::from_secs(1);
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+const WEIGHT_LIMIT: u32 = 6000;
+const BAN_DURATION: Duration = Duration::from_secs(120);
 
 impl Default for MockExchangeBuilder {
     fn default() -> Self {
@@ -61,8 +87,14 @@ impl Default for MockExchangeBuilder {
             secret: "mock-secret".to_owned(),
             symbols: Vec::new(),
             balances: BTreeMap::new(),
-            stream_interval: Duration::from_millis(20),
+            book_interval: Duration::from_millis(20),
+            depth_intervals: None,
+            stats_interval: None,
+            stream_interval_set: false,
             ping_interval: Duration::from_secs(20),
+            connection_lifetime: CONNECTION_LIFETIME,
+            weight_limit: WEIGHT_LIMIT,
+            ban_duration: BAN_DURATION,
             seed: 0x5EED,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
@@ -107,15 +139,55 @@ impl MockExchangeBuilder {
         self
     }
 
-    /// How often each book moves and publishes a depth event (default 20 ms).
+    /// How often each book moves (default 20 ms) and, unless set on their own, how often both
+    /// depth speeds, the ticker and the klines publish: one knob for tests that want events
+    /// fast. A book that never moves on its own: a long interval plus
+    /// [`depth_intervals`](Self::depth_intervals).
     pub fn stream_interval(mut self, interval: Duration) -> Self {
-        self.stream_interval = interval;
+        self.book_interval = interval;
+        self.stream_interval_set = true;
+        self
+    }
+
+    /// How often `@depth` (default 1 s) and `@depth@100ms` (default 100 ms) publish what the
+    /// book did since their last event; partial book streams (`@depth5`, `@depth5@100ms`, ...)
+    /// follow the same two cadences.
+    pub fn depth_intervals(mut self, standard: Duration, fast: Duration) -> Self {
+        self.depth_intervals = Some((standard, fast));
+        self
+    }
+
+    /// How often `@ticker` and `@kline_1s` publish (default 1 s); the other klines publish at
+    /// twice this, as Binance's do.
+    pub fn stats_interval(mut self, interval: Duration) -> Self {
+        self.stats_interval = Some(interval);
         self
     }
 
     /// How often each WebSocket is pinged (default 20 s, as Binance does).
     pub fn ping_interval(mut self, interval: Duration) -> Self {
         self.ping_interval = interval;
+        self
+    }
+
+    /// How long a WebSocket connection lives before the server closes it (default 24 h, as
+    /// Binance does).
+    pub fn connection_lifetime(mut self, lifetime: Duration) -> Self {
+        self.connection_lifetime = lifetime;
+        self
+    }
+
+    /// The request weight allowed per minute (default 6000). Past it a request gets HTTP 429
+    /// with `Retry-After`; one more request in the same minute bans the client for
+    /// [`ban_duration`](Self::ban_duration) (HTTP 418 with `Retry-After`).
+    pub fn request_weight_limit(mut self, limit: u32) -> Self {
+        self.weight_limit = limit;
+        self
+    }
+
+    /// How long a client that kept sending after a 429 is banned (default 2 minutes).
+    pub fn ban_duration(mut self, ban: Duration) -> Self {
+        self.ban_duration = ban;
         self
     }
 
@@ -138,11 +210,27 @@ impl MockExchangeBuilder {
     ///
     /// [`MockStartError`] if the address cannot be bound or the configuration is unusable.
     pub async fn start(self) -> Result<MockExchange, MockStartError> {
-        if self.stream_interval.is_zero() {
-            return Err(MockStartError::ZeroInterval("the stream interval"));
-        }
-        if self.ping_interval.is_zero() {
-            return Err(MockStartError::ZeroInterval("the ping interval"));
+        let quick = self.stream_interval_set.then_some(self.book_interval);
+        let (standard, fast) = self.depth_intervals.unwrap_or(match quick {
+            Some(i) => (i, i),
+            None => (DEPTH_INTERVAL, DEPTH_FAST_INTERVAL),
+        });
+        let cadence = stream::Cadence {
+            book: self.book_interval,
+            depth: [standard, fast],
+            stats: self.stats_interval.or(quick).unwrap_or(STATS_INTERVAL),
+        };
+        for (what, d) in [
+            ("the stream interval", cadence.book),
+            ("the depth interval", standard),
+            ("the fast depth interval", fast),
+            ("the stats interval", cadence.stats),
+            ("the ping interval", self.ping_interval),
+            ("the connection lifetime", self.connection_lifetime),
+        ] {
+            if d.is_zero() {
+                return Err(MockStartError::ZeroInterval(what));
+            }
         }
         let mut symbols = self.symbols;
         if symbols.is_empty() {
@@ -153,6 +241,8 @@ impl MockExchangeBuilder {
                 Decimal::from(60_000),
             ));
         }
+        let (bus, _) = broadcast::channel(STREAM_BUFFER);
+        let listed_at = wire::now_ms();
         let mut markets = BTreeMap::new();
         let mut holdings = BTreeMap::new();
         for (i, spec) in symbols.into_iter().enumerate() {
@@ -160,7 +250,8 @@ impl MockExchangeBuilder {
             holdings.insert(spec.base.clone(), Holding::default());
             holdings.insert(spec.quote.clone(), Holding::default());
             let seed = self.seed.wrapping_add(i as u64);
-            markets.insert(spec.symbol.clone(), Arc::new(Market::new(spec, seed)));
+            let market = Market::new(spec, seed, bus.clone(), listed_at);
+            markets.insert(market.spec.symbol.clone(), Arc::new(market));
         }
         for (asset, free) in self.balances {
             holdings.insert(
@@ -194,11 +285,14 @@ impl MockExchangeBuilder {
             markets,
             ledger: Mutex::new(Ledger::new(holdings)),
             faults: faults.clone(),
+            bus,
+            limits: Limits::new(self.weight_limit, self.ban_duration),
             ping_interval: self.ping_interval,
+            connection_lifetime: self.connection_lifetime,
             shutdown: shutdown_rx.clone(),
         });
 
-        let ticker = tokio::spawn(stream::run_ticker(Arc::clone(&state), self.stream_interval));
+        let ticker = tokio::spawn(stream::run_market(Arc::clone(&state), cadence));
         let app = router(Arc::clone(&state));
         let mut stop = shutdown_rx;
         let server = tokio::spawn(async move {

@@ -57,6 +57,7 @@ pub struct Faults {
 #[derive(Default)]
 pub(crate) struct FaultState {
     pub(crate) stalled: AtomicBool,
+    pub(crate) quiet: AtomicBool,
     pub(crate) drop_next: AtomicBool,
     pub(crate) duplicate_next: AtomicBool,
     pub(crate) reorder_next: AtomicBool,
@@ -64,6 +65,8 @@ pub(crate) struct FaultState {
     rest: Mutex<VecDeque<RestFault>>,
     /// Bumped to close every open WebSocket.
     pub(crate) close_sockets: CloseSignal,
+    /// Bumped to send `serverShutdown` on every open WebSocket, then close it.
+    pub(crate) server_shutdown: CloseSignal,
 }
 
 /// A counter that WebSocket tasks watch; every bump closes the sockets open at that moment.
@@ -95,6 +98,10 @@ impl FaultState {
         self.stalled.load(Ordering::Acquire)
     }
 
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet.load(Ordering::Acquire)
+    }
+
     pub(crate) fn next_rest_fault(&self) -> Option<RestFault> {
         self.rest
             .lock()
@@ -110,15 +117,26 @@ impl Faults {
         }
     }
 
-    /// Stops (`true`) or resumes (`false`) every depth stream. While stalled, sockets stay open
-    /// and client pings are still answered, but no depth events and no server pings are sent.
+    /// Stops (`true`) or resumes (`false`) every market stream. While stalled, sockets stay
+    /// open and client pings are still answered, but no events (depth, trades, tickers, ...) and
+    /// no server pings are sent.
     /// The book keeps moving meanwhile, so the first event after a stall does not follow the last
     /// one sent: a correct client sees a gap and resynchronises.
     pub fn stall_stream(&self, stalled: bool) {
         self.inner.stalled.store(stalled, Ordering::Release);
     }
 
-    /// The next depth event is applied to the book but never sent: the stream has a gap.
+    /// Makes every market quiet (`true`) or lively again (`false`). A quiet book does not move
+    /// by itself and nothing trades, so its depth streams send nothing, as a quiet book on
+    /// Binance does, while the link stays healthy: server pings, tickers and partial books go
+    /// on, and the account's orders still move the book. Unlike a stall, nothing is lost: the
+    /// next event follows the last one.
+    pub fn quiet_market(&self, quiet: bool) {
+        self.inner.quiet.store(quiet, Ordering::Release);
+    }
+
+    /// The next book change is applied to the book but the depth event carrying it is never
+    /// sent, on either depth speed: the stream has a gap.
     pub fn drop_next_delta(&self) {
         self.inner.drop_next.store(true, Ordering::Release);
     }
@@ -141,6 +159,13 @@ impl Faults {
     /// Closes every WebSocket open now (with a close frame). New connections are accepted.
     pub fn close_streams(&self) {
         self.inner.close_sockets.bump();
+    }
+
+    /// Announces a server shutdown as Binance does: every WebSocket open now receives the
+    /// `serverShutdown` event (`{"e":"serverShutdown","E":..}`, wrapped with the stream name
+    /// `!serverShutdown` on a combined stream) and is then closed. New connections are accepted.
+    pub fn server_shutdown(&self) {
+        self.inner.server_shutdown.bump();
     }
 
     /// Queues `times` copies of a REST fault; the next `times` REST requests take one each.
@@ -183,11 +208,13 @@ impl Faults {
         self.push_rest_fault(RestFault::Malformed, n);
     }
 
-    /// Drops every queued REST fault and clears every stream fault, resuming a stalled stream.
+    /// Drops every queued REST fault and clears every stream fault, resuming a stalled stream
+    /// and a quiet market.
     pub fn clear(&self) {
         let s = &self.inner;
         for flag in [
             &s.stalled,
+            &s.quiet,
             &s.drop_next,
             &s.duplicate_next,
             &s.reorder_next,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::book::Side;
+use super::symbol::SymbolSpec;
 
 /// Free and locked amounts of one asset.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,6 +17,7 @@ pub(crate) struct Holding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OrderType {
     Limit,
+    LimitMaker,
     Market,
 }
 
@@ -23,6 +25,7 @@ impl OrderType {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             OrderType::Limit => "LIMIT",
+            OrderType::LimitMaker => "LIMIT_MAKER",
             OrderType::Market => "MARKET",
         }
     }
@@ -82,9 +85,13 @@ pub(crate) struct Order {
     pub(crate) price: Decimal,
     pub(crate) time_in_force: TimeInForce,
     pub(crate) orig_qty: Decimal,
+    /// The quote amount a MARKET order by `quoteOrderQty` asked for (zero otherwise).
+    pub(crate) orig_quote_order_qty: Decimal,
     pub(crate) executed_qty: Decimal,
     pub(crate) cummulative_quote_qty: Decimal,
     pub(crate) status: OrderStatus,
+    /// Why an expired order expired (Binance's `expiryReason`).
+    pub(crate) expiry_reason: Option<&'static str>,
     pub(crate) time: u64,
     pub(crate) update_time: u64,
     /// What the open remainder holds locked, in `locked_asset`.
@@ -98,9 +105,25 @@ pub(crate) struct Ledger {
     pub(crate) holdings: BTreeMap<String, Holding>,
     /// Every order ever placed, by order id.
     pub(crate) orders: BTreeMap<u64, Order>,
+    /// The account's fills, oldest first (`GET /api/v3/myTrades`).
+    pub(crate) trades: Vec<AccountTrade>,
     next_order_id: u64,
-    next_trade_id: u64,
     pub(crate) update_time: u64,
+}
+
+/// One fill of one of the account's orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AccountTrade {
+    pub(crate) symbol: String,
+    /// The public trade id (the same as on `@trade` and `/trades`).
+    pub(crate) id: u64,
+    pub(crate) order_id: u64,
+    pub(crate) price: Decimal,
+    pub(crate) qty: Decimal,
+    pub(crate) time: u64,
+    pub(crate) is_buyer: bool,
+    pub(crate) is_maker: bool,
+    pub(crate) commission_asset: String,
 }
 
 impl Ledger {
@@ -108,8 +131,8 @@ impl Ledger {
         Ledger {
             holdings,
             orders: BTreeMap::new(),
+            trades: Vec::new(),
             next_order_id: 1,
-            next_trade_id: 1,
             update_time: 0,
         }
     }
@@ -117,12 +140,6 @@ impl Ledger {
     pub(crate) fn next_order_id(&mut self) -> u64 {
         let id = self.next_order_id;
         self.next_order_id += 1;
-        id
-    }
-
-    pub(crate) fn next_trade_id(&mut self) -> u64 {
-        let id = self.next_trade_id;
-        self.next_trade_id += 1;
         id
     }
 
@@ -134,18 +151,112 @@ impl Ledger {
         self.holdings.entry(asset.to_owned()).or_default()
     }
 
-    /// Finds an order of `symbol` by id or client order id.
+    /// Finds an order of `symbol` by id or client order id. With both, as Binance does, the
+    /// order found by id must also carry that client order id.
     pub(crate) fn find(
         &mut self,
         symbol: &str,
         order_id: Option<u64>,
         client_order_id: Option<&str>,
     ) -> Option<&mut Order> {
+        let matches_client = |o: &Order| {
+            client_order_id.is_none_or(|c| o.client_order_id == c)
+        };
         match order_id {
-            Some(id) => self.orders.get_mut(&id).filter(|o| o.symbol == symbol),
-            None => self.orders.values_mut().rev().find(|o| {
-                o.symbol == symbol && Some(o.client_order_id.as_str()) == client_order_id
-            }),
+            Some(id) => self
+                .orders
+                .get_mut(&id)
+                .filter(|o| o.symbol == symbol && matches_client(o)),
+            None => self
+                .orders
+                .values_mut()
+                .rev()
+                .find(|o| o.symbol == symbol && matches_client(o)),
         }
+    }
+
+    /// Whether an open order already uses this client order id.
+    pub(crate) fn client_id_in_use(&self, client_order_id: &str) -> bool {
+        self.orders
+            .values()
+            .any(|o| o.status.is_open() && o.client_order_id == client_order_id)
+    }
+
+    /// The open limit orders of `symbol`, oldest first.
+    pub(crate) fn resting<'a>(&'a self, symbol: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
+        self.orders
+            .values()
+            .filter(move |o| o.symbol == symbol && o.status.is_open())
+    }
+
+    /// Records a fill of one of the account's orders.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_trade(
+        &mut self,
+        order: &Order,
+        spec: &SymbolSpec,
+        trade_id: u64,
+        price: Decimal,
+        qty: Decimal,
+        time: u64,
+        is_maker: bool,
+    ) {
+        let commission_asset = match order.side {
+            Side::Buy => spec.base.clone(),
+            Side::Sell => spec.quote.clone(),
+        };
+        self.trades.push(AccountTrade {
+            symbol: order.symbol.clone(),
+            id: trade_id,
+            order_id: order.order_id,
+            price,
+            qty,
+            time,
+            is_buyer: order.side == Side::Buy,
+            is_maker,
+            commission_asset,
+        });
+    }
+
+    /// A resting order traded `qty` at its own price `price`, as the maker: the funds it held
+    /// locked pay for it and the proceeds become free.
+    pub(crate) fn fill_resting(
+        &mut self,
+        order_id: u64,
+        spec: &SymbolSpec,
+        trade_id: u64,
+        price: Decimal,
+        qty: Decimal,
+        time: u64,
+    ) {
+        let Some(order) = self.orders.get_mut(&order_id) else {
+            return;
+        };
+        order.executed_qty += qty;
+        order.cummulative_quote_qty += price * qty;
+        order.update_time = time;
+        order.status = if order.executed_qty >= order.orig_qty {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::PartiallyFilled
+        };
+        let (paid, pay_asset, got, get_asset) = match order.side {
+            Side::Buy => (price * qty, spec.quote.clone(), qty, spec.base.clone()),
+            Side::Sell => (qty, spec.base.clone(), price * qty, spec.quote.clone()),
+        };
+        // What stays locked is exactly what the rest of the order still needs.
+        let paid = paid.min(order.locked);
+        order.locked -= paid;
+        if order.status == OrderStatus::Filled && !order.locked.is_zero() {
+            let left = std::mem::take(&mut order.locked);
+            let holding = self.holding(&pay_asset);
+            holding.locked -= left;
+            holding.free += left;
+        }
+        let order = self.orders[&order_id].clone();
+        self.holding(&pay_asset).locked -= paid;
+        self.holding(&get_asset).free += got;
+        self.update_time = time;
+        self.record_trade(&order, spec, trade_id, price, qty, time, true);
     }
 }

@@ -11,30 +11,56 @@
 //! | `GET /api/v3/ping`, `GET /api/v3/time` | none | `{}`, `{"serverTime":ms}` |
 //! | `GET /api/v3/exchangeInfo` | none | symbols with `PRICE_FILTER`, `LOT_SIZE`, `NOTIONAL` |
 //! | `GET /api/v3/depth?symbol=&limit=` | none | `{"lastUpdateId","bids","asks"}` |
+//! | `GET /api/v3/trades`, `GET /api/v3/aggTrades` | none | recent (or `fromId`/time-ranged) trades |
+//! | `GET /api/v3/klines` | none | candles of the mock's trades, every documented interval |
+//! | `GET /api/v3/avgPrice` | none | the 5-minute volume-weighted price |
+//! | `GET /api/v3/ticker/24hr` | none | 24 h rolling statistics (`type=FULL`/`MINI`; `symbol`, `symbols` or all) |
+//! | `GET /api/v3/ticker/price`, `GET /api/v3/ticker/bookTicker` | none | last price; best bid and ask |
 //! | `GET /api/v3/account` | signed | balances: `asset`, `free`, `locked` |
 //! | `GET /api/v3/openOrders` | signed | open orders, all symbols or `symbol=` |
-//! | `GET /api/v3/order` | signed | one order by `orderId` or `origClientOrderId` |
-//! | `POST /api/v3/order` | signed | `LIMIT` (`GTC`/`IOC`/`FOK`) and `MARKET` orders |
-//! | `DELETE /api/v3/order` | signed | cancels an open order, unlocking its funds |
-//! | `GET /ws/<symbol>@depth` | none | the diff-depth stream (`depthUpdate` events) |
+//! | `DELETE /api/v3/openOrders` | signed | cancels every open order of a symbol |
+//! | `GET /api/v3/allOrders` | signed | every order of a symbol |
+//! | `GET /api/v3/myTrades` | signed | the account's fills |
+//! | `GET /api/v3/order` | signed | one order by `orderId` and/or `origClientOrderId` |
+//! | `POST /api/v3/order` | signed | `LIMIT` (`GTC`/`IOC`/`FOK`), `LIMIT_MAKER`, `MARKET` (`quantity` or `quoteOrderQty`); `newOrderRespType` `ACK`/`RESULT`/`FULL` |
+//! | `POST /api/v3/order/test` | signed | validates an order, places nothing |
+//! | `DELETE /api/v3/order` | signed | cancels an open order (by `orderId` or `origClientOrderId`), unlocking its funds |
+//! | `GET /ws`, `GET /ws/<stream>[/<stream>..]` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`/`SET_PROPERTY`/`GET_PROPERTY` |
+//! | `GET /stream?streams=<a>/<b>` | none | combined streams, `{"stream":..,"data":..}` |
+//!
+//! Streams: `<symbol>@depth` (every second) and `<symbol>@depth@100ms` (every 100 ms),
+//! `<symbol>@depth5`/`10`/`20` with or without `@100ms` (partial books), `@trade`, `@aggTrade`,
+//! `@bookTicker` (real time), `@ticker` and `@miniTicker` (every second), `@kline_<interval>` (every second for
+//! `1s`, every two otherwise). The server pings every 20 s, sends `serverShutdown` before it
+//! closes sockets on [`Faults::server_shutdown`], and closes a connection at the end of its
+//! lifetime (24 h). All cadences are set on the [builder](MockExchangeBuilder).
 //!
 //! Signed endpoints check, as Binance does, the `X-MBX-APIKEY` header (-2014/-2015, HTTP 401),
-//! a `timestamp` within `recvWindow` of the server's clock (-1021; `recvWindow` defaults to
-//! 5000 ms, at most 60 000), and an HMAC-SHA256 hex `signature` over the query string followed by
-//! the form body (-1022). Errors come as `{"code":..,"msg":..}` with Binance's codes: -1013 filter
-//! failure, -1100 illegal value, -1102 missing parameter, -1121 invalid symbol, -2010
-//! insufficient balance, -2011 unknown order (cancel), -2013 order does not exist (query).
+//! a `timestamp` (milliseconds or microseconds) within `recvWindow` of the server's clock
+//! (-1021; `recvWindow` in milliseconds with up to three decimals, default 5000, at most
+//! 60 000), and an HMAC-SHA256 hex `signature` over the query string followed by the form body
+//! (-1022); a parameter sent in both takes the query's value. Every answer carries
+//! `X-MBX-USED-WEIGHT-1M` (the documented weights); past the configured limit the next request
+//! gets HTTP 429 and the one after HTTP 418 (banned), both with `Retry-After`. Accepted orders
+//! carry `X-MBX-ORDER-COUNT-10S` and `X-MBX-ORDER-COUNT-1D`. Errors come as
+//! `{"code":..,"msg":..}` with Binance's codes: -1000 unknown endpoint or method (404/405),
+//! -1003 too much weight, -1013 filter failure, -1100 illegal value, -1102 missing parameter,
+//! -1120 bad interval, -1121 invalid symbol, -2010 rejected (insufficient balance, duplicate
+//! client order id, a `LIMIT_MAKER` that would take), -2011 unknown order (cancel), -2013 order
+//! does not exist (query). Expired orders carry `expiryReason`.
 //!
 //! # The market
 //!
-//! Each symbol has one L2 book that moves by a seeded random walk every stream interval; the
-//! depth snapshot and the stream read that same book and its one update-id sequence, so the
-//! documented sync (snapshot, then events from `lastUpdateId + 1`, each `U` = previous `u` + 1)
-//! works, and a fault shows up as the exact anomaly it models. The book is never crossed; a
-//! level with quantity `"0"` is removed. Taker fills (market orders and the crossing part of
-//! limit orders) take liquidity out of the book and are published on the stream like any other
-//! change. Orders that rest are not matched later (the mock's book holds no user orders), and
-//! commissions are zero, so balances change by exactly the traded amounts.
+//! Each symbol has one L2 book that moves by a seeded random walk every stream interval and
+//! sometimes trades at its best price; the depth snapshot and the streams read that same book
+//! and its one update-id sequence, so the documented sync (snapshot, then events from
+//! `lastUpdateId + 1`, each `U` = previous `u` + 1) works on either depth speed, and a fault
+//! shows up as the exact anomaly it models. The book is never crossed; a level with quantity
+//! `"0"` is removed. Taker fills (market orders and the crossing part of limit orders) take
+//! liquidity out of the book and are published on the depth streams at once. Resting orders
+//! are not in the book: they fill, at their own price, when the book moves through them (by
+//! itself, or with [`MockExchange::move_price`]), and the fills show in `myTrades` and the
+//! balances. Commissions are zero, so balances change by exactly the traded amounts.
 //!
 //! # Example
 //!
@@ -70,7 +96,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::{get, post};
 use axum::Router;
 use rust_decimal::Decimal;
 use tokio::sync::watch;
@@ -84,13 +111,18 @@ pub mod bybit;
 mod fault_layer;
 mod faults;
 mod ledger;
+mod limits;
 mod market;
+mod market_data;
 mod public;
 mod state;
 mod stream;
+mod stream_name;
 mod symbol;
+mod trades;
 mod trading;
 mod wire;
+mod ws;
 
 pub use builder::{MockExchangeBuilder, MockStartError};
 pub use faults::{Faults, RestFault};
@@ -156,7 +188,19 @@ impl MockExchange {
 
     /// The diff-depth stream of `symbol`: `ws://127.0.0.1:PORT/ws/btcusdt@depth`.
     pub fn depth_stream_url(&self, symbol: &str) -> String {
-        format!("{}/ws/{}@depth", self.ws_url(), symbol.to_ascii_lowercase())
+        self.stream_url(&format!("{}@depth", symbol.to_ascii_lowercase()))
+    }
+
+    /// One raw stream: `stream_url("btcusdt@trade")` is `ws://127.0.0.1:PORT/ws/btcusdt@trade`.
+    pub fn stream_url(&self, stream: &str) -> String {
+        format!("{}/ws/{stream}", self.ws_url())
+    }
+
+    /// Combined streams, whose events come as `{"stream":..,"data":..}`:
+    /// `ws://127.0.0.1:PORT/stream?streams=btcusdt@trade/btcusdt@depth@100ms`.
+    pub fn combined_stream_url<S: AsRef<str>>(&self, streams: &[S]) -> String {
+        let names: Vec<&str> = streams.iter().map(AsRef::as_ref).collect();
+        format!("{}/stream?streams={}", self.ws_url(), names.join("/"))
     }
 
     /// The API key signed endpoints accept.
@@ -183,6 +227,33 @@ impl MockExchange {
             .ledger()
             .holding(&asset.to_ascii_uppercase())
             .free = free;
+    }
+
+    /// Moves `symbol`'s market to `price` at once, as a sharp move would: going down, every bid
+    /// at or above `price` is taken out and the best ask becomes `price`; going up, the
+    /// reverse. The change is published like any other, and the account's resting orders that
+    /// the book now crosses fill at their own price. `false` for an unknown symbol or a price
+    /// off the tick size.
+    ///
+    /// ```
+    /// # use hft_cache_mock::MockExchange;
+    /// # use rust_decimal_macros::dec;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), hft_cache_mock::MockStartError> {
+    /// let ex = MockExchange::builder().start().await?;
+    /// assert!(ex.move_price("BTCUSDT", dec!(59000)));
+    /// assert!(!ex.move_price("BTCUSDT", dec!(59000.001)));
+    /// # Ok(()) }
+    /// ```
+    pub fn move_price(&self, symbol: &str, price: Decimal) -> bool {
+        let Ok(market) = self.state.market(symbol) else {
+            return false;
+        };
+        let Some(ticks) = market.spec.to_ticks(price).filter(|t| *t > 0) else {
+            return false;
+        };
+        market.move_to(ticks, &self.state.ledger, &self.state.faults.inner);
+        true
     }
 
     /// Stops the server, the book ticker and every WebSocket, and waits for them (in-flight
@@ -222,24 +293,49 @@ fn router(state: AppState) -> Router {
         .route("/api/v3/time", get(public::time))
         .route("/api/v3/exchangeInfo", get(public::exchange_info))
         .route("/api/v3/depth", get(public::depth))
+        .route("/api/v3/trades", get(market_data::trades))
+        .route("/api/v3/aggTrades", get(market_data::agg_trades))
+        .route("/api/v3/klines", get(market_data::klines))
+        .route("/api/v3/avgPrice", get(market_data::avg_price))
+        .route("/api/v3/ticker/24hr", get(market_data::ticker_24hr))
+        .route("/api/v3/ticker/price", get(market_data::ticker_price))
+        .route("/api/v3/ticker/bookTicker", get(market_data::book_ticker))
         .route("/api/v3/account", get(trading::account))
-        .route("/api/v3/openOrders", get(trading::open_orders))
+        .route(
+            "/api/v3/openOrders",
+            get(trading::open_orders).delete(trading::cancel_all),
+        )
+        .route("/api/v3/allOrders", get(trading::all_orders))
+        .route("/api/v3/myTrades", get(trading::my_trades))
         .route(
             "/api/v3/order",
             get(trading::query_order)
                 .post(trading::new_order)
                 .delete(trading::cancel_order),
         )
-        .layer(from_fn_with_state(Arc::clone(&state), fault_layer::inject));
-    api.route("/ws/{stream}", get(stream::depth_stream))
+        .route("/api/v3/order/test", post(trading::test_order))
+        .layer(from_fn_with_state(Arc::clone(&state), fault_layer::inject))
+        .layer(from_fn_with_state(Arc::clone(&state), limits::enforce));
+    api.route("/ws", get(ws::raw_empty))
+        .route("/ws/{*streams}", get(ws::raw))
+        .route("/stream", get(ws::combined))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
-async fn not_found() -> api_error::ApiError {
+async fn not_found(uri: Uri) -> api_error::ApiError {
     api_error::ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
+        StatusCode::NOT_FOUND,
         -1000,
-        "Unknown endpoint on the mock exchange.",
+        format!("Unknown endpoint {} on the mock exchange.", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> api_error::ApiError {
+    api_error::ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        -1000,
+        format!("Method {method} is not allowed on {}.", uri.path()),
     )
 }

@@ -76,13 +76,13 @@ pub(crate) async fn exchange_info(
     Ok(Json(wire::ExchangeInfo {
         timezone: "UTC",
         server_time: wire::now_ms(),
-        rate_limits: rate_limits(),
+        rate_limits: rate_limits(state.limits.weight_limit),
         exchange_filters: Vec::new(),
         symbols: markets.into_iter().map(symbol_info).collect(),
     }))
 }
 
-fn rate_limits() -> Vec<wire::RateLimit> {
+fn rate_limits(weight_limit: u32) -> Vec<wire::RateLimit> {
     let limit = |rate_limit_type, interval, interval_num, limit| wire::RateLimit {
         rate_limit_type,
         interval,
@@ -90,7 +90,7 @@ fn rate_limits() -> Vec<wire::RateLimit> {
         limit,
     };
     vec![
-        limit("REQUEST_WEIGHT", "MINUTE", 1, 6000),
+        limit("REQUEST_WEIGHT", "MINUTE", 1, weight_limit),
         limit("ORDERS", "SECOND", 10, 100),
         limit("ORDERS", "DAY", 1, 200_000),
         limit("RAW_REQUESTS", "MINUTE", 5, 61_000),
@@ -109,11 +109,11 @@ fn symbol_info(market: &Market) -> wire::SymbolInfo {
         quote_asset_precision: 8,
         base_commission_precision: 8,
         quote_commission_precision: 8,
-        order_types: vec!["LIMIT", "MARKET"],
+        order_types: vec!["LIMIT", "LIMIT_MAKER", "MARKET"],
         iceberg_allowed: false,
         oco_allowed: false,
         oto_allowed: false,
-        quote_order_qty_market_allowed: false,
+        quote_order_qty_market_allowed: true,
         allow_trailing_stop: false,
         cancel_replace_allowed: false,
         is_spot_trading_allowed: true,

@@ -5,12 +5,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use secrecy::SecretString;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use super::api_error::ApiError;
 use super::faults::Faults;
 use super::ledger::Ledger;
-use super::market::Market;
+use super::limits::Limits;
+use super::market::{Market, StreamEvent};
 
 pub(crate) type AppState = Arc<Shared>;
 
@@ -22,7 +23,11 @@ pub(crate) struct Shared {
     /// Balances and orders. Lock order: a market first, then the ledger.
     pub(crate) ledger: Mutex<Ledger>,
     pub(crate) faults: Faults,
+    /// Every market event, for every WebSocket to pick its streams from.
+    pub(crate) bus: broadcast::Sender<StreamEvent>,
+    pub(crate) limits: Limits,
     pub(crate) ping_interval: Duration,
+    pub(crate) connection_lifetime: Duration,
     /// Turns `true` when the exchange shuts down.
     pub(crate) shutdown: watch::Receiver<bool>,
 }

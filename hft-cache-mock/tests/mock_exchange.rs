@@ -455,7 +455,12 @@ async fn server_pings_the_client() {
 #[tokio::test]
 async fn unknown_streams_are_refused() {
     let ex = exchange().await;
-    for path in ["/ws/ethusdt@depth", "/ws/btcusdt@trade"] {
+    for path in [
+        "/ws/ethusdt@depth",
+        "/ws/btcusdt@depth7",
+        "/ws/btcusdt@trades",
+        "/stream?streams=btcusdt@trade/ethusdt@trade",
+    ] {
         let url = format!("{}{path}", ex.ws_url());
         assert!(
             tokio_tungstenite::connect_async(url).await.is_err(),
@@ -608,7 +613,7 @@ async fn exchange_info_lists_symbols_with_binance_filters() {
     );
     assert_eq!((eth.base_asset_precision, eth.quote_precision), (8, 8));
     assert!(eth.is_spot_trading_allowed);
-    assert_eq!(eth.order_types, ["LIMIT", "MARKET"]);
+    assert_eq!(eth.order_types, ["LIMIT", "LIMIT_MAKER", "MARKET"]);
     assert_eq!(
         eth.filters,
         [
