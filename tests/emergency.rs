@@ -135,9 +135,12 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
         .registry(&registry)
         .build()
         .unwrap();
+    // A stalled stream keeps answering pings, so the link stays up: `data_timeout` makes a
+    // second without data a fault, as an adapter that trades on this book wants.
     let _feed = DepthFeed::builder(ex.ws_url(), ex.http_url())
         .symbols([SYMBOL])
         .silence_timeout(Duration::from_secs(1))
+        .data_timeout(Duration::from_secs(1))
         .depth(10)
         .spawn(&books)
         .unwrap();

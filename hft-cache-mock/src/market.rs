@@ -204,7 +204,12 @@ impl Market {
 
     /// Fills the account's open limit orders that the book has moved through: a resting buy
     /// at P trades with asks at or below P, at P (it is the maker), and takes that liquidity.
-    pub(crate) fn match_resting(&self, st: &mut MarketState, ledger: &mut Ledger, faults: &FaultState) {
+    pub(crate) fn match_resting(
+        &self,
+        st: &mut MarketState,
+        ledger: &mut Ledger,
+        faults: &FaultState,
+    ) {
         let crossed: Vec<(u64, Side, i64, Decimal)> = ledger
             .resting(&self.spec.symbol)
             .filter_map(|o| {
@@ -255,7 +260,12 @@ impl Market {
     /// Gives the changes the next update ids, collects them for both depth speeds (with any
     /// one-shot stream fault taken now, so that both speeds show it), and publishes a new best
     /// price on `@bookTicker`. Called with the market locked, so ids stay in order.
-    pub(crate) fn apply(&self, st: &mut MarketState, changes: Vec<LevelChange>, faults: &FaultState) {
+    pub(crate) fn apply(
+        &self,
+        st: &mut MarketState,
+        changes: Vec<LevelChange>,
+        faults: &FaultState,
+    ) {
         // One entry per level: the last change to a level within a batch is what it ends at.
         let mut bids = BTreeMap::new();
         let mut asks = BTreeMap::new();
@@ -390,7 +400,12 @@ impl Market {
             symbol: &self.spec.symbol,
             first_update_id: first,
             final_update_id: pending.last,
-            bids: pending.bids.into_iter().rev().map(|l| self.level(l)).collect(),
+            bids: pending
+                .bids
+                .into_iter()
+                .rev()
+                .map(|l| self.level(l))
+                .collect(),
             asks: pending.asks.into_iter().map(|l| self.level(l)).collect(),
         };
         let Ok(json) = serde_json::to_string(&event) else {
