@@ -160,7 +160,7 @@ async fn a_bybit_style_book_is_served_from_its_snapshot_and_deltas_and_resynced_
     let mut server = Server::start().await;
     let books = StreamCache::<String, BookView>::builder()
         .name("bybit-books")
-        .max_age(Duration::from_secs(60))
+        .max_age(Duration::from_secs(5))
         .build()
         .unwrap();
     let feed = DepthFeed::with_stream(BybitOrderbook {

@@ -407,3 +407,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_builder_may_lower_a_types_max_age_but_never_raise_it() {
+    let raised = StaticCache::<String, SymbolInfo>::builder()
+        .name("rules")
+        .max_age(Duration::from_secs(7200))
+        .loader(|| async { Ok::<_, std::io::Error>(std::collections::HashMap::new()) })
+        .build();
+    assert!(matches!(
+        raised,
+        Err(StaticCacheBuildError::MaxAgeAboveType { max_age, type_max_age, .. })
+            if max_age == Duration::from_secs(7200) && type_max_age == Duration::from_secs(3600)
+    ));
+    let lowered = StaticCache::<String, SymbolInfo>::builder()
+        .name("rules")
+        .max_age(Duration::from_secs(60))
+        .loader(|| async { Ok::<_, std::io::Error>(std::collections::HashMap::new()) })
+        .build()
+        .unwrap();
+    assert_eq!(lowered.max_age(), Duration::from_secs(60));
+}

@@ -117,9 +117,18 @@ impl CacheCore {
     }
 }
 
-/// The max age is zero: nothing could ever be read.
+/// A max age a cache may not have.
 #[derive(Debug)]
-pub(crate) struct ZeroMaxAge(pub(crate) String);
+pub(crate) enum MaxAgeError {
+    /// Zero: nothing could ever be read.
+    Zero(String),
+    /// Above the value type's own max age: a builder may lower a type's max age, never raise it.
+    AboveType {
+        cache: String,
+        max_age: Duration,
+        type_max_age: Duration,
+    },
+}
 
 /// The settings both cache builders take.
 #[derive(Default)]
@@ -133,13 +142,21 @@ pub(crate) struct CoreOptions {
 impl CoreOptions {
     /// The core, with the defaults filled in: the value type's short name, its max age, the
     /// system clock.
-    pub(crate) fn build<V: Classified>(self) -> Result<(CacheCore, Option<Registry>), ZeroMaxAge> {
+    pub(crate) fn build<V: Classified>(self) -> Result<(CacheCore, Option<Registry>), MaxAgeError> {
         let name = self
             .name
             .unwrap_or_else(|| short_type_name(std::any::type_name::<V>()).to_owned());
-        let max_age = self.max_age.unwrap_or(max_age_of::<V>());
+        let type_max_age = max_age_of::<V>();
+        let max_age = self.max_age.unwrap_or(type_max_age);
         if max_age.is_zero() {
-            return Err(ZeroMaxAge(name));
+            return Err(MaxAgeError::Zero(name));
+        }
+        if max_age > type_max_age {
+            return Err(MaxAgeError::AboveType {
+                cache: name,
+                max_age,
+                type_max_age,
+            });
         }
         let core = CacheCore {
             name: name.into(),

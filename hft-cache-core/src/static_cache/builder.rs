@@ -9,7 +9,7 @@ use arc_swap::ArcSwapOption;
 
 use super::refresh::{BoxError, Loader, RefreshState};
 use super::{Body, Shared, StaticCache};
-use crate::cache_core::{CoreOptions, ZeroMaxAge};
+use crate::cache_core::{CoreOptions, MaxAgeError};
 #[cfg(feature = "test-util")]
 use crate::clock::SharedClock;
 use crate::monitor::Registry;
@@ -50,6 +50,17 @@ pub enum StaticCacheBuildError {
     /// The max age is zero.
     #[error("static cache `{0}` has a zero max age: nothing could ever be read")]
     ZeroMaxAge(String),
+    /// The max age is above the value type's: a builder may lower a type's max age, never raise
+    /// it (the type says how long its data may be used).
+    #[error("static cache `{cache}`: max age {max_age:?} is above its value type's {type_max_age:?}; a cache may lower a type's max age, never raise it")]
+    MaxAgeAboveType {
+        /// The cache's name.
+        cache: String,
+        /// The max age asked for.
+        max_age: Duration,
+        /// The value type's max age.
+        type_max_age: Duration,
+    },
     /// The refresh interval is zero or not below the max age, so data would expire before (or as)
     /// it is refreshed.
     #[error("static cache `{cache}`: refresh interval {refresh_interval:?} must be above zero and below the max age {max_age:?}")]
@@ -140,7 +151,7 @@ where
         let (core, registry) = self
             .core
             .build::<V>()
-            .map_err(|ZeroMaxAge(name)| StaticCacheBuildError::ZeroMaxAge(name))?;
+            .map_err(StaticCacheBuildError::from)?;
         let max_age = core.max_age();
         let refresh_interval = self.refresh_interval.unwrap_or(max_age / 2);
         if refresh_interval.is_zero() || refresh_interval >= max_age {
@@ -167,3 +178,20 @@ where
 
 crate::class::declare_class!([K, V] Plain for StaticCacheBuilder<K, V>);
 crate::class::declare_class!(Plain for StaticCacheBuildError);
+
+impl From<MaxAgeError> for StaticCacheBuildError {
+    fn from(error: MaxAgeError) -> Self {
+        match error {
+            MaxAgeError::Zero(name) => StaticCacheBuildError::ZeroMaxAge(name),
+            MaxAgeError::AboveType {
+                cache,
+                max_age,
+                type_max_age,
+            } => StaticCacheBuildError::MaxAgeAboveType {
+                cache,
+                max_age,
+                type_max_age,
+            },
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use super::{Body, Shared, SlotMap, StreamCache};
-use crate::cache_core::{CoreOptions, ZeroMaxAge};
+use crate::cache_core::{CoreOptions, MaxAgeError};
 #[cfg(feature = "test-util")]
 use crate::clock::SharedClock;
 use crate::counters::Counters;
@@ -31,7 +31,7 @@ use crate::policy::{CacheKey, StreamValue};
 ///     .unwrap();
 /// assert_eq!(tickers.max_age(), Duration::from_secs(2));
 ///
-/// let never_readable = StreamCache::<String, Ticker>::builder().max_age(Duration::ZERO).build().unwrap();
+/// let never_readable = StreamCache::<String, Ticker>::builder().max_age(Duration::ZERO).build();
 /// assert!(matches!(never_readable, Err(StreamCacheBuildError::ZeroMaxAge(_))));
 /// ```
 #[must_use]
@@ -47,6 +47,17 @@ pub enum StreamCacheBuildError {
     /// The max age is zero.
     #[error("stream cache `{0}` has a zero max age: nothing could ever be read")]
     ZeroMaxAge(String),
+    /// The max age is above the value type's: a builder may lower a type's max age, never raise
+    /// it (the type says how long its data may be used).
+    #[error("stream cache `{cache}`: max age {max_age:?} is above its value type's {type_max_age:?}; a cache may lower a type's max age, never raise it")]
+    MaxAgeAboveType {
+        /// The cache's name.
+        cache: String,
+        /// The max age asked for.
+        max_age: Duration,
+        /// The value type's max age.
+        type_max_age: Duration,
+    },
 }
 
 impl<K, V> StreamCacheBuilder<K, V>
@@ -97,7 +108,7 @@ where
         let (core, registry) = self
             .core
             .build::<V>()
-            .map_err(|ZeroMaxAge(name)| StreamCacheBuildError::ZeroMaxAge(name))?;
+            .map_err(StreamCacheBuildError::from)?;
         let body = Body {
             slots: ArcSwap::from_pointee(SlotMap::default()),
             adding_keys: Mutex::new(()),
@@ -111,3 +122,20 @@ where
 
 crate::class::declare_class!([K, V] Plain for StreamCacheBuilder<K, V>);
 crate::class::declare_class!(Plain for StreamCacheBuildError);
+
+impl From<MaxAgeError> for StreamCacheBuildError {
+    fn from(error: MaxAgeError) -> Self {
+        match error {
+            MaxAgeError::Zero(name) => StreamCacheBuildError::ZeroMaxAge(name),
+            MaxAgeError::AboveType {
+                cache,
+                max_age,
+                type_max_age,
+            } => StreamCacheBuildError::MaxAgeAboveType {
+                cache,
+                max_age,
+                type_max_age,
+            },
+        }
+    }
+}
