@@ -68,17 +68,40 @@ fn book() -> Book {
 
 /// A cache that reports whatever the test sets: the real caches cannot hold live data or serve
 /// stale data, so only a cache that lies can show that the monitor catches it.
-#[derive(Clone)]
-struct RogueCache {
-    class: DataClass,
+/// The registry reads a cache's class from its value type, so the rogue says what it holds
+/// through its type parameter.
+struct RogueCache<V> {
     stats: Arc<Mutex<CacheStats>>,
+    _holds: std::marker::PhantomData<fn() -> V>,
 }
 
-impl RogueCache {
-    fn new(class: DataClass) -> Self {
+impl<V> Clone for RogueCache<V> {
+    fn clone(&self) -> Self {
         RogueCache {
-            class,
+            stats: self.stats.clone(),
+            _holds: std::marker::PhantomData,
+        }
+    }
+}
+
+/// What the rogue caches hold.
+mod app {
+    #[derive(hft_cache::Live)]
+    pub struct Balance {
+        pub _free: u64,
+    }
+
+    #[derive(hft_cache::Static)]
+    pub struct Rules {
+        pub _lot: u64,
+    }
+}
+
+impl<V> RogueCache<V> {
+    fn new() -> Self {
+        RogueCache {
             stats: Arc::default(),
+            _holds: std::marker::PhantomData,
         }
     }
     fn set(&self, f: impl FnOnce(&mut CacheStats)) {
@@ -86,15 +109,10 @@ impl RogueCache {
     }
 }
 
-impl MonitoredCache for RogueCache {
+impl<V: hft_cache::Classified + 'static> MonitoredCache for RogueCache<V> {
+    type Value = V;
     fn name(&self) -> &str {
         "rogue"
-    }
-    fn class(&self) -> DataClass {
-        self.class
-    }
-    fn value_type(&self) -> &'static str {
-        "app::Balance"
     }
     fn max_age(&self) -> Duration {
         Duration::from_millis(250)
@@ -305,22 +323,23 @@ async fn caches_refusing_stale_data_are_compliant_but_unhealthy() {
 #[test]
 fn a_cache_of_live_data_is_a_violation() {
     let registry = Registry::new();
-    let (_, events) = capture(|| registry.register(RogueCache::new(DataClass::Live)));
+    let (_, events) = capture(|| registry.register(RogueCache::<app::Balance>::new()));
     let report = registry.report();
     assert!(!report.compliant);
     assert_eq!(
         report.violations,
         vec![Violation::LiveDataCached {
             cache: "rogue".into(),
-            value_type: "app::Balance".into(),
+            value_type: std::any::type_name::<app::Balance>().into(),
         }]
     );
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["violations"][0]["kind"], "live_data_cached");
     assert_eq!(json["caches"][0]["violations"][0]["cache"], "rogue");
-    assert!(report.to_string().contains(
-        "VIOLATION: cache `rogue` holds live data `app::Balance`, which may never be cached"
-    ));
+    assert!(report.to_string().contains(&format!(
+        "VIOLATION: cache `rogue` holds live data `{}`, which may never be cached",
+        std::any::type_name::<app::Balance>()
+    )));
 
     let event = events
         .iter()
@@ -335,7 +354,7 @@ fn a_cache_of_live_data_is_a_violation() {
 #[test]
 fn reads_served_from_expired_data_are_a_violation_that_stays() {
     let registry = Registry::new();
-    let rogue = RogueCache::new(DataClass::Static);
+    let rogue = RogueCache::<app::Rules>::new();
     registry.register(rogue.clone());
     rogue.set(|s| {
         s.refreshes = 1;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cache_stats::{CacheStats, MonitoredCache};
-use crate::class::{max_age_of, Classified, DataClass};
+use crate::class::{max_age_of, Classified};
 use crate::clock::{CacheClock, SharedClock, Timestamp};
 use crate::counters::{Counters, LocalCounters};
 use crate::log_limit::LogLimit;
@@ -200,14 +200,9 @@ impl<B: CacheBody> CacheShared<B> {
 /// The one implementation: registries hold the shared state (weakly), and the public handles
 /// forward to it ([`monitored_through_shared!`]).
 impl<B: CacheBody> MonitoredCache for CacheShared<B> {
+    type Value = B::Value;
     fn name(&self) -> &str {
         &self.core.name
-    }
-    fn class(&self) -> DataClass {
-        <B::Value as Classified>::CLASS
-    }
-    fn value_type(&self) -> &'static str {
-        std::any::type_name::<B::Value>()
     }
     fn max_age(&self) -> Duration {
         self.core.max_age
@@ -231,16 +226,11 @@ impl<B: CacheBody> MonitoredCache for CacheShared<B> {
 /// `MonitoredCache` for a public handle with a `shared: Arc<CacheShared<_>>` field, so that
 /// `registry.register(cache.clone())` works.
 macro_rules! monitored_through_shared {
-    ([$($generics:tt)*] $handle:ty) => {
+    ([$($generics:tt)*] $handle:ty, $value:ty) => {
         impl<$($generics)*> $crate::cache_stats::MonitoredCache for $handle {
+            type Value = $value;
             fn name(&self) -> &str {
                 $crate::cache_stats::MonitoredCache::name(&*self.shared)
-            }
-            fn class(&self) -> $crate::class::DataClass {
-                $crate::cache_stats::MonitoredCache::class(&*self.shared)
-            }
-            fn value_type(&self) -> &'static str {
-                $crate::cache_stats::MonitoredCache::value_type(&*self.shared)
             }
             fn max_age(&self) -> ::std::time::Duration {
                 $crate::cache_stats::MonitoredCache::max_age(&*self.shared)

@@ -4,20 +4,20 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::class::DataClass;
+use crate::class::Classified;
 use crate::monitor::durations::opt_duration_ms;
 
 /// A cache the compliance monitor can report on and the kill switch can disable.
 ///
 /// Implemented by [`StaticCache`](crate::static_cache::StaticCache) and
 /// [`StreamCache`](crate::stream_cache::StreamCache); a test may implement it for a stand-in.
+/// The registry trusts types, not words: a cache's class and value type in the compliance report
+/// come from [`Value`](MonitoredCache::Value), never from what the cache says about itself.
 pub trait MonitoredCache: Send + Sync + 'static {
+    /// The type of the values it holds; the report shows its class and name.
+    type Value: Classified + ?Sized;
     /// The cache's name, as given to its builder.
     fn name(&self) -> &str;
-    /// The class of the values it holds.
-    fn class(&self) -> DataClass;
-    /// The type name of the values it holds.
-    fn value_type(&self) -> &'static str;
     /// How old a value may be when it is served.
     fn max_age(&self) -> Duration;
     /// A snapshot of the counters.
@@ -76,4 +76,36 @@ pub struct FeedStats {
     /// [`StreamCache::custom_transport_writer`](crate::stream_cache::StreamCache::custom_transport_writer)
     /// rather than by one of the crate's feeds.
     pub custom_transport: bool,
+}
+
+/// What the registry keeps of a cache: [`MonitoredCache`] without its value type, so that caches
+/// of every type fit one list. The class and value type were read from the type at registration.
+pub(crate) trait DynCache: Send + Sync + 'static {
+    fn name(&self) -> &str;
+    fn max_age(&self) -> Duration;
+    fn stats(&self) -> CacheStats;
+    fn disable(&self);
+    fn enable(&self);
+    fn is_enabled(&self) -> bool;
+}
+
+impl<C: MonitoredCache> DynCache for C {
+    fn name(&self) -> &str {
+        MonitoredCache::name(self)
+    }
+    fn max_age(&self) -> Duration {
+        MonitoredCache::max_age(self)
+    }
+    fn stats(&self) -> CacheStats {
+        MonitoredCache::stats(self)
+    }
+    fn disable(&self) {
+        MonitoredCache::disable(self)
+    }
+    fn enable(&self) {
+        MonitoredCache::enable(self)
+    }
+    fn is_enabled(&self) -> bool {
+        MonitoredCache::is_enabled(self)
+    }
 }

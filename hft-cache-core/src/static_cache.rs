@@ -378,7 +378,8 @@ where
 
 crate::cache_core::monitored_through_shared!(
     [K: CacheKey + Eq + Hash + Send + Sync + 'static, V: StaticValue + Send + Sync + 'static]
-    StaticCache<K, V>
+    StaticCache<K, V>,
+    V
 );
 
 impl<K: CacheKey, V: StaticValue> fmt::Debug for StaticCache<K, V> {

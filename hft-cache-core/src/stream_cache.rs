@@ -422,7 +422,8 @@ where
 
 crate::cache_core::monitored_through_shared!(
     [K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static, V: StreamValue + Send + Sync + 'static]
-    StreamCache<K, V>
+    StreamCache<K, V>,
+    V
 );
 
 impl<K: CacheKey, V: StreamValue> fmt::Debug for StreamCache<K, V> {

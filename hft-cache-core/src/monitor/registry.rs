@@ -11,7 +11,8 @@ use serde::Serialize;
 use super::durations::duration_ms;
 use super::report::{ComplianceReport, Violation};
 use super::validate::{self, Observation};
-use crate::cache_stats::MonitoredCache;
+use crate::cache_stats::{DynCache, MonitoredCache};
+use crate::class::Classified;
 use crate::DataClass;
 
 /// Identifies one registration in one [`Registry`].
@@ -99,12 +100,12 @@ struct Entry {
 }
 
 enum Handle {
-    Strong(Arc<dyn MonitoredCache>),
-    Weak(Weak<dyn MonitoredCache>),
+    Strong(Arc<dyn DynCache>),
+    Weak(Weak<dyn DynCache>),
 }
 
 impl Handle {
-    fn get(&self) -> Option<Arc<dyn MonitoredCache>> {
+    fn get(&self) -> Option<Arc<dyn DynCache>> {
         match self {
             Handle::Strong(cache) => Some(Arc::clone(cache)),
             Handle::Weak(cache) => cache.upgrade(),
@@ -132,8 +133,9 @@ impl Registry {
     /// `Live` values (which the type system rules out) is accepted so that the report shows it as
     /// a violation.
     pub fn register<C: MonitoredCache>(&self, cache: C) -> CacheId {
-        let cache: Arc<dyn MonitoredCache> = Arc::new(cache);
-        self.add(&*cache, Handle::Strong(cache.clone()))
+        let info = CacheTypes::of::<C>();
+        let cache: Arc<dyn DynCache> = Arc::new(cache);
+        self.add(&*cache, info, Handle::Strong(cache.clone()))
     }
 
     /// Adds a cache without keeping it alive: the entry leaves the registry when the last strong
@@ -154,17 +156,17 @@ impl Registry {
     /// assert!(registry.is_empty());
     /// ```
     pub fn register_weak<C: MonitoredCache>(&self, cache: &Arc<C>) -> CacheId {
-        let weak: Weak<dyn MonitoredCache> = Arc::downgrade(cache) as Weak<dyn MonitoredCache>;
-        self.add(&**cache, Handle::Weak(weak))
+        let weak: Weak<dyn DynCache> = Arc::downgrade(cache) as Weak<dyn DynCache>;
+        self.add(&**cache, CacheTypes::of::<C>(), Handle::Weak(weak))
     }
 
-    fn add(&self, cache: &dyn MonitoredCache, handle: Handle) -> CacheId {
+    fn add(&self, cache: &dyn DynCache, types: CacheTypes, handle: Handle) -> CacheId {
         let id = CacheId(self.inner.next_id.fetch_add(1, Ordering::Relaxed) + 1);
         let info = CacheInfo {
             id,
             name: cache.name().to_owned(),
-            class: cache.class(),
-            value_type: cache.value_type(),
+            class: types.class,
+            value_type: types.value_type,
             max_age: cache.max_age(),
         };
         let violations: Vec<Violation> = validate::class_violation(&info).into_iter().collect();
@@ -308,7 +310,7 @@ impl Registry {
     }
 
     /// The live entries, dropping those whose cache is gone.
-    fn live(&self) -> Vec<(CacheInfo, Arc<dyn MonitoredCache>)> {
+    fn live(&self) -> Vec<(CacheInfo, Arc<dyn DynCache>)> {
         let mut state = self.state();
         let mut live = Vec::with_capacity(state.entries.len());
         state.entries.retain(|entry| match entry.handle.get() {
@@ -340,3 +342,18 @@ impl fmt::Debug for Registry {
 }
 
 crate::class::declare_class!(Plain for Registry);
+
+/// A cache's class and value type, read from its type at registration.
+struct CacheTypes {
+    class: DataClass,
+    value_type: &'static str,
+}
+
+impl CacheTypes {
+    fn of<C: MonitoredCache>() -> Self {
+        CacheTypes {
+            class: <C::Value as Classified>::CLASS,
+            value_type: std::any::type_name::<C::Value>(),
+        }
+    }
+}
