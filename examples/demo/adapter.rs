@@ -1,7 +1,9 @@
 //! A Binance-style exchange adapter built with hft-cache: the reference for users.
 //!
 //! - Trading rules are static data, in a `StaticCache` refreshed from `/api/v3/exchangeInfo`.
-//! - Order books are streamed data, in a `StreamCache` fed by the diff-depth WebSocket.
+//! - Order books are streamed data, in a `StreamCache` fed by the diff-depth WebSocket
+//!   (`@depth@100ms`, as on the real exchange); best bid/ask tickers are streamed beside them by
+//!   the typed stream feed (`@bookTicker`).
 //! - Balances and orders are live data: every call returns a `Fresh<T>`, fetched for the
 //!   decision that uses it, and nothing keeps them.
 //! - The adapter derives `NoLiveState`, so a field holding live data would not compile.
@@ -11,7 +13,9 @@ use std::time::Duration;
 
 use hft_cache::book::BookView;
 use hft_cache::exchange::{RequestError, SignedClient};
-use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
+use hft_cache::feed::binance::BookTicker;
+use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth, StreamFeed, StreamFeedHandle};
+use hft_cache::journal::{DecisionInputs, OrderJournal};
 use hft_cache::kill_switch::{Halted, TradingGate};
 use hft_cache::monitor::Registry;
 use hft_cache::{
@@ -147,7 +151,9 @@ pub struct BinanceAdapter {
     client: SignedClient,
     rules: StaticCache<String, SymbolRules>,
     books: StreamCache<String, BookView>,
+    tickers: StreamCache<String, BookTicker>,
     depth_feed: DepthFeedHandle,
+    ticker_feed: StreamFeedHandle,
     gate: TradingGate,
 }
 
@@ -158,13 +164,16 @@ impl BinanceAdapter {
         symbols: &[&str],
         registry: &Registry,
         gate: TradingGate,
+        journal: OrderJournal,
     ) -> Result<Self, Box<dyn std::error::Error>> {
         let client = SignedClient::builder(endpoints.rest_url.clone())
             .api_key(endpoints.api_key)
             .secret(endpoints.secret)
             .timeout(Duration::from_secs(2))
-            // The client refuses order placement itself while the kill switch has trading halted.
+            // The client refuses order placement itself while the kill switch has trading
+            // halted, answers it from a simulation in the paper phase, and journals every order.
             .trading_gate(gate.clone())
+            .journal(journal)
             .build()?;
 
         let loader_client = client.clone();
@@ -192,18 +201,36 @@ impl BinanceAdapter {
             .max_age(Duration::from_secs(2))
             .registry(registry)
             .build()?;
-        let depth_feed = DepthFeed::builder(endpoints.ws_url, endpoints.rest_url)
+        let depth_feed = DepthFeed::builder(endpoints.ws_url.clone(), endpoints.rest_url)
             .symbols(symbols.iter().copied())
             .data_timeout(Duration::from_millis(500))
             .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1))
             .depth(10)
             .spawn(&books)?;
 
+        let tickers = StreamCache::<String, BookTicker>::builder()
+            .name("book-tickers")
+            .max_age(Duration::from_secs(2))
+            .registry(registry)
+            .build()?;
+        let ticker_feed = StreamFeed::builder(endpoints.ws_url)
+            .name("book-ticker")
+            .streams(
+                symbols
+                    .iter()
+                    .map(|s| format!("{}@bookTicker", s.to_lowercase())),
+            )
+            .data_timeout(Duration::from_millis(500))
+            .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1))
+            .spawn(&tickers)?;
+
         Ok(BinanceAdapter {
             client,
             rules,
             books,
+            tickers,
             depth_feed,
+            ticker_feed,
             gate,
         })
     }
@@ -215,6 +242,21 @@ impl BinanceAdapter {
             let ask = book.best_ask().map_or(Decimal::ZERO, |l| l.price);
             (bid, ask, book.last_update_id)
         })
+    }
+
+    /// The best bid and ask from the book-ticker stream, only while fresh and healthy.
+    pub fn ticker(&self, symbol: &str) -> Result<(Decimal, Decimal), StreamReadError> {
+        self.tickers.read(symbol, |t| (t.bid_price, t.ask_price))
+    }
+
+    /// The book-ticker feed's health.
+    pub fn ticker_health(&self) -> FeedHealth {
+        self.ticker_feed.health()
+    }
+
+    /// The order books, for the kill switch's paper phase (its simulation fills against them).
+    pub fn books(&self) -> &StreamCache<String, BookView> {
+        &self.books
     }
 
     /// The book feed's health for `symbol`.
@@ -256,7 +298,12 @@ impl BinanceAdapter {
             ("quantity", qty.as_str()),
             ("price", price.as_str()),
         ];
-        Ok(self.client.signed_post("/api/v3/order", &params).await?)
+        // The journal records how old the data was that this order was decided on.
+        Ok(DecisionInputs::new()
+            .book_age(self.books.age(symbol))
+            .rules_age(self.rules.age())
+            .scope(self.client.signed_post("/api/v3/order", &params))
+            .await?)
     }
 
     /// Cancels an order. Cancelling is allowed while halted: it only reduces exposure.

@@ -1,5 +1,8 @@
 //! The main job: a short trading loop against the embedded mock exchange, with a stream stall
-//! midway that makes the book unreadable, trips the kill switch, and recovers.
+//! midway that makes the book unreadable and trips the kill switch. The emergency procedure runs
+//! its four phases: the halt (immediate action), the assessment of the orders sent in the suspect
+//! window and the exposure now (fetched fresh), the remediation record, and the validation: a
+//! paper phase that trades against the live book without sending anything, then live trading.
 //!
 //! `cargo run --example demo` (about 10 s; `--seconds N` to change; `RUST_LOG=warn` to see the
 //! policy's own log events).
@@ -9,7 +12,11 @@ mod adapter;
 use std::time::{Duration, Instant};
 
 use adapter::{BinanceAdapter, Endpoints, OrderError};
-use hft_cache::kill_switch::{KillSwitch, Trigger};
+use hft_cache::exchange::SignedClient;
+use hft_cache::journal::OrderJournal;
+use hft_cache::kill_switch::{
+    GateMode, KillSwitch, PaperPhase, RelapseWatch, TradingGate, Trigger,
+};
 use hft_cache::monitor::Registry;
 use hft_cache_mock::MockExchange;
 use rust_decimal_macros::dec;
@@ -23,6 +30,7 @@ struct Tally {
     book_refusals: u64,
     placed: u64,
     cancelled: u64,
+    paper: u64,
     refused_halted: u64,
     refused_book: u64,
     errors: u64,
@@ -47,7 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .symbol(SYMBOL, "BTC", "USDT", dec!(60000))
         .symbol("ETHUSDT", "ETH", "USDT", dec!(3000))
         .balance("USDT", dec!(10000))
-        .stream_interval(Duration::from_millis(20))
+        // The real exchange's cadence: `@depth@100ms` every 100 ms, `@bookTicker` on change.
         .start()
         .await?;
     println!(
@@ -57,22 +65,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let registry = Registry::new();
-    let kill = KillSwitch::builder().registry(&registry).build();
-    let _watcher = kill
-        .watcher()
-        .trigger(Trigger::feed_unhealthy_for(Duration::from_millis(1500)))
-        .interval(Duration::from_millis(100))
-        .build()?
-        .spawn();
+    let gate = TradingGate::new();
+    // The audit record of our own orders: what the assessment reads after a trip.
+    let journal = OrderJournal::new();
     let endpoints = Endpoints {
         rest_url: exchange.http_url(),
         ws_url: exchange.ws_url(),
         api_key: "demo-key".into(),
         secret: "demo-secret".into(),
     };
-    let adapter =
-        BinanceAdapter::connect(endpoints, &[SYMBOL, "ETHUSDT"], &registry, kill.gate()).await?;
-    println!("adapter connected: trading rules cached, order books streaming, balances only fetched fresh");
+    let adapter = BinanceAdapter::connect(
+        endpoints,
+        &[SYMBOL, "ETHUSDT"],
+        &registry,
+        gate.clone(),
+        journal.clone(),
+    )
+    .await?;
+    // The assessment's own client: it fetches order status and balances fresh after a trip, and
+    // is never halted (it places nothing).
+    let assessor = SignedClient::builder(exchange.http_url())
+        .api_key("demo-key")
+        .secret("demo-secret")
+        .build()?;
+    let kill = KillSwitch::builder()
+        .registry(&registry)
+        .gate(gate)
+        .journal(journal.clone())
+        .exchange(assessor)
+        .paper_phase(PaperPhase::new(adapter.books()).orders(8))
+        .relapse_watch(RelapseWatch::new(Duration::from_secs(3)))
+        .build();
+    let _watcher = kill
+        .watcher()
+        .trigger(Trigger::feed_unhealthy_for(Duration::from_millis(1500)))
+        .interval(Duration::from_millis(100))
+        .build()?
+        .spawn();
+    println!("adapter connected: trading rules cached, order books and book tickers streaming, balances only fetched fresh");
     let start = Instant::now();
     while adapter.top_of_book(SYMBOL).is_err() && start.elapsed() < Duration::from_secs(5) {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -86,6 +116,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut tally = Tally::default();
     let mut resting: Option<u64> = None;
     let mut last_halt_note = String::new();
+    let mut last_mode = GateMode::Live;
+    let mut assessed = false;
     let mut next_report = Duration::from_secs(1);
     let start = Instant::now();
     println!("trading {SYMBOL} for {seconds} s: a limit bid 5 ticks under the market, replaced every {TICK:?}\n");
@@ -115,16 +147,41 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("[{:>5.1}s] KILL SWITCH: {note}", secs(now));
                 last_halt_note = note;
             }
+            if !assessed {
+                // The halt never waited for this: the assessment runs after it, fetching the
+                // suspect orders' status and the balances fresh from the exchange.
+                if let Ok(Some(report)) =
+                    tokio::time::timeout(Duration::from_secs(5), kill.assessed_report()).await
+                {
+                    assessed = true;
+                    print_assessment(&report.to_string());
+                }
+            }
             if stall_done {
                 match kill.resume() {
                     Ok(_) => {
                         tally.resumes += 1;
                         last_halt_note.clear();
-                        println!("[{:>5.1}s] resumed: validation passed (feeds healthy, nothing stale, no live data cached)", secs(now));
+                        println!("[{:>5.1}s] resume: validation passed (feeds healthy, nothing stale, no live data cached)", secs(now));
                     }
                     Err(e) => println!("[{:>5.1}s] resume refused: {e}", secs(now)),
                 }
             }
+        }
+        let mode = kill.gate().mode();
+        if mode != last_mode {
+            match mode {
+                GateMode::Paper => println!(
+                    "[{:>5.1}s] PAPER PHASE: orders are checked as live and answered from a simulation against the book; nothing is sent",
+                    secs(now)
+                ),
+                GateMode::Live => println!(
+                    "[{:>5.1}s] LIVE again: the paper phase passed with no refusal, stale read or feed fault",
+                    secs(now)
+                ),
+                GateMode::Halted => {}
+            }
+            last_mode = mode;
         }
 
         match adapter.top_of_book(SYMBOL) {
@@ -137,10 +194,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(_) => tally.errors += 1,
             }
         }
+        let paper = kill.gate().mode() == GateMode::Paper;
         match adapter.bid_below_market(SYMBOL, 5).await {
             Ok(ack) => {
-                tally.placed += 1;
-                resting = ack.read().ok().map(|a| a.order_id);
+                if paper {
+                    tally.paper += 1;
+                } else {
+                    tally.placed += 1;
+                }
+                // A paper order exists nowhere (its id is 0): there is nothing to cancel.
+                resting = ack.read().ok().map(|a| a.order_id).filter(|&id| id != 0);
             }
             Err(OrderError::Halted(_)) => tally.refused_halted += 1,
             Err(OrderError::Book(_)) => tally.refused_book += 1,
@@ -163,7 +226,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tally.cancelled += 1;
         }
     }
-    summary(&adapter, &kill, &registry, &tally).await;
+    summary(&adapter, &kill, &registry, &journal, &tally).await;
     exchange.shutdown().await;
     Ok(())
 }
@@ -196,8 +259,12 @@ async fn progress(adapter: &BinanceAdapter, at: Duration, tally: &Tally) {
     let feed = adapter
         .feed_health(SYMBOL)
         .map_or("?".to_string(), |h| format!("{:?}", h.phase).to_lowercase());
+    let ticker = match adapter.ticker(SYMBOL) {
+        Ok((bid, ask)) => format!("ticker {}/{}", bid.normalize(), ask.normalize()),
+        Err(_) => "ticker refused".to_string(),
+    };
     println!(
-        "[{:>5.1}s] {book} | {funds} | orders placed {} cancelled {} refused {} | feed {feed}",
+        "[{:>5.1}s] {book} | {ticker} | {funds} | orders placed {} cancelled {} refused {} | feed {feed}",
         secs(at),
         tally.placed,
         tally.cancelled,
@@ -205,7 +272,22 @@ async fn progress(adapter: &BinanceAdapter, at: Duration, tally: &Tally) {
     );
 }
 
-async fn summary(adapter: &BinanceAdapter, kill: &KillSwitch, registry: &Registry, tally: &Tally) {
+/// The assessment part of the emergency report, as a risk officer reads it.
+fn print_assessment(report: &str) {
+    println!("---- emergency report, with the assessment ----");
+    for line in report.lines() {
+        println!("  | {line}");
+    }
+    println!("---- end of report ----");
+}
+
+async fn summary(
+    adapter: &BinanceAdapter,
+    kill: &KillSwitch,
+    registry: &Registry,
+    journal: &OrderJournal,
+    tally: &Tally,
+) {
     println!("\n== summary");
     println!(
         "book reads: {} served, {} refused (stale or unhealthy feed: never served)",
@@ -216,18 +298,27 @@ async fn summary(adapter: &BinanceAdapter, kill: &KillSwitch, registry: &Registr
         tally.placed, tally.cancelled, tally.refused_halted, tally.refused_book, tally.errors
     );
     println!(
-        "kill switch: {} trip(s), {} resume(s)",
-        tally.trips, tally.resumes
+        "paper phase: {} orders answered by the simulation, none sent",
+        tally.paper
     );
-    if let Some(report) = kill.last_report() {
-        println!("last emergency:\n{report}");
-    }
+    println!(
+        "kill switch: {} trip(s), {} resume(s), gate now {}",
+        tally.trips,
+        tally.resumes,
+        kill.gate().mode()
+    );
+    println!("order journal: {}", journal.totals());
     if let Some(h) = adapter.feed_health(SYMBOL) {
         println!(
             "feed {SYMBOL}: {} events, {} reconnects, {} gaps, {} resyncs",
             h.events, h.reconnects, h.gaps, h.resyncs
         );
     }
+    let t = adapter.ticker_health();
+    println!(
+        "book-ticker feed: {} events, {} reconnects",
+        t.events, t.reconnects
+    );
     if let Ok(account) = adapter.account().await {
         if let Ok(a) = account.read() {
             let (free, locked) = a.balance("USDT");

@@ -47,11 +47,17 @@ pub(super) fn write_assessment(
                     OrderOutcome::Refused { .. } => write!(line, ": refused, not sent"),
                 };
                 if let Some(inputs) = &order.decided_on {
-                    let _ = write!(
-                        line,
-                        "; decided on book {:?}, rules {:?}, balance {:?} old",
-                        inputs.book_age, inputs.rules_age, inputs.balance_age
-                    );
+                    let ages: Vec<String> = [
+                        ("book", inputs.book_age),
+                        ("rules", inputs.rules_age),
+                        ("balance", inputs.balance_age),
+                    ]
+                    .into_iter()
+                    .filter_map(|(what, age)| age.map(|age| format!("{what} {age:.1?}")))
+                    .collect();
+                    if !ages.is_empty() {
+                        let _ = write!(line, "; decided on data aged {}", ages.join(", "));
+                    }
                 }
                 writeln!(f, "{line}")?;
             }
