@@ -4,20 +4,26 @@
 //! `Fresh<T>` of the inner types (`Wallet`, `Placed`, `OpenOrders`); trading rules are static
 //! and cached.
 //!
-//! (No order book yet: a Bybit `orderbook.50` feed needs the snapshot-then-delta `BookSync`
-//! that is being added to the crate; this adapter prices orders from a reference price.)
+//! The order book streams from the venue's `orderbook.50` topic (snapshot, then deltas) through
+//! the crate's depth feed and its snapshot-then-delta sync ([`super::book`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use hft_cache::book::BookView;
 use hft_cache::exchange::bybit::{Bybit, BybitEnvelope};
 use hft_cache::exchange::{RequestError, SignedClient};
+use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
 use hft_cache::kill_switch::{Halted, TradingGate};
 use hft_cache::monitor::Registry;
-use hft_cache::{Fresh, Live, NoLiveState, Static, StaticCache, StaticReadError};
+use hft_cache::{
+    Fresh, Live, NoLiveState, Static, StaticCache, StaticReadError, StreamCache, StreamReadError,
+};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
+
+use crate::book::BybitOrderbook;
 
 /// A symbol's trading rules (static: cached, at most 30 minutes old).
 #[derive(Static, Debug, Clone)]
@@ -116,6 +122,8 @@ pub enum OrderError {
     Halted(#[from] Halted),
     #[error(transparent)]
     Rules(#[from] StaticReadError),
+    #[error(transparent)]
+    Book(#[from] StreamReadError),
     #[error("no trading rules for {0}")]
     UnknownSymbol(String),
     #[error(transparent)]
@@ -137,6 +145,8 @@ impl From<RequestError> for OrderError {
 pub struct BybitAdapter {
     client: SignedClient<Bybit>,
     rules: StaticCache<String, SymbolRules>,
+    books: StreamCache<String, BookView>,
+    book_feed: DepthFeedHandle,
     gate: TradingGate,
 }
 
@@ -144,6 +154,8 @@ impl BybitAdapter {
     /// Connects: reads the venue's clock, loads the trading rules into a registered cache.
     pub async fn connect(
         rest_url: String,
+        ws_url: String,
+        symbols: &[&str],
         api_key: &str,
         secret: &str,
         registry: &Registry,
@@ -190,17 +202,64 @@ impl BybitAdapter {
             })
             .build()?;
         rules.refresh().await?;
+
+        let books = StreamCache::<String, BookView>::builder()
+            .name("bybit-order-books")
+            .max_age(Duration::from_secs(2))
+            .registry(registry)
+            .build()?;
+        let book_feed = DepthFeed::with_stream(BybitOrderbook { ws_url })
+            .symbols(symbols.iter().copied())
+            // A stalled topic keeps answering pings: half a second without data is a fault.
+            .data_timeout(Duration::from_millis(500))
+            .reconnect_backoff(Duration::from_millis(100), Duration::from_secs(1))
+            .depth(10)
+            .spawn(&books)?;
+
         Ok(BybitAdapter {
             client,
             rules,
+            books,
+            book_feed,
             gate,
         })
+    }
+
+    /// Best bid and ask, only from a fresh book of a healthy feed.
+    pub fn top_of_book(&self, symbol: &str) -> Result<(Decimal, Decimal), StreamReadError> {
+        self.books.read(symbol, |book| {
+            let bid = book.best_bid().map_or(Decimal::ZERO, |l| l.price);
+            let ask = book.best_ask().map_or(Decimal::ZERO, |l| l.price);
+            (bid, ask)
+        })
+    }
+
+    /// The book feed's health for `symbol`.
+    pub fn feed_health(&self, symbol: &str) -> Option<FeedHealth> {
+        self.book_feed.health(symbol)
     }
 
     /// The wallet, fetched now.
     pub async fn wallet(&self) -> Result<Fresh<Wallet>, RequestError> {
         self.client
             .signed_get("/v5/account/wallet-balance", &[("accountType", "UNIFIED")])
+            .await
+    }
+
+    /// A limit bid `ticks` ticks under the best bid of a fresh book (refused without one).
+    pub async fn bid_below_market(
+        &self,
+        symbol: &str,
+        ticks: u32,
+        link_id: &str,
+    ) -> Result<Fresh<Placed>, OrderError> {
+        self.gate.check()?;
+        let (best_bid, _) = self.top_of_book(symbol)?;
+        let tick = self
+            .rules
+            .read(symbol, |r| r.tick_size)?
+            .ok_or_else(|| OrderError::UnknownSymbol(symbol.to_owned()))?;
+        self.bid(symbol, best_bid - tick * Decimal::from(ticks), link_id)
             .await
     }
 

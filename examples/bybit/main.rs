@@ -6,11 +6,12 @@
 //! `cargo run --example bybit` (about 6 s; `--seconds N` to change).
 
 mod adapter;
+mod book;
 
 use std::time::{Duration, Instant};
 
 use adapter::{BybitAdapter, OrderError};
-use hft_cache::kill_switch::KillSwitch;
+use hft_cache::kill_switch::{KillSwitch, Trigger};
 use hft_cache::monitor::Registry;
 use hft_cache_mock::bybit::BybitMock;
 use rust_decimal_macros::dec;
@@ -23,6 +24,7 @@ struct Tally {
     placed: u64,
     cancelled: u64,
     refused_halted: u64,
+    refused_book: u64,
     unknown: u64,
     reconciled: u64,
     errors: u64,
@@ -40,22 +42,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .balance("USDT", dec!(10000))
         .start()
         .await?;
-    println!("bybit-style mock on {} (REST)", exchange.http_url());
+    println!(
+        "bybit-style mock on {} (REST) and {} (WebSocket)",
+        exchange.http_url(),
+        exchange.ws_url()
+    );
 
     let registry = Registry::new();
     let kill = KillSwitch::builder().registry(&registry).build();
+    let _watcher = kill
+        .watcher()
+        .trigger(Trigger::feed_unhealthy_for(Duration::from_millis(1500)))
+        .interval(Duration::from_millis(100))
+        .build()?
+        .spawn();
     let adapter = BybitAdapter::connect(
         exchange.http_url(),
+        exchange.ws_url(),
+        &[SYMBOL],
         "demo-key",
         "demo-secret",
         &registry,
         kill.gate(),
     )
     .await?;
-    println!("adapter connected: clock synced, trading rules cached, balances only fetched fresh");
+    println!("adapter connected: clock synced, trading rules cached, order book streaming, balances only fetched fresh");
+    let started = Instant::now();
+    while adapter.top_of_book(SYMBOL).is_err() && started.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let total = Duration::from_secs(seconds);
-    let fault_at = total.mul_f64(0.4);
+    // A stall of the book topic long enough to trip the kill switch (unhealthy > 1.5 s), then,
+    // after a validated resume, a gateway error on an order placement.
+    let stall_from = total.mul_f64(0.15);
+    let stall_until = stall_from + Duration::from_millis(2500);
+    let (mut stalled, mut stall_done, mut last_halt) = (false, false, String::new());
+    let fault_at = total.mul_f64(0.7).max(stall_until + Duration::from_secs(2));
     let mut fault_injected = false;
     let mut unknown: Option<(String, u64)> = None;
     let mut to_cancel: Vec<String> = Vec::new();
@@ -63,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut next_report = Duration::from_secs(1);
     let mut n = 0u64;
     let start = Instant::now();
-    println!("trading {SYMBOL} for {seconds} s: a limit bid at 57 000, replaced every {TICK:?}\n");
+    println!("trading {SYMBOL} for {seconds} s: a limit bid 5 ticks under the book, replaced every {TICK:?}\n");
 
     while start.elapsed() < total {
         let now = start.elapsed();
@@ -74,6 +97,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(_) => {
                     tally.errors += 1;
                     to_cancel.push(id);
+                }
+            }
+        }
+
+        if !stalled && !stall_done && now >= stall_from {
+            exchange.faults().stall_stream(true);
+            stalled = true;
+            println!(
+                "[{:>5.1}s] !! injecting a stall: the book topic stops sending deltas",
+                now.as_secs_f64()
+            );
+        }
+        if stalled && now >= stall_until {
+            exchange.faults().stall_stream(false);
+            (stalled, stall_done) = (false, true);
+            println!(
+                "[{:>5.1}s] !! stall over: the feed resubscribes and starts from a new snapshot",
+                now.as_secs_f64()
+            );
+        }
+        if let Some(halt) = kill.halted() {
+            let note = halt.to_string();
+            if note != last_halt {
+                println!("[{:>5.1}s] KILL SWITCH: {note}", now.as_secs_f64());
+                tally.trips += 1;
+                last_halt = note;
+            }
+            // A feed trip resumes once the feed is back; an unknown order waits for its
+            // reconciliation below.
+            if stall_done && unknown.is_none() {
+                match kill.resume() {
+                    Ok(_) => {
+                        tally.resumes += 1;
+                        last_halt.clear();
+                        println!("[{:>5.1}s] resumed: validation passed (feed healthy, nothing stale, no live data cached)", now.as_secs_f64());
+                    }
+                    Err(e) => println!("[{:>5.1}s] resume refused: {e}", now.as_secs_f64()),
                 }
             }
         }
@@ -90,11 +150,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         n += 1;
         let link = format!("demo-{n}");
-        match adapter.bid(SYMBOL, dec!(57000), &link).await {
+        match adapter.bid_below_market(SYMBOL, 5, &link).await {
             Ok(placed) => {
                 tally.placed += 1;
                 to_cancel.extend(placed.read().ok().map(|p| p.order_id.clone()));
             }
+            Err(OrderError::Book(_)) => tally.refused_book += 1,
             Err(OrderError::Halted(_)) => {
                 tally.refused_halted += 1;
                 println!(
@@ -105,13 +166,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(OrderError::Exchange(e)) if e.execution_unknown() => {
                 // Not a failure: the order may be live. Stop trading until it is found.
                 tally.unknown += 1;
-                tally.trips += 1;
-                let report = kill.trip(format!("order {link}: execution status unknown ({e})"));
-                println!(
-                    "[{:>5.1}s] KILL SWITCH: {}",
-                    now.as_secs_f64(),
-                    report.reason
-                );
+                kill.trip(format!("order {link}: execution status unknown ({e})"));
                 unknown = Some((link, n));
             }
             Err(e) => {
@@ -141,6 +196,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     match kill.resume() {
                         Ok(_) => {
                             tally.resumes += 1;
+                            last_halt.clear();
                             println!("[{:>5.1}s] resumed: validation passed (nothing stale, no live data cached)", now.as_secs_f64());
                         }
                         Err(e) => println!("[{:>5.1}s] resume refused: {e}", now.as_secs_f64()),
@@ -210,18 +266,25 @@ async fn progress(adapter: &BybitAdapter, at: std::time::Duration, tally: &Tally
         },
         Err(e) => format!("wallet fetch failed: {e}"),
     };
+    let book = match adapter.top_of_book(SYMBOL) {
+        Ok((bid, ask)) => format!("{SYMBOL} {}/{}", bid.normalize(), ask.normalize()),
+        Err(e) => format!("{SYMBOL} book refused ({e})"),
+    };
+    let feed = adapter
+        .feed_health(SYMBOL)
+        .map_or("?".to_string(), |h| format!("{:?}", h.phase).to_lowercase());
     println!(
-        "[{:>5.1}s] {funds} | orders placed {} cancelled {} refused {}",
+        "[{:>5.1}s] {book} | {funds} | orders placed {} cancelled {} refused {} | feed {feed}",
         at.as_secs_f64(),
         tally.placed,
         tally.cancelled,
-        tally.refused_halted,
+        tally.refused_halted + tally.refused_book,
     );
 }
 
 fn seconds_from_args() -> Result<u64, String> {
     let mut args = std::env::args().skip(1);
-    let mut seconds = 6;
+    let mut seconds = 10;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seconds" => {

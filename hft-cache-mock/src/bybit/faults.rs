@@ -34,7 +34,7 @@ impl BybitFaults {
     }
 
     /// Stops (`true`) or restarts the book: sockets stay open and answer pings, but no delta
-    /// is sent while stalled.
+    /// is sent while stalled, and a subscription made during the stall gets no snapshot.
     pub fn stall_stream(&self, stalled: bool) {
         self.inner.stalled.store(stalled, Ordering::Relaxed);
     }

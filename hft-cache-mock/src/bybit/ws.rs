@@ -160,6 +160,16 @@ fn handle(
                 )];
             };
             let mut replies = vec![reply(true, "")];
+            // A stalled topic is silent for new subscribers too: no snapshot, no deltas, until
+            // a subscription after the stall.
+            if state
+                .faults
+                .inner
+                .stalled
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return replies;
+            }
             for symbol in symbols {
                 let ts = now_ms();
                 replies.push(
