@@ -102,15 +102,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
 
         if !stalled && !stall_done && now >= stall_from {
-            exchange.faults().stall_stream(true);
+            exchange.faults().silence_stream(true);
             stalled = true;
             println!(
-                "[{:>5.1}s] !! injecting a stall: the book topic stops sending deltas",
+                "[{:>5.1}s] !! injecting a stall: the book topic goes silent (no deltas, no snapshots)",
                 now.as_secs_f64()
             );
         }
         if stalled && now >= stall_until {
-            exchange.faults().stall_stream(false);
+            exchange.faults().silence_stream(false);
             (stalled, stall_done) = (false, true);
             println!(
                 "[{:>5.1}s] !! stall over: the feed resubscribes and starts from a new snapshot",

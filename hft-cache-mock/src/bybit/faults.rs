@@ -14,6 +14,7 @@ pub struct BybitFaults {
 #[derive(Debug)]
 pub(crate) struct FaultState {
     pub(crate) stalled: AtomicBool,
+    pub(crate) silenced: AtomicBool,
     pub(crate) drop_next_delta: AtomicBool,
     pub(crate) fail_next: AtomicU32,
     pub(crate) error_next: Mutex<Option<(u32, i64, String)>>,
@@ -25,6 +26,7 @@ impl BybitFaults {
         BybitFaults {
             inner: Arc::new(FaultState {
                 stalled: AtomicBool::new(false),
+                silenced: AtomicBool::new(false),
                 drop_next_delta: AtomicBool::new(false),
                 fail_next: AtomicU32::new(0),
                 error_next: Mutex::new(None),
@@ -34,9 +36,17 @@ impl BybitFaults {
     }
 
     /// Stops (`true`) or restarts the book: sockets stay open and answer pings, but no delta
-    /// is sent while stalled, and a subscription made during the stall gets no snapshot.
+    /// is sent while stalled (the book stands still, so a new subscription's snapshot and the
+    /// REST book agree).
     pub fn stall_stream(&self, stalled: bool) {
         self.inner.stalled.store(stalled, Ordering::Relaxed);
+    }
+
+    /// Silences (`true`) or restores the book topic, as a venue whose feed has died: sockets
+    /// stay open and answer pings, but nothing is sent, not even the snapshot of a new
+    /// subscription, until the silence ends and a client subscribes again.
+    pub fn silence_stream(&self, silenced: bool) {
+        self.inner.silenced.store(silenced, Ordering::Relaxed);
     }
 
     /// The next change is applied but not sent: clients see `u` jump by 2, a gap.

@@ -32,7 +32,9 @@ pub(crate) async fn run_ticker(state: BybitState, interval: Duration) {
 
 fn tick(state: &BybitState) {
     let faults = &state.faults.inner;
-    if faults.stalled.load(std::sync::atomic::Ordering::Relaxed) {
+    if faults.stalled.load(std::sync::atomic::Ordering::Relaxed)
+        || faults.silenced.load(std::sync::atomic::Ordering::Relaxed)
+    {
         return;
     }
     let mut exchange = state.lock();
@@ -160,12 +162,12 @@ fn handle(
                 )];
             };
             let mut replies = vec![reply(true, "")];
-            // A stalled topic is silent for new subscribers too: no snapshot, no deltas, until
-            // a subscription after the stall.
+            // A silenced topic is silent for new subscribers too: no snapshot, no deltas, until
+            // a subscription after the silence.
             if state
                 .faults
                 .inner
-                .stalled
+                .silenced
                 .load(std::sync::atomic::Ordering::Relaxed)
             {
                 return replies;
