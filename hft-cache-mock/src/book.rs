@@ -297,9 +297,15 @@ impl Book {
         let mut changes = Vec::new();
         let down = self.best_ask().is_none_or(|a| target < a);
         let (gone, side): (Vec<i64>, Side) = if down {
-            (self.bids.range(target..).map(|(p, _)| *p).collect(), Side::Sell)
+            (
+                self.bids.range(target..).map(|(p, _)| *p).collect(),
+                Side::Sell,
+            )
         } else {
-            (self.asks.range(..=target).map(|(p, _)| *p).collect(), Side::Buy)
+            (
+                self.asks.range(..=target).map(|(p, _)| *p).collect(),
+                Side::Buy,
+            )
         };
         let emptied = if down { Side::Buy } else { Side::Sell };
         for ticks in gone {

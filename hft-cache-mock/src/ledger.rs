@@ -159,9 +159,7 @@ impl Ledger {
         order_id: Option<u64>,
         client_order_id: Option<&str>,
     ) -> Option<&mut Order> {
-        let matches_client = |o: &Order| {
-            client_order_id.is_none_or(|c| o.client_order_id == c)
-        };
+        let matches_client = |o: &Order| client_order_id.is_none_or(|c| o.client_order_id == c);
         match order_id {
             Some(id) => self
                 .orders

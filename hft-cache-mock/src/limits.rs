@@ -94,8 +94,15 @@ impl Limits {
 /// What a request may do after its weight is counted.
 enum Verdict {
     Go(u32),
-    TooMany { used: u32, retry_after: u64 },
-    Banned { used: u32, retry_after: u64, until_ms: u64 },
+    TooMany {
+        used: u32,
+        retry_after: u64,
+    },
+    Banned {
+        used: u32,
+        retry_after: u64,
+        until_ms: u64,
+    },
 }
 
 impl Limits {
@@ -145,8 +152,16 @@ fn seconds_until(now: Instant, then: Instant) -> u64 {
 }
 
 /// The middleware: counts the request's weight and answers 429/418 past the limit.
-pub(crate) async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let weight = weight_of(request.method(), request.uri().path(), request.uri().query());
+pub(crate) async fn enforce(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let weight = weight_of(
+        request.method(),
+        request.uri().path(),
+        request.uri().query(),
+    );
     let limits = &state.limits;
     let (mut response, used, retry_after) = match limits.admit(weight) {
         Verdict::Go(used) => (next.run(request).await, used, None),

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::book::{Book, Fill, LevelChange, Rng, Side};
+use super::book::{Book, Fill, Level, LevelChange, Rng, Side};
 use super::faults::FaultState;
 use super::ledger::Ledger;
 use super::stream_name::{Speed, StreamKind, StreamName, PARTIAL_LEVELS};
@@ -98,6 +98,9 @@ struct Pending {
     bad_frame: bool,
 }
 
+/// The best bid and the best ask, if any.
+type BestPrices = (Option<Level>, Option<Level>);
+
 pub(crate) struct Market {
     pub(crate) spec: SymbolSpec,
     names: Names,
@@ -114,7 +117,7 @@ pub(crate) struct MarketState {
     /// Per speed, the first of two events being reordered, sent after the next one.
     held: [Option<Utf8Bytes>; 2],
     /// The best bid and ask (price, quantity) last published on `@bookTicker`.
-    best: Option<(Option<(i64, Decimal)>, Option<(i64, Decimal)>)>,
+    best: Option<BestPrices>,
 }
 
 impl Market {
@@ -204,7 +207,12 @@ impl Market {
 
     /// Fills the account's open limit orders that the book has moved through: a resting buy
     /// at P trades with asks at or below P, at P (it is the maker), and takes that liquidity.
-    pub(crate) fn match_resting(&self, st: &mut MarketState, ledger: &mut Ledger, faults: &FaultState) {
+    pub(crate) fn match_resting(
+        &self,
+        st: &mut MarketState,
+        ledger: &mut Ledger,
+        faults: &FaultState,
+    ) {
         let crossed: Vec<(u64, Side, i64, Decimal)> = ledger
             .resting(&self.spec.symbol)
             .filter_map(|o| {
@@ -255,7 +263,12 @@ impl Market {
     /// Gives the changes the next update ids, collects them for both depth speeds (with any
     /// one-shot stream fault taken now, so that both speeds show it), and publishes a new best
     /// price on `@bookTicker`. Called with the market locked, so ids stay in order.
-    pub(crate) fn apply(&self, st: &mut MarketState, changes: Vec<LevelChange>, faults: &FaultState) {
+    pub(crate) fn apply(
+        &self,
+        st: &mut MarketState,
+        changes: Vec<LevelChange>,
+        faults: &FaultState,
+    ) {
         // One entry per level: the last change to a level within a batch is what it ends at.
         let mut bids = BTreeMap::new();
         let mut asks = BTreeMap::new();
@@ -390,7 +403,12 @@ impl Market {
             symbol: &self.spec.symbol,
             first_update_id: first,
             final_update_id: pending.last,
-            bids: pending.bids.into_iter().rev().map(|l| self.level(l)).collect(),
+            bids: pending
+                .bids
+                .into_iter()
+                .rev()
+                .map(|l| self.level(l))
+                .collect(),
             asks: pending.asks.into_iter().map(|l| self.level(l)).collect(),
         };
         let Ok(json) = serde_json::to_string(&event) else {

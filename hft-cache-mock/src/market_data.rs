@@ -35,7 +35,10 @@ fn number(params: &Params, name: &str) -> Result<Option<u64>, ApiError> {
     params
         .get(name)
         .filter(|v| !v.is_empty())
-        .map(|raw| raw.parse::<u64>().map_err(|_| ApiError::illegal_param(name)))
+        .map(|raw| {
+            raw.parse::<u64>()
+                .map_err(|_| ApiError::illegal_param(name))
+        })
         .transpose()
 }
 
@@ -61,7 +64,10 @@ fn selection<'a>(state: &'a Shared, params: &Params) -> Result<(Vec<&'a Market>,
             let mut markets = Vec::with_capacity(names.len());
             for name in &names {
                 let market = &**state.market(name)?;
-                if markets.iter().any(|m: &&Market| m.spec.symbol == market.spec.symbol) {
+                if markets
+                    .iter()
+                    .any(|m: &&Market| m.spec.symbol == market.spec.symbol)
+                {
                     return Err(ApiError::new(
                         StatusCode::BAD_REQUEST,
                         -1151,
@@ -307,6 +313,8 @@ pub(crate) async fn klines(
     let start = number(&params, "startTime")?;
     let end = number(&params, "endTime")?;
     let st = market.lock();
-    let klines = st.trades.klines(interval, start, end, limit, wire::now_ms());
+    let klines = st
+        .trades
+        .klines(interval, start, end, limit, wire::now_ms());
     Ok(Json(klines.iter().map(wire::kline_row).collect()))
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use tokio::time::{Interval, MissedTickBehavior};
 
-use super::stream_name::Speed;
 use super::state::AppState;
+use super::stream_name::Speed;
 
 /// How often each kind of market event happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -416,7 +416,10 @@ mod tests {
         log.record(Decimal::from(101), Decimal::ONE, 60_000, false);
         log.record(Decimal::from(99), Decimal::TWO, 61_000, true);
         let s = log.stats(120_000);
-        assert_eq!((s.open, s.high, s.low, s.last), (101.into(), 101.into(), 99.into(), 99.into()));
+        assert_eq!(
+            (s.open, s.high, s.low, s.last),
+            (101.into(), 101.into(), 99.into(), 99.into())
+        );
         assert_eq!((s.first_id, s.last_id, s.count), (10, 11, 2));
         let k = log.klines(KlineInterval::parse("1m").unwrap(), None, None, 10, 120_000);
         assert_eq!(k.len(), 3);

@@ -51,7 +51,10 @@ fn parse_decimal(raw: &str, name: &str) -> Result<Decimal, ApiError> {
 
 fn number(params: &Params, name: &str) -> Result<Option<u64>, ApiError> {
     optional(params, name)
-        .map(|raw| raw.parse::<u64>().map_err(|_| ApiError::illegal_param(name)))
+        .map(|raw| {
+            raw.parse::<u64>()
+                .map_err(|_| ApiError::illegal_param(name))
+        })
         .transpose()
 }
 
@@ -160,10 +163,12 @@ pub(crate) async fn all_orders(
                 && end.is_none_or(|t| o.time <= t)
         })
         .collect();
-    Ok(Json(page(&matching, from_id.is_some() || start.is_some(), limit)
-        .iter()
-        .map(|o| query_view(o))
-        .collect()))
+    Ok(Json(
+        page(&matching, from_id.is_some() || start.is_some(), limit)
+            .iter()
+            .map(|o| query_view(o))
+            .collect(),
+    ))
 }
 
 /// The first `limit` items when reading forward from a starting point, else the last `limit`.
@@ -275,7 +280,11 @@ pub(crate) async fn cancel_all(
     ))
 }
 
-fn cancel(ledger: &mut Ledger, order_id: u64, new_client_id: Option<String>) -> wire::CanceledOrder {
+fn cancel(
+    ledger: &mut Ledger,
+    order_id: u64,
+    new_client_id: Option<String>,
+) -> wire::CanceledOrder {
     let now = wire::now_ms();
     let order = ledger
         .orders
@@ -517,7 +526,11 @@ struct Plan {
     expiry_reason: Option<&'static str>,
 }
 
-fn plan(req: &NewOrderRequest, market: &Market, st: &super::market::MarketState) -> Result<Plan, ApiError> {
+fn plan(
+    req: &NewOrderRequest,
+    market: &Market,
+    st: &super::market::MarketState,
+) -> Result<Plan, ApiError> {
     let spec = &market.spec;
     let book = &st.book;
     if req.order_type == OrderType::LimitMaker {
@@ -560,7 +573,9 @@ fn plan(req: &NewOrderRequest, market: &Market, st: &super::market::MarketState)
     };
     if req.order_type == OrderType::Market {
         // NOTIONAL applies to market orders at the price they fill at.
-        let reference = fills.first().map_or(Decimal::ZERO, |f| spec.price_of(f.ticks));
+        let reference = fills
+            .first()
+            .map_or(Decimal::ZERO, |f| spec.price_of(f.ticks));
         if !fills.is_empty() && reference * qty < spec.min_notional {
             return Err(ApiError::filter_failure("NOTIONAL"));
         }
@@ -629,7 +644,10 @@ pub(crate) async fn test_order(
     if market.spec.status != "TRADING" {
         return Err(ApiError::order_rejected("Market is closed."));
     }
-    if params.get("computeCommissionRates").is_some_and(|v| v == "true") {
+    if params
+        .get("computeCommissionRates")
+        .is_some_and(|v| v == "true")
+    {
         let zero = wire::dec(Decimal::ZERO);
         let rates = serde_json::json!({ "maker": zero, "taker": zero });
         return Ok(Json(serde_json::json!({

@@ -27,7 +27,10 @@ use super::wire;
 const MAX_STREAMS: usize = 1024;
 
 /// `GET /ws`: a raw-stream connection with no stream yet (subscribe with `SUBSCRIBE`).
-pub(crate) async fn raw_empty(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+pub(crate) async fn raw_empty(
+    State(state): State<AppState>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     open(state, upgrade, Vec::new(), false)
 }
 
@@ -67,9 +70,8 @@ fn parse_all<'a>(
 ) -> Result<Vec<String>, ApiError> {
     let mut out = Vec::new();
     for name in names {
-        let canonical = parse_one(state, name).map_err(|msg| {
-            ApiError::new(StatusCode::BAD_REQUEST, -1121, msg)
-        })?;
+        let canonical = parse_one(state, name)
+            .map_err(|msg| ApiError::new(StatusCode::BAD_REQUEST, -1121, msg))?;
         if !out.contains(&canonical) {
             out.push(canonical);
         }
@@ -93,7 +95,12 @@ fn parse_one(state: &Shared, name: &str) -> Result<String, String> {
     Ok(parsed.canonical())
 }
 
-fn open(state: AppState, upgrade: WebSocketUpgrade, streams: Vec<String>, combined: bool) -> Response {
+fn open(
+    state: AppState,
+    upgrade: WebSocketUpgrade,
+    streams: Vec<String>,
+    combined: bool,
+) -> Response {
     // Subscribed before the handshake answer goes out: a client that connects and then makes
     // something happen (an order, a fault) sees it, however late the socket task starts.
     let signals = Signals {
@@ -222,7 +229,14 @@ impl Connection {
         if !self.combined || event.raw {
             return Some(event.payload.clone());
         }
-        Some(format!(r#"{{"stream":"{}","data":{}}}"#, event.stream, event.payload.as_str()).into())
+        Some(
+            format!(
+                r#"{{"stream":"{}","data":{}}}"#,
+                event.stream,
+                event.payload.as_str()
+            )
+            .into(),
+        )
     }
 
     async fn send_server_shutdown(&self, sink: &mut Sink) -> Result<(), axum::Error> {
@@ -252,9 +266,13 @@ impl Connection {
             }
         };
         let id = request.get("id").cloned().unwrap_or(Value::Null);
-        let error = |code: i64, msg: String| json!({ "code": code, "msg": msg, "id": id }).to_string();
+        let error =
+            |code: i64, msg: String| json!({ "code": code, "msg": msg, "id": id }).to_string();
         if !valid_id(&id) {
-            return error(2, "Invalid request: request ID must be an unsigned integer".into());
+            return error(
+                2,
+                "Invalid request: request ID must be an unsigned integer".into(),
+            );
         }
         let Some(method) = request.get("method").and_then(Value::as_str) else {
             return error(2, "Invalid request: missing field `method`".into());
@@ -264,7 +282,12 @@ impl Connection {
             "SUBSCRIBE" | "UNSUBSCRIBE" => {
                 let names = match string_params(params) {
                     Some(n) => n,
-                    None => return error(2, "Invalid request: params must be a list of stream names".into()),
+                    None => {
+                        return error(
+                            2,
+                            "Invalid request: params must be a list of stream names".into(),
+                        )
+                    }
                 };
                 let mut canonical = Vec::with_capacity(names.len());
                 for name in names {

@@ -68,12 +68,26 @@ async fn ticker_24hr_full_and_mini_for_one_some_or_all_symbols() {
     assert_shape(&one.body, TICKER_FULL);
     assert_decimals(&one.body, &["lastPrice", "volume", "highPrice", "lowPrice"]);
     let t = &one.body;
-    assert!(dec(&t["lowPrice"]) <= dec(&t["lastPrice"]) && dec(&t["lastPrice"]) <= dec(&t["highPrice"]));
-    assert!(dec(&t["volume"]) >= Decimal::new(1, 2), "our 0.01 is in the volume");
+    assert!(
+        dec(&t["lowPrice"]) <= dec(&t["lastPrice"]) && dec(&t["lastPrice"]) <= dec(&t["highPrice"])
+    );
+    assert!(
+        dec(&t["volume"]) >= Decimal::new(1, 2),
+        "our 0.01 is in the volume"
+    );
     assert!(t["count"].as_u64().unwrap() >= 1);
     assert!(t["lastId"].as_i64().unwrap() >= order["fills"][0]["tradeId"].as_i64().unwrap());
     assert!(dec(&t["bidPrice"]) < dec(&t["askPrice"]));
-    assert_eq!(t["priceChangePercent"].as_str().unwrap().split('.').nth(1).unwrap().len(), 3);
+    assert_eq!(
+        t["priceChangePercent"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap()
+            .len(),
+        3
+    );
 
     let all = get(&ex, "/api/v3/ticker/24hr").await;
     assert_eq!(all.body.as_array().unwrap().len(), 2);
@@ -98,7 +112,11 @@ async fn ticker_24hr_full_and_mini_for_one_some_or_all_symbols() {
         ],
     );
 
-    let both = get(&ex, r#"/api/v3/ticker/24hr?symbol=BTCUSDT&symbols=["ETHUSDT"]"#).await;
+    let both = get(
+        &ex,
+        r#"/api/v3/ticker/24hr?symbol=BTCUSDT&symbols=["ETHUSDT"]"#,
+    )
+    .await;
     assert_eq!((both.status, both.code()), (400, Some(-1128)));
     let bad_type = get(&ex, "/api/v3/ticker/24hr?symbol=BTCUSDT&type=HUGE").await;
     assert_eq!(bad_type.code(), Some(-1139));
@@ -153,11 +171,18 @@ async fn avg_price_is_the_five_minute_weighted_price() {
     let avg = get(&ex, "/api/v3/avgPrice?symbol=BTCUSDT").await;
     assert_shape(
         &avg.body,
-        &[("mins", "number"), ("price", "string"), ("closeTime", "number")],
+        &[
+            ("mins", "number"),
+            ("price", "string"),
+            ("closeTime", "number"),
+        ],
     );
     assert_eq!(avg.body["mins"], 5);
     let p = dec(&avg.body["price"]);
-    assert!(p > Decimal::from(50_000) && p < Decimal::from(70_000), "{p}");
+    assert!(
+        p > Decimal::from(50_000) && p < Decimal::from(70_000),
+        "{p}"
+    );
     let missing = get(&ex, "/api/v3/avgPrice").await;
     assert_eq!(missing.code(), Some(-1102));
     ex.shutdown().await;
@@ -174,7 +199,9 @@ async fn trades_and_agg_trades_list_the_fills_with_their_ids() {
         .map(|f| f["tradeId"].as_i64().unwrap())
         .collect();
 
-    let trades = get(&ex, "/api/v3/trades?symbol=BTCUSDT&limit=1000").await.body;
+    let trades = get(&ex, "/api/v3/trades?symbol=BTCUSDT&limit=1000")
+        .await
+        .body;
     let trades = trades.as_array().unwrap();
     assert_shape(
         &trades[0],
@@ -191,13 +218,18 @@ async fn trades_and_agg_trades_list_the_fills_with_their_ids() {
     let ids: Vec<i64> = trades.iter().map(|t| t["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first");
     for id in &fill_ids {
-        let t = trades.iter().find(|t| t["id"] == *id).expect("our fill is listed");
+        let t = trades
+            .iter()
+            .find(|t| t["id"] == *id)
+            .expect("our fill is listed");
         assert_eq!(t["isBuyerMaker"], false, "we bought as the taker");
     }
     let limited = get(&ex, "/api/v3/trades?symbol=BTCUSDT&limit=1").await.body;
     assert_eq!(limited.as_array().unwrap().len(), 1);
 
-    let aggs = get(&ex, "/api/v3/aggTrades?symbol=BTCUSDT&limit=1000").await.body;
+    let aggs = get(&ex, "/api/v3/aggTrades?symbol=BTCUSDT&limit=1000")
+        .await
+        .body;
     let aggs = aggs.as_array().unwrap();
     assert_shape(
         &aggs[0],
@@ -217,7 +249,12 @@ async fn trades_and_agg_trades_list_the_fills_with_their_ids() {
         .find(|a| a["f"] == fill_ids[0])
         .expect("our first fill is aggregated");
     let from = ours["a"].as_i64().unwrap();
-    let page = get(&ex, &format!("/api/v3/aggTrades?symbol=BTCUSDT&fromId={from}&limit=2")).await.body;
+    let page = get(
+        &ex,
+        &format!("/api/v3/aggTrades?symbol=BTCUSDT&fromId={from}&limit=2"),
+    )
+    .await
+    .body;
     assert_eq!(page[0]["a"], from, "fromId is inclusive");
     assert!(page.as_array().unwrap().len() <= 2);
     ex.shutdown().await;
@@ -227,13 +264,23 @@ async fn trades_and_agg_trades_list_the_fills_with_their_ids() {
 async fn klines_are_candles_of_the_trades() {
     let ex = exchange().await;
     trade(&ex).await;
-    let klines = get(&ex, "/api/v3/klines?symbol=BTCUSDT&interval=1m").await.body;
+    let klines = get(&ex, "/api/v3/klines?symbol=BTCUSDT&interval=1m")
+        .await
+        .body;
     let rows = klines.as_array().unwrap();
     assert!(!rows.is_empty());
     let row = rows.last().unwrap().as_array().unwrap();
     let kinds: Vec<&str> = row
         .iter()
-        .map(|v| if v.is_number() { "number" } else if v.is_string() { "string" } else { "other" })
+        .map(|v| {
+            if v.is_number() {
+                "number"
+            } else if v.is_string() {
+                "string"
+            } else {
+                "other"
+            }
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -251,7 +298,11 @@ async fn klines_are_candles_of_the_trades() {
     assert!(volume >= Decimal::new(1, 2), "our trade is in a candle");
 
     for interval in ["1s", "3m", "1h", "1d", "1w", "1M"] {
-        let a = get(&ex, &format!("/api/v3/klines?symbol=BTCUSDT&interval={interval}&limit=2")).await;
+        let a = get(
+            &ex,
+            &format!("/api/v3/klines?symbol=BTCUSDT&interval={interval}&limit=2"),
+        )
+        .await;
         assert_eq!(a.status, 200, "{interval}: {}", a.body);
         assert!(!a.body.as_array().unwrap().is_empty(), "{interval}");
     }

@@ -36,7 +36,9 @@ async fn order(ex: &MockExchange, params: &[(&str, &str)]) -> Answer {
 }
 
 async fn best(ex: &MockExchange) -> (Decimal, Decimal) {
-    let d = common::get(ex, "/api/v3/depth?symbol=BTCUSDT&limit=1").await.body;
+    let d = common::get(ex, "/api/v3/depth?symbol=BTCUSDT&limit=1")
+        .await
+        .body;
     (dec_of(&d["bids"][0][0]), dec_of(&d["asks"][0][0]))
 }
 
@@ -81,7 +83,11 @@ async fn new_order_resp_types_ack_result_full_have_the_documented_fields() {
     let ack = order(&ex, &[&base[..], &[("newOrderRespType", "ACK")]].concat()).await;
     assert_shape(&ack.body, ACK);
 
-    let result = order(&ex, &[&base[..], &[("newOrderRespType", "RESULT")]].concat()).await;
+    let result = order(
+        &ex,
+        &[&base[..], &[("newOrderRespType", "RESULT")]].concat(),
+    )
+    .await;
     let want: Vec<_> = ACK.iter().chain(RESULT_EXTRA).copied().collect();
     assert_shape(&result.body, &want);
 
@@ -122,10 +128,19 @@ async fn accepted_orders_carry_the_order_count_headers() {
         &ex,
         Method::POST,
         "/api/v3/order/test",
-        &[("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.001")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quantity", "0.001"),
+        ],
     )
     .await;
-    assert_eq!(test.header("x-mbx-order-count-10s"), None, "a test order is not counted");
+    assert_eq!(
+        test.header("x-mbx-order-count-10s"),
+        None,
+        "a test order is not counted"
+    );
     ex.shutdown().await;
 }
 
@@ -133,7 +148,15 @@ async fn accepted_orders_carry_the_order_count_headers() {
 async fn market_order_by_quote_order_qty_spends_at_most_that() {
     let ex = still_exchange().await;
     let before = balance(&ex, "USDT").await;
-    let a = order(&ex, &[("side", "BUY"), ("type", "MARKET"), ("quoteOrderQty", "1000")]).await;
+    let a = order(
+        &ex,
+        &[
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quoteOrderQty", "1000"),
+        ],
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.body);
     let o = &a.body;
     let spent = dec_of(&o["cummulativeQuoteQty"]);
@@ -142,22 +165,44 @@ async fn market_order_by_quote_order_qty_spends_at_most_that() {
     assert!(spent <= dec!(1000) && spent > dec!(990), "{spent}");
     let qty = dec_of(&o["executedQty"]);
     assert_eq!(qty, dec_of(&o["origQty"]));
-    assert!((qty / dec!(0.00001)).fract().is_zero(), "on the step size: {qty}");
+    assert!(
+        (qty / dec!(0.00001)).fract().is_zero(),
+        "on the step size: {qty}"
+    );
     assert_eq!(balance(&ex, "USDT").await.0, before.0 - spent);
 
     // Selling for a quote amount receives at most that.
-    let s = order(&ex, &[("side", "SELL"), ("type", "MARKET"), ("quoteOrderQty", "500")]).await;
+    let s = order(
+        &ex,
+        &[
+            ("side", "SELL"),
+            ("type", "MARKET"),
+            ("quoteOrderQty", "500"),
+        ],
+    )
+    .await;
     assert!(dec_of(&s.body["cummulativeQuoteQty"]) <= dec!(500));
 
     let both = order(
         &ex,
-        &[("side", "BUY"), ("type", "MARKET"), ("quantity", "0.1"), ("quoteOrderQty", "10")],
+        &[
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quantity", "0.1"),
+            ("quoteOrderQty", "10"),
+        ],
     )
     .await;
     assert_eq!(both.code(), Some(-1106));
     let on_limit = order(
         &ex,
-        &[("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("price", "50000"), ("quoteOrderQty", "10")],
+        &[
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("price", "50000"),
+            ("quoteOrderQty", "10"),
+        ],
     )
     .await;
     assert_eq!(on_limit.code(), Some(-1106));
@@ -170,27 +215,49 @@ async fn limit_maker_rests_or_is_rejected_when_it_would_take() {
     let (bid, ask) = best(&ex).await;
     let take = order(
         &ex,
-        &[("side", "BUY"), ("type", "LIMIT_MAKER"), ("quantity", "0.01"), ("price", &ask.to_string())],
+        &[
+            ("side", "BUY"),
+            ("type", "LIMIT_MAKER"),
+            ("quantity", "0.01"),
+            ("price", &ask.to_string()),
+        ],
     )
     .await;
     assert_eq!((take.status, take.code()), (400, Some(-2010)));
     assert_eq!(take.body["msg"], "Order would immediately match and take.");
     let sell_take = order(
         &ex,
-        &[("side", "SELL"), ("type", "LIMIT_MAKER"), ("quantity", "0.01"), ("price", &bid.to_string())],
+        &[
+            ("side", "SELL"),
+            ("type", "LIMIT_MAKER"),
+            ("quantity", "0.01"),
+            ("price", &bid.to_string()),
+        ],
     )
     .await;
     assert_eq!(sell_take.code(), Some(-2010));
 
     let make = order(
         &ex,
-        &[("side", "BUY"), ("type", "LIMIT_MAKER"), ("quantity", "0.01"), ("price", &bid.to_string())],
+        &[
+            ("side", "BUY"),
+            ("type", "LIMIT_MAKER"),
+            ("quantity", "0.01"),
+            ("price", &bid.to_string()),
+        ],
     )
     .await;
     assert_eq!(make.status, 200, "{}", make.body);
-    assert_eq!((make.body["status"].as_str(), make.body["type"].as_str()), (Some("NEW"), Some("LIMIT_MAKER")));
+    assert_eq!(
+        (make.body["status"].as_str(), make.body["type"].as_str()),
+        (Some("NEW"), Some("LIMIT_MAKER"))
+    );
     assert_eq!(make.body["fills"], serde_json::json!([]));
-    assert_eq!(balance(&ex, "USDT").await.1, bid * dec!(0.01), "its funds are locked");
+    assert_eq!(
+        balance(&ex, "USDT").await.1,
+        bid * dec!(0.01),
+        "its funds are locked"
+    );
     ex.shutdown().await;
 }
 
@@ -210,7 +277,10 @@ async fn client_order_ids_are_unique_among_open_orders_and_address_orders() {
     let first = order(&ex, &resting).await;
     assert_eq!(first.body["clientOrderId"], "my-order-1");
     let dup = order(&ex, &resting).await;
-    assert_eq!((dup.code(), dup.body["msg"].as_str()), (Some(-2010), Some("Duplicate order sent.")));
+    assert_eq!(
+        (dup.code(), dup.body["msg"].as_str()),
+        (Some(-2010), Some("Duplicate order sent."))
+    );
     let empty = order(&ex, &[&resting[..5], &[("newClientOrderId", "")]].concat()).await;
     assert_eq!(empty.code(), Some(-1118));
 
@@ -227,7 +297,11 @@ async fn client_order_ids_are_unique_among_open_orders_and_address_orders() {
         &ex,
         Method::GET,
         "/api/v3/order",
-        &[("symbol", "BTCUSDT"), ("orderId", &id), ("origClientOrderId", "other")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("orderId", &id),
+            ("origClientOrderId", "other"),
+        ],
     )
     .await;
     assert_eq!(mismatch.code(), Some(-2013), "both given: both must match");
@@ -236,7 +310,11 @@ async fn client_order_ids_are_unique_among_open_orders_and_address_orders() {
         &ex,
         Method::DELETE,
         "/api/v3/order",
-        &[("symbol", "BTCUSDT"), ("origClientOrderId", "my-order-1"), ("newClientOrderId", "cxl-1")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("origClientOrderId", "my-order-1"),
+            ("newClientOrderId", "cxl-1"),
+        ],
     )
     .await;
     assert_eq!(cancel.body["status"], "CANCELED");
@@ -258,38 +336,86 @@ async fn resting_orders_fill_when_the_market_moves_through_them() {
     let (btc0, _) = balance(&ex, "BTC").await;
     let buy = order(
         &ex,
-        &[("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.2"), ("price", &buy_price.to_string())],
+        &[
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.2"),
+            ("price", &buy_price.to_string()),
+        ],
     )
     .await;
     let sell = order(
         &ex,
-        &[("side", "SELL"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.1"), ("price", &sell_price.to_string())],
+        &[
+            ("side", "SELL"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.1"),
+            ("price", &sell_price.to_string()),
+        ],
     )
     .await;
-    assert_eq!((buy.body["status"].as_str(), sell.body["status"].as_str()), (Some("NEW"), Some("NEW")));
-    assert_eq!(balance(&ex, "USDT").await, (usdt0 - buy_price * dec!(0.2), buy_price * dec!(0.2)));
+    assert_eq!(
+        (buy.body["status"].as_str(), sell.body["status"].as_str()),
+        (Some("NEW"), Some("NEW"))
+    );
+    assert_eq!(
+        balance(&ex, "USDT").await,
+        (usdt0 - buy_price * dec!(0.2), buy_price * dec!(0.2))
+    );
 
     // Not far enough: nothing fills.
     assert!(ex.move_price("BTCUSDT", buy_price + dec!(0.01)));
-    let open = signed(&ex, Method::GET, "/api/v3/openOrders", &[("symbol", "BTCUSDT")]).await;
+    let open = signed(
+        &ex,
+        Method::GET,
+        "/api/v3/openOrders",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await;
     assert_eq!(open.body.as_array().unwrap().len(), 2);
 
     // Through the buy, then up through the sell.
     assert!(ex.move_price("BTCUSDT", buy_price - dec!(1)));
     assert!(ex.move_price("BTCUSDT", sell_price + dec!(1)));
-    let open = signed(&ex, Method::GET, "/api/v3/openOrders", &[("symbol", "BTCUSDT")]).await;
+    let open = signed(
+        &ex,
+        Method::GET,
+        "/api/v3/openOrders",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await;
     assert_eq!(open.body, serde_json::json!([]));
 
-    let all = signed(&ex, Method::GET, "/api/v3/allOrders", &[("symbol", "BTCUSDT")]).await.body;
+    let all = signed(
+        &ex,
+        Method::GET,
+        "/api/v3/allOrders",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await
+    .body;
     let all = all.as_array().unwrap();
     assert_eq!(all.len(), 2);
     for o in all {
         assert_eq!(o["status"], "FILLED");
         assert_eq!(o["executedQty"], o["origQty"]);
     }
-    assert_eq!(dec_of(&all[0]["cummulativeQuoteQty"]), buy_price * dec!(0.2), "at its own price");
+    assert_eq!(
+        dec_of(&all[0]["cummulativeQuoteQty"]),
+        buy_price * dec!(0.2),
+        "at its own price"
+    );
 
-    let trades = signed(&ex, Method::GET, "/api/v3/myTrades", &[("symbol", "BTCUSDT")]).await.body;
+    let trades = signed(
+        &ex,
+        Method::GET,
+        "/api/v3/myTrades",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await
+    .body;
     let trades = trades.as_array().unwrap();
     assert_eq!(trades.len(), 2);
     assert_shape(
@@ -310,14 +436,23 @@ async fn resting_orders_fill_when_the_market_moves_through_them() {
             ("isBestMatch", "bool"),
         ],
     );
-    assert_eq!((trades[0]["isBuyer"].as_bool(), trades[0]["isMaker"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (
+            trades[0]["isBuyer"].as_bool(),
+            trades[0]["isMaker"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
     assert_eq!(dec_of(&trades[0]["price"]), buy_price);
     assert_eq!(trades[1]["isBuyer"], false);
     let by_order = signed(
         &ex,
         Method::GET,
         "/api/v3/myTrades",
-        &[("symbol", "BTCUSDT"), ("orderId", &sell.body["orderId"].to_string())],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("orderId", &sell.body["orderId"].to_string()),
+        ],
     )
     .await
     .body;
@@ -325,11 +460,21 @@ async fn resting_orders_fill_when_the_market_moves_through_them() {
 
     // The fills are public trades too.
     let public = common::get(&ex, "/api/v3/trades?symbol=BTCUSDT").await.body;
-    assert!(public.as_array().unwrap().iter().any(|t| t["id"] == trades[0]["id"]));
+    assert!(public
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == trades[0]["id"]));
 
     let proceeds = sell_price * dec!(0.1);
-    assert_eq!(balance(&ex, "USDT").await, (usdt0 - buy_price * dec!(0.2) + proceeds, dec!(0)));
-    assert_eq!(balance(&ex, "BTC").await, (btc0 + dec!(0.2) - dec!(0.1), dec!(0)));
+    assert_eq!(
+        balance(&ex, "USDT").await,
+        (usdt0 - buy_price * dec!(0.2) + proceeds, dec!(0))
+    );
+    assert_eq!(
+        balance(&ex, "BTC").await,
+        (btc0 + dec!(0.2) - dec!(0.1), dec!(0))
+    );
     ex.shutdown().await;
 }
 
@@ -339,17 +484,39 @@ async fn cancel_all_open_orders_of_a_symbol() {
     let (bid, _) = best(&ex).await;
     for i in 0..3 {
         let p = (bid - Decimal::from(10 * (i + 1))).to_string();
-        order(&ex, &[("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.01"), ("price", &p)]).await;
+        order(
+            &ex,
+            &[
+                ("side", "BUY"),
+                ("type", "LIMIT"),
+                ("timeInForce", "GTC"),
+                ("quantity", "0.01"),
+                ("price", &p),
+            ],
+        )
+        .await;
     }
     let (_, locked) = balance(&ex, "USDT").await;
     assert!(locked > dec!(0));
-    let cancelled = signed(&ex, Method::DELETE, "/api/v3/openOrders", &[("symbol", "BTCUSDT")]).await;
+    let cancelled = signed(
+        &ex,
+        Method::DELETE,
+        "/api/v3/openOrders",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.body);
     let items = cancelled.body.as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert!(items.iter().all(|o| o["status"] == "CANCELED"));
     assert_eq!(balance(&ex, "USDT").await.1, dec!(0), "everything unlocked");
-    let again = signed(&ex, Method::DELETE, "/api/v3/openOrders", &[("symbol", "BTCUSDT")]).await;
+    let again = signed(
+        &ex,
+        Method::DELETE,
+        "/api/v3/openOrders",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await;
     assert_eq!(again.code(), Some(-2011));
     ex.shutdown().await;
 }
@@ -362,7 +529,14 @@ async fn test_orders_validate_and_place_nothing() {
         &ex,
         Method::POST,
         path,
-        &[("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.01"), ("price", "50000")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.01"),
+            ("price", "50000"),
+        ],
     )
     .await;
     assert_eq!((ok.status, &ok.body), (200, &serde_json::json!({})));
@@ -370,7 +544,13 @@ async fn test_orders_validate_and_place_nothing() {
         &ex,
         Method::POST,
         path,
-        &[("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.01"), ("computeCommissionRates", "true")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quantity", "0.01"),
+            ("computeCommissionRates", "true"),
+        ],
     )
     .await;
     assert!(rates.body["standardCommissionForOrder"]["maker"].is_string());
@@ -378,11 +558,24 @@ async fn test_orders_validate_and_place_nothing() {
         &ex,
         Method::POST,
         path,
-        &[("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", "0.000001"), ("price", "50000")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.000001"),
+            ("price", "50000"),
+        ],
     )
     .await;
     assert_eq!(bad.code(), Some(-1013));
-    let open = signed(&ex, Method::GET, "/api/v3/allOrders", &[("symbol", "BTCUSDT")]).await;
+    let open = signed(
+        &ex,
+        Method::GET,
+        "/api/v3/allOrders",
+        &[("symbol", "BTCUSDT")],
+    )
+    .await;
     assert_eq!(open.body, serde_json::json!([]));
     ex.shutdown().await;
 }
@@ -392,21 +585,48 @@ async fn expired_orders_say_why() {
     let ex = still_exchange().await;
     let (bid, _) = best(&ex).await;
     let p = (bid - dec!(100)).to_string();
-    let ioc = order(&ex, &[("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "IOC"), ("quantity", "0.01"), ("price", &p)]).await;
+    let ioc = order(
+        &ex,
+        &[
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "IOC"),
+            ("quantity", "0.01"),
+            ("price", &p),
+        ],
+    )
+    .await;
     assert_eq!(ioc.body["status"], "EXPIRED");
     assert_eq!(ioc.body["expiryReason"], "UNFILLED_IOC_QUANTITY_EXPIRED");
-    let fok = order(&ex, &[("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "FOK"), ("quantity", "0.01"), ("price", &p)]).await;
+    let fok = order(
+        &ex,
+        &[
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "FOK"),
+            ("quantity", "0.01"),
+            ("price", &p),
+        ],
+    )
+    .await;
     assert_eq!(fok.body["expiryReason"], "UNFILLED_FOK_ORDER_EXPIRED");
     let query = signed(
         &ex,
         Method::GET,
         "/api/v3/order",
-        &[("symbol", "BTCUSDT"), ("orderId", &fok.body["orderId"].to_string())],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("orderId", &fok.body["orderId"].to_string()),
+        ],
     )
     .await;
     assert_eq!(query.body["expiryReason"], "UNFILLED_FOK_ORDER_EXPIRED");
     // An order that did not expire has no expiryReason at all.
-    let filled = order(&ex, &[("side", "BUY"), ("type", "MARKET"), ("quantity", "0.01")]).await;
+    let filled = order(
+        &ex,
+        &[("side", "BUY"), ("type", "MARKET"), ("quantity", "0.01")],
+    )
+    .await;
     assert!(filled.body.get("expiryReason").is_none());
     ex.shutdown().await;
 }

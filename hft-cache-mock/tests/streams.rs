@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_shape, connect, next_frame, next_json, next_matching, request, send_json, Frame};
+use common::{
+    assert_shape, connect, next_frame, next_json, next_matching, request, send_json, Frame,
+};
 use futures_util::StreamExt;
 use hft_cache_mock::MockExchange;
 use rust_decimal::Decimal;
@@ -33,7 +35,11 @@ async fn subscribe_list_and_unsubscribe_on_a_bare_ws_connection() {
     )
     .await;
     assert_eq!(reply, json!({"result": null, "id": 1}));
-    let listed = request(&mut ws, json!({"method": "LIST_SUBSCRIPTIONS", "id": "list1"})).await;
+    let listed = request(
+        &mut ws,
+        json!({"method": "LIST_SUBSCRIPTIONS", "id": "list1"}),
+    )
+    .await;
     assert_eq!(
         listed,
         json!({"result": ["btcusdt@aggTrade", "btcusdt@depth@100ms"], "id": "list1"})
@@ -52,7 +58,10 @@ async fn subscribe_list_and_unsubscribe_on_a_bare_ws_connection() {
     let _ = request(&mut ws, json!({"method": "LIST_SUBSCRIPTIONS", "id": 4})).await;
     for _ in 0..20 {
         let v = next_json(&mut ws).await;
-        assert_ne!(v["e"], "depthUpdate", "unsubscribed stream still sends: {v}");
+        assert_ne!(
+            v["e"], "depthUpdate",
+            "unsubscribed stream still sends: {v}"
+        );
     }
     ex.shutdown().await;
 }
@@ -64,23 +73,54 @@ async fn request_errors_use_the_documented_codes() {
     send_json(&mut ws, json!("not an object")).await;
     ws.send_text("{not json").await;
     let bad_json = next_json(&mut ws).await;
-    assert_eq!(bad_json["code"], 2, "a JSON value without `method`: {bad_json}");
+    assert_eq!(
+        bad_json["code"], 2,
+        "a JSON value without `method`: {bad_json}"
+    );
     let bad_json = next_json(&mut ws).await;
     assert_eq!(bad_json["code"], 3, "{bad_json}");
-    let unknown = request(&mut ws, json!({"method": "SUBSCRIBEX", "params": [], "id": 7})).await;
+    let unknown = request(
+        &mut ws,
+        json!({"method": "SUBSCRIBEX", "params": [], "id": 7}),
+    )
+    .await;
     assert_eq!(unknown["code"], 2);
-    let bad_stream = request(&mut ws, json!({"method": "SUBSCRIBE", "params": ["btcusdt@depth7"], "id": 8})).await;
+    let bad_stream = request(
+        &mut ws,
+        json!({"method": "SUBSCRIBE", "params": ["btcusdt@depth7"], "id": 8}),
+    )
+    .await;
     assert_eq!(bad_stream["code"], 2);
-    let bad_symbol = request(&mut ws, json!({"method": "SUBSCRIBE", "params": ["xrpusdt@trade"], "id": 9})).await;
+    let bad_symbol = request(
+        &mut ws,
+        json!({"method": "SUBSCRIBE", "params": ["xrpusdt@trade"], "id": 9}),
+    )
+    .await;
     assert_eq!(bad_symbol["code"], 2);
-    send_json(&mut ws, json!({"method": "LIST_SUBSCRIPTIONS", "id": {"nested": true}})).await;
+    send_json(
+        &mut ws,
+        json!({"method": "LIST_SUBSCRIPTIONS", "id": {"nested": true}}),
+    )
+    .await;
     let bad_id = next_json(&mut ws).await;
     assert_eq!(bad_id["code"], 2, "{bad_id}");
-    let property = request(&mut ws, json!({"method": "GET_PROPERTY", "params": ["combined"], "id": 10})).await;
+    let property = request(
+        &mut ws,
+        json!({"method": "GET_PROPERTY", "params": ["combined"], "id": 10}),
+    )
+    .await;
     assert_eq!(property, json!({"result": false, "id": 10}));
-    let unknown_property = request(&mut ws, json!({"method": "GET_PROPERTY", "params": ["speed"], "id": 11})).await;
+    let unknown_property = request(
+        &mut ws,
+        json!({"method": "GET_PROPERTY", "params": ["speed"], "id": 11}),
+    )
+    .await;
     assert_eq!(unknown_property["code"], 0);
-    let bad_value = request(&mut ws, json!({"method": "SET_PROPERTY", "params": ["combined", 1], "id": 12})).await;
+    let bad_value = request(
+        &mut ws,
+        json!({"method": "SET_PROPERTY", "params": ["combined", 1], "id": 12}),
+    )
+    .await;
     assert_eq!(bad_value["code"], 1);
     ex.shutdown().await;
 }
@@ -93,9 +133,11 @@ trait SendText {
 impl SendText for common::Socket {
     async fn send_text(&mut self, text: &str) {
         use futures_util::SinkExt;
-        self.send(tokio_tungstenite::tungstenite::Message::Text(text.to_owned().into()))
-            .await
-            .unwrap();
+        self.send(tokio_tungstenite::tungstenite::Message::Text(
+            text.to_owned().into(),
+        ))
+        .await
+        .unwrap();
     }
 }
 
@@ -111,14 +153,27 @@ async fn combined_streams_wrap_events_with_their_stream_name() {
         assert_shape(&v, &[("stream", "string"), ("data", "object")]);
         seen.insert(v["stream"].as_str().unwrap().to_owned());
     }
-    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["btcusdt@bookTicker", "ethusdt@depth5@100ms"]);
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["btcusdt@bookTicker", "ethusdt@depth5@100ms"]
+    );
     let listed = request(&mut ws, json!({"method": "LIST_SUBSCRIPTIONS", "id": 1})).await;
-    assert_eq!(listed["result"], json!(["btcusdt@bookTicker", "ethusdt@depth5@100ms"]));
+    assert_eq!(
+        listed["result"],
+        json!(["btcusdt@bookTicker", "ethusdt@depth5@100ms"])
+    );
 
     // SET_PROPERTY combined=false: the same events, unwrapped.
-    let reply = request(&mut ws, json!({"method": "SET_PROPERTY", "params": ["combined", false], "id": 2})).await;
+    let reply = request(
+        &mut ws,
+        json!({"method": "SET_PROPERTY", "params": ["combined", false], "id": 2}),
+    )
+    .await;
     assert_eq!(reply, json!({"result": null, "id": 2}));
-    let raw = next_matching(&mut ws, |v| v.get("lastUpdateId").is_some() || v.get("u").is_some()).await;
+    let raw = next_matching(&mut ws, |v| {
+        v.get("lastUpdateId").is_some() || v.get("u").is_some()
+    })
+    .await;
     assert!(raw.get("stream").is_none(), "{raw}");
     ex.shutdown().await;
 }
@@ -133,9 +188,16 @@ async fn raw_paths_take_several_streams_and_ignore_a_connection_index() {
     let mut two = connect(&format!("{}/ws/btcusdt@trade/btcusdt@depth", ex.ws_url())).await;
     let listed = request(&mut two, json!({"method": "LIST_SUBSCRIPTIONS", "id": 1})).await;
     assert_eq!(listed["result"], json!(["btcusdt@trade", "btcusdt@depth"]));
-    for bad in ["/ws/btcusdt@nope", "/ws/xrpusdt@trade", "/stream?streams=btcusdt@depth@250ms"] {
+    for bad in [
+        "/ws/btcusdt@nope",
+        "/ws/xrpusdt@trade",
+        "/stream?streams=btcusdt@depth@250ms",
+    ] {
         let url = format!("{}{bad}", ex.ws_url());
-        assert!(tokio_tungstenite::connect_async(url).await.is_err(), "{bad}");
+        assert!(
+            tokio_tungstenite::connect_async(url).await.is_err(),
+            "{bad}"
+        );
     }
     ex.shutdown().await;
 }
@@ -150,7 +212,9 @@ async fn depth_speeds_publish_at_their_own_cadence_on_one_id_sequence() {
         .unwrap();
     let mut slow = connect(&ex.stream_url("btcusdt@depth")).await;
     let mut fast = connect(&ex.stream_url("btcusdt@depth@100ms")).await;
-    let snapshot = common::get(&ex, "/api/v3/depth?symbol=BTCUSDT&limit=1000").await.body;
+    let snapshot = common::get(&ex, "/api/v3/depth?symbol=BTCUSDT&limit=1000")
+        .await
+        .body;
     let last = snapshot["lastUpdateId"].as_u64().unwrap();
     // The fast stream continues the snapshot's sequence, event after event.
     let mut book_id = last;
@@ -161,7 +225,10 @@ async fn depth_speeds_publish_at_their_own_cadence_on_one_id_sequence() {
         if final_ <= book_id {
             continue;
         }
-        assert!(first <= book_id + 1, "gap: book at {book_id}, event {first}..{final_}");
+        assert!(
+            first <= book_id + 1,
+            "gap: book at {book_id}, event {first}..{final_}"
+        );
         book_id = final_;
         applied += 1;
     }
@@ -183,7 +250,11 @@ async fn standard_depth_aggregates_a_period_of_changes_into_one_event() {
     let mut fast = connect(&ex.stream_url("btcusdt@depth@100ms")).await;
     let a = next_json(&mut slow).await;
     let b = next_json(&mut slow).await;
-    assert_eq!(b["U"].as_u64().unwrap(), a["u"].as_u64().unwrap() + 1, "contiguous");
+    assert_eq!(
+        b["U"].as_u64().unwrap(),
+        a["u"].as_u64().unwrap() + 1,
+        "contiguous"
+    );
     // The fast speed split the same id range into several events.
     let mut fast_events = 0;
     loop {
@@ -193,11 +264,17 @@ async fn standard_depth_aggregates_a_period_of_changes_into_one_event() {
             break;
         }
         if first >= b["U"].as_u64().unwrap() {
-            assert!(last <= b["u"].as_u64().unwrap(), "fast events nest in the slow one");
+            assert!(
+                last <= b["u"].as_u64().unwrap(),
+                "fast events nest in the slow one"
+            );
             fast_events += 1;
         }
     }
-    assert!(fast_events >= 2, "{fast_events} fast events in one 200 ms event");
+    assert!(
+        fast_events >= 2,
+        "{fast_events} fast events in one 200 ms event"
+    );
     ex.shutdown().await;
 }
 
@@ -223,54 +300,153 @@ async fn each_stream_payload_matches_the_docs() {
     let trade = &payloads["btcusdt@trade"];
     assert_shape(
         trade,
-        &[("e", "string"), ("E", "number"), ("s", "string"), ("t", "number"), ("p", "string"),
-          ("q", "string"), ("T", "number"), ("m", "bool"), ("M", "bool")],
+        &[
+            ("e", "string"),
+            ("E", "number"),
+            ("s", "string"),
+            ("t", "number"),
+            ("p", "string"),
+            ("q", "string"),
+            ("T", "number"),
+            ("m", "bool"),
+            ("M", "bool"),
+        ],
     );
-    assert_eq!((trade["e"].as_str(), trade["s"].as_str()), (Some("trade"), Some("BTCUSDT")));
+    assert_eq!(
+        (trade["e"].as_str(), trade["s"].as_str()),
+        (Some("trade"), Some("BTCUSDT"))
+    );
     assert_shape(
         &payloads["btcusdt@aggTrade"],
-        &[("e", "string"), ("E", "number"), ("s", "string"), ("a", "number"), ("p", "string"),
-          ("q", "string"), ("f", "number"), ("l", "number"), ("T", "number"), ("m", "bool"), ("M", "bool")],
+        &[
+            ("e", "string"),
+            ("E", "number"),
+            ("s", "string"),
+            ("a", "number"),
+            ("p", "string"),
+            ("q", "string"),
+            ("f", "number"),
+            ("l", "number"),
+            ("T", "number"),
+            ("m", "bool"),
+            ("M", "bool"),
+        ],
     );
     let bt = &payloads["btcusdt@bookTicker"];
     assert_shape(
         bt,
-        &[("u", "number"), ("s", "string"), ("b", "string"), ("B", "string"), ("a", "string"), ("A", "string")],
+        &[
+            ("u", "number"),
+            ("s", "string"),
+            ("b", "string"),
+            ("B", "string"),
+            ("a", "string"),
+            ("A", "string"),
+        ],
     );
     assert!(dec_of(&bt["b"]) < dec_of(&bt["a"]));
     let ticker = &payloads["btcusdt@ticker"];
     assert_shape(
         ticker,
-        &[("e", "string"), ("E", "number"), ("s", "string"), ("p", "string"), ("P", "string"),
-          ("w", "string"), ("x", "string"), ("c", "string"), ("Q", "string"), ("b", "string"),
-          ("B", "string"), ("a", "string"), ("A", "string"), ("o", "string"), ("h", "string"),
-          ("l", "string"), ("v", "string"), ("q", "string"), ("O", "number"), ("C", "number"),
-          ("F", "number"), ("L", "number"), ("n", "number")],
+        &[
+            ("e", "string"),
+            ("E", "number"),
+            ("s", "string"),
+            ("p", "string"),
+            ("P", "string"),
+            ("w", "string"),
+            ("x", "string"),
+            ("c", "string"),
+            ("Q", "string"),
+            ("b", "string"),
+            ("B", "string"),
+            ("a", "string"),
+            ("A", "string"),
+            ("o", "string"),
+            ("h", "string"),
+            ("l", "string"),
+            ("v", "string"),
+            ("q", "string"),
+            ("O", "number"),
+            ("C", "number"),
+            ("F", "number"),
+            ("L", "number"),
+            ("n", "number"),
+        ],
     );
     assert_eq!(ticker["e"], "24hrTicker");
     assert_shape(
         &payloads["btcusdt@miniTicker"],
-        &[("e", "string"), ("E", "number"), ("s", "string"), ("c", "string"), ("o", "string"),
-          ("h", "string"), ("l", "string"), ("v", "string"), ("q", "string")],
+        &[
+            ("e", "string"),
+            ("E", "number"),
+            ("s", "string"),
+            ("c", "string"),
+            ("o", "string"),
+            ("h", "string"),
+            ("l", "string"),
+            ("v", "string"),
+            ("q", "string"),
+        ],
     );
     let kline = &payloads["btcusdt@kline_1m"];
-    assert_shape(kline, &[("e", "string"), ("E", "number"), ("s", "string"), ("k", "object")]);
+    assert_shape(
+        kline,
+        &[
+            ("e", "string"),
+            ("E", "number"),
+            ("s", "string"),
+            ("k", "object"),
+        ],
+    );
     assert_shape(
         &kline["k"],
-        &[("t", "number"), ("T", "number"), ("s", "string"), ("i", "string"), ("f", "number"),
-          ("L", "number"), ("o", "string"), ("c", "string"), ("h", "string"), ("l", "string"),
-          ("v", "string"), ("n", "number"), ("x", "bool"), ("q", "string"), ("V", "string"),
-          ("Q", "string"), ("B", "string")],
+        &[
+            ("t", "number"),
+            ("T", "number"),
+            ("s", "string"),
+            ("i", "string"),
+            ("f", "number"),
+            ("L", "number"),
+            ("o", "string"),
+            ("c", "string"),
+            ("h", "string"),
+            ("l", "string"),
+            ("v", "string"),
+            ("n", "number"),
+            ("x", "bool"),
+            ("q", "string"),
+            ("V", "string"),
+            ("Q", "string"),
+            ("B", "string"),
+        ],
     );
     assert_eq!(kline["k"]["i"], "1m");
-    assert_eq!(kline["k"]["T"].as_u64().unwrap(), kline["k"]["t"].as_u64().unwrap() + 59_999);
+    assert_eq!(
+        kline["k"]["T"].as_u64().unwrap(),
+        kline["k"]["t"].as_u64().unwrap() + 59_999
+    );
     let partial = &payloads["btcusdt@depth10"];
-    assert_shape(partial, &[("lastUpdateId", "number"), ("bids", "array"), ("asks", "array")]);
+    assert_shape(
+        partial,
+        &[
+            ("lastUpdateId", "number"),
+            ("bids", "array"),
+            ("asks", "array"),
+        ],
+    );
     assert_eq!(partial["bids"].as_array().unwrap().len(), 10);
     assert_shape(
         &payloads["btcusdt@depth"],
-        &[("e", "string"), ("E", "number"), ("s", "string"), ("U", "number"), ("u", "number"),
-          ("b", "array"), ("a", "array")],
+        &[
+            ("e", "string"),
+            ("E", "number"),
+            ("s", "string"),
+            ("U", "number"),
+            ("u", "number"),
+            ("b", "array"),
+            ("a", "array"),
+        ],
     );
     ex.shutdown().await;
 }
@@ -284,17 +460,29 @@ async fn trades_book_ticker_and_partial_books_agree_with_rest() {
         .start()
         .await
         .unwrap();
-    let mut ws = connect(&ex.combined_stream_url(&["btcusdt@trade", "btcusdt@bookTicker", "btcusdt@depth5@100ms"])).await;
+    let mut ws = connect(&ex.combined_stream_url(&[
+        "btcusdt@trade",
+        "btcusdt@bookTicker",
+        "btcusdt@depth5@100ms",
+    ]))
+    .await;
     let order = common::signed(
         &ex,
         reqwest::Method::POST,
         "/api/v3/order",
-        &[("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.5")],
+        &[
+            ("symbol", "BTCUSDT"),
+            ("side", "BUY"),
+            ("type", "MARKET"),
+            ("quantity", "0.5"),
+        ],
     )
     .await
     .body;
     let fill = &order["fills"][0];
-    let depth = common::get(&ex, "/api/v3/depth?symbol=BTCUSDT&limit=5").await.body;
+    let depth = common::get(&ex, "/api/v3/depth?symbol=BTCUSDT&limit=5")
+        .await
+        .body;
     // The fill moves the best ask (bookTicker), trades (trade), and shows in the next partial
     // book; whatever order they come in.
     let (mut trade, mut ticker, mut partial) = (None, None, None);
@@ -315,9 +503,15 @@ async fn trades_book_ticker_and_partial_books_agree_with_rest() {
         }
     }
     let (trade, ticker, partial) = (trade.unwrap(), ticker.unwrap(), partial.unwrap());
-    assert_eq!((&trade["t"], &trade["p"], &trade["q"]), (&fill["tradeId"], &fill["price"], &fill["qty"]));
+    assert_eq!(
+        (&trade["t"], &trade["p"], &trade["q"]),
+        (&fill["tradeId"], &fill["price"], &fill["qty"])
+    );
     assert_eq!(trade["m"], false, "the buyer was the taker");
-    assert_eq!((&ticker["a"], &ticker["A"]), (&depth["asks"][0][0], &depth["asks"][0][1]));
+    assert_eq!(
+        (&ticker["a"], &ticker["A"]),
+        (&depth["asks"][0][0], &depth["asks"][0][1])
+    );
     assert_eq!(ticker["u"], depth["lastUpdateId"]);
     assert_eq!(partial["data"]["bids"], depth["bids"]);
     assert_eq!(partial["data"]["asks"], depth["asks"]);
@@ -343,7 +537,10 @@ async fn kline_1s_and_ticker_follow_their_own_cadence() {
             other => panic!("{other:?}"),
         }
     }
-    assert!((2..=4).contains(&one_h), "{one_h} hourly klines for {one_s} one-second klines");
+    assert!(
+        (2..=4).contains(&one_h),
+        "{one_h} hourly klines for {one_s} one-second klines"
+    );
     ex.shutdown().await;
 }
 
@@ -398,7 +595,10 @@ async fn server_pings_every_interval_on_every_kind_of_connection() {
         .start()
         .await
         .unwrap();
-    for url in [format!("{}/ws", ex.ws_url()), ex.combined_stream_url(&["btcusdt@ticker"])] {
+    for url in [
+        format!("{}/ws", ex.ws_url()),
+        ex.combined_stream_url(&["btcusdt@ticker"]),
+    ] {
         let mut ws = connect(&url).await;
         let pinged = tokio::time::timeout(common::PATIENCE, async {
             while let Some(msg) = ws.next().await {
@@ -448,7 +648,10 @@ async fn a_quiet_market_sends_no_depth_but_keeps_the_link_and_loses_nothing() {
     assert_eq!(ex.last_update_id("BTCUSDT"), Some(quiet_from));
     ex.faults().quiet_market(false);
     let next = next_matching(&mut ws, |v| v["stream"] == "btcusdt@depth").await["data"].clone();
-    assert!(next["U"].as_u64().unwrap() <= quiet_from + 1, "no gap after a quiet spell");
+    assert!(
+        next["U"].as_u64().unwrap() <= quiet_from + 1,
+        "no gap after a quiet spell"
+    );
     let _ = last_depth;
     ex.shutdown().await;
 }
@@ -469,7 +672,10 @@ async fn a_stall_stops_every_stream_and_drop_applies_to_both_depth_speeds() {
     while gapped.contains(&false) {
         let v = next_json(&mut ws).await;
         let i = index(&v);
-        let (first, final_) = (v["data"]["U"].as_u64().unwrap(), v["data"]["u"].as_u64().unwrap());
+        let (first, final_) = (
+            v["data"]["U"].as_u64().unwrap(),
+            v["data"]["u"].as_u64().unwrap(),
+        );
         if first > last[i] + 1 {
             gapped[i] = true;
         }
