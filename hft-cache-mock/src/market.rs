@@ -345,7 +345,7 @@ impl Market {
             trade_id: trade.id,
             price: wire::dec(price),
             qty: wire::dec(qty),
-            trade_time: time,
+            trade_time: trade.time,
             buyer_is_maker,
             ignore: true,
         };
@@ -359,7 +359,7 @@ impl Market {
             qty: wire::dec(qty),
             first_id: trade.id,
             last_id: trade.id,
-            trade_time: time,
+            trade_time: trade.time,
             buyer_is_maker,
             ignore: true,
         };
