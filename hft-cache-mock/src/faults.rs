@@ -242,6 +242,7 @@ impl fmt::Debug for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Faults")
             .field("stalled", &self.inner.is_stalled())
+            .field("quiet", &self.inner.is_quiet())
             .field("pending_rest_faults", &self.pending_rest_faults())
             .finish_non_exhaustive()
     }

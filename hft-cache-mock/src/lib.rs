@@ -49,6 +49,9 @@
 //! client order id, a `LIMIT_MAKER` that would take), -2011 unknown order (cancel), -2013 order
 //! does not exist (query). Expired orders carry `expiryReason`.
 //!
+//! The `mock-exchange` binary of this crate runs one until killed and prints its URLs, for
+//! clients in other languages; `scripts/real-clients` drives ccxt and python-binance against it.
+//!
 //! # The market
 //!
 //! Each symbol has one L2 book that moves by a seeded random walk every stream interval and

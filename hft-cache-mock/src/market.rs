@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::book::{Book, Fill, LevelChange, Rng, Side};
+use super::book::{Book, Fill, Level, LevelChange, Rng, Side};
 use super::faults::FaultState;
 use super::ledger::Ledger;
 use super::stream_name::{Speed, StreamKind, StreamName, PARTIAL_LEVELS};
@@ -98,6 +98,9 @@ struct Pending {
     bad_frame: bool,
 }
 
+/// The best bid and the best ask, if any.
+type BestPrices = (Option<Level>, Option<Level>);
+
 pub(crate) struct Market {
     pub(crate) spec: SymbolSpec,
     names: Names,
@@ -114,7 +117,7 @@ pub(crate) struct MarketState {
     /// Per speed, the first of two events being reordered, sent after the next one.
     held: [Option<Utf8Bytes>; 2],
     /// The best bid and ask (price, quantity) last published on `@bookTicker`.
-    best: Option<(Option<(i64, Decimal)>, Option<(i64, Decimal)>)>,
+    best: Option<BestPrices>,
 }
 
 impl Market {
@@ -342,7 +345,7 @@ impl Market {
             trade_id: trade.id,
             price: wire::dec(price),
             qty: wire::dec(qty),
-            trade_time: time,
+            trade_time: trade.time,
             buyer_is_maker,
             ignore: true,
         };
@@ -356,7 +359,7 @@ impl Market {
             qty: wire::dec(qty),
             first_id: trade.id,
             last_id: trade.id,
-            trade_time: time,
+            trade_time: trade.time,
             buyer_is_maker,
             ignore: true,
         };

@@ -53,6 +53,8 @@ impl TradeLog {
         time: u64,
         buyer_is_maker: bool,
     ) -> Trade {
+        // Kept in time order (the window lookups bisect), even if the wall clock steps back.
+        let time = self.last().map_or(time, |t| t.time.max(time));
         let trade = Trade {
             id: self.next_id,
             agg_id: self.next_agg_id,
@@ -84,17 +86,19 @@ impl TradeLog {
 
     /// The price of the last trade at or before `time` (the initial price if none).
     fn price_at(&self, time: u64) -> Decimal {
-        self.trades
-            .iter()
-            .rev()
-            .find(|t| t.time <= time)
-            .map_or(self.initial_price, |t| t.price)
+        match self.trades.partition_point(|t| t.time <= time) {
+            0 => self.initial_price,
+            n => self.trades[n - 1].price,
+        }
     }
 
+    /// The trades between `from` and `to` (inclusive). Trades are recorded in time order, so
+    /// both ends are found by bisection: the ticker and the klines are computed every second
+    /// under the market's lock.
     fn window(&self, from: u64, to: u64) -> impl Iterator<Item = &Trade> {
-        self.trades
-            .iter()
-            .filter(move |t| t.time >= from && t.time <= to)
+        let start = self.trades.partition_point(|t| t.time < from);
+        let end = self.trades.partition_point(|t| t.time <= to);
+        self.trades.range(start..end.max(start))
     }
 
     /// The 24 h rolling statistics ending at `now`.

@@ -14,6 +14,7 @@ use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, watch};
 use tokio::time::MissedTickBehavior;
 
 use super::api_error::ApiError;
@@ -100,14 +101,28 @@ fn open(
     streams: Vec<String>,
     combined: bool,
 ) -> Response {
+    // Subscribed before the handshake answer goes out: a client that connects and then makes
+    // something happen (an order, a fault) sees it, however late the socket task starts.
+    let signals = Signals {
+        events: state.bus.subscribe(),
+        close: state.faults.inner.close_sockets.subscribe(),
+        announce: state.faults.inner.server_shutdown.subscribe(),
+    };
     upgrade.on_upgrade(move |socket| {
         Connection {
             state,
             streams,
             combined,
         }
-        .run(socket)
+        .run(socket, signals)
     })
+}
+
+/// What a connection listens to besides its socket.
+struct Signals {
+    events: broadcast::Receiver<StreamEvent>,
+    close: watch::Receiver<u64>,
+    announce: watch::Receiver<u64>,
 }
 
 /// One client connection and its subscriptions.
@@ -131,13 +146,13 @@ enum Ending {
 type Sink = SplitSink<WebSocket, Message>;
 
 impl Connection {
-    async fn run(mut self, socket: WebSocket) {
+    async fn run(mut self, socket: WebSocket, signals: Signals) {
         let state = self.state.clone();
-        let mut events = state.bus.subscribe();
-        let mut close = state.faults.inner.close_sockets.subscribe();
-        close.mark_unchanged();
-        let mut announce = state.faults.inner.server_shutdown.subscribe();
-        announce.mark_unchanged();
+        let Signals {
+            mut events,
+            mut close,
+            mut announce,
+        } = signals;
         let mut shutdown = state.shutdown.clone();
         let mut pings = tokio::time::interval(state.ping_interval);
         pings.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -76,10 +76,11 @@ async def expect_error(client, what, fn, exc_type, code=None):
 class Mock:
     """The mock-exchange process and its control channel (standard input)."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, *extra):
         self.proc = subprocess.Popen(
             [
                 binary,
+                *extra,
                 "--api-key", API_KEY,
                 "--secret", SECRET,
                 "--symbol", "BTCUSDT:BTC:USDT:60000",
@@ -468,6 +469,40 @@ async def run_python_binance_ws(mock):
         await client.close_connection()
 
 
+async def run_rate_limits(binary):
+    """A second mock with a tiny weight limit: both clients see 429, then the 418 ban."""
+    import ccxt
+    import ccxt.pro as ccxtpro
+    from binance.client import Client
+    from binance.exceptions import BinanceAPIException
+
+    mock = Mock(binary, "--weight-limit", "12")
+    try:
+        client = Client(API_KEY, SECRET, ping=False)
+        client.API_URL = mock.http + "/api"
+        statuses = []
+        for _ in range(5):
+            try:
+                client.get_order_book(symbol=SYMBOL, limit=5)
+                statuses.append(200)
+            except BinanceAPIException as e:
+                statuses.append(e.status_code)
+                if e.status_code in (429, 418):
+                    retry = client.response.headers.get("Retry-After")
+                    statuses[-1] = f"{e.status_code} (Retry-After {retry}, {e.code})"
+        ok = statuses[:2] == [200, 200] and str(statuses[2]).startswith("429") and str(statuses[3]).startswith("418")
+        report(ok, "python-binance", "weight limit: 429 then 418 with Retry-After", ", ".join(map(str, statuses)))
+
+        ex = ccxt_exchange(ccxtpro, mock)
+        try:
+            await expect_error(f"ccxt {ccxt.__version__}", "banned IP -> DDoSProtection (418)",
+                               lambda: ex.fetch_time(), ccxt.DDoSProtection)
+        finally:
+            await ex.close()
+    finally:
+        mock.stop()
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mock-bin", required=True)
@@ -486,6 +521,11 @@ async def main():
             await asyncio.get_running_loop().run_in_executor(None, run_python_binance_rest, mock)
         except Exception as e:  # noqa: BLE001
             report(False, "python-binance", "aborted", f"{type(e).__name__}: {e}")
+            traceback.print_exc()
+        try:
+            await run_rate_limits(args.mock_bin)
+        except Exception as e:  # noqa: BLE001
+            report(False, "rate limits", "aborted", f"{type(e).__name__}: {e}")
             traceback.print_exc()
     finally:
         mock.stop()
