@@ -42,7 +42,7 @@ async fn synced() -> Setup {
     server.set_snapshot(snapshot(90));
     let books = StreamCache::<String, BookView>::builder()
         .name("books")
-        .max_age(Duration::from_secs(60))
+        .max_age(Duration::from_secs(5))
         .build()
         .unwrap();
     let feed = DepthFeed::builder(&server.ws_url, &server.http_url)

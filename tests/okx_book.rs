@@ -97,7 +97,7 @@ async fn a_checksum_mismatch_is_a_gap_and_the_next_link_resyncs() {
     let mut server = Server::start().await;
     let books = StreamCache::<String, BookView>::builder()
         .name("okx-books")
-        .max_age(Duration::from_secs(60))
+        .max_age(Duration::from_secs(5))
         .build()
         .unwrap();
     let feed = DepthFeed::with_stream(OkxBooks {

@@ -233,7 +233,7 @@ async fn combined() -> Combined {
     let mut server = Server::start().await;
     let tickers = StreamCache::<String, BookTicker>::builder()
         .name("book-tickers")
-        .max_age(Duration::from_secs(60))
+        .max_age(Duration::from_secs(5))
         .build()
         .unwrap();
     let feed = feed(&server)

@@ -291,7 +291,7 @@ async fn the_served_book_equals_the_exchanges_at_the_same_update_id() {
         .await
         .unwrap();
     let books = StreamCache::<String, BookView>::builder()
-        .max_age(Duration::from_secs(60))
+        .max_age(Duration::from_secs(5))
         .build()
         .unwrap();
     let _feed = DepthFeed::builder(exchange.ws_url(), exchange.http_url())
