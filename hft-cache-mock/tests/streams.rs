@@ -255,7 +255,9 @@ async fn standard_depth_aggregates_a_period_of_changes_into_one_event() {
         a["u"].as_u64().unwrap() + 1,
         "contiguous"
     );
-    // The fast speed split the same id range into several events.
+    // The fast speed split the same id range into several events. (The two speeds' timers
+    // are not in phase, so a fast event may straddle the slow one's edges: count those that
+    // overlap it.)
     let mut fast_events = 0;
     loop {
         let e = next_json(&mut fast).await;
@@ -263,11 +265,7 @@ async fn standard_depth_aggregates_a_period_of_changes_into_one_event() {
         if first > b["u"].as_u64().unwrap() {
             break;
         }
-        if first >= b["U"].as_u64().unwrap() {
-            assert!(
-                last <= b["u"].as_u64().unwrap(),
-                "fast events nest in the slow one"
-            );
+        if last >= b["U"].as_u64().unwrap() {
             fast_events += 1;
         }
     }
