@@ -26,7 +26,7 @@ impl FreshRequest {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let kill = KillSwitch::builder().registry(Registry::new()).build();
+    /// let kill = KillSwitch::builder().registry(&Registry::new()).build();
     /// kill.trip("operator stop");
     /// let client = FreshClient::new()?;
     /// let refused = client
