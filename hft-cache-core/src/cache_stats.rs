@@ -109,3 +109,6 @@ impl<C: MonitoredCache> DynCache for C {
         MonitoredCache::is_enabled(self)
     }
 }
+
+crate::class::declare_class!(owned Plain for CacheStats);
+crate::class::declare_class!(owned Plain for FeedStats);

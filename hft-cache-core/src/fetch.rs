@@ -178,3 +178,5 @@ impl FreshClient {
 }
 
 crate::class::declare_class!(Plain for FreshClient);
+
+crate::class::declare_class!(Plain for FreshClientBuilder);

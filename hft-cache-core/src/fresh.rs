@@ -197,3 +197,5 @@ where
         unreachable!("no type implements `never::Deserialized`")
     }
 }
+
+crate::class::declare_class!(owned Plain for Expired);

@@ -269,3 +269,5 @@ impl<V: Venue> fmt::Debug for SignedClientBuilder<V> {
 }
 
 crate::class::declare_class!([V: Venue] Plain for SignedClientBuilder<V>);
+
+crate::class::declare_class!(Plain for SignedClientBuildError);

@@ -618,3 +618,5 @@ impl<P: BookStream> SymbolTask<P> {
 
 crate::class::declare_class!(Plain for DepthFeedHandle);
 crate::class::declare_class!([P] Plain for DepthFeedBuilder<P>);
+
+crate::class::declare_class!(owned Plain for DepthFeed);

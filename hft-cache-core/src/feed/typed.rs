@@ -480,3 +480,5 @@ where
         }
     }
 }
+
+crate::class::declare_class!(owned Plain for StreamFeed);

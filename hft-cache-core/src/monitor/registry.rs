@@ -357,3 +357,6 @@ impl CacheTypes {
         }
     }
 }
+
+crate::class::declare_class!(owned Plain for CacheId);
+crate::class::declare_class!(owned Plain for CacheInfo);

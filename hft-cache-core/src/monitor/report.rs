@@ -293,3 +293,9 @@ impl ComplianceReport {
             .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
     }
 }
+
+crate::class::declare_class!(owned Plain for CacheReport);
+crate::class::declare_class!(owned Plain for CacheStatus);
+crate::class::declare_class!(owned Plain for HealthProblem);
+crate::class::declare_class!(owned Plain for Violation);
+crate::class::declare_class!(owned Plain for ComplianceReport);
