@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use super::order_book::{OrderBook, Side};
-use crate::Streamed;
+use hft_cache_macros::Streamed;
 
 /// One price level.
 #[derive(Streamed, Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::typed::Keyed;
-use crate::Streamed;
+use hft_cache_macros::Streamed;
 
 /// `<symbol>@trade`: one trade.
 #[derive(Streamed, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

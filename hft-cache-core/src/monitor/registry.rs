@@ -13,7 +13,7 @@ use super::report::{ComplianceReport, Violation};
 use super::validate::{self, Observation};
 use crate::cache_stats::{DynCache, MonitoredCache};
 use crate::class::Classified;
-use crate::DataClass;
+use crate::class::DataClass;
 
 /// Identifies one registration in one [`Registry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::registry::CacheInfo;
 use super::report::{CacheStatus, HealthProblem, Violation};
 use crate::cache_stats::CacheStats;
-use crate::DataClass;
+use crate::class::DataClass;
 
 /// How far past its max age a data set must be before reads of it count as a violation.
 ///

@@ -12,7 +12,7 @@ use crate::exchange::{ExchangeErrorKind, RequestError};
 use crate::fresh::Fresh;
 use crate::journal::{JournalEntry, OrderMode};
 use crate::monitor::durations::unix_millis;
-use crate::{Live, Static};
+use hft_cache_macros::{Live, Static};
 
 #[derive(Live, Deserialize)]
 #[hft(crate = "crate")]
