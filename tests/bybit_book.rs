@@ -8,86 +8,14 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hft_cache::book::{BookDelta, BookSnapshot, BookView, SnapshotDeltaSync};
-use hft_cache::feed::{BookMessage, BookStream, DepthFeed};
+use hft_cache::book::BookView;
+use hft_cache::feed::bybit::BybitOrderbook;
+use hft_cache::feed::DepthFeed;
 use hft_cache::{FeedFault, StreamCache, StreamReadError};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 use support::{wait_until, Conn, Server};
 
 /// What a Bybit adapter writes: where the stream is, how to subscribe, how to read a frame.
-struct BybitOrderbook {
-    ws_url: String,
-}
-
-#[derive(Deserialize)]
-struct Frame {
-    topic: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    data: Option<Data>,
-    op: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Data {
-    b: Vec<(Decimal, Decimal)>,
-    a: Vec<(Decimal, Decimal)>,
-    u: u64,
-    seq: u64,
-}
-
-impl BookStream for BybitOrderbook {
-    type Sync = SnapshotDeltaSync;
-
-    fn new_sync(&self) -> SnapshotDeltaSync {
-        SnapshotDeltaSync::new()
-    }
-
-    fn url(&self, _symbol: &str) -> String {
-        format!("{}/v5/public/spot", self.ws_url)
-    }
-
-    fn heartbeat(&self) -> Option<String> {
-        Some(r#"{"op":"ping"}"#.into())
-    }
-
-    fn subscribe(&self, symbol: &str) -> Option<String> {
-        Some(format!(
-            r#"{{"op":"subscribe","args":["orderbook.50.{symbol}"]}}"#
-        ))
-    }
-
-    fn decode(&self, _symbol: &str, text: &str) -> Result<BookMessage, String> {
-        let frame: Frame = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if frame.op.is_some() {
-            return Ok(BookMessage::Skip);
-        }
-        let (Some(_topic), Some(kind), Some(d)) = (frame.topic, frame.kind, frame.data) else {
-            return Err(format!("not an orderbook frame: {text}"));
-        };
-        Ok(match kind.as_str() {
-            "snapshot" => BookMessage::Snapshot(BookSnapshot {
-                update_id: d.u,
-                seq: Some(d.seq),
-                bids: d.b,
-                asks: d.a,
-                checksum: None,
-            }),
-            "delta" => BookMessage::Delta(BookDelta {
-                first_update_id: d.u,
-                last_update_id: d.u,
-                seq: Some(d.seq),
-                bids: d.b,
-                asks: d.a,
-                checksum: None,
-            }),
-            other => return Err(format!("unknown orderbook type {other}")),
-        })
-    }
-}
-
-/// The server's book, to build frames from and compare the feed's view with.
 #[derive(Default)]
 struct Model {
     bids: BTreeMap<Decimal, Decimal>,
@@ -163,17 +91,15 @@ async fn a_bybit_style_book_is_served_from_its_snapshot_and_deltas_and_resynced_
         .max_age(Duration::from_secs(5))
         .build()
         .unwrap();
-    let feed = DepthFeed::with_stream(BybitOrderbook {
-        ws_url: server.ws_url.clone(),
-    })
-    .name("bybit")
-    .symbols(["BTCUSDT"])
-    .silence_timeout(Duration::from_secs(1))
-    .ping_interval(Duration::from_millis(100))
-    .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
-    .depth(50)
-    .spawn(&books)
-    .unwrap();
+    let feed = DepthFeed::with_stream(BybitOrderbook::new(server.ws_url.clone()))
+        .name("bybit")
+        .symbols(["BTCUSDT"])
+        .silence_timeout(Duration::from_secs(1))
+        .ping_interval(Duration::from_millis(100))
+        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
+        .depth(50)
+        .spawn(&books)
+        .unwrap();
     let mut conn = subscribed(&mut server).await;
     let view = || books.read("BTCUSDT", BookView::clone);
     // Bybit's heartbeat is its own JSON, answered in JSON: not a fault, not data.

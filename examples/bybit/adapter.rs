@@ -5,7 +5,7 @@
 //! and cached.
 //!
 //! The order book streams from the venue's `orderbook.50` topic (snapshot, then deltas) through
-//! the crate's depth feed and its snapshot-then-delta sync ([`super::book`]).
+//! the crate's depth feed, `feed::bybit::BybitOrderbook` and its snapshot-then-delta sync.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use std::time::Duration;
 use hft_cache::book::BookView;
 use hft_cache::exchange::bybit::{Bybit, BybitEnvelope};
 use hft_cache::exchange::{RequestError, SignedClient};
+use hft_cache::feed::bybit::BybitOrderbook;
 use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
 use hft_cache::kill_switch::{Halted, TradingGate};
 use hft_cache::monitor::Registry;
@@ -22,8 +23,6 @@ use hft_cache::{
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
-
-use crate::book::BybitOrderbook;
 
 /// A symbol's trading rules (static: cached, at most 30 minutes old).
 #[derive(Static, Debug, Clone)]
@@ -208,7 +207,7 @@ impl BybitAdapter {
             .max_age(Duration::from_secs(2))
             .registry(registry)
             .build()?;
-        let book_feed = DepthFeed::with_stream(BybitOrderbook { ws_url })
+        let book_feed = DepthFeed::with_stream(BybitOrderbook::new(ws_url))
             .symbols(symbols.iter().copied())
             // A stalled topic keeps answering pings: half a second without data is a fault.
             .data_timeout(Duration::from_millis(500))

@@ -6,7 +6,6 @@
 //! `cargo run --example bybit` (about 6 s; `--seconds N` to change).
 
 mod adapter;
-mod book;
 
 use std::time::{Duration, Instant};
 

@@ -32,6 +32,7 @@
 mod backoff;
 pub mod binance;
 mod binance_depth;
+pub mod bybit;
 mod depth;
 mod health;
 mod link;

@@ -1,18 +1,43 @@
-//! The venue's order-book stream, described for the crate's depth feed: where it is, how to
-//! subscribe and keep it alive, and how its frames map to snapshots and deltas. Silence timing,
-//! reconnects, backoff, health and the snapshot-then-delta sync are the crate's.
+//! Bybit v5's order-book stream, described for the depth feed: where it is, how to subscribe and
+//! keep it alive, and how its frames map to snapshots and deltas. It is also the worked example
+//! of a [`BookStream`] for another venue: silence timing, reconnects, backoff, health and the
+//! snapshot-then-delta sync are the feed's.
 
-use hft_cache::book::{BookDelta, BookSnapshot, SnapshotDeltaSync};
-use hft_cache::feed::{BookMessage, BookStream};
+use crate::book::{BookDelta, BookSnapshot, SnapshotDeltaSync};
+use crate::feed::{BookMessage, BookStream};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-/// Bybit v5's public `orderbook.50.<SYMBOL>` topic: a snapshot, then deltas whose `u` rises by
-/// one each; a reconnect starts again from a snapshot.
+/// Bybit v5's public `orderbook.50.<SYMBOL>` topic on `{ws_url}/v5/public/spot`: a snapshot,
+/// then deltas whose `u` rises by one each; a reconnect starts again from a snapshot.
+///
+/// ```no_run
+/// use hft_cache::book::BookView;
+/// use hft_cache::feed::{bybit::BybitOrderbook, DepthFeed};
+/// use hft_cache::StreamCache;
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let books = StreamCache::<String, BookView>::builder().name("bybit-books").build()?;
+/// let feed = DepthFeed::with_stream(BybitOrderbook::new("wss://stream.bybit.com"))
+///     .symbols(["BTCUSDT"])
+///     .spawn(&books)?;
+/// # let _ = feed; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
 pub struct BybitOrderbook {
-    /// The venue's WebSocket base URL.
-    pub ws_url: String,
+    ws_url: String,
 }
+
+impl BybitOrderbook {
+    /// The stream of the venue at `ws_url` (its WebSocket base URL).
+    pub fn new(ws_url: impl Into<String>) -> Self {
+        BybitOrderbook {
+            ws_url: ws_url.into(),
+        }
+    }
+}
+
+crate::class::declare_class!(owned Plain for BybitOrderbook);
 
 #[derive(Deserialize)]
 struct Frame {
