@@ -16,7 +16,10 @@ use rust_decimal::Decimal;
 #[path = "common/paired.rs"]
 mod paired;
 
+/// Declares an hour's max age (a cache may not raise its type's), so that nothing goes stale
+/// during a run.
 #[derive(Streamed, Clone, Debug)]
+#[hft(max_age_ms = 3_600_000)]
 #[allow(dead_code)]
 struct Ticker {
     bid: Decimal,
