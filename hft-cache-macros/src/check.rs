@@ -52,6 +52,12 @@ pub fn fields<'a>(
     for field in all.into_iter().flat_map(|f| f.iter()) {
         let attrs = parse_field_attrs(&field.attrs, errors);
         if let Some(span) = attrs.opaque {
+            if crate::generics::TypeParams::of(&input.generics).is_param(&field.ty) {
+                errors.push(syn::Error::new(
+                    field.ty.span(),
+                    "`#[hft(opaque)]` cannot vouch for a type parameter: it may be live data; remove `opaque` and the parameter gets the field rule as a bound",
+                ));
+            }
             if derive != Derive::NoLiveState {
                 errors.push(syn::Error::new(
                     span,
