@@ -245,11 +245,14 @@ impl ManualClock {
     /// Moves the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
         let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        // SeqCst: a test's move of the clock is one step in a single order that every thread's
+        // next reading sees, as a real clock's would be.
         self.nanos.fetch_add(nanos, Ordering::SeqCst);
     }
 
     /// Sets the clock to `t`. Going backwards is allowed, for tests that need it.
     pub fn set(&self, t: Timestamp) {
+        // SeqCst: as in `advance`.
         self.nanos.store(t.as_nanos(), Ordering::SeqCst);
     }
 }
@@ -268,6 +271,7 @@ crate::class::declare_class!(Plain for ManualClock);
 impl Clock for ManualClock {
     #[inline]
     fn now(&self) -> Timestamp {
+        // SeqCst: pairs with `advance` and `set`.
         Timestamp(self.nanos.load(Ordering::SeqCst))
     }
 }

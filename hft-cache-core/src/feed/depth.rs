@@ -344,6 +344,7 @@ impl Drop for DepthFeedHandle {
         for entry in &self.symbols {
             // Closed now, not when the runtime gets round to cancelling the task; the flag keeps
             // a task caught mid-event from publishing or reopening the feed.
+            // SeqCst: the stop and the writer's close are one order for the task's check below.
             entry.stopped.store(true, Ordering::SeqCst);
             entry.writer.mark_unhealthy(FeedFault::Closed);
             entry.task.abort();
@@ -548,6 +549,7 @@ impl<P: BookStream> SymbolTask<P> {
     fn handle(&self, outcome: SyncOutcome, sync: &mut P::Sync, backoff: &mut Backoff) -> Next {
         match outcome {
             SyncOutcome::Applied { last_update_id } => {
+                // SeqCst: pairs with the stop when the handle is dropped.
                 if self.stopped.load(Ordering::SeqCst) {
                     return Next::Continue;
                 }

@@ -285,6 +285,7 @@ impl Drop for StreamFeedHandle {
     fn drop(&mut self) {
         // Closed now, not when the runtime cancels the task; the flag keeps a task caught
         // mid-frame from publishing.
+        // SeqCst: the stop and the writer's close are one order for the task's check.
         self.stopped.store(true, Ordering::SeqCst);
         self.writer.close();
         self.task.abort();
@@ -396,6 +397,7 @@ where
     }
 
     fn publish(&mut self, value: T) {
+        // SeqCst: pairs with the handle's stop.
         if self.stopped.load(Ordering::SeqCst) {
             return;
         }

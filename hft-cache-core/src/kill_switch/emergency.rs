@@ -263,6 +263,7 @@ impl KillSwitch {
             outcome: "emergency report recorded; resume requires an explicit, validated call"
                 .to_owned(),
         });
+        // AcqRel: a reader that sees this trip's number sees the halt that came before it.
         let trip = inner.trips.fetch_add(1, Ordering::AcqRel) + 1;
         let report = EmergencyReport {
             trip,

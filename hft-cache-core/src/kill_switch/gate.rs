@@ -155,6 +155,8 @@ impl TradingGate {
     /// Live, paper or halted.
     #[inline]
     pub fn mode(&self) -> GateMode {
+        // Acquire: pairs with the Release stores below, so an order path that sees a mode also
+        // sees the caches as the procedure left them before setting it.
         GateMode::from_u8(self.inner.mode.load(Ordering::Acquire))
     }
 
@@ -183,6 +185,8 @@ impl TradingGate {
         }
         slot.halted = Some(halt);
         slot.paper = None;
+        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
+        // by an order path that reads the new mode.
         self.inner
             .mode
             .store(GateMode::Halted.as_u8(), Ordering::Release);
@@ -192,6 +196,8 @@ impl TradingGate {
     /// Reopens the gate for live trading.
     pub(crate) fn open(&self) {
         let mut slot = self.lock();
+        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
+        // by an order path that reads the new mode.
         self.inner
             .mode
             .store(GateMode::Live.as_u8(), Ordering::Release);
@@ -203,6 +209,8 @@ impl TradingGate {
     pub(crate) fn enter_paper(&self, run: Arc<PaperRun>) {
         let mut slot = self.lock();
         slot.paper = Some(run);
+        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
+        // by an order path that reads the new mode.
         self.inner
             .mode
             .store(GateMode::Paper.as_u8(), Ordering::Release);
@@ -217,6 +225,8 @@ impl TradingGate {
             return false;
         }
         slot.paper = None;
+        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
+        // by an order path that reads the new mode.
         self.inner
             .mode
             .store(GateMode::Live.as_u8(), Ordering::Release);

@@ -152,6 +152,8 @@ impl PaperRun {
 
     pub(crate) fn progress(&self, now: Timestamp) -> PaperProgress {
         PaperProgress {
+            // Acquire: pairs with the AcqRel count of each fill, so the watcher that ends the
+            // phase on this count sees the fills it counts.
             orders: self.orders.load(Ordering::Acquire),
             orders_needed: self.phase.orders,
             elapsed: now.saturating_since(self.started),
@@ -240,6 +242,7 @@ impl PaperRun {
         }
         let answer = match fill {
             Ok(fill) => {
+                // AcqRel: publishes the fill to the watcher that reads the count (see `progress`).
                 self.orders.fetch_add(1, Ordering::AcqRel);
                 fill.answer(symbol, order)
             }

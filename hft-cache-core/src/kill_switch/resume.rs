@@ -67,6 +67,7 @@ impl KillSwitch {
         }
         // Caches first, gate last: an order allowed through finds its data readable.
         let enabled = inner.registry.leave_emergency();
+        // AcqRel: the caches re-enabled above happen before a reader that sees this count.
         inner.resumes.fetch_add(1, Ordering::AcqRel);
         *inner
             .last_resume

@@ -164,6 +164,7 @@ impl KillSwitch {
 
     /// How many times the switch has tripped (a trip while halted counts too).
     pub fn trips(&self) -> u64 {
+        // Acquire: pairs with the trip's AcqRel increment, which follows its stored report.
         self.inner.trips.load(Ordering::Acquire)
     }
 
@@ -273,6 +274,7 @@ impl KillSwitch {
     }
 
     pub(super) fn resumes(&self) -> u64 {
+        // Acquire: pairs with the resume's AcqRel increment (the relapse watch starts from it).
         self.inner.resumes.load(Ordering::Acquire)
     }
 
