@@ -91,14 +91,17 @@ impl CloseSignal {
 impl FaultState {
     /// Takes a one-shot flag: true once after it was set.
     pub(crate) fn take(flag: &AtomicBool) -> bool {
+        // AcqRel: a one-shot fault is taken by exactly one step, which sees what came before it.
         flag.swap(false, Ordering::AcqRel)
     }
 
     pub(crate) fn is_stalled(&self) -> bool {
+        // Acquire: pairs with the Release of the test that set the fault.
         self.stalled.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_quiet(&self) -> bool {
+        // Acquire: pairs with the Release of the test that set the fault.
         self.quiet.load(Ordering::Acquire)
     }
 
@@ -123,6 +126,7 @@ impl Faults {
     /// The book keeps moving meanwhile, so the first event after a stall does not follow the last
     /// one sent: a correct client sees a gap and resynchronises.
     pub fn stall_stream(&self, stalled: bool) {
+        // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
         self.inner.stalled.store(stalled, Ordering::Release);
     }
 
@@ -132,27 +136,32 @@ impl Faults {
     /// on, and the account's orders still move the book. Unlike a stall, nothing is lost: the
     /// next event follows the last one.
     pub fn quiet_market(&self, quiet: bool) {
+        // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
         self.inner.quiet.store(quiet, Ordering::Release);
     }
 
     /// The next book change is applied to the book but the depth event carrying it is never
     /// sent, on either depth speed: the stream has a gap.
     pub fn drop_next_delta(&self) {
+        // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
         self.inner.drop_next.store(true, Ordering::Release);
     }
 
     /// The next depth event is sent twice.
     pub fn duplicate_next_delta(&self) {
+        // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
         self.inner.duplicate_next.store(true, Ordering::Release);
     }
 
     /// The next two depth events are sent in the opposite order.
     pub fn reorder_next_deltas(&self) {
+        // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
         self.inner.reorder_next.store(true, Ordering::Release);
     }
 
     /// One text frame that is not valid JSON is sent before the next depth event.
     pub fn send_bad_frame(&self) {
+        // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
         self.inner.bad_frame.store(true, Ordering::Release);
     }
 
@@ -220,6 +229,7 @@ impl Faults {
             &s.reorder_next,
             &s.bad_frame,
         ] {
+            // Release: what the test did before setting the fault is seen where the server reads it (Acquire).
             flag.store(false, Ordering::Release);
         }
         s.rest
