@@ -14,8 +14,8 @@ use crate::class::{max_age_of, Classified};
 use crate::clock::{CacheClock, SharedClock, Timestamp};
 use crate::counters::{Counters, LocalCounters};
 use crate::log_limit::LogLimit;
-use crate::monitor::durations::short_type_name;
 use crate::monitor::Registry;
+use crate::report_format::short_type_name;
 
 /// What a read ended in; each outcome has its own counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::class::Classified;
-use crate::monitor::durations::opt_duration_ms;
+use crate::report_format::opt_duration_ms;
 
 /// A cache the compliance monitor can report on and the kill switch can disable.
 ///

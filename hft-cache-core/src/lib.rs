@@ -29,6 +29,7 @@ pub mod monitor;
 pub mod ops;
 pub mod policy;
 mod proof;
+mod report_format;
 pub mod static_cache;
 pub mod stream_cache;
 

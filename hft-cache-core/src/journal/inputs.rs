@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::fresh::Fresh;
-use crate::monitor::durations::opt_duration_ms;
 use crate::policy::Live;
+use crate::report_format::opt_duration_ms;
 
 tokio::task_local! {
     static DECIDED_ON: DecisionInputs;

@@ -16,8 +16,8 @@ use crate::exchange::{RequestError, SignedClient, Venue};
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
 use crate::kill_switch::{GateMode, Halted, TradingGate};
-use crate::monitor::durations::unix_millis;
 use crate::policy::Live;
+use crate::report_format::unix_millis;
 
 /// Places an order: refused while halted, simulated in the paper phase, sent when live; each
 /// recorded in the client's journal, if it has one.

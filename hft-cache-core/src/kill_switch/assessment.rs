@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::clock::Timestamp;
 use crate::journal::JournalEntry;
-use crate::monitor::durations::duration_ms;
+use crate::report_format::duration_ms;
 
 pub(crate) use exchange::assess;
 pub(crate) use window::suspect_window;

@@ -9,8 +9,8 @@ use super::assessment::{self, AssessmentState, SuspectWindow};
 use super::remediation::{self, Remediation};
 use super::{Halted, KillSwitch, TripReason};
 use crate::clock::Timestamp;
-use crate::monitor::durations::unix_millis;
 use crate::monitor::ComplianceReport;
+use crate::report_format::unix_millis;
 
 /// What an emergency stop did and found: the immediate action's steps and validation at once,
 /// the assessment when it arrives ([`KillSwitch::assessed_report`]), and the remediation record.

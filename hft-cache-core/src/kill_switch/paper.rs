@@ -18,8 +18,8 @@ use super::{Halted, KillSwitch, TripReason};
 use crate::book::BookView;
 use crate::clock::Timestamp;
 use crate::journal::OrderRequest;
-use crate::monitor::durations::duration_ms;
 use crate::monitor::{CacheId, ComplianceReport};
+use crate::report_format::duration_ms;
 use crate::stream_cache::StreamCache;
 
 /// How a resume proves the system before live trading: orders are answered from a simulation

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::monitor::durations::{duration_ms, opt_duration_ms};
 use crate::monitor::Violation;
+use crate::report_format::{duration_ms, opt_duration_ms};
 
 /// Why the kill switch was tripped: by hand, or by which [`Trigger`](super::Trigger) on which
 /// cache.

@@ -19,7 +19,6 @@
 //! In JSON, every duration is a number of milliseconds (a float), as in
 //! [`CacheStats`](crate::CacheStats).
 
-pub(crate) mod durations;
 mod registry;
 mod report;
 mod text;

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::durations::duration_ms;
 use super::report::{ComplianceReport, Violation};
 use super::validate::{self, Observation};
 use crate::cache_stats::{DynCache, MonitoredCache};
 use crate::class::Classified;
 use crate::class::DataClass;
+use crate::report_format::duration_ms;
 
 /// Identifies one registration in one [`Registry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

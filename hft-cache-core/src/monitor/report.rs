@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::durations::{duration_ms, opt_duration_ms, unix_millis};
 use super::registry::CacheInfo;
 use super::validate;
 use crate::cache_stats::CacheStats;
+use crate::report_format::{duration_ms, opt_duration_ms, unix_millis};
 
 /// The state of every registered cache and whether they keep the policy.
 ///

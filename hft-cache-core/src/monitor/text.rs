@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::durations::short_type_name;
 use super::report::{CacheReport, ComplianceReport};
+use crate::report_format::short_type_name;
 
 impl fmt::Display for ComplianceReport {
     /// ```text

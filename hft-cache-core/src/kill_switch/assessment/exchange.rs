@@ -11,7 +11,7 @@ use crate::exchange::SignedClient;
 use crate::exchange::{ExchangeErrorKind, RequestError};
 use crate::fresh::Fresh;
 use crate::journal::{JournalEntry, OrderMode};
-use crate::monitor::durations::unix_millis;
+use crate::report_format::unix_millis;
 use hft_cache_macros::{Live, Static};
 
 #[derive(Live, Deserialize)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::book::{BookView, Level};
 use crate::journal::OrderRequest;
-use crate::monitor::durations::unix_millis;
+use crate::report_format::unix_millis;
 
 /// A simulated taker fill against the book's levels.
 pub(super) struct Fill {

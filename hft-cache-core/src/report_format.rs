@@ -1,3 +1,5 @@
+//! How reports write durations and times (shared by the monitor, the kill switch and the journal).
+//!
 //! Durations in reports are milliseconds, as floats, so JSON readers need no duration format;
 //! wall-clock stamps are Unix milliseconds, for people reading a report later.
 
