@@ -101,10 +101,10 @@ unsafe impl<T: ?Sized> Classified for std::marker::PhantomData<T> {
 /// the container adds interior mutability (`mutable`), shared ownership (`shared`) or nothing
 /// (`owned`).
 macro_rules! container {
-    ($kind:ident: $($ty:ident<T $(: ?$sized:ident)? $(, $extra:ident)*>),* $(,)?) => {$(
+    ($kind:ident: $($($ty:ident)::+<T $(: ?$sized:ident)? $(, $extra:ident)*>),* $(,)?) => {$(
         // SAFETY: the container holds only its elements, whose class and max age it takes.
         #[diagnostic::do_not_recommend]
-        unsafe impl<T: Classified $(+ ?$sized)? $(, $extra)*> Classified for $ty<T $(, $extra)*> {
+        unsafe impl<T: Classified $(+ ?$sized)? $(, $extra)*> Classified for $($ty)::+<T $(, $extra)*> {
             type Class = T::Class;
             type Ownership = container!(@ownership $kind T);
             const MAX_AGE: Option<Duration> = age::<T>();
@@ -128,50 +128,18 @@ container!(mutable:
     JoinHandle<T>, Sender<T>, SyncSender<T>, Receiver<T>,
 );
 
-/// Weak pointers share ownership whatever they point at: they are never exclusive.
-macro_rules! weak {
-    ($($ty:ty),*) => {$(
-        // SAFETY: as for the containers above.
-        #[diagnostic::do_not_recommend]
-        unsafe impl<T: Classified + ?Sized> Classified for $ty {
-            type Class = T::Class;
-            type Ownership = NotExclusive;
-            const MAX_AGE: Option<Duration> = age::<T>();
-            const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
-        }
-    )*};
-}
-weak!(rc::Weak<T>, sync::Weak<T>);
-
-/// Tokio's synchronisation types: mutable or shared, with their element's class.
-macro_rules! tokio_containers {
-    ($($ty:ident)::+ <T $(: ?$sized:ident)?>) => {
-        // SAFETY: as for the containers above.
-        #[diagnostic::do_not_recommend]
-        unsafe impl<T: Classified $(+ ?$sized)?> Classified for $($ty)::+<T> {
-            type Class = T::Class;
-            type Ownership = NotExclusive;
-            const MAX_AGE: Option<Duration> = age::<T>();
-            const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
-        }
-    };
-}
-tokio_containers!(tokio::sync::Mutex<T: ?Sized>);
-tokio_containers!(tokio::sync::RwLock<T: ?Sized>);
-tokio_containers!(tokio::sync::OnceCell<T>);
-tokio_containers!(tokio::sync::mpsc::Sender<T>);
-tokio_containers!(tokio::sync::mpsc::Receiver<T>);
-tokio_containers!(tokio::sync::mpsc::UnboundedSender<T>);
-tokio_containers!(tokio::sync::mpsc::UnboundedReceiver<T>);
-tokio_containers!(tokio::sync::watch::Sender<T>);
-tokio_containers!(tokio::sync::watch::Receiver<T>);
-tokio_containers!(tokio::sync::broadcast::Sender<T>);
-tokio_containers!(tokio::sync::broadcast::Receiver<T>);
-tokio_containers!(tokio::sync::oneshot::Sender<T>);
-tokio_containers!(tokio::sync::oneshot::Receiver<T>);
-tokio_containers!(tokio::task::JoinHandle<T>);
-tokio_containers!(arc_swap::ArcSwap<T>);
-tokio_containers!(arc_swap::ArcSwapOption<T>);
+// Weak pointers share ownership whatever they point at, and tokio's synchronisation types are
+// mutable or shared: none is ever exclusive.
+container!(mutable:
+    rc::Weak<T: ?Sized>, sync::Weak<T: ?Sized>, tokio::sync::Mutex<T: ?Sized>,
+    tokio::sync::RwLock<T: ?Sized>, tokio::sync::OnceCell<T>, tokio::sync::mpsc::Sender<T>,
+    tokio::sync::mpsc::Receiver<T>, tokio::sync::mpsc::UnboundedSender<T>,
+    tokio::sync::mpsc::UnboundedReceiver<T>, tokio::sync::watch::Sender<T>,
+    tokio::sync::watch::Receiver<T>, tokio::sync::broadcast::Sender<T>,
+    tokio::sync::broadcast::Receiver<T>, tokio::sync::oneshot::Sender<T>,
+    tokio::sync::oneshot::Receiver<T>, tokio::task::JoinHandle<T>, arc_swap::ArcSwap<T>,
+    arc_swap::ArcSwapOption<T>,
+);
 
 /// References, pointers and views: the class and ownership of what they point at.
 macro_rules! pointer {
