@@ -153,13 +153,15 @@ fn generate(
             unsafe impl #impl_generics #krate::NoLiveState for #ident #ty_generics #where_clause {}
         }
     });
-    let probes = probes(input, derive, fields, krate);
+    let probes = probes(input, derive, fields, &params, krate);
     // An impl without bounds is never why a bound fails: keep it out of rustc's lists of "other
     // types that implement `Classified`". One with bounds stays, so that a failing bound is
     // reported as the field's own rule.
-    let quiet = has_generics(&input.generics)
-        .then(TokenStream::new)
-        .unwrap_or_else(|| quote!(#[diagnostic::do_not_recommend]));
+    let quiet = if has_generics(&input.generics) {
+        TokenStream::new()
+    } else {
+        quote!(#[diagnostic::do_not_recommend])
+    };
     quote! {
         // SAFETY: `PROOF` shows that every field passed the class's rule.
         #[automatically_derived]
@@ -276,18 +278,24 @@ fn stub_impl(input: &DeriveInput, derive: Derive, krate: &Path) -> TokenStream {
 
 /// Checks that run on concrete types at compile time: the `Clone` refusal of a live type (its
 /// proof, evaluated here), and what an `opaque` field may hold.
-fn probes(input: &DeriveInput, derive: Derive, fields: &[Field<'_>], krate: &Path) -> TokenStream {
+/// A type that mentions the type's parameters cannot be probed before they are known.
+fn probes(
+    input: &DeriveInput,
+    derive: Derive,
+    fields: &[Field<'_>],
+    params: &TypeParams,
+    krate: &Path,
+) -> TokenStream {
     let mut out = TokenStream::new();
     if derive == Derive::Live {
         out.extend(clone_probe(input, krate));
     }
     for field in fields.iter().filter(|f| f.attrs.opaque.is_some()) {
-        if !has_generics(&input.generics) || !TypeParams::of(&input.generics).mentioned_in(field.ty)
-        {
+        if !params.mentioned_in(field.ty) {
             out.extend(opaque_probe(field.ty, krate));
         }
         for (arg, outer) in type_arguments(field.ty) {
-            if !TypeParams::of(&input.generics).mentioned_in(arg) {
+            if !params.mentioned_in(arg) {
                 out.extend(opaque_argument_probe(field.ty, arg, &outer, krate));
             }
         }
