@@ -16,7 +16,8 @@ use axum::http::header;
 use axum::routing::get;
 use axum::Router;
 use criterion::{criterion_group, criterion_main, Criterion};
-use hft_cache::{FreshClient, Live};
+use hft_cache::fetch::FreshClient;
+use hft_cache::Live;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 

@@ -10,7 +10,8 @@ use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use hft_cache::{Clock, ManualClock, StreamCache, Streamed, SystemClock, Timestamp};
+use hft_cache::clock::{Clock, ManualClock, SystemClock, Timestamp};
+use hft_cache::{StreamCache, Streamed};
 use rust_decimal::Decimal;
 
 #[path = "common/paired.rs"]

@@ -55,7 +55,7 @@ fn decode<T: DeserializeOwned>(name: &str) -> T {
 }
 
 fn class_of<T: Classified>() -> DataClass {
-    <T::Class as hft_cache::ClassMarker>::CLASS
+    <T::Class as hft_cache::policy::ClassMarker>::CLASS
 }
 
 #[test]

@@ -11,7 +11,8 @@ use std::time::Duration;
 use hft_cache::book::BookView;
 use hft_cache::feed::bybit::BybitOrderbook;
 use hft_cache::feed::DepthFeed;
-use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::StreamCache;
 use rust_decimal::Decimal;
 use support::{wait_until, Conn, Server};
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use hft_cache::book::BookView;
 use hft_cache::feed::{DepthFeed, DepthFeedHandle};
-use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::StreamCache;
 use support::{wait_until, Conn, Server};
 
 const SYMBOL: &str = "BNBBTC";

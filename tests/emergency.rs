@@ -5,14 +5,16 @@
 use std::time::Duration;
 
 use hft_cache::book::{BookView, Level};
+use hft_cache::clock::ManualClock;
 use hft_cache::exchange::{RequestError, SignedClient};
 use hft_cache::feed::DepthFeed;
+use hft_cache::fetch::FetchError;
 use hft_cache::journal::{DecisionInputs, OrderJournal, OrderMode, OrderOutcome};
 use hft_cache::kill_switch::{AssessmentState, GateMode, PaperPhase, RelapseWatch};
-use hft_cache::{
-    FeedFault, FetchError, Fresh, KillSwitch, Live, ManualClock, Registry, StreamCache, Trigger,
-    TripReason,
-};
+use hft_cache::kill_switch::{KillSwitch, Trigger, TripReason};
+use hft_cache::monitor::Registry;
+use hft_cache::stream_cache::FeedFault;
+use hft_cache::{Fresh, Live, StreamCache};
 use hft_cache_mock::MockExchange;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -368,7 +370,7 @@ struct Paper {
     ex: MockExchange,
     clock: ManualClock,
     books: StreamCache<String, BookView>,
-    feed: hft_cache::FeedWriter<String, BookView>,
+    feed: hft_cache::stream_cache::FeedWriter<String, BookView>,
     journal: OrderJournal,
     kill: KillSwitch,
     trader: SignedClient,

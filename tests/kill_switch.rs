@@ -8,12 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use hft_cache::clock::{ManualClock, Timestamp};
 use hft_cache::kill_switch::StepKind;
-use hft_cache::{
-    CacheStats, FeedFault, Halted, KillSwitch, ManualClock, MonitoredCache, Registry, ResumeError,
-    Static, StaticCache, StaticReadError, StreamCache, StreamReadError, Streamed, Timestamp,
-    TradingGate, Trigger, TripReason, WatcherBuildError,
+use hft_cache::kill_switch::{
+    Halted, KillSwitch, ResumeError, TradingGate, Trigger, TripReason, WatcherBuildError,
 };
+use hft_cache::monitor::{CacheStats, MonitoredCache, Registry};
+use hft_cache::static_cache::StaticReadError;
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::{Static, StaticCache, StreamCache, Streamed};
 use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::Level;

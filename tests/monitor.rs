@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
+use hft_cache::clock::ManualClock;
+use hft_cache::monitor::{CacheStats, MonitoredCache, Registry};
 use hft_cache::monitor::{CacheStatus, HealthProblem, Violation};
-use hft_cache::{
-    CacheStats, DataClass, FeedFault, ManualClock, MonitoredCache, Registry, Static, StaticCache,
-    StreamCache, Streamed,
-};
+use hft_cache::stream_cache::FeedFault;
+use hft_cache::{DataClass, Static, StaticCache, StreamCache, Streamed};
 use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::Level;

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use hft_cache::book::{BookChecksum, BookDelta, BookSnapshot, BookView, SnapshotDeltaSync};
 use hft_cache::feed::{BookMessage, BookStream, DepthFeed};
-use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::StreamCache;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use support::{wait_until, Server};

@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use hft_cache::book::BookView;
 use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::GateMode;
+use hft_cache::kill_switch::KillSwitch;
+use hft_cache::monitor::Registry;
 use hft_cache::ops::{OpsError, OpsServer};
-use hft_cache::{KillSwitch, Registry, StreamCache};
+use hft_cache::StreamCache;
 use prometheus_parse::{Scrape, Value};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -40,7 +42,7 @@ impl<S: tracing::Subscriber> Layer<S> for Warnings {
 struct Desk {
     kill: KillSwitch,
     books: StreamCache<String, BookView>,
-    _feed: hft_cache::FeedWriter<String, BookView>,
+    _feed: hft_cache::stream_cache::FeedWriter<String, BookView>,
     url: String,
     http: reqwest::Client,
 }

@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hft_cache::{
-    Clock, FeedFault, ManualClock, Static, StaticCache, StaticReadError, StreamCache,
-    StreamReadError, Streamed, Timestamp,
-};
+use hft_cache::clock::{Clock, ManualClock, Timestamp};
+use hft_cache::static_cache::StaticReadError;
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::{Static, StaticCache, StreamCache, Streamed};
 
 #[derive(Static)]
 struct Rules {

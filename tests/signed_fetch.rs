@@ -6,11 +6,12 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hft_cache::clock::ManualClock;
 use hft_cache::exchange::{
     ExchangeErrorKind, RequestError, SignedClient, SignedClientBuildError, Signer,
 };
 use hft_cache::fetch::FetchError;
-use hft_cache::{Fresh, Live, ManualClock, Static, Streamed};
+use hft_cache::{Fresh, Live, Static, Streamed};
 use hft_cache_mock::MockExchange;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;

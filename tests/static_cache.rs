@@ -5,9 +5,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hft_cache::{
-    Clock, ManualClock, MonitoredCache, Static, StaticCache, StaticCacheBuildError, StaticReadError,
-};
+use hft_cache::clock::{Clock, ManualClock};
+use hft_cache::monitor::MonitoredCache;
+use hft_cache::static_cache::{StaticCacheBuildError, StaticReadError};
+use hft_cache::{Static, StaticCache};
 use proptest::prelude::*;
 
 #[derive(Static, Clone, Debug, PartialEq)]
@@ -316,8 +317,8 @@ fn concurrent_readers_never_see_torn_or_stale_data() {
                     match cache.read(key.as_str(), |(s, stamp)| (s.clone(), *stamp)) {
                         Ok(Some((s, stamp))) => {
                             assert_eq!((s.tick_size, s.min_qty), (1, 10), "torn value");
-                            let age =
-                                before.saturating_since(hft_cache::Timestamp::from_nanos(stamp));
+                            let age = before
+                                .saturating_since(hft_cache::clock::Timestamp::from_nanos(stamp));
                             assert!(age <= max_age, "served {age:?} old data");
                             ok += 1;
                         }

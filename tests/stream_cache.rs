@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use hft_cache::clock::ManualClock;
+use hft_cache::monitor::{MonitoredCache, Registry};
 use hft_cache::stream_cache::StreamCacheBuildError;
-use hft_cache::{
-    FeedFault, ManualClock, MonitoredCache, Registry, StreamCache, StreamReadError, Streamed,
-};
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::{StreamCache, Streamed};
 use proptest::prelude::*;
 
 #[derive(Streamed, Clone, Debug, PartialEq)]

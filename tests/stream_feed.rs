@@ -8,7 +8,8 @@ use std::time::Duration;
 use hft_cache::book::DepthUpdate;
 use hft_cache::feed::binance::{AggTrade, BookTicker, KlineEvent, Ticker24h, Trade};
 use hft_cache::feed::{StreamFeed, StreamFeedHandle};
-use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::StreamCache;
 use rust_decimal_macros::dec;
 use support::{wait_until, Conn, Server};
 

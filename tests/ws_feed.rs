@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use hft_cache::book::BookView;
 use hft_cache::feed::{BinanceDepth, DepthFeed, DepthFeedBuilder, DepthFeedHandle, FeedHealth};
-use hft_cache::{FeedFault, StreamCache, StreamReadError};
+use hft_cache::stream_cache::{FeedFault, StreamReadError};
+use hft_cache::StreamCache;
 use hft_cache_mock::MockExchange;
 use rust_decimal_macros::dec;
 

@@ -18,9 +18,9 @@ use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth, StreamFeed, Stream
 use hft_cache::journal::{DecisionInputs, OrderJournal};
 use hft_cache::kill_switch::{Halted, TradingGate};
 use hft_cache::monitor::Registry;
-use hft_cache::{
-    Fresh, Live, NoLiveState, Static, StaticCache, StaticReadError, StreamCache, StreamReadError,
-};
+use hft_cache::static_cache::StaticReadError;
+use hft_cache::stream_cache::StreamReadError;
+use hft_cache::{Fresh, Live, NoLiveState, Static, StaticCache, StreamCache};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 

@@ -222,7 +222,8 @@ pub unsafe trait Classified {
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{max_age_of, Live};
+/// use hft_cache::Live;
+/// use hft_cache::policy::max_age_of;
 ///
 /// #[derive(Live)]
 /// #[hft(max_age_ms = 100)]

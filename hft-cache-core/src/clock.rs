@@ -66,7 +66,7 @@ mod sealed {
 /// `test-util`, as in tokio). Time is the crate's, so no user clock can freeze or rewind it.
 ///
 /// ```
-/// use hft_cache::{Clock, SystemClock};
+/// use hft_cache::clock::{Clock, SystemClock};
 ///
 /// let clock = SystemClock::new();
 /// let start = clock.now();
@@ -213,7 +213,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{Clock, ManualClock};
+/// use hft_cache::clock::{Clock, ManualClock};
 ///
 /// let clock = ManualClock::new();
 /// let start = clock.now();

@@ -130,6 +130,7 @@ mod client;
 mod error;
 mod gated;
 pub mod okx;
+mod order_path;
 mod signer;
 mod venue;
 
@@ -142,6 +143,3 @@ pub use gated::GatedRequest;
 pub use secrecy::SecretString;
 pub use signer::{InvalidApiKey, RequestSigner, SignRequest, Signer};
 pub use venue::{BodyEncoding, ServerTime, Venue};
-
-/// The classes [`SignedClient::public_get`] may return as plain values (a sealed policy rule).
-pub use crate::policy::PublicData;

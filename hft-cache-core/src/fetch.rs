@@ -40,12 +40,13 @@ pub use serde_json::value::RawValue;
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use hft_cache::{Fresh, FreshClient, Live};
+/// use hft_cache::{Fresh, Live};
+/// use hft_cache::fetch::FreshClient;
 ///
 /// #[derive(Live, serde::Deserialize)]
 /// struct OpenOrders(Vec<serde_json::Value>);
 ///
-/// # async fn demo() -> Result<(), hft_cache::FetchError> {
+/// # async fn demo() -> Result<(), hft_cache::fetch::FetchError> {
 /// let client = FreshClient::builder().timeout(Duration::from_secs(2)).build()?;
 /// let orders: Fresh<OpenOrders> = client
 ///     .get("http://127.0.0.1:8080/api/v3/openOrders")

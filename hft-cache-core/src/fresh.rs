@@ -18,7 +18,8 @@ use crate::proof::Proof;
 /// request was sent, so a slow response does not look younger than it is.
 ///
 /// ```no_run
-/// use hft_cache::{Fresh, FreshClient, Live};
+/// use hft_cache::{Fresh, Live};
+/// use hft_cache::fetch::FreshClient;
 /// use rust_decimal::Decimal;
 ///
 /// #[derive(Live, serde::Deserialize)]

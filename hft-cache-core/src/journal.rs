@@ -53,11 +53,9 @@
 
 mod entry;
 mod inputs;
-mod order_path;
 mod store;
 
 pub(crate) use entry::OrderRequest;
 pub use entry::{JournalEntry, OrderMode, OrderOutcome};
 pub use inputs::DecisionInputs;
-pub(crate) use order_path::place_order;
 pub use store::{JournalBuildError, JournalTotals, OrderJournal, OrderJournalBuilder};

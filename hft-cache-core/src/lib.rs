@@ -11,8 +11,8 @@ extern crate self as hft_cache;
 
 pub mod book;
 mod cache_core;
-pub mod cache_stats;
-pub mod class;
+mod cache_stats;
+mod class;
 mod classified_impls;
 pub mod clock;
 mod counters;
@@ -20,6 +20,7 @@ pub mod exchange;
 pub mod feed;
 pub mod fetch;
 mod fresh;
+mod gate;
 pub mod journal;
 pub mod kill_switch;
 mod log_limit;
@@ -33,27 +34,15 @@ mod report_format;
 pub mod static_cache;
 pub mod stream_cache;
 
-pub use cache_stats::{CacheStats, FeedStats, MonitoredCache};
-pub use class::{max_age_of, ClassMarker, Classified, DataClass};
-#[cfg(feature = "test-util")]
-pub use clock::ManualClock;
-pub use clock::{Clock, SharedClock, SystemClock, Timestamp};
-pub use fetch::{FetchError, FreshClient, FreshClientBuilder, FreshRequest};
+// The policy core, at the root: the classes (each a trait and a derive), the trait that carries
+// a type's class, `Fresh`, and the two caches. Everything else is reached through its module,
+// each item by one path.
+pub use class::{Classified, DataClass};
 pub use fresh::{Expired, Fresh};
 pub use hft_cache_macros::{Live, NoLiveState, Static, Streamed};
-pub use kill_switch::{
-    EmergencyReport, Halted, KillSwitch, KillSwitchBuilder, ResumeError, TradingGate, Trigger,
-    TripReason, Watcher, WatcherBuildError, WatcherHandle,
-};
-pub use monitor::{CacheReport, ComplianceReport, Registry};
-pub use policy::{CacheKey, Live, NoLiveState, Static, StaticValue, StreamValue, Streamed};
-pub use static_cache::{
-    RefreshError, RefresherHandle, StaticCache, StaticCacheBuildError, StaticCacheBuilder,
-    StaticReadError, StaticReader,
-};
-pub use stream_cache::{
-    FeedFault, FeedWriter, StreamCache, StreamCacheBuilder, StreamReadError, StreamReader,
-};
+pub use policy::class_traits::{Live, NoLiveState, Static, Streamed};
+pub use static_cache::cache::StaticCache;
+pub use stream_cache::cache::StreamCache;
 
 #[doc(hidden)]
 pub use policy::__private;

@@ -3,9 +3,9 @@
 //!
 //! | route | auth | answer |
 //! | --- | --- | --- |
-//! | `GET /compliance` | none | the [`ComplianceReport`](crate::ComplianceReport), JSON |
+//! | `GET /compliance` | none | the [`ComplianceReport`](crate::monitor::ComplianceReport), JSON |
 //! | `GET /metrics` | none | Prometheus text: cache hits, misses, refusals, feed health, gate mode, trips |
-//! | `POST /halt` | bearer token | trips the switch (the body, if any, is the reason); the [`EmergencyReport`](crate::EmergencyReport), JSON |
+//! | `POST /halt` | bearer token | trips the switch (the body, if any, is the reason); the [`EmergencyReport`](crate::kill_switch::EmergencyReport), JSON |
 //! | `POST /resume` | bearer token | [`KillSwitch::resume`]: 200 with the gate mode, or 409 with why not |
 //!
 //! The token is read from an environment variable (default `HFT_CACHE_OPS_TOKEN`) when the
@@ -15,7 +15,8 @@
 //!
 //! ```
 //! use hft_cache::ops::OpsServer;
-//! use hft_cache::{KillSwitch, Registry};
+//! use hft_cache::kill_switch::KillSwitch;
+//! use hft_cache::monitor::Registry;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {

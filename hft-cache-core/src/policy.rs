@@ -4,7 +4,7 @@
 //! rule when its class does not implement `Rule<F>`, and the error's first line is the rule's
 //! message with `F` filled in, e.g. "`Balance` is live trading data and can never be cached".
 //! The traits users name are the bundles at the bottom ([`StaticValue`], [`StreamValue`],
-//! [`CacheKey`], [`Static`], [`Streamed`], [`Live`], ...), implemented for every type whose class
+//! [`CacheKey`], [`Static`], [`Streamed`](crate::Streamed), [`Live`], ...), implemented for every type whose class
 //! passes their rules.
 
 //!
@@ -12,11 +12,18 @@
 //! implements exactly where the rule allows, so no user crate can add an impl (`impl
 //! StaticValue for Balance {}` or `impl NeverCached<Balance> for Live {}` do not compile). The
 //! only way around the policy is a hand-written `unsafe impl` of [`Classified`] or
-//! [`NoLiveState`], which `#![forbid(unsafe_code)]` turns off.
+//! [`NoLiveState`](crate::NoLiveState), which `#![forbid(unsafe_code)]` turns off.
 
 mod checks;
 
-use crate::class::{self, ClassMarker, Classified, OwnershipMarker};
+use crate::class::Classified;
+pub use crate::class::{max_age_of, ClassMarker, OwnershipMarker};
+
+/// The classes and ownerships as types: what a type's [`Classified::Class`] and
+/// [`Classified::Ownership`] name, and what the rules are implemented for.
+pub mod class {
+    pub use crate::class::{Exclusive, Live, NotExclusive, Plain, Static, Streamed};
+}
 
 /// The private supertraits that seal the rules and bundles: one per trait, implemented exactly
 /// where that trait is, so a user impl of the public trait lacks its supertrait.
@@ -250,42 +257,6 @@ macro_rules! bundle {
 }
 
 bundle! {
-    /// Data of class `Static`: symbol info, trading rules, fees, exchange config, or a container
-    /// of them. Implemented by `#[derive(Static)]`.
-    ///
-    /// ```
-    /// use hft_cache::Static;
-    ///
-    /// #[derive(Static)]
-    /// struct SymbolInfo {
-    ///     tick_size: rust_decimal::Decimal,
-    /// }
-    ///
-    /// fn takes_static<T: Static>(_: &T) {}
-    /// takes_static(&vec![SymbolInfo { tick_size: Default::default() }]);
-    /// ```
-    Static: IsStatic,
-    unclassified = "`{Self}` has not declared a data class, so it is not static data",
-    note = "derive `Static` on symbol info, trading rules, fee schedules and exchange config"
-}
-
-bundle! {
-    /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container of
-    /// them. Implemented by `#[derive(Streamed)]`.
-    Streamed: IsStreamed,
-    unclassified = "`{Self}` has not declared a data class, so it is not streamed market data",
-    note = "derive `Streamed` on order books, tickers and trades that arrive on a stream"
-}
-
-bundle! {
-    /// Data of class `Live`, owned exclusively: balances, orders, positions, recent trades, or a
-    /// container of them. Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
-    Live: IsLive; ExclusiveInFresh,
-    unclassified = "`{Self}` has not declared a data class, so it is not live trading data",
-    note = "derive `Live` on balances, orders, positions and recent trades"
-}
-
-bundle! {
     /// A value a `StaticCache` may hold: of class `Static`.
     StaticValue: NeverCached & NotStreamedInStaticCache & DeclaredValue,
     unclassified = "`{Self}` has not declared a data class and cannot be held in a static cache",
@@ -334,33 +305,76 @@ bundle! {
     note = "derive a class on it (a handle type of your own can derive `NoLiveState`), or, if it is a foreign type with no class that holds no live data, mark the field `#[hft(opaque)]`"
 }
 
-/// A long-lived struct (an exchange adapter, a strategy, an engine) that holds no live data.
-///
-/// Implemented by `#[derive(NoLiveState)]`, which checks every field.
-///
-/// # Safety
-///
-/// `unsafe` to implement by hand, like [`Classified`]: the derive checks every field; whoever
-/// writes an impl vouches that no field holds live data.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use hft_cache::{NoLiveState, Static, StaticCache};
-///
-/// #[derive(Static)]
-/// struct SymbolInfo {
-///     tick_size: rust_decimal::Decimal,
-/// }
-///
-/// #[derive(NoLiveState)]
-/// struct Adapter {
-///     name: String,
-///     symbols: StaticCache<String, SymbolInfo>,
-///     #[hft(opaque)]
-///     http: reqwest::Client,
-/// }
-/// ```
-pub unsafe trait NoLiveState {}
+/// The class traits and `NoLiveState`: re-exported at the crate root, which is their one path.
+pub(crate) mod class_traits {
+    use super::*;
+
+    bundle! {
+        /// Data of class `Static`: symbol info, trading rules, fees, exchange config, or a container
+        /// of them. Implemented by `#[derive(Static)]`.
+        ///
+        /// ```
+        /// use hft_cache::Static;
+        ///
+        /// #[derive(Static)]
+        /// struct SymbolInfo {
+        ///     tick_size: rust_decimal::Decimal,
+        /// }
+        ///
+        /// fn takes_static<T: Static>(_: &T) {}
+        /// takes_static(&vec![SymbolInfo { tick_size: Default::default() }]);
+        /// ```
+        Static: IsStatic,
+        unclassified = "`{Self}` has not declared a data class, so it is not static data",
+        note = "derive `Static` on symbol info, trading rules, fee schedules and exchange config"
+    }
+
+    bundle! {
+        /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container of
+        /// them. Implemented by `#[derive(Streamed)]`.
+        Streamed: IsStreamed,
+        unclassified = "`{Self}` has not declared a data class, so it is not streamed market data",
+        note = "derive `Streamed` on order books, tickers and trades that arrive on a stream"
+    }
+
+    bundle! {
+        /// Data of class `Live`, owned exclusively: balances, orders, positions, recent trades, or a
+        /// container of them. Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
+        Live: IsLive; ExclusiveInFresh,
+        unclassified = "`{Self}` has not declared a data class, so it is not live trading data",
+        note = "derive `Live` on balances, orders, positions and recent trades"
+    }
+
+    /// A long-lived struct (an exchange adapter, a strategy, an engine) that holds no live data.
+    ///
+    /// Implemented by `#[derive(NoLiveState)]`, which checks every field.
+    ///
+    /// # Safety
+    ///
+    /// `unsafe` to implement by hand, like [`Classified`]: the derive checks every field; whoever
+    /// writes an impl vouches that no field holds live data.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use hft_cache::{NoLiveState, Static, StaticCache};
+    ///
+    /// #[derive(Static)]
+    /// struct SymbolInfo {
+    ///     tick_size: rust_decimal::Decimal,
+    /// }
+    ///
+    /// #[derive(NoLiveState)]
+    /// struct Adapter {
+    ///     name: String,
+    ///     symbols: StaticCache<String, SymbolInfo>,
+    ///     #[hft(opaque)]
+    ///     http: reqwest::Client,
+    /// }
+    /// ```
+    pub unsafe trait NoLiveState {}
+}
+
+pub(crate) use class_traits::{Live, Static};
 
 /// Used by the derives' generated code; not part of the API. Code that names these items by hand
 /// is outside the policy, as an `unsafe impl` is.

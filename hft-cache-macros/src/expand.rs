@@ -56,7 +56,7 @@ fn plan(derive: Derive, krate: &Path) -> Plan {
         Derive::NoLiveState => (quote!(Plain), quote!(state_field), quote!(StateField)),
     };
     Plan {
-        class: quote!(#krate::class::#class),
+        class: quote!(#krate::policy::class::#class),
         check_fn: quote!(#krate::__private::#check_fn),
         field_bound: quote!(#krate::policy::#bound),
     }
@@ -97,9 +97,9 @@ fn generate(
         // known only once the parameters are.
         let base = &plan.class;
         let class = class_params.iter().fold(quote!(#base), |acc, p| {
-            quote!(<#acc as #krate::class::ClassMarker>::Join<<#p as #krate::Classified>::Class>)
+            quote!(<#acc as #krate::policy::ClassMarker>::Join<<#p as #krate::Classified>::Class>)
         });
-        let rule = quote!(<#class as #krate::class::ClassMarker>::FieldRule);
+        let rule = quote!(<#class as #krate::policy::ClassMarker>::FieldRule);
         bounds = class_params
             .iter()
             .map(|p| quote!(#p: #krate::Classified))
@@ -172,7 +172,7 @@ fn generate(
             #max_age
             const PROOF: #krate::__private::Proof<
                 Self,
-                <<Self as #krate::Classified>::Class as #krate::class::ClassMarker>::FieldRule,
+                <<Self as #krate::Classified>::Class as #krate::policy::ClassMarker>::FieldRule,
             > = #proof;
         }
         #marker
@@ -184,12 +184,12 @@ fn generate(
 /// static and streamed data are as exclusive as their fields.
 fn ownership(derive: Derive, direct: &[&Type], krate: &Path) -> TokenStream {
     match derive {
-        Derive::Live => quote!(#krate::class::Exclusive),
-        Derive::NoLiveState => quote!(#krate::class::NotExclusive),
+        Derive::Live => quote!(#krate::policy::class::Exclusive),
+        Derive::NoLiveState => quote!(#krate::policy::class::NotExclusive),
         Derive::Static | Derive::Streamed => direct.iter().rev().fold(
-            quote!(#krate::class::Exclusive),
+            quote!(#krate::policy::class::Exclusive),
             |tail, ty| {
-                quote_spanned!(ty.span()=> <<#ty as #krate::Classified>::Ownership as #krate::class::OwnershipMarker>::Join<#tail>)
+                quote_spanned!(ty.span()=> <<#ty as #krate::Classified>::Ownership as #krate::policy::OwnershipMarker>::Join<#tail>)
             },
         ),
     }
@@ -268,9 +268,9 @@ fn stub_impl(input: &DeriveInput, derive: Derive, krate: &Path) -> TokenStream {
         #[automatically_derived]
         unsafe impl #impl_generics #krate::Classified for #ident #ty_generics #where_clause {
             type Class = #class;
-            type Ownership = #krate::class::NotExclusive;
+            type Ownership = #krate::policy::class::NotExclusive;
             // SAFETY: a stub beside a compile error; it never reaches a build that runs.
-            const PROOF: #krate::__private::Proof<Self, <#class as #krate::class::ClassMarker>::FieldRule> =
+            const PROOF: #krate::__private::Proof<Self, <#class as #krate::policy::ClassMarker>::FieldRule> =
                 unsafe { #krate::__private::Proof::vouched() };
         }
     }

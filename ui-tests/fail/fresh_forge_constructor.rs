@@ -5,7 +5,7 @@ struct Balance {
     free: u64,
 }
 
-fn forge(balance: Balance, clock: hft_cache::SharedClock) -> Fresh<Balance> {
+fn forge(balance: Balance, clock: hft_cache::clock::SharedClock) -> Fresh<Balance> {
     Fresh::from_response(balance, clock.now(), clock)
 }
 

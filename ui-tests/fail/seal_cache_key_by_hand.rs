@@ -5,6 +5,6 @@ struct Balance {
     free: u64,
 }
 
-impl hft_cache::CacheKey for Balance {}
+impl hft_cache::policy::CacheKey for Balance {}
 
 fn main() {}

@@ -10,7 +10,7 @@ struct Position {
 }
 
 impl hft_cache::Classified for Position {
-    type Class = hft_cache::class::Static;
+    type Class = hft_cache::policy::class::Static;
 }
 
 fn main() {}

@@ -12,8 +12,8 @@ struct Position {
 }
 
 unsafe impl hft_cache::Classified for Position {
-    type Class = hft_cache::class::Static;
-    type Ownership = hft_cache::class::Exclusive;
+    type Class = hft_cache::policy::class::Static;
+    type Ownership = hft_cache::policy::class::Exclusive;
     const PROOF: hft_cache::__private::Proof<Self, hft_cache::__private::StaticRule> =
         unsafe { hft_cache::__private::Proof::vouched() };
 }

@@ -5,6 +5,6 @@ struct Balance {
     free: u64,
 }
 
-impl hft_cache::policy::StateNotLive<Balance> for hft_cache::class::Live {}
+impl hft_cache::policy::StateNotLive<Balance> for hft_cache::policy::class::Live {}
 
 fn main() {}

@@ -5,7 +5,8 @@ struct Balance {
     free: u64,
 }
 
-use hft_cache::{StaticCache, StaticValue};
+use hft_cache::StaticCache;
+use hft_cache::policy::StaticValue;
 
 impl StaticValue for Balance {}
 

@@ -5,6 +5,6 @@ struct Balance {
     free: u64,
 }
 
-impl hft_cache::StreamValue for Balance {}
+impl hft_cache::policy::StreamValue for Balance {}
 
 fn main() {}

@@ -9,9 +9,9 @@ struct Balance {
 #[derive(Debug)]
 struct Frozen;
 
-impl hft_cache::Clock for Frozen {
-    fn now(&self) -> hft_cache::Timestamp {
-        hft_cache::Timestamp::ZERO
+impl hft_cache::clock::Clock for Frozen {
+    fn now(&self) -> hft_cache::clock::Timestamp {
+        hft_cache::clock::Timestamp::ZERO
     }
 }
 

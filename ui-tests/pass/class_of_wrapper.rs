@@ -1,6 +1,7 @@
 // A generic wrapper takes its class from its parameter: one envelope type for static and live
 // payloads, with the field rules of the class it ends up with.
-use hft_cache::{max_age_of, Classified, DataClass, Fresh, Live, Static, StaticCache};
+use hft_cache::{Classified, DataClass, Fresh, Live, Static, StaticCache};
+use hft_cache::policy::max_age_of;
 
 #[derive(Static)]
 struct InstrumentsInfo {

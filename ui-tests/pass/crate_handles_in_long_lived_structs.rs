@@ -13,7 +13,8 @@ use hft_cache::kill_switch::{
 use hft_cache::monitor::{CacheId, ComplianceReport, Registry};
 use hft_cache::static_cache::{RefresherHandle, StaticReader};
 use hft_cache::stream_cache::{FeedWriter, StreamReader};
-use hft_cache::{DataClass, NoLiveState, Static, StaticCache, StreamCache, SystemClock, Timestamp};
+use hft_cache::{DataClass, NoLiveState, Static, StaticCache, StreamCache};
+use hft_cache::clock::{SystemClock, Timestamp};
 
 #[derive(Static)]
 struct Rules {

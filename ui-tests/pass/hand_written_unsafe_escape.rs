@@ -1,6 +1,7 @@
 // A hand-written `unsafe impl` is the one visible, greppable escape; it compiles where unsafe
 // code is allowed, and the reviewer sees `unsafe`.
-use hft_cache::class::{ClassMarker, Exclusive, Static};
+use hft_cache::policy::class::{Exclusive, Static};
+use hft_cache::policy::ClassMarker;
 use hft_cache::{Classified, StaticCache};
 
 struct VendorRules {

@@ -1,7 +1,8 @@
 // `#[hft(max_age_ms = N)]` sets a type's max age; containers keep it; tuples take the shortest.
 use std::time::Duration;
 
-use hft_cache::{max_age_of, Live, Static, Streamed};
+use hft_cache::{Live, Static, Streamed};
+use hft_cache::policy::max_age_of;
 
 #[derive(Static)]
 #[hft(max_age_ms = 1_800_000)]

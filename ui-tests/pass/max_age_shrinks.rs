@@ -1,7 +1,8 @@
 // A derived type's max age is the shortest of its own and its fields'.
 use std::time::Duration;
 
-use hft_cache::{max_age_of, Live, Static, Streamed};
+use hft_cache::{Live, Static, Streamed};
+use hft_cache::policy::max_age_of;
 
 #[derive(Static)]
 #[hft(max_age_ms = 60000)]

@@ -1,7 +1,8 @@
 // A realistic long-lived adapter: caches, config, and opaque foreign handles.
 use std::sync::Arc;
 
-use hft_cache::{FreshClient, NoLiveState, Static, StaticCache, StreamCache, Streamed};
+use hft_cache::{NoLiveState, Static, StaticCache, StreamCache, Streamed};
+use hft_cache::fetch::FreshClient;
 
 #[derive(Static)]
 struct SymbolInfo {

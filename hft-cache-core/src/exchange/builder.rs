@@ -13,8 +13,8 @@ use super::signer::{InvalidApiKey, RequestSigner};
 use super::venue::Venue;
 use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
+use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
-use crate::kill_switch::TradingGate;
 
 /// The largest receive window accepted (Binance's maximum).
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);

@@ -15,13 +15,13 @@ use super::builder::SignedClientBuilder;
 use super::error::RequestError;
 use super::signer::{RequestSigner, SignRequest};
 use super::venue::{BodyEncoding, ServerTime, Venue};
-use super::PublicData;
 use crate::class::Classified;
 use crate::fetch::{FetchError, FreshClient, FreshRequest};
 use crate::fresh::Fresh;
+use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
-use crate::kill_switch::TradingGate;
 use crate::policy::Live;
+use crate::policy::PublicData;
 
 /// A signed REST client for one venue `V` (Binance by default), for exchange adapters.
 ///
@@ -254,7 +254,7 @@ impl<V: Venue> SignedClient<V> {
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
-        crate::journal::place_order(self, method, path, params).await
+        super::order_path::place_order(self, method, path, params).await
     }
 
     /// Sends an order placement that the order path has let through, and hands back the venue's

@@ -2,7 +2,7 @@
 //! ([`RequestError`]).
 
 use crate::fetch::FetchError;
-use crate::kill_switch::Halted;
+use crate::gate::Halted;
 
 /// What a venue's error means, whatever its code: each [`Venue`](super::Venue) classifies its
 /// own codes into these.

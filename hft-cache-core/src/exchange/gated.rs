@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use super::error::RequestError;
 use crate::fetch::{Envelope, FreshRequest};
 use crate::fresh::Fresh;
-use crate::kill_switch::TradingGate;
+use crate::gate::TradingGate;
 use crate::policy::Live;
 
 impl FreshRequest {
@@ -17,7 +17,9 @@ impl FreshRequest {
     /// ```
     /// use hft_cache::fetch::FreshClient;
     /// use hft_cache::exchange::RequestError;
-    /// use hft_cache::{KillSwitch, Live, Registry};
+    /// use hft_cache::Live;
+    /// use hft_cache::kill_switch::KillSwitch;
+    /// use hft_cache::monitor::Registry;
     ///
     /// #[derive(Live, serde::Deserialize)]
     /// struct OrderAck {

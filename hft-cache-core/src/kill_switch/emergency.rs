@@ -19,7 +19,9 @@ use crate::report_format::unix_millis;
 /// use hft_cache::exchange::SignedClient;
 /// use hft_cache::journal::OrderJournal;
 /// use hft_cache::kill_switch::AssessmentState;
-/// use hft_cache::{Fresh, KillSwitch, Live, Registry};
+/// use hft_cache::{Fresh, Live};
+/// use hft_cache::kill_switch::KillSwitch;
+/// use hft_cache::monitor::Registry;
 /// use hft_cache_mock::MockExchange;
 /// use rust_decimal_macros::dec;
 ///

@@ -17,6 +17,7 @@ use super::switch::Inner;
 use super::{Halted, KillSwitch, TripReason};
 use crate::book::BookView;
 use crate::clock::Timestamp;
+use crate::gate::PaperDesk;
 use crate::journal::OrderRequest;
 use crate::monitor::{CacheId, ComplianceReport};
 use crate::report_format::duration_ms;
@@ -39,7 +40,9 @@ use crate::stream_cache::StreamCache;
 /// use std::time::Duration;
 /// use hft_cache::book::BookView;
 /// use hft_cache::kill_switch::{GateMode, PaperPhase};
-/// use hft_cache::{KillSwitch, Registry, StreamCache};
+/// use hft_cache::StreamCache;
+/// use hft_cache::kill_switch::KillSwitch;
+/// use hft_cache::monitor::Registry;
 ///
 /// let books = StreamCache::<String, BookView>::builder().name("books").build().unwrap();
 /// let registry = Registry::new();
@@ -50,7 +53,7 @@ use crate::stream_cache::StreamCache;
 /// kill.trip("operator stop");
 /// kill.resume()?;
 /// assert_eq!(kill.gate().mode(), GateMode::Paper);
-/// # Ok::<(), hft_cache::ResumeError>(())
+/// # Ok::<(), hft_cache::kill_switch::ResumeError>(())
 /// ```
 #[derive(Clone)]
 pub struct PaperPhase {
@@ -212,10 +215,12 @@ impl PaperRun {
             kill.finish_paper(self, progress);
         }
     }
+}
 
+impl PaperDesk for PaperRun {
     /// Simulates `order` against the current book: the answer the exchange would give, as JSON.
     /// A fault (stale or refused book, stale reads, unhealthy feed) halts trading and is returned.
-    pub(crate) fn simulate(self: &Arc<Self>, order: &OrderRequest) -> Result<Value, Halted> {
+    fn simulate(self: Arc<Self>, order: &OrderRequest) -> Result<Value, Halted> {
         let Some(kill) = self.kill() else {
             return Err(Halted::unknown());
         };

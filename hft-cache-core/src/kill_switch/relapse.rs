@@ -12,7 +12,8 @@ use super::trigger::{Condition, Trigger};
 /// ```
 /// use std::time::Duration;
 /// use hft_cache::kill_switch::RelapseWatch;
-/// use hft_cache::{KillSwitch, Registry};
+/// use hft_cache::kill_switch::KillSwitch;
+/// use hft_cache::monitor::Registry;
 ///
 /// let kill = KillSwitch::builder()
 ///     .registry(&Registry::new())

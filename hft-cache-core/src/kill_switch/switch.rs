@@ -29,7 +29,11 @@ const KEPT_REPORTS: usize = 32;
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{FeedFault, KillSwitch, ManualClock, Registry, StreamCache, StreamReadError, Streamed};
+/// use hft_cache::{StreamCache, Streamed};
+/// use hft_cache::clock::ManualClock;
+/// use hft_cache::kill_switch::KillSwitch;
+/// use hft_cache::monitor::Registry;
+/// use hft_cache::stream_cache::{FeedFault, StreamReadError};
 ///
 /// #[derive(Streamed)]
 /// struct Book { best_bid: u64, best_ask: u64 }
@@ -175,7 +179,7 @@ impl KillSwitch {
 
     /// How far the paper phase in progress has come, if one is.
     pub fn paper_progress(&self) -> Option<PaperProgress> {
-        let run = self.inner.gate.paper_run()?;
+        let run = self.inner.gate.paper_run::<PaperRun>()?;
         Some(run.progress(self.inner.clock.now()))
     }
 
@@ -184,7 +188,7 @@ impl KillSwitch {
     /// time has passed. A spawned [`Watcher`](super::Watcher) calls this on every tick. Returns
     /// the emergency report if it tripped.
     pub fn check_paper(&self) -> Option<EmergencyReport> {
-        let run = self.inner.gate.paper_run()?;
+        let run = self.inner.gate.paper_run::<PaperRun>()?;
         run.tick(self)
     }
 

@@ -12,7 +12,7 @@ use crate::monitor::{CacheId, CacheReport, ComplianceReport};
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::Trigger;
+/// use hft_cache::kill_switch::Trigger;
 ///
 /// let triggers = [
 ///     Trigger::feed_unhealthy_for(Duration::from_secs(2)),

@@ -18,11 +18,15 @@ const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
 ///
 /// [`spawn`](Watcher::spawn) evaluates them on a tokio interval; tests call
 /// [`evaluate_now`](Watcher::evaluate_now) instead and move a
-/// [`ManualClock`](crate::ManualClock).
+/// [`ManualClock`](crate::clock::ManualClock).
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{FeedFault, KillSwitch, ManualClock, Registry, StreamCache, Streamed, Trigger};
+/// use hft_cache::{StreamCache, Streamed};
+/// use hft_cache::clock::ManualClock;
+/// use hft_cache::kill_switch::{KillSwitch, Trigger};
+/// use hft_cache::monitor::Registry;
+/// use hft_cache::stream_cache::FeedFault;
 ///
 /// #[derive(Streamed)]
 /// struct Book { best_bid: u64 }
@@ -45,7 +49,7 @@ const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
 /// let report = watcher.evaluate_now().expect("tripped");
 /// assert_eq!(report.reason.trigger(), "feed_unhealthy");
 /// assert!(kill.gate().check().is_err());
-/// # Ok::<(), hft_cache::WatcherBuildError>(())
+/// # Ok::<(), hft_cache::kill_switch::WatcherBuildError>(())
 /// ```
 #[derive(Clone)]
 pub struct Watcher {

@@ -49,7 +49,9 @@ pub struct CacheInfo {
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{ManualClock, Registry, StreamCache, Streamed};
+/// use hft_cache::{StreamCache, Streamed};
+/// use hft_cache::clock::ManualClock;
+/// use hft_cache::monitor::Registry;
 ///
 /// #[derive(Streamed)]
 /// struct Ticker { bid: u64, ask: u64 }
@@ -120,7 +122,7 @@ impl Registry {
     }
 
     /// The process-wide registry, which programs register their caches in and the default
-    /// [`KillSwitch`](crate::KillSwitch) watches.
+    /// [`KillSwitch`](crate::kill_switch::KillSwitch) watches.
     pub fn global() -> &'static Registry {
         static GLOBAL: OnceLock<Registry> = OnceLock::new();
         GLOBAL.get_or_init(Registry::new)
@@ -143,7 +145,8 @@ impl Registry {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use hft_cache::{Registry, StreamCache, Streamed};
+    /// use hft_cache::{StreamCache, Streamed};
+    /// use hft_cache::monitor::Registry;
     ///
     /// #[derive(Streamed)]
     /// struct Ticker { bid: u64 }

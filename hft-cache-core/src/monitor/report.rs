@@ -15,7 +15,9 @@ use crate::report_format::{duration_ms, opt_duration_ms, unix_millis};
 /// Serialises to JSON (`serde`), and its `Display` is a readable text form.
 ///
 /// ```
-/// use hft_cache::{ManualClock, Registry, StreamCache, Streamed};
+/// use hft_cache::{StreamCache, Streamed};
+/// use hft_cache::clock::ManualClock;
+/// use hft_cache::monitor::Registry;
 ///
 /// #[derive(Streamed)]
 /// struct Ticker { bid: u64 }

@@ -19,8 +19,8 @@ use crate::policy::{CacheKey, StaticValue};
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::static_cache::{StaticCache, StaticCacheBuildError};
-/// use hft_cache::Static;
+/// use hft_cache::static_cache::StaticCacheBuildError;
+/// use hft_cache::{Static, StaticCache};
 ///
 /// #[derive(Static)]
 /// struct Fees { maker_bps: u32 }
@@ -108,7 +108,7 @@ where
 
     #[cfg(feature = "test-util")]
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-    /// The clock ages are measured with (default: [`SystemClock`](crate::SystemClock)).
+    /// The clock ages are measured with (default: [`SystemClock`](crate::clock::SystemClock)).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.core.clock = Some(clock);
         self

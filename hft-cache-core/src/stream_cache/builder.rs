@@ -18,8 +18,8 @@ use crate::policy::{CacheKey, StreamValue};
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::stream_cache::{StreamCache, StreamCacheBuildError};
-/// use hft_cache::Streamed;
+/// use hft_cache::stream_cache::StreamCacheBuildError;
+/// use hft_cache::{StreamCache, Streamed};
 ///
 /// #[derive(Streamed)]
 /// struct Ticker { bid: u64 }

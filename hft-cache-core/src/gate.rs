@@ -1,29 +1,48 @@
-//! [`TradingGate`]: the one check every order path makes before sending an order.
+//! [`TradingGate`]: the one check every order path makes before sending an order, and why it
+//! is closed ([`Halted`], [`TripReason`]).
+//!
+//! The gate sits below both the order paths that check it (`exchange`) and the kill switch that
+//! closes it (`kill_switch`, which re-exports everything here): neither needs the other to
+//! reach it. The paper phase the kill switch runs is seen here only as a [`PaperDesk`].
 
+mod reason;
+
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
+use serde_json::Value;
 
-use super::paper::PaperRun;
-use super::reason::TripReason;
+pub use reason::TripReason;
+
 use crate::clock::Timestamp;
+use crate::journal::OrderRequest;
+
+/// What answers order placements while the gate is in the paper phase: the kill switch's paper
+/// run. `Any` lets the switch take its own run back out of the gate.
+pub(crate) trait PaperDesk: Any + Send + Sync {
+    /// The answer the exchange would give to `order`, as JSON; a fault halts trading and is
+    /// returned.
+    fn simulate(self: Arc<Self>, order: &OrderRequest) -> Result<Value, Halted>;
+}
 
 /// Whether orders may be sent. Order paths call [`check`](TradingGate::check) before each
-/// order; the [`KillSwitch`](super::KillSwitch) that handed out the gate closes it.
+/// order; the [`KillSwitch`](crate::kill_switch::KillSwitch) that handed out the gate closes it.
 ///
 /// Cheap to clone (clones share one state) and cheap to check: one atomic load while open.
 ///
 /// Besides open ([`GateMode::Live`]) and closed ([`GateMode::Halted`]), a gate can be in the
 /// [`GateMode::Paper`] phase that follows a resume when the switch has a
-/// [paper phase](super::PaperPhase): [`check`](TradingGate::check) passes, so adapters run every
+/// [paper phase](crate::kill_switch::PaperPhase): [`check`](TradingGate::check) passes, so adapters run every
 /// check they run live, and a [`SignedClient`](crate::exchange::SignedClient) holding the gate
 /// answers order placements from a simulation instead of sending them. An order path that does
 /// not go through a `SignedClient` must look at [`mode`](TradingGate::mode) itself.
 ///
 /// ```
-/// use hft_cache::{KillSwitch, Registry};
+/// use hft_cache::kill_switch::KillSwitch;
+/// use hft_cache::monitor::Registry;
 ///
 /// let kill = KillSwitch::builder().registry(&Registry::new()).build();
 /// let gate = kill.gate();
@@ -51,7 +70,7 @@ struct GateState {
 #[derive(Default)]
 struct Slot {
     halted: Option<Halted>,
-    paper: Option<Arc<PaperRun>>,
+    paper: Option<Arc<dyn PaperDesk>>,
 }
 
 /// What a [`TradingGate`] lets order placement do.
@@ -126,7 +145,7 @@ impl Halted {
 }
 
 impl TradingGate {
-    /// An open gate. Usually taken from [`KillSwitch::gate`](super::KillSwitch::gate) instead,
+    /// An open gate. Usually taken from [`KillSwitch::gate`](crate::kill_switch::KillSwitch::gate) instead,
     /// so that the switch can close it.
     pub fn new() -> Self {
         Self::default()
@@ -206,7 +225,7 @@ impl TradingGate {
     }
 
     /// Starts a paper phase: placements are answered by `run` until it opens or halts the gate.
-    pub(crate) fn enter_paper(&self, run: Arc<PaperRun>) {
+    pub(crate) fn enter_paper(&self, run: Arc<dyn PaperDesk>) {
         let mut slot = self.lock();
         slot.paper = Some(run);
         // Release: what the procedure did before this (caches disabled or re-enabled) is seen
@@ -219,9 +238,10 @@ impl TradingGate {
 
     /// Goes live only if `run` is still the paper phase in progress (a trip or another resume
     /// may have ended it). Returns whether it did.
-    pub(crate) fn finish_paper(&self, run: &Arc<PaperRun>) -> bool {
+    pub(crate) fn finish_paper<P: PaperDesk>(&self, run: &Arc<P>) -> bool {
         let mut slot = self.lock();
-        if !slot.paper.as_ref().is_some_and(|p| Arc::ptr_eq(p, run)) {
+        let same = |p: &Arc<dyn PaperDesk>| std::ptr::addr_eq(Arc::as_ptr(p), Arc::as_ptr(run));
+        if !slot.paper.as_ref().is_some_and(same) {
             return false;
         }
         slot.paper = None;
@@ -233,9 +253,15 @@ impl TradingGate {
         true
     }
 
-    /// The paper phase in progress, if any.
-    pub(crate) fn paper_run(&self) -> Option<Arc<PaperRun>> {
+    /// The paper phase in progress, if any: what answers orders now.
+    pub(crate) fn paper_desk(&self) -> Option<Arc<dyn PaperDesk>> {
         self.lock().paper.clone()
+    }
+
+    /// The paper phase in progress, if it is a `P` (the kill switch's own run).
+    pub(crate) fn paper_run<P: PaperDesk>(&self) -> Option<Arc<P>> {
+        let desk: Arc<dyn Any + Send + Sync> = self.paper_desk()?;
+        desk.downcast().ok()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {

@@ -9,13 +9,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::entry::{JournalEntry, OrderMode, OrderOutcome, OrderRequest};
-use super::DecisionInputs;
+use super::{RequestError, SignedClient, Venue};
 use crate::clock::Timestamp;
-use crate::exchange::{RequestError, SignedClient, Venue};
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
-use crate::kill_switch::{GateMode, Halted, TradingGate};
+use crate::gate::{GateMode, Halted, TradingGate};
+use crate::journal::{DecisionInputs, JournalEntry, OrderMode, OrderOutcome, OrderRequest};
 use crate::policy::Live;
 use crate::report_format::unix_millis;
 
@@ -52,7 +51,7 @@ where
         Some(gate) => match gate.mode() {
             GateMode::Live => (OrderMode::Live, Route::Send),
             GateMode::Halted => (OrderMode::Live, Route::by_gate(gate)),
-            GateMode::Paper => match gate.paper_run() {
+            GateMode::Paper => match gate.paper_desk() {
                 Some(run) => (
                     OrderMode::Paper,
                     match run.simulate(&order) {

@@ -8,13 +8,13 @@ use serde::Serialize;
 use crate::monitor::Violation;
 use crate::report_format::{duration_ms, opt_duration_ms};
 
-/// Why the kill switch was tripped: by hand, or by which [`Trigger`](super::Trigger) on which
+/// Why the kill switch was tripped: by hand, or by which [`Trigger`](crate::kill_switch::Trigger) on which
 /// cache.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "trigger", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TripReason {
-    /// Tripped by a call to [`KillSwitch::trip`](super::KillSwitch::trip).
+    /// Tripped by a call to [`KillSwitch::trip`](crate::kill_switch::KillSwitch::trip).
     Manual {
         /// What the caller said.
         reason: String,

@@ -6,7 +6,7 @@
 //!
 //! 1. **Immediate action** ([`KillSwitch::trip`], synchronous): the gate closes (every
 //!    [`TradingGate::check`] fails with [`Halted`]), every registered cache refuses reads so only
-//!    fresh calls remain, a [`ComplianceReport`](crate::ComplianceReport) is taken, and an
+//!    fresh calls remain, a [`ComplianceReport`](crate::monitor::ComplianceReport) is taken, and an
 //!    [`EmergencyReport`] is returned, kept and logged as JSON.
 //! 2. **Assessment** (after the halt, never delaying it): the [`SuspectWindow`] and the orders the
 //!    [`OrderJournal`](crate::journal::OrderJournal) recorded in it; then, fetched fresh from the
@@ -22,9 +22,7 @@
 mod assessment;
 mod builder;
 mod emergency;
-mod gate;
 mod paper;
-mod reason;
 mod relapse;
 mod remediation;
 mod report_text;
@@ -33,14 +31,13 @@ mod switch;
 mod trigger;
 mod watcher;
 
+pub use crate::gate::{GateMode, Halted, TradingGate, TripReason};
 pub use assessment::{
     AssessedOrder, Assessment, AssessmentState, AssetExposure, SuspectWindow, SymbolExposure,
 };
 pub use builder::KillSwitchBuilder;
 pub use emergency::{EmergencyReport, EmergencyStep, StepKind};
-pub use gate::{GateMode, Halted, TradingGate};
 pub use paper::{PaperPhase, PaperProgress};
-pub use reason::TripReason;
 pub use relapse::RelapseWatch;
 pub use remediation::Remediation;
 pub use resume::ResumeError;

@@ -17,12 +17,13 @@
 //! are both compliant and healthy.
 //!
 //! In JSON, every duration is a number of milliseconds (a float), as in
-//! [`CacheStats`](crate::CacheStats).
+//! [`CacheStats`].
 
 mod registry;
 mod report;
 mod text;
 mod validate;
 
+pub use crate::cache_stats::{CacheStats, FeedStats, MonitoredCache};
 pub use registry::{CacheId, CacheInfo, Registry};
 pub use report::{CacheReport, CacheStatus, ComplianceReport, HealthProblem, Violation};
