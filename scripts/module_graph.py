@@ -64,6 +64,20 @@ def main():
     for m in sorted(edges):
         print(f"{m} -> {', '.join(sorted(edges[m]))}")
     print(f"\n{len(modules)} modules, {sum(len(v) for v in edges.values())} edges")
+    if not cycles:
+        # Floors: a module with no imports is on floor 0, any other one floor above the highest
+        # module it imports; with no cycle every import points down.
+        floor = {}
+
+        def floor_of(m):
+            if m not in floor:
+                floor[m] = 1 + max((floor_of(n) for n in edges.get(m, ())), default=-1)
+            return floor[m]
+
+        for m in modules:
+            floor_of(m)
+        for f in range(max(floor.values()) + 1):
+            print(f"floor {f}: {', '.join(sorted(m for m in modules if floor[m] == f))}")
     for c in sorted(cycles):
         print(f"cycle: {c}")
     for path, name in sorted(set(via_root)):
