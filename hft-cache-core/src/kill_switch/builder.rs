@@ -7,9 +7,10 @@ use super::assessment::Retry;
 use super::paper::PaperPhase;
 use super::relapse::RelapseWatch;
 use super::switch::Config;
-use super::{KillSwitch, TradingGate};
+use super::KillSwitch;
 use crate::clock::{SharedClock, SystemClock};
 use crate::exchange::SignedClient;
+use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
 use crate::monitor::Registry;
 

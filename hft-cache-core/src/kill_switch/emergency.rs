@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::assessment::{self, AssessmentState, SuspectWindow};
 use super::remediation::{self, Remediation};
-use super::{Halted, KillSwitch, TripReason};
+use super::KillSwitch;
 use crate::clock::Timestamp;
+use crate::gate::{Halted, TripReason};
 use crate::monitor::ComplianceReport;
 use crate::report_format::unix_millis;
 

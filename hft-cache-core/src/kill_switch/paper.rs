@@ -14,10 +14,11 @@ use serde_json::Value;
 
 use self::fill::{exchange_error, fill};
 use super::switch::Inner;
-use super::{Halted, KillSwitch, TripReason};
+use super::KillSwitch;
 use crate::book::BookView;
 use crate::clock::Timestamp;
 use crate::gate::PaperDesk;
+use crate::gate::{Halted, TripReason};
 use crate::journal::OrderRequest;
 use crate::monitor::{CacheId, ComplianceReport};
 use crate::report_format::duration_ms;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::assessment::{Assessment, SuspectWindow};
-use super::TripReason;
+use crate::gate::TripReason;
 use crate::monitor::ComplianceReport;
 
 /// A clock further off the exchange's than this needs a person's attention.

@@ -12,9 +12,10 @@ use std::time::Duration;
 use super::assessment::Retry;
 use super::paper::{PaperPhase, PaperProgress, PaperRun};
 use super::relapse::RelapseWatch;
-use super::{EmergencyReport, GateMode, Halted, KillSwitchBuilder, TradingGate, WatcherBuilder};
+use super::{EmergencyReport, KillSwitchBuilder, WatcherBuilder};
 use crate::clock::{SharedClock, Timestamp};
 use crate::exchange::SignedClient;
+use crate::gate::{GateMode, Halted, TradingGate};
 use crate::journal::OrderJournal;
 use crate::monitor::Registry;
 

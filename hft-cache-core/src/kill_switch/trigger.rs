@@ -4,8 +4,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use super::TripReason;
 use crate::clock::Timestamp;
+use crate::gate::TripReason;
 use crate::monitor::{CacheId, CacheReport, ComplianceReport};
 
 /// A condition that trips the kill switch, on every cache or on one named cache.

@@ -9,7 +9,8 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::trigger::{Condition, Memory};
-use super::{EmergencyReport, KillSwitch, Trigger, TripReason};
+use super::{EmergencyReport, KillSwitch, Trigger};
+use crate::gate::TripReason;
 
 /// The default time between two evaluations of the triggers.
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use crate::cache_stats::CacheStats;
-use crate::kill_switch::{GateMode, KillSwitch};
+use crate::gate::GateMode;
+use crate::kill_switch::KillSwitch;
 
 /// A per-cache counter: name, help, and how to read it.
 type Counter = (&'static str, &'static str, fn(&CacheStats) -> u64);

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::SuspectWindow;
 use crate::clock::Timestamp;
+use crate::gate::TripReason;
 use crate::journal::OrderJournal;
-use crate::kill_switch::TripReason;
 use crate::monitor::ComplianceReport;
 
 /// The suspect window of a trip at `at`, from the compliance report taken then.
