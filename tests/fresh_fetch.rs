@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use hft_cache::clock::ManualClock;
-use hft_cache::exchange::RequestError;
+use hft_cache::exchange::{GatedRequest, RequestError};
 use hft_cache::fetch::{ApiError, Envelope, FetchError, FreshClient, RawValue};
 use hft_cache::kill_switch::KillSwitch;
 use hft_cache::monitor::Registry;
@@ -538,27 +538,21 @@ async fn a_gated_request_is_not_sent_while_trading_is_halted() {
     let (base, client, _clock) = setup().await;
     let kill = KillSwitch::builder().registry(&Registry::new()).build();
     let gate = kill.gate();
-    let open = client
-        .get(format!("{base}/balance"))
-        .gate(&gate)
+    let open = GatedRequest::new(client.get(format!("{base}/balance")), &gate)
         .fetch::<Balance>()
         .await
         .unwrap();
     assert_eq!(open.read().unwrap().asset, "USDT");
 
     kill.trip("operator");
-    let refused = client
-        .get(format!("{base}/v/balance"))
-        .gate(&gate)
+    let refused = GatedRequest::new(client.get(format!("{base}/v/balance")), &gate)
         .fetch_enveloped::<VenueEnvelope, Balance>()
         .await
         .unwrap_err();
     assert!(matches!(refused, RequestError::Halted(_)), "{refused:?}");
 
     kill.resume().unwrap();
-    let failed = client
-        .get(format!("{base}/unauthorized"))
-        .gate(&gate)
+    let failed = GatedRequest::new(client.get(format!("{base}/unauthorized")), &gate)
         .fetch::<Balance>()
         .await
         .unwrap_err();

@@ -1,4 +1,4 @@
-//! A single request behind the trading gate: [`FreshRequest::gate`].
+//! A single request behind the trading gate: [`GatedRequest`].
 
 use serde::de::DeserializeOwned;
 
@@ -8,7 +8,17 @@ use crate::fresh::Fresh;
 use crate::gate::TradingGate;
 use crate::policy::Live;
 
-impl FreshRequest {
+/// A [`FreshRequest`] that the trading gate must let through; built with [`GatedRequest::new`].
+/// Failures past the gate are [`RequestError::Fetch`] with no kind: a bare request has no
+/// venue to classify them.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is fetched"]
+pub struct GatedRequest {
+    request: FreshRequest,
+    gate: TradingGate,
+}
+
+impl GatedRequest {
     /// Puts the request behind `gate`: it is sent only if the gate is open at the moment of
     /// sending, else it fails with [`RequestError::Halted`]. For order placements made with a
     /// bare [`FreshClient`](crate::fetch::FreshClient); [`SignedClient`](super::SignedClient)
@@ -16,7 +26,7 @@ impl FreshRequest {
     ///
     /// ```
     /// use hft_cache::fetch::FreshClient;
-    /// use hft_cache::exchange::RequestError;
+    /// use hft_cache::exchange::{GatedRequest, RequestError};
     /// use hft_cache::Live;
     /// use hft_cache::kill_switch::KillSwitch;
     /// use hft_cache::monitor::Registry;
@@ -31,34 +41,21 @@ impl FreshRequest {
     /// let kill = KillSwitch::builder().registry(&Registry::new()).build();
     /// kill.trip("operator stop");
     /// let client = FreshClient::new()?;
-    /// let refused = client
-    ///     .post("http://127.0.0.1:9/order") // never contacted
-    ///     .gate(&kill.gate())
+    /// let order = client.post("http://127.0.0.1:9/order"); // never contacted
+    /// let refused = GatedRequest::new(order, &kill.gate())
     ///     .fetch::<OrderAck>()
     ///     .await
     ///     .unwrap_err();
     /// assert!(matches!(refused, RequestError::Halted(_)));
     /// # Ok(()) }
     /// ```
-    pub fn gate(self, gate: &TradingGate) -> GatedRequest {
+    pub fn new(request: FreshRequest, gate: &TradingGate) -> Self {
         GatedRequest {
-            request: self,
+            request,
             gate: gate.clone(),
         }
     }
-}
 
-/// A [`FreshRequest`] that the trading gate must let through; see [`FreshRequest::gate`].
-/// Failures past the gate are [`RequestError::Fetch`] with no kind: a bare request has no
-/// venue to classify them.
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is fetched"]
-pub struct GatedRequest {
-    request: FreshRequest,
-    gate: TradingGate,
-}
-
-impl GatedRequest {
     /// [`FreshRequest::fetch`], if the gate is open.
     ///
     /// # Errors
