@@ -1,9 +1,11 @@
 //! [`StreamCache`]: the latest streamed value per key, written only by a stream feed through its
 //! [`FeedWriter`], and readable only while fresh and while that feed is healthy.
 //!
-//! Each key has its own slot holding an immutable entry (value, time, writing feed) that the
-//! writer replaces whole (`arc-swap`): a reader sees the old entry or the new one, never a mix,
-//! and never blocks the writer. Adding a key copies the key map, which happens once per symbol.
+//! Each key has its own slot holding an entry (value, time, writing feed) that a writer replaces
+//! whole: a reader sees the old entry or the new one, never a mix, and never blocks the writer
+//! (see `slot` for the protocol). The writer refills storage that no reader holds, so a publish
+//! allocates nothing in the steady state. Keys live in an add-only table (`slot_table`) that
+//! readers and writers search without a lock or a reference count.
 //!
 //! Writers come from the crate's own feeds, or from the one explicit escape for a user's own
 //! transport, [`StreamCache::custom_transport_writer`], which the compliance report lists.
@@ -12,15 +14,14 @@ mod builder;
 mod error;
 mod feed;
 mod reader;
+mod slot;
+mod slot_table;
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
 use crate::cache_stats::{CacheStats, FeedStats};
@@ -33,6 +34,7 @@ pub use error::{FeedFault, StreamReadError};
 use feed::FeedState;
 pub use feed::FeedWriter;
 pub use reader::StreamReader;
+use slot_table::SlotTable;
 
 /// A cache of streamed market data (order books, tickers), written only by stream feeds.
 ///
@@ -85,17 +87,13 @@ type Shared<K, V> = CacheShared<Body<K, V>>;
 struct Entry<V> {
     value: V,
     updated_at: Timestamp,
+    /// The feed that wrote it (a publish by the same feed as last time leaves it alone).
     feed: Arc<FeedState>,
 }
 
-type Slot<V> = ArcSwapOption<Entry<V>>;
-type SlotMap<K, V> = HashMap<K, Arc<Slot<V>>, ahash::RandomState>;
-
 /// What a stream cache holds beyond the common core: a slot per key, and its feeds.
 struct Body<K, V> {
-    slots: ArcSwap<SlotMap<K, V>>,
-    /// Serialises adding keys (copying the slot map); updates of existing keys never take it.
-    adding_keys: Mutex<()>,
+    slots: SlotTable<K, V>,
     /// Values published, counted per writing thread.
     publishes: Counters<1>,
     /// Every feed that ever wrote the cache, so that the report lists it (custom transports
@@ -191,10 +189,12 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let slots = shared.body.slots.load();
-        let entry = slots.get(key).map(|slot| slot.load());
-        let entry = entry.as_ref().and_then(|e| e.as_deref());
-        shared.read_counted(entry, f, |read| shared.core.count(read))
+        let entry = shared
+            .body
+            .slots
+            .get(key)
+            .and_then(|keyed| keyed.slot.load());
+        shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: it remembers each key's slot, so a read of a value
@@ -222,9 +222,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let slots = shared.body.slots.load();
-        let entry = slots.get(key)?.load_full()?;
-        Some(shared.core.clock().now().saturating_since(entry.updated_at))
+        let updated_at = shared.body.slots.get(key)?.slot.load()?.updated_at;
+        Some(shared.core.clock().now().saturating_since(updated_at))
     }
 
     /// The cache's name.
@@ -340,24 +339,14 @@ where
         }
     }
 
-    /// Stores `entry` under `key`, adding the key if it is new. Only [`FeedWriter`] calls this.
-    fn store(&self, key: K, entry: Entry<V>) {
+    /// Makes `value` the latest for `key`, adding the key if it is new. Only [`FeedWriter`]
+    /// calls this.
+    fn store(&self, key: K, value: V, updated_at: Timestamp, feed: &Arc<FeedState>) {
         let body = &self.body;
-        let entry = Arc::new(entry);
-        if let Some(slot) = body.slots.load().get(&key) {
-            slot.store(Some(entry));
-        } else {
-            let _adding = body.adding_keys.lock();
-            let current = body.slots.load_full();
-            match current.get(&key) {
-                Some(slot) => slot.store(Some(entry)),
-                None => {
-                    let mut next = SlotMap::clone(&current);
-                    next.insert(key, Arc::new(ArcSwapOption::new(Some(entry))));
-                    body.slots.store(Arc::new(next));
-                }
-            }
-        }
+        body.slots
+            .get_or_add(key)
+            .slot
+            .publish(value, updated_at, feed);
         body.publishes.bump(0);
     }
 
@@ -366,8 +355,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if let Some(slot) = self.body.slots.load().get(key) {
-            slot.store(None);
+        if let Some(keyed) = self.body.slots.get(key) {
+            keyed.slot.clear();
         }
     }
 }
@@ -390,11 +379,18 @@ where
 
     fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats) {
         let now = core.clock().now();
-        let slots = self.slots.load();
-        let entries: Vec<Arc<Entry<V>>> = slots.values().filter_map(|s| s.load_full()).collect();
+        // Each entry is held only while its time and feed are copied out.
+        let entries: Vec<(Timestamp, Arc<FeedState>)> = self
+            .slots
+            .iter()
+            .filter_map(|keyed| {
+                let entry = keyed.slot.load()?;
+                Some((entry.updated_at, Arc::clone(&entry.feed)))
+            })
+            .collect();
         stats.data_age = entries
             .iter()
-            .map(|e| now.saturating_since(e.updated_at))
+            .map(|(updated_at, _)| now.saturating_since(*updated_at))
             .max();
         stats.publishes = self.publishes.total(0);
         stats.feeds = self
@@ -410,7 +406,7 @@ where
                         unhealthy_for: feed.unhealthy_since().map(|t| now.saturating_since(t)),
                         keys: entries
                             .iter()
-                            .filter(|e| Arc::ptr_eq(&e.feed, feed))
+                            .filter(|(_, writer)| Arc::ptr_eq(writer, feed))
                             .count(),
                         custom_transport: feed.is_custom_transport(),
                     })

@@ -4,9 +4,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
-use super::{Body, Shared, SlotMap, StreamCache};
+use super::{Body, Shared, SlotTable, StreamCache};
 use crate::cache_core::{CoreOptions, MaxAgeError};
 #[cfg(feature = "test-util")]
 use crate::clock::SharedClock;
@@ -110,8 +108,7 @@ where
             .build::<V>()
             .map_err(StreamCacheBuildError::from)?;
         let body = Body {
-            slots: ArcSwap::from_pointee(SlotMap::default()),
-            adding_keys: Mutex::new(()),
+            slots: SlotTable::new(),
             publishes: Counters::new(),
             feeds: Mutex::new(Vec::new()),
         };
