@@ -177,6 +177,12 @@ pub(crate) trait CacheBody: Send + Sync + 'static {
 
     /// Fills in data age, loads or publishes, and feeds.
     fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats);
+
+    /// Turns reads on or off (the kill switch). A body whose readers do not check the core's
+    /// flag on every read makes the change visible to them here.
+    fn set_enabled(&self, core: &CacheCore, enabled: bool) {
+        core.set_enabled(enabled);
+    }
 }
 
 /// One cache: the shared core and its body.
@@ -213,10 +219,10 @@ impl<B: CacheBody> MonitoredCache for CacheShared<B> {
         stats
     }
     fn disable(&self) {
-        self.core.set_enabled(false);
+        self.body.set_enabled(&self.core, false);
     }
     fn enable(&self) {
-        self.core.set_enabled(true);
+        self.body.set_enabled(&self.core, true);
     }
     fn is_enabled(&self) -> bool {
         self.core.is_enabled()

@@ -7,6 +7,11 @@
 //! thread (per [`StaticReader`], for a reader). The refresher keeps the snapshot it replaced
 //! until its next load, so that freeing a whole data set falls to it and not to a reader.
 //!
+//! What readers load is the *served* snapshot: the latest load while the cache is enabled, and
+//! otherwise a placeholder that no clock reading passes (never loaded, or disabled by the kill
+//! switch). So a read checks one thing, the served snapshot's expiry against the clock, and
+//! sorts out why it was refused only off the hot path.
+//!
 //! Name, max age, clock, kill-switch flag, counters and reporting are the common cache core's,
 //! shared with [`StreamCache`](crate::stream_cache::StreamCache).
 
@@ -20,10 +25,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
 use crate::cache_stats::CacheStats;
@@ -93,13 +98,49 @@ struct Snapshot<K, V> {
     map: HashMap<K, V, ahash::RandomState>,
     loaded_at: Timestamp,
     expires_at: Timestamp,
+    /// The first clock reading that may not be served: one nanosecond past `expires_at`, or 0
+    /// for the placeholder that is served while there is nothing to serve.
+    serve_before: Timestamp,
 }
 
-/// What a static cache holds beyond the common core: the current snapshot and the loader.
+impl<K, V> Snapshot<K, V> {
+    fn loaded(
+        map: HashMap<K, V, ahash::RandomState>,
+        loaded_at: Timestamp,
+        max_age: Duration,
+    ) -> Self {
+        let expires_at = loaded_at.saturating_add(max_age);
+        Snapshot {
+            map,
+            loaded_at,
+            expires_at,
+            serve_before: expires_at.saturating_add(Duration::from_nanos(1)),
+        }
+    }
+
+    /// What readers see when nothing may be served (never loaded, or disabled).
+    fn placeholder() -> Self {
+        Snapshot {
+            map: HashMap::default(),
+            loaded_at: Timestamp::ZERO,
+            expires_at: Timestamp::ZERO,
+            serve_before: Timestamp::ZERO,
+        }
+    }
+}
+
+/// What a static cache holds beyond the common core: the snapshots and the loader.
 struct Body<K, V> {
     refresh_interval: Duration,
-    /// In an `Arc` of its own so that per-thread [`StaticReader`]s can cache it.
-    snapshot: Arc<ArcSwapOption<Snapshot<K, V>>>,
+    /// What readers read: `latest` while the cache is enabled, else `placeholder`. In an `Arc` of
+    /// its own so that per-thread [`StaticReader`]s can cache it.
+    served: Arc<ArcSwap<Snapshot<K, V>>>,
+    /// The last data set loaded, whether or not it is served.
+    latest: ArcSwapOption<Snapshot<K, V>>,
+    placeholder: Arc<Snapshot<K, V>>,
+    /// Serialises what changes `served` (a load, the kill switch), so that a load finishing
+    /// while the cache is being disabled cannot serve it again.
+    serving: Mutex<()>,
     refresh: refresh::RefreshState<K, V>,
 }
 
@@ -137,8 +178,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let snapshot = shared.body.snapshot.load();
-        shared.read_counted(snapshot.as_deref(), key, f, |read| shared.core.count(read))
+        let snapshot = shared.body.served.load();
+        shared.read_counted(&snapshot, key, f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: its reads skip even the atomic reference counting
@@ -186,7 +227,7 @@ where
     pub fn len(&self) -> usize {
         self.shared
             .body
-            .snapshot
+            .latest
             .load()
             .as_ref()
             .map_or(0, |s| s.map.len())
@@ -219,12 +260,12 @@ where
 
     /// Makes every read fail with [`StaticReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.core.set_enabled(false);
+        crate::cache_stats::MonitoredCache::disable(&*self.shared);
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.core.set_enabled(true);
+        crate::cache_stats::MonitoredCache::enable(&*self.shared);
     }
 
     /// Whether reads are allowed.
@@ -239,13 +280,42 @@ where
 }
 
 impl<K, V> Body<K, V> {
+    pub(super) fn new(refresh_interval: Duration, refresh: refresh::RefreshState<K, V>) -> Self {
+        let placeholder = Arc::new(Snapshot::placeholder());
+        Body {
+            refresh_interval,
+            served: Arc::new(ArcSwap::new(Arc::clone(&placeholder))),
+            latest: ArcSwapOption::empty(),
+            placeholder,
+            serving: Mutex::new(()),
+            refresh,
+        }
+    }
+
     /// How old the current data set is, counted from when its load started.
     fn age(&self, core: &CacheCore) -> Option<Duration> {
         let now = core.clock().now();
-        self.snapshot
+        self.latest
             .load()
             .as_ref()
             .map(|s| now.saturating_since(s.loaded_at))
+    }
+
+    /// Makes `loaded` the latest data set, served if the cache is enabled; returns the one it
+    /// replaces.
+    fn publish(
+        &self,
+        core: &CacheCore,
+        loaded: Arc<Snapshot<K, V>>,
+    ) -> Option<Arc<Snapshot<K, V>>> {
+        let _serving = self
+            .serving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if core.is_enabled() {
+            self.served.store(Arc::clone(&loaded));
+        }
+        self.latest.swap(Some(loaded))
     }
 }
 
@@ -254,76 +324,62 @@ where
     K: Eq + Hash,
     V: 'static,
 {
-    /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
+    /// The one check a read makes, that the served snapshot is in date (the placeholder never
+    /// is); then the lookup.
     ///
-    /// A refusal comes back as one byte and a hit as a reference, so the result fits in two
-    /// registers; [`refused`](Self::refused) makes the error off the hot path.
+    /// A refusal comes back as one bit and a hit as a reference, so the result fits in two
+    /// registers; [`refused`](Self::refused) works out why, off the hot path.
     #[inline(always)]
-    fn lookup<'s, Q>(
-        &self,
-        snapshot: Option<&'s Snapshot<K, V>>,
-        key: &Q,
-    ) -> Result<Option<&'s V>, Refusal>
+    fn lookup<'s, Q>(&self, snapshot: &'s Snapshot<K, V>, key: &Q) -> Result<Option<&'s V>, ()>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let Some(snapshot) = snapshot else {
-            return Err(Refusal::NeverLoaded);
-        };
-        if !self.core.is_enabled() {
-            return Err(Refusal::Disabled);
-        }
-        if self.core.clock().recent() > snapshot.expires_at {
-            return Err(Refusal::Stale);
+        if self.core.clock().recent() >= snapshot.serve_before {
+            return Err(());
         }
         Ok(snapshot.map.get(key))
     }
 
-    /// Counts and logs (stale reads, rate-limited) a refused read; the age of stale data.
+    /// Why a read of `snapshot` was refused (in the order: never loaded, disabled, stale), with
+    /// the read counted and stale reads logged (rate-limited).
     ///
     /// It returns in registers, not an error through memory: a call that wrote the error into
     /// the result's slot would keep the whole result in memory on the hit path too.
     #[cold]
     #[inline(never)]
-    fn refused(&self, refusal: Refusal, snapshot: Option<&Snapshot<K, V>>) -> Option<Duration> {
+    fn refused(&self, snapshot: &Snapshot<K, V>) -> (Refusal, Option<Duration>) {
         let core = &self.core;
-        match (refusal, snapshot) {
-            (Refusal::Disabled, _) => {
-                core.count(Read::Disabled);
-                None
-            }
-            (Refusal::Stale, Some(snapshot)) => {
-                let now = core.clock().recent();
-                let age = now.saturating_since(snapshot.loaded_at);
-                core.warn_stale(std::any::type_name::<V>(), age, now, "static");
-                core.count(Read::Stale);
-                Some(age)
-            }
-            (Refusal::NeverLoaded | Refusal::Stale, _) => {
-                core.count(Read::Stale);
-                None
-            }
+        let placeholder = std::ptr::eq(snapshot, &*self.body.placeholder);
+        if placeholder && self.body.latest.load().is_none() {
+            core.count(Read::Stale);
+            return (Refusal::NeverLoaded, None);
         }
+        // A read that found the placeholder with data loaded raced the kill switch.
+        if placeholder || !core.is_enabled() {
+            core.count(Read::Disabled);
+            return (Refusal::Disabled, None);
+        }
+        let now = core.clock().recent();
+        let age = now.saturating_since(snapshot.loaded_at);
+        core.warn_stale(std::any::type_name::<V>(), age, now, "static");
+        core.count(Read::Stale);
+        (Refusal::Stale, Some(age))
     }
 
     /// The error for a refused read.
     #[inline(always)]
-    fn refusal_error(
-        &self,
-        refusal: Refusal,
-        snapshot: Option<&Snapshot<K, V>>,
-    ) -> StaticReadError {
-        let stale_age = self.refused(refusal, snapshot);
+    fn refusal_error(&self, snapshot: &Snapshot<K, V>) -> StaticReadError {
+        let (refusal, stale_age) = self.refused(snapshot);
         let cache = Arc::clone(self.core.name());
         match (refusal, stale_age) {
             (Refusal::Disabled, _) => StaticReadError::Disabled { cache },
-            (_, Some(age)) => StaticReadError::Stale {
+            (Refusal::Stale, Some(age)) => StaticReadError::Stale {
                 cache,
                 age,
                 max_age: self.core.max_age(),
             },
-            (_, None) => StaticReadError::NeverLoaded { cache },
+            (Refusal::NeverLoaded | Refusal::Stale, _) => StaticReadError::NeverLoaded { cache },
         }
     }
 
@@ -331,7 +387,7 @@ where
     #[inline(always)]
     fn read_counted<Q, R>(
         &self,
-        snapshot: Option<&Snapshot<K, V>>,
+        snapshot: &Snapshot<K, V>,
         key: &Q,
         f: impl FnOnce(&V) -> R,
         count: impl FnOnce(Read),
@@ -349,7 +405,7 @@ where
                 });
                 Ok(found.map(f))
             }
-            Err(refusal) => Err(self.refusal_error(refusal, snapshot)),
+            Err(()) => Err(self.refusal_error(snapshot)),
         }
     }
 }
@@ -374,6 +430,20 @@ where
         stats.refresh_failures = self.refresh.failures.load(Ordering::Relaxed);
         stats.data_age = self.age(core);
     }
+
+    fn set_enabled(&self, core: &CacheCore, enabled: bool) {
+        let _serving = self
+            .serving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        core.set_enabled(enabled);
+        let served = match self.latest.load_full() {
+            Some(latest) if enabled => latest,
+            _ => Arc::clone(&self.placeholder),
+        };
+        // Dropping what was served here, not on a reader: `latest` still holds it anyway.
+        drop(self.served.swap(served));
+    }
 }
 
 crate::cache_core::monitored_through_shared!(
@@ -393,3 +463,107 @@ impl<K: CacheKey, V: StaticValue> fmt::Debug for StaticCache<K, V> {
 }
 
 crate::class::declare_class!([K: CacheKey, V: StaticValue] Static for StaticCache<K, V>);
+
+#[cfg(all(test, feature = "test-util"))]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[derive(crate::Static)]
+    #[hft(crate = "crate")]
+    struct Info {
+        generation: u64,
+    }
+
+    fn cache(
+        clock: &ManualClock,
+    ) -> (StaticCache<String, Info>, Arc<std::sync::atomic::AtomicU64>) {
+        let generation = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = Arc::clone(&generation);
+        let cache = StaticCache::<String, Info>::builder()
+            .max_age(Duration::from_secs(10))
+            .refresh_interval(Duration::from_secs(5))
+            .clock(clock.shared())
+            .registry(&crate::monitor::Registry::new())
+            .loader(move || {
+                let generation = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                async move { Ok::<_, std::io::Error>(vec![("K".to_string(), Info { generation })]) }
+            })
+            .build()
+            .unwrap();
+        (cache, generation)
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// The kill switch and loads both change what is served; whichever comes last, a disabled
+    /// cache serves nothing and an enabled one serves the newest load.
+    #[test]
+    fn loads_while_disabled_are_not_served_until_enabled() {
+        let clock = ManualClock::new();
+        let (cache, _) = cache(&clock);
+        let mut reader = cache.reader();
+        cache.disable();
+        // Never loaded comes first, as before the kill switch.
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::NeverLoaded { .. })
+        ));
+        block_on(cache.refresh()).unwrap();
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        assert!(matches!(
+            cache.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        assert_eq!(cache.len(), 1);
+        block_on(cache.refresh()).unwrap();
+        cache.enable();
+        assert_eq!(reader.read("K", |i| i.generation), Ok(Some(2)));
+        assert_eq!(cache.read("K", |i| i.generation), Ok(Some(2)));
+        cache.disable();
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        // Past the max age while disabled: still "disabled" (the switch is checked first).
+        clock.advance(Duration::from_secs(11));
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        cache.enable();
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Stale { .. })
+        ));
+        block_on(cache.refresh()).unwrap();
+        assert_eq!(reader.read("K", |i| i.generation), Ok(Some(3)));
+        // Never loaded counts as a stale refusal, as it always has.
+        let stats = cache.stats();
+        assert_eq!(
+            (stats.hits, stats.disabled_refusals, stats.stale_refusals),
+            (3, 4, 2)
+        );
+    }
+
+    #[test]
+    fn the_placeholder_is_refused_at_every_clock_reading() {
+        let clock = ManualClock::new();
+        let (cache, _) = cache(&clock);
+        for _ in 0..3 {
+            assert!(matches!(
+                cache.read("K", |_| ()),
+                Err(StaticReadError::NeverLoaded { .. })
+            ));
+            clock.advance(Duration::from_secs(100));
+        }
+    }
+}

@@ -5,8 +5,6 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
-
 use super::refresh::{BoxError, Loader, RefreshState};
 use super::{Body, Shared, StaticCache};
 use crate::cache_core::{CoreOptions, MaxAgeError};
@@ -166,11 +164,7 @@ where
                 core.name().to_string(),
             ));
         };
-        let body = Body {
-            refresh_interval,
-            snapshot: Arc::new(ArcSwapOption::empty()),
-            refresh: RefreshState::new(loader),
-        };
+        let body = Body::new(refresh_interval, RefreshState::new(loader));
         let shared: Arc<Shared<K, V>> = Shared::register(core, body, registry);
         Ok(StaticCache { shared })
     }
