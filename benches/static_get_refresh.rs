@@ -15,12 +15,20 @@
 //! millisecond ticker and the reader share the two cores, so the refresher's thread can still
 //! disturb the reader (the no-swap row shows by how much).
 //!
-//! What the upper percentiles show: the reads after each swap are the first to touch the new
-//! snapshot, whose memory (about three cache lines per lookup: control bytes, bucket, key bytes)
-//! was just written on the other core. With 1,000 keys read in about 12 µs, some 1,000 of the
-//! ~55,000 reads of each millisecond (timer included) are such first reads: about 2 % of the
-//! batches, so the p99 lands on them. Any lock-free reader of a freshly built map pays this (the floor row does too);
-//! a slower reader (the `RwLock` row) spreads the same misses over more time and hides them.
+//! What the upper percentiles show depends on where the OS runs the refresher, which each row
+//! meets afresh (rows run one after another):
+//!
+//! - On the other core, the reads after each swap are the first to touch the new snapshot, whose
+//!   memory (about three cache lines per lookup: control bytes, bucket, key bytes) was just
+//!   written on that core and must move across. With 1,000 keys read in about 12 µs, some 1,000
+//!   of the ~55,000 reads of each millisecond (timer included) are such first reads, about 2 %
+//!   of the batches, so the p99 lands on them: about 3.5× the p50 for the cache and for the
+//!   lock-free floor alike. That is a real cost of reading data refreshed on another core.
+//! - On the reader's core, nothing moves across, but the reader loses the refresher's time
+//!   slices instead: those show as single batches of tens of microseconds (the max) and as
+//!   10-30 % fewer batches than the row without a refresher, while the p99 stays near 1.4× the
+//!   p50. A row's batch count tells which case it met; `taskset -c 0` forces the second case
+//!   on every row.
 //!
 //! `cargo bench --bench static_get_refresh` (3 s per row; `HFT_BENCH_SECS=10` for longer)
 
