@@ -197,9 +197,10 @@ where
         shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))
     }
 
-    /// A handle for one thread's hot loop: it remembers each key's slot, so a read of a value
-    /// that has not changed since this reader last saw it skips the atomic reference counting of
-    /// [`read`](StreamCache::read), and it counts into counters of its own. Same checks, same
+    /// A handle for one thread's hot loop: it remembers each key's slot and keeps a hold on the
+    /// value it last saw there, so a read of a value that has not changed since skips the
+    /// atomic hold and release of [`read`](StreamCache::read) (a cache line that threads
+    /// reading one key share), and it counts into counters of its own. Same checks, same
     /// errors.
     pub fn reader(&self) -> StreamReader<K, V> {
         StreamReader::new(self.clone())
