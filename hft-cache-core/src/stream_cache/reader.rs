@@ -16,9 +16,10 @@ use crate::policy::{CacheKey, StreamValue};
 ///
 /// It keeps, per key it has read, the key's slot and a hold on the entry it last saw there; a
 /// read compares that entry with the slot's current one (one pointer load) and only takes a
-/// new hold after an update. (A held entry's storage is not reused by the writer until the
-/// reader moves on, so a reader that stops reading a key keeps one old entry of it alive.) Every read still checks the current entry's age, its feed's health and
-/// the kill switch, exactly as [`StreamCache::read`] does.
+/// new hold after an update. (The writer does not reuse a held entry's storage until the reader
+/// moves on, so a reader that stops reading a key keeps one old entry of it alive.) Every read
+/// still checks the current entry's age, its feed's health and the kill switch, exactly as
+/// [`StreamCache::read`] does.
 ///
 /// ```
 /// use hft_cache::{StreamCache, Streamed};
