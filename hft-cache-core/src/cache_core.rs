@@ -31,7 +31,7 @@ pub(crate) enum Read {
 pub(crate) const READS: usize = 5;
 
 /// Name, max age, clock, enabled flag, read counters and stale-log limiter of one cache.
-pub(crate) struct CacheCore {
+pub struct CacheCore {
     name: Arc<str>,
     max_age: Duration,
     clock: CacheClock,
@@ -171,55 +171,68 @@ impl CoreOptions {
 }
 
 /// A cache's own storage and the counters only it has.
-pub(crate) trait CacheBody: Send + Sync + 'static {
+// `pub` in a private module (unreachable from outside): the blanket `MonitoredCache` impl below
+// names these traits' associated types, which a `pub(crate)` trait may not show.
+pub trait CacheBody: Send + Sync + 'static {
     /// The type of the values held, whose class the report shows.
     type Value: Classified;
 
     /// Fills in data age, loads or publishes, and feeds.
     fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats);
-}
 
-/// One cache: the shared core and its body.
-pub(crate) struct CacheShared<B> {
-    pub(crate) core: CacheCore,
-    pub(crate) body: B,
-}
-
-impl<B: CacheBody> CacheShared<B> {
-    /// The cache, registered (weakly, so that dropping it leaves the registry) with `registry`,
-    /// else the global one.
-    pub(crate) fn register(core: CacheCore, body: B, registry: Option<Registry>) -> Arc<Self> {
-        let shared = Arc::new(CacheShared { core, body });
-        registry
-            .unwrap_or_else(|| Registry::global().clone())
-            .register_weak(&shared);
-        shared
+    /// Turns reads on or off (the kill switch). A body whose readers do not check the core's
+    /// flag on every read makes the change visible to them here.
+    fn set_enabled(&self, core: &CacheCore, enabled: bool) {
+        core.set_enabled(enabled);
     }
+}
+
+/// One cache's shared state: the common core and the cache's own body. Each cache declares its
+/// own struct (so that its methods live in its own module) and implements this to get
+/// registration and the one [`MonitoredCache`] implementation below.
+pub trait CacheShared: Send + Sync + 'static {
+    /// The cache's own storage.
+    type Body: CacheBody;
+    /// The common core.
+    fn core(&self) -> &CacheCore;
+    /// The cache's own storage.
+    fn body(&self) -> &Self::Body;
+}
+
+/// `shared`, registered (weakly, so that dropping it leaves the registry) with `registry`, else
+/// the global one.
+pub(crate) fn register<S: CacheShared>(shared: S, registry: Option<Registry>) -> Arc<S> {
+    let shared = Arc::new(shared);
+    registry
+        .unwrap_or_else(|| Registry::global().clone())
+        .register_weak(&shared);
+    shared
 }
 
 /// The one implementation: registries hold the shared state (weakly), and the public handles
-/// forward to it ([`monitored_through_shared!`]).
-impl<B: CacheBody> MonitoredCache for CacheShared<B> {
-    type Value = B::Value;
+/// forward to it (`monitored_through_shared!`).
+impl<S: CacheShared> MonitoredCache for S {
+    type Value = <S::Body as CacheBody>::Value;
     fn name(&self) -> &str {
-        &self.core.name
+        &self.core().name
     }
     fn max_age(&self) -> Duration {
-        self.core.max_age
+        self.core().max_age
     }
     fn stats(&self) -> CacheStats {
-        let mut stats = self.core.read_stats();
-        self.body.add_stats(&self.core, &mut stats);
+        let core = self.core();
+        let mut stats = core.read_stats();
+        self.body().add_stats(core, &mut stats);
         stats
     }
     fn disable(&self) {
-        self.core.set_enabled(false);
+        self.body().set_enabled(self.core(), false);
     }
     fn enable(&self) {
-        self.core.set_enabled(true);
+        self.body().set_enabled(self.core(), true);
     }
     fn is_enabled(&self) -> bool {
-        self.core.is_enabled()
+        self.core().is_enabled()
     }
 }
 

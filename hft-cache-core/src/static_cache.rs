@@ -7,8 +7,13 @@
 //! thread (per [`StaticReader`], for a reader). The refresher keeps the snapshot it replaced
 //! until its next load, so that freeing a whole data set falls to it and not to a reader.
 //!
+//! What readers load is the *served* snapshot: the latest load while the cache is enabled, and
+//! otherwise a placeholder that no clock reading passes (never loaded, or disabled by the kill
+//! switch). So a read checks one thing, the served snapshot's expiry against the clock, and
+//! sorts out why it was refused only off the hot path.
+//!
 //! Name, max age, clock, kill-switch flag, counters and reporting are the common cache core's,
-//! shared with [`StreamCache`](crate::StreamCache).
+//! shared with [`StreamCache`](crate::stream_cache::StreamCache).
 
 mod builder;
 pub(crate) mod cache;

@@ -5,11 +5,9 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
-
 use super::refresh::{BoxError, Loader, RefreshState};
 use super::{Body, Shared, StaticCache};
-use crate::cache_core::{CoreOptions, MaxAgeError};
+use crate::cache_core::{register, CoreOptions, MaxAgeError};
 #[cfg(feature = "test-util")]
 use crate::clock::SharedClock;
 use crate::monitor::Registry;
@@ -166,12 +164,8 @@ where
                 core.name().to_string(),
             ));
         };
-        let body = Body {
-            refresh_interval,
-            snapshot: Arc::new(ArcSwapOption::empty()),
-            refresh: RefreshState::new(loader),
-        };
-        let shared: Arc<Shared<K, V>> = Shared::register(core, body, registry);
+        let body = Body::new(refresh_interval, RefreshState::new(loader));
+        let shared: Arc<Shared<K, V>> = register(Shared { core, body }, registry);
         Ok(StaticCache { shared })
     }
 }

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
 use crate::cache_stats::CacheStats;
@@ -72,20 +72,77 @@ pub struct StaticCache<K: CacheKey, V: StaticValue> {
     pub(super) shared: Arc<Shared<K, V>>,
 }
 
-pub(super) type Shared<K, V> = CacheShared<Body<K, V>>;
+/// The cache's shared state, behind every handle and reader.
+pub(super) struct Shared<K, V> {
+    pub(super) core: CacheCore,
+    pub(super) body: Body<K, V>,
+}
+
+impl<K, V> CacheShared for Shared<K, V>
+where
+    Body<K, V>: CacheBody,
+{
+    type Body = Body<K, V>;
+    fn core(&self) -> &CacheCore {
+        &self.core
+    }
+    fn body(&self) -> &Body<K, V> {
+        &self.body
+    }
+}
 
 /// One loaded data set; immutable once published.
 pub(super) struct Snapshot<K, V> {
     pub(super) map: HashMap<K, V, ahash::RandomState>,
     pub(super) loaded_at: Timestamp,
     pub(super) expires_at: Timestamp,
+    /// The first clock reading that may not be served: one nanosecond past `expires_at`, or 0
+    /// for the placeholder that is served while there is nothing to serve.
+    pub(super) serve_before: Timestamp,
 }
 
-/// What a static cache holds beyond the common core: the current snapshot and the loader.
+impl<K, V> Snapshot<K, V> {
+    pub(super) fn loaded(
+        map: HashMap<K, V, ahash::RandomState>,
+        loaded_at: Timestamp,
+        max_age: Duration,
+    ) -> Self {
+        let expires_at = loaded_at.saturating_add(max_age);
+        Snapshot {
+            map,
+            loaded_at,
+            expires_at,
+            serve_before: expires_at.saturating_add(Duration::from_nanos(1)),
+        }
+    }
+
+    /// What readers see when nothing may be served (never loaded, or disabled).
+    pub(super) fn placeholder() -> Self {
+        Snapshot {
+            map: HashMap::default(),
+            loaded_at: Timestamp::ZERO,
+            expires_at: Timestamp::ZERO,
+            serve_before: Timestamp::ZERO,
+        }
+    }
+}
+
+/// What a static cache holds beyond the common core: the snapshots and the loader.
 pub(super) struct Body<K, V> {
     pub(super) refresh_interval: Duration,
+    /// What readers read: `latest` while the cache is enabled, else one of the two placeholders.
     /// In an `Arc` of its own so that per-thread [`StaticReader`]s can cache it.
-    pub(super) snapshot: Arc<ArcSwapOption<Snapshot<K, V>>>,
+    pub(super) served: Arc<ArcSwap<Snapshot<K, V>>>,
+    /// The last data set loaded, whether or not it is served.
+    pub(super) latest: ArcSwapOption<Snapshot<K, V>>,
+    /// Served before the first load. Which placeholder a refused read found says why it was
+    /// refused at that moment, whatever happened since (a load finishing, a resume).
+    pub(super) never_loaded: Arc<Snapshot<K, V>>,
+    /// Served while the kill switch has the cache disabled.
+    pub(super) disabled: Arc<Snapshot<K, V>>,
+    /// Serialises what changes `served` (a load, the kill switch), so that a load finishing
+    /// while the cache is being disabled cannot serve it again.
+    pub(super) serving: Mutex<()>,
     pub(super) refresh: refresh::RefreshState<K, V>,
 }
 
@@ -123,8 +180,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let snapshot = shared.body.snapshot.load();
-        shared.read_counted(snapshot.as_deref(), key, f, |read| shared.core.count(read))
+        let snapshot = shared.body.served.load();
+        shared.read_counted(&snapshot, key, f, |read| shared.core.count(read))
     }
 
     /// A handle for one thread's hot loop: its reads skip even the atomic reference counting
@@ -172,7 +229,7 @@ where
     pub fn len(&self) -> usize {
         self.shared
             .body
-            .snapshot
+            .latest
             .load()
             .as_ref()
             .map_or(0, |s| s.map.len())
@@ -205,12 +262,12 @@ where
 
     /// Makes every read fail with [`StaticReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.core.set_enabled(false);
+        crate::cache_stats::MonitoredCache::disable(&*self.shared);
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.core.set_enabled(true);
+        crate::cache_stats::MonitoredCache::enable(&*self.shared);
     }
 
     /// Whether reads are allowed.
@@ -225,13 +282,46 @@ where
 }
 
 impl<K, V> Body<K, V> {
+    pub(super) fn new(refresh_interval: Duration, refresh: refresh::RefreshState<K, V>) -> Self {
+        let never_loaded = Arc::new(Snapshot::placeholder());
+        Body {
+            refresh_interval,
+            served: Arc::new(ArcSwap::new(Arc::clone(&never_loaded))),
+            latest: ArcSwapOption::empty(),
+            never_loaded,
+            disabled: Arc::new(Snapshot::placeholder()),
+            serving: Mutex::new(()),
+            refresh,
+        }
+    }
+
     /// How old the current data set is, counted from when its load started.
     pub(super) fn age(&self, core: &CacheCore) -> Option<Duration> {
         let now = core.clock().now();
-        self.snapshot
+        self.latest
             .load()
             .as_ref()
             .map(|s| now.saturating_since(s.loaded_at))
+    }
+
+    /// Makes `loaded` the latest data set, served if the cache is enabled; returns the one it
+    /// replaces.
+    pub(super) fn publish(
+        &self,
+        core: &CacheCore,
+        loaded: Arc<Snapshot<K, V>>,
+    ) -> Option<Arc<Snapshot<K, V>>> {
+        let _serving = self
+            .serving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if core.is_enabled() {
+            self.served.store(Arc::clone(&loaded));
+        } else {
+            // Loaded now, so no longer "never loaded": disabled.
+            self.served.store(Arc::clone(&self.disabled));
+        }
+        self.latest.swap(Some(loaded))
     }
 }
 
@@ -240,80 +330,65 @@ where
     K: Eq + Hash,
     V: 'static,
 {
-    /// The checks every read makes, in order: loaded, enabled, in date; then the lookup.
+    /// The one check a read makes, that the served snapshot is in date (the placeholder never
+    /// is); then the lookup.
     ///
-    /// A refusal comes back as one byte and a hit as a reference, so the result fits in two
-    /// registers; [`refused`](Self::refused) makes the error off the hot path.
+    /// A refusal comes back as one bit and a hit as a reference, so the result fits in two
+    /// registers; [`refused`](Self::refused) works out why, off the hot path.
     #[inline(always)]
     pub(super) fn lookup<'s, Q>(
         &self,
-        snapshot: Option<&'s Snapshot<K, V>>,
+        snapshot: &'s Snapshot<K, V>,
         key: &Q,
-    ) -> Result<Option<&'s V>, Refusal>
+    ) -> Result<Option<&'s V>, ()>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let Some(snapshot) = snapshot else {
-            return Err(Refusal::NeverLoaded);
-        };
-        if !self.core.is_enabled() {
-            return Err(Refusal::Disabled);
-        }
-        if self.core.clock().recent() > snapshot.expires_at {
-            return Err(Refusal::Stale);
+        if self.core.clock().recent() >= snapshot.serve_before {
+            return Err(());
         }
         Ok(snapshot.map.get(key))
     }
 
-    /// Counts and logs (stale reads, rate-limited) a refused read; the age of stale data.
+    /// Why a read of `snapshot` was refused (in the order: never loaded, disabled, stale), with
+    /// the read counted and stale reads logged (rate-limited).
     ///
     /// It returns in registers, not an error through memory: a call that wrote the error into
     /// the result's slot would keep the whole result in memory on the hit path too.
     #[cold]
     #[inline(never)]
-    pub(super) fn refused(
-        &self,
-        refusal: Refusal,
-        snapshot: Option<&Snapshot<K, V>>,
-    ) -> Option<Duration> {
+    pub(super) fn refused(&self, snapshot: &Snapshot<K, V>) -> (Refusal, Option<Duration>) {
         let core = &self.core;
-        match (refusal, snapshot) {
-            (Refusal::Disabled, _) => {
-                core.count(Read::Disabled);
-                None
-            }
-            (Refusal::Stale, Some(snapshot)) => {
-                let now = core.clock().recent();
-                let age = now.saturating_since(snapshot.loaded_at);
-                core.warn_stale(std::any::type_name::<V>(), age, now, "static");
-                core.count(Read::Stale);
-                Some(age)
-            }
-            (Refusal::NeverLoaded | Refusal::Stale, _) => {
-                core.count(Read::Stale);
-                None
-            }
+        if std::ptr::eq(snapshot, &*self.body.never_loaded) {
+            core.count(Read::Stale);
+            return (Refusal::NeverLoaded, None);
         }
+        // An expired snapshot read while the switch was disabling the cache counts as disabled.
+        if std::ptr::eq(snapshot, &*self.body.disabled) || !core.is_enabled() {
+            core.count(Read::Disabled);
+            return (Refusal::Disabled, None);
+        }
+        let now = core.clock().recent();
+        let age = now.saturating_since(snapshot.loaded_at);
+        core.warn_stale(std::any::type_name::<V>(), age, now, "static");
+        core.count(Read::Stale);
+        (Refusal::Stale, Some(age))
     }
 
     /// The error for a refused read.
     #[inline(always)]
-    pub(super) fn refusal_error(
-        &self,
-        refusal: Refusal,
-        snapshot: Option<&Snapshot<K, V>>,
-    ) -> StaticReadError {
-        let stale_age = self.refused(refusal, snapshot);
+    pub(super) fn refusal_error(&self, snapshot: &Snapshot<K, V>) -> StaticReadError {
+        let (refusal, stale_age) = self.refused(snapshot);
         let cache = Arc::clone(self.core.name());
         match (refusal, stale_age) {
             (Refusal::Disabled, _) => StaticReadError::Disabled { cache },
-            (_, Some(age)) => StaticReadError::Stale {
+            (Refusal::Stale, Some(age)) => StaticReadError::Stale {
                 cache,
                 age,
                 max_age: self.core.max_age(),
             },
-            (_, None) => StaticReadError::NeverLoaded { cache },
+            (Refusal::NeverLoaded | Refusal::Stale, _) => StaticReadError::NeverLoaded { cache },
         }
     }
 
@@ -321,7 +396,7 @@ where
     #[inline(always)]
     pub(super) fn read_counted<Q, R>(
         &self,
-        snapshot: Option<&Snapshot<K, V>>,
+        snapshot: &Snapshot<K, V>,
         key: &Q,
         f: impl FnOnce(&V) -> R,
         count: impl FnOnce(Read),
@@ -339,7 +414,7 @@ where
                 });
                 Ok(found.map(f))
             }
-            Err(refusal) => Err(self.refusal_error(refusal, snapshot)),
+            Err(()) => Err(self.refusal_error(snapshot)),
         }
     }
 }
@@ -364,6 +439,22 @@ where
         stats.refresh_failures = self.refresh.failures.load(Ordering::Relaxed);
         stats.data_age = self.age(core);
     }
+
+    fn set_enabled(&self, core: &CacheCore, enabled: bool) {
+        let _serving = self
+            .serving
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        core.set_enabled(enabled);
+        let served = match (enabled, self.latest.load_full()) {
+            // Never loaded comes first, disabled or not.
+            (_, None) => Arc::clone(&self.never_loaded),
+            (true, Some(latest)) => latest,
+            (false, Some(_)) => Arc::clone(&self.disabled),
+        };
+        // Dropping what was served here, not on a reader: `latest` still holds it anyway.
+        drop(self.served.swap(served));
+    }
 }
 
 crate::cache_core::monitored_through_shared!(
@@ -383,3 +474,130 @@ impl<K: CacheKey, V: StaticValue> fmt::Debug for StaticCache<K, V> {
 }
 
 crate::class::declare_class!([K: CacheKey, V: StaticValue] Static for StaticCache<K, V>);
+
+#[cfg(all(test, feature = "test-util"))]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[derive(hft_cache_macros::Static)]
+    #[hft(crate = "crate")]
+    struct Info {
+        generation: u64,
+    }
+
+    fn cache(
+        clock: &ManualClock,
+    ) -> (StaticCache<String, Info>, Arc<std::sync::atomic::AtomicU64>) {
+        let generation = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = Arc::clone(&generation);
+        let cache = StaticCache::<String, Info>::builder()
+            .max_age(Duration::from_secs(10))
+            .refresh_interval(Duration::from_secs(5))
+            .clock(clock.shared())
+            .registry(&crate::monitor::Registry::new())
+            .loader(move || {
+                let generation = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                async move { Ok::<_, std::io::Error>(vec![("K".to_string(), Info { generation })]) }
+            })
+            .build()
+            .unwrap();
+        (cache, generation)
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// The kill switch and loads both change what is served; whichever comes last, a disabled
+    /// cache serves nothing and an enabled one serves the newest load.
+    #[test]
+    fn loads_while_disabled_are_not_served_until_enabled() {
+        let clock = ManualClock::new();
+        let (cache, _) = cache(&clock);
+        let mut reader = cache.reader();
+        cache.disable();
+        // Never loaded comes first, as before the kill switch.
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::NeverLoaded { .. })
+        ));
+        block_on(cache.refresh()).unwrap();
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        assert!(matches!(
+            cache.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        assert_eq!(cache.len(), 1);
+        block_on(cache.refresh()).unwrap();
+        cache.enable();
+        assert_eq!(reader.read("K", |i| i.generation), Ok(Some(2)));
+        assert_eq!(cache.read("K", |i| i.generation), Ok(Some(2)));
+        cache.disable();
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        // Past the max age while disabled: still "disabled" (the switch is checked first).
+        clock.advance(Duration::from_secs(11));
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Disabled { .. })
+        ));
+        cache.enable();
+        assert!(matches!(
+            reader.read("K", |i| i.generation),
+            Err(StaticReadError::Stale { .. })
+        ));
+        block_on(cache.refresh()).unwrap();
+        assert_eq!(reader.read("K", |i| i.generation), Ok(Some(3)));
+        // Never loaded counts as a stale refusal, as it always has.
+        let stats = cache.stats();
+        assert_eq!(
+            (stats.hits, stats.disabled_refusals, stats.stale_refusals),
+            (3, 4, 2)
+        );
+    }
+
+    /// A read that found nothing loaded says so, even if a load finished before it worked out
+    /// why it was refused (this was reported as "disabled" once, under the reliability soak).
+    #[test]
+    fn a_refusal_says_why_as_of_the_read() {
+        let clock = ManualClock::new();
+        let (cache, _) = cache(&clock);
+        let shared = &*cache.shared;
+        let before_load = shared.body.served.load_full();
+        block_on(cache.refresh()).unwrap();
+        assert!(matches!(
+            shared.refusal_error(&before_load),
+            StaticReadError::NeverLoaded { .. }
+        ));
+        cache.disable();
+        let while_disabled = shared.body.served.load_full();
+        cache.enable();
+        assert!(matches!(
+            shared.refusal_error(&while_disabled),
+            StaticReadError::Disabled { .. }
+        ));
+        assert_eq!(cache.read("K", |i| i.generation), Ok(Some(1)));
+    }
+
+    #[test]
+    fn the_placeholder_is_refused_at_every_clock_reading() {
+        let clock = ManualClock::new();
+        let (cache, _) = cache(&clock);
+        for _ in 0..3 {
+            assert!(matches!(
+                cache.read("K", |_| ()),
+                Err(StaticReadError::NeverLoaded { .. })
+            ));
+            clock.advance(Duration::from_secs(100));
+        }
+    }
+}

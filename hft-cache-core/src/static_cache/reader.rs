@@ -5,23 +5,23 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::ArcSwap;
 
 use super::{Shared, Snapshot, StaticReadError};
 use crate::cache_core::READS;
 use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StaticValue};
 
-type SnapshotCache<K, V> =
-    arc_swap::Cache<Arc<ArcSwapOption<Snapshot<K, V>>>, Option<Arc<Snapshot<K, V>>>>;
+type SnapshotCache<K, V> = arc_swap::Cache<Arc<ArcSwap<Snapshot<K, V>>>, Arc<Snapshot<K, V>>>;
 
 /// A [`StaticCache`](super::StaticCache) reader for one thread (from
 /// [`StaticCache::reader`](super::StaticCache::reader)).
 ///
-/// It keeps the current snapshot and checks on each read, with one relaxed pointer comparison,
-/// whether a refresh replaced it; a hit then costs the map lookup and the same staleness and
-/// kill-switch checks as any read. It holds on to a replaced snapshot's memory until its next
-/// read, never to its data: every read sees the current snapshot.
+/// It keeps the served snapshot and checks on each read, with one relaxed pointer comparison,
+/// whether a refresh or the kill switch replaced it; a hit then costs the map lookup and the
+/// same staleness check as any read (one relaxed load of the coarse clock and a compare). It
+/// holds on to a replaced snapshot's memory until its next read, never to its data: every read
+/// sees the current snapshot.
 ///
 /// ```
 /// # use hft_cache::{Static, StaticCache};
@@ -51,7 +51,7 @@ where
     V: StaticValue + Send + Sync + 'static,
 {
     pub(super) fn new(shared: Arc<Shared<K, V>>) -> Self {
-        let snapshot = arc_swap::Cache::new(Arc::clone(&shared.body.snapshot));
+        let snapshot = arc_swap::Cache::new(Arc::clone(&shared.body.served));
         let counts = shared.core.local_counters();
         StaticReader {
             shared,
@@ -75,7 +75,7 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let snapshot = self.snapshot.load().as_deref();
+        let snapshot = &**self.snapshot.load();
         let counts = &mut self.counts;
         self.shared
             .read_counted(snapshot, key, f, |read| counts.bump(read as usize))

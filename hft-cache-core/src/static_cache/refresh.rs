@@ -73,11 +73,8 @@ where
         Ok(entries) => {
             let map: HashMap<K, V, ahash::RandomState> = entries.into_iter().collect();
             let len = map.len();
-            let replaced = body.snapshot.swap(Some(Arc::new(Snapshot {
-                map,
-                loaded_at: started,
-                expires_at: started.saturating_add(core.max_age()),
-            })));
+            let loaded = Snapshot::loaded(map, started, core.max_age());
+            let replaced = body.publish(core, Arc::new(loaded));
             let older = state
                 .retired
                 .lock()
@@ -99,7 +96,7 @@ where
             };
             let now = core.clock().now();
             let expired = body
-                .snapshot
+                .latest
                 .load()
                 .as_ref()
                 .is_none_or(|s| now > s.expires_at);

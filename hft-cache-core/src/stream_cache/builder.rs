@@ -4,10 +4,8 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
-use super::{Body, Shared, SlotMap, StreamCache};
-use crate::cache_core::{CoreOptions, MaxAgeError};
+use super::{Body, Shared, SlotTable, StreamCache};
+use crate::cache_core::{register, CoreOptions, MaxAgeError};
 #[cfg(feature = "test-util")]
 use crate::clock::SharedClock;
 use crate::counters::Counters;
@@ -110,12 +108,11 @@ where
             .build::<V>()
             .map_err(StreamCacheBuildError::from)?;
         let body = Body {
-            slots: ArcSwap::from_pointee(SlotMap::default()),
-            adding_keys: Mutex::new(()),
+            slots: SlotTable::new(),
             publishes: Counters::new(),
             feeds: Mutex::new(Vec::new()),
         };
-        let shared: Arc<Shared<K, V>> = Shared::register(core, body, registry);
+        let shared: Arc<Shared<K, V>> = register(Shared { core, body }, registry);
         Ok(StreamCache { shared })
     }
 }

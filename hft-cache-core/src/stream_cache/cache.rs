@@ -1,13 +1,10 @@
 //! The [`StreamCache`] itself: its handle, its shared state, and how reads and writes reach it.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
 use crate::cache_stats::{CacheStats, FeedStats};
@@ -20,6 +17,7 @@ use super::error::{FeedFault, StreamReadError};
 use super::feed::FeedState;
 use super::feed::FeedWriter;
 use super::reader::StreamReader;
+use super::slot_table::SlotTable;
 
 /// A cache of streamed market data (order books, tickers), written only by stream feeds.
 ///
@@ -35,9 +33,7 @@ use super::reader::StreamReader;
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{StreamCache, Streamed};
-/// use hft_cache::clock::ManualClock;
-/// use hft_cache::stream_cache::{FeedFault, StreamReadError};
+/// use hft_cache::{FeedFault, ManualClock, StreamCache, StreamReadError, Streamed};
 ///
 /// #[derive(Streamed)]
 /// struct Ticker {
@@ -68,23 +64,36 @@ pub struct StreamCache<K: CacheKey, V: StreamValue> {
     pub(super) shared: Arc<Shared<K, V>>,
 }
 
-pub(super) type Shared<K, V> = CacheShared<Body<K, V>>;
+/// The cache's shared state, behind every handle and reader.
+pub(super) struct Shared<K, V> {
+    pub(super) core: CacheCore,
+    pub(super) body: Body<K, V>,
+}
+
+impl<K, V> CacheShared for Shared<K, V>
+where
+    Body<K, V>: CacheBody,
+{
+    type Body = Body<K, V>;
+    fn core(&self) -> &CacheCore {
+        &self.core
+    }
+    fn body(&self) -> &Body<K, V> {
+        &self.body
+    }
+}
 
 /// The latest value of one key, replaced whole on every update.
 pub(super) struct Entry<V> {
     pub(super) value: V,
     pub(super) updated_at: Timestamp,
+    /// The feed that wrote it (a publish by the same feed as last time leaves it alone).
     pub(super) feed: Arc<FeedState>,
 }
 
-pub(super) type Slot<V> = ArcSwapOption<Entry<V>>;
-pub(super) type SlotMap<K, V> = HashMap<K, Arc<Slot<V>>, ahash::RandomState>;
-
 /// What a stream cache holds beyond the common core: a slot per key, and its feeds.
 pub(super) struct Body<K, V> {
-    pub(super) slots: ArcSwap<SlotMap<K, V>>,
-    /// Serialises adding keys (copying the slot map); updates of existing keys never take it.
-    pub(super) adding_keys: Mutex<()>,
+    pub(super) slots: SlotTable<K, V>,
     /// Values published, counted per writing thread.
     pub(super) publishes: Counters<1>,
     /// Every feed that ever wrote the cache, so that the report lists it (custom transports
@@ -130,8 +139,7 @@ where
     /// The writer starts healthy; dropping it marks the feed [`FeedFault::Closed`].
     ///
     /// ```
-    /// use hft_cache::{StreamCache, Streamed};
-    /// use hft_cache::monitor::Registry;
+    /// use hft_cache::{Registry, StreamCache, Streamed};
     ///
     /// #[derive(Streamed)]
     /// struct Quote { bid: u64 }
@@ -181,15 +189,18 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let slots = shared.body.slots.load();
-        let entry = slots.get(key).map(|slot| slot.load());
-        let entry = entry.as_ref().and_then(|e| e.as_deref());
-        shared.read_counted(entry, f, |read| shared.core.count(read))
+        let entry = shared
+            .body
+            .slots
+            .get(key)
+            .and_then(|keyed| keyed.slot.load());
+        shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))
     }
 
-    /// A handle for one thread's hot loop: it remembers each key's slot, so a read of a value
-    /// that has not changed since this reader last saw it skips the atomic reference counting of
-    /// [`read`](StreamCache::read), and it counts into counters of its own. Same checks, same
+    /// A handle for one thread's hot loop: it remembers each key's slot and keeps a hold on the
+    /// value it last saw there, so a read of a value that has not changed since skips the
+    /// atomic hold and release of [`read`](StreamCache::read) (a cache line that threads
+    /// reading one key share), and it counts into counters of its own. Same checks, same
     /// errors.
     pub fn reader(&self) -> StreamReader<K, V> {
         StreamReader::new(self.clone())
@@ -212,9 +223,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let slots = shared.body.slots.load();
-        let entry = slots.get(key)?.load_full()?;
-        Some(shared.core.clock().now().saturating_since(entry.updated_at))
+        let updated_at = shared.body.slots.get(key)?.slot.load()?.updated_at;
+        Some(shared.core.clock().now().saturating_since(updated_at))
     }
 
     /// The cache's name.
@@ -330,24 +340,14 @@ where
         }
     }
 
-    /// Stores `entry` under `key`, adding the key if it is new. Only [`FeedWriter`] calls this.
-    pub(super) fn store(&self, key: K, entry: Entry<V>) {
+    /// Makes `value` the latest for `key`, adding the key if it is new. Only [`FeedWriter`]
+    /// calls this.
+    pub(super) fn store(&self, key: K, value: V, updated_at: Timestamp, feed: &Arc<FeedState>) {
         let body = &self.body;
-        let entry = Arc::new(entry);
-        if let Some(slot) = body.slots.load().get(&key) {
-            slot.store(Some(entry));
-        } else {
-            let _adding = body.adding_keys.lock();
-            let current = body.slots.load_full();
-            match current.get(&key) {
-                Some(slot) => slot.store(Some(entry)),
-                None => {
-                    let mut next = SlotMap::clone(&current);
-                    next.insert(key, Arc::new(ArcSwapOption::new(Some(entry))));
-                    body.slots.store(Arc::new(next));
-                }
-            }
-        }
+        body.slots
+            .get_or_add(key)
+            .slot
+            .publish(value, updated_at, feed);
         body.publishes.bump(0);
     }
 
@@ -356,8 +356,8 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if let Some(slot) = self.body.slots.load().get(key) {
-            slot.store(None);
+        if let Some(keyed) = self.body.slots.get(key) {
+            keyed.slot.clear();
         }
     }
 }
@@ -380,11 +380,18 @@ where
 
     fn add_stats(&self, core: &CacheCore, stats: &mut CacheStats) {
         let now = core.clock().now();
-        let slots = self.slots.load();
-        let entries: Vec<Arc<Entry<V>>> = slots.values().filter_map(|s| s.load_full()).collect();
+        // Each entry is held only while its time and feed are copied out.
+        let entries: Vec<(Timestamp, Arc<FeedState>)> = self
+            .slots
+            .iter()
+            .filter_map(|keyed| {
+                let entry = keyed.slot.load()?;
+                Some((entry.updated_at, Arc::clone(&entry.feed)))
+            })
+            .collect();
         stats.data_age = entries
             .iter()
-            .map(|e| now.saturating_since(e.updated_at))
+            .map(|(updated_at, _)| now.saturating_since(*updated_at))
             .max();
         stats.publishes = self.publishes.total(0);
         stats.feeds = self
@@ -400,7 +407,7 @@ where
                         unhealthy_for: feed.unhealthy_since().map(|t| now.saturating_since(t)),
                         keys: entries
                             .iter()
-                            .filter(|e| Arc::ptr_eq(&e.feed, feed))
+                            .filter(|(_, writer)| Arc::ptr_eq(writer, feed))
                             .count(),
                         custom_transport: feed.is_custom_transport(),
                     })

@@ -6,7 +6,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{Entry, FeedFault, StreamCache};
+use super::{FeedFault, StreamCache};
 use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StreamValue};
 
@@ -91,14 +91,7 @@ where
         // so the age a read computes is never smaller than with a precise stamp (the staleness
         // check is no looser), and it saves a clock read per update.
         let updated_at = self.cache.shared.core.clock().recent();
-        self.cache.shared.store(
-            key,
-            Entry {
-                value,
-                updated_at,
-                feed: Arc::clone(&self.state),
-            },
-        );
+        self.cache.shared.store(key, value, updated_at, &self.state);
     }
 
     /// Removes `key` (e.g. a delisted symbol).

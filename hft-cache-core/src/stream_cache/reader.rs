@@ -6,19 +6,20 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use super::{Entry, Slot, StreamCache, StreamReadError};
+use super::slot::HeldSlot;
+use super::{StreamCache, StreamReadError};
 use crate::cache_core::{Read, READS};
 use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StreamValue};
 
-type SlotCache<V> = arc_swap::Cache<Arc<Slot<V>>, Option<Arc<Entry<V>>>>;
-
 /// A [`StreamCache`] reader for one thread (from [`StreamCache::reader`]).
 ///
-/// It keeps, per key it has read, the key's slot and the entry it last saw there; a read
-/// compares that entry with the slot's current one (one relaxed pointer load) and only loads
-/// anew after an update. Every read still checks the current entry's age, its feed's health and
-/// the kill switch, exactly as [`StreamCache::read`] does.
+/// It keeps, per key it has read, the key's slot and a hold on the entry it last saw there; a
+/// read compares that entry with the slot's current one (one pointer load) and only takes a
+/// new hold after an update. (The writer does not reuse a held entry's storage until the reader
+/// moves on, so a reader that stops reading a key keeps one old entry of it alive.) Every read
+/// still checks the current entry's age, its feed's health and the kill switch, exactly as
+/// [`StreamCache::read`] does.
 ///
 /// ```
 /// use hft_cache::{StreamCache, Streamed};
@@ -43,7 +44,7 @@ where
     V: StreamValue + Send + Sync + 'static,
 {
     cache: StreamCache<K, V>,
-    slots: HashMap<K, SlotCache<V>, ahash::RandomState>,
+    slots: HashMap<K, HeldSlot<V>, ahash::RandomState>,
     /// Hits, counted on a cache line only this reader writes.
     counts: LocalCounters<READS>,
 }
@@ -76,7 +77,7 @@ where
         let counts = &mut self.counts;
         match self.slots.get_mut(key) {
             Some(slot) => {
-                let entry = slot.load().as_deref();
+                let entry = slot.load();
                 self.cache
                     .shared
                     .read_counted(entry, f, |read| counts.bump(read as usize))
@@ -93,17 +94,16 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.cache.shared;
-        let slots = shared.body.slots.load();
         let counts = &mut self.counts;
         let count = |read: Read| counts.bump(read as usize);
-        let Some((key, slot)) = slots.get_key_value(key) else {
+        let Some(keyed) = shared.body.slots.get(key) else {
             return shared.read_counted(None, f, count);
         };
         let slot = self
             .slots
-            .entry(key.clone())
-            .or_insert_with(|| arc_swap::Cache::new(Arc::clone(slot)));
-        shared.read_counted(slot.load().as_deref(), f, count)
+            .entry(keyed.key.clone())
+            .or_insert_with(|| HeldSlot::new(Arc::clone(&keyed.slot)));
+        shared.read_counted(slot.load(), f, count)
     }
 }
 
