@@ -33,7 +33,9 @@ use super::slot_table::SlotTable;
 ///
 /// ```
 /// use std::time::Duration;
-/// use hft_cache::{FeedFault, ManualClock, StreamCache, StreamReadError, Streamed};
+/// use hft_cache::{StreamCache, Streamed};
+/// use hft_cache::clock::ManualClock;
+/// use hft_cache::stream_cache::{FeedFault, StreamReadError};
 ///
 /// #[derive(Streamed)]
 /// struct Ticker {
@@ -139,7 +141,8 @@ where
     /// The writer starts healthy; dropping it marks the feed [`FeedFault::Closed`].
     ///
     /// ```
-    /// use hft_cache::{Registry, StreamCache, Streamed};
+    /// use hft_cache::{StreamCache, Streamed};
+    /// use hft_cache::monitor::Registry;
     ///
     /// #[derive(Streamed)]
     /// struct Quote { bid: u64 }
