@@ -236,6 +236,33 @@ impl<S: CacheShared> MonitoredCache for S {
     }
 }
 
+/// Declares, in the calling cache's module, `Shared<K, V>`: the common [`CacheCore`] and that
+/// module's `Body<K, V>`, with its [`CacheShared`] impl. The struct is the cache's own, so the
+/// methods the cache writes on it belong to the cache's module.
+macro_rules! shared_state {
+    () => {
+        /// The cache's shared state, behind every handle and reader.
+        pub(super) struct Shared<K, V> {
+            pub(super) core: $crate::cache_core::CacheCore,
+            pub(super) body: Body<K, V>,
+        }
+
+        impl<K, V> $crate::cache_core::CacheShared for Shared<K, V>
+        where
+            Body<K, V>: $crate::cache_core::CacheBody,
+        {
+            type Body = Body<K, V>;
+            fn core(&self) -> &$crate::cache_core::CacheCore {
+                &self.core
+            }
+            fn body(&self) -> &Body<K, V> {
+                &self.body
+            }
+        }
+    };
+}
+pub(crate) use shared_state;
+
 /// `MonitoredCache` for a public handle with a `shared: Arc<CacheShared<_>>` field, so that
 /// `registry.register(cache.clone())` works.
 macro_rules! monitored_through_shared {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 
-use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
+use crate::cache_core::{CacheBody, CacheCore, Read};
 use crate::cache_stats::CacheStats;
 use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StaticValue};
@@ -72,24 +72,8 @@ pub struct StaticCache<K: CacheKey, V: StaticValue> {
     pub(super) shared: Arc<Shared<K, V>>,
 }
 
-/// The cache's shared state, behind every handle and reader.
-pub(super) struct Shared<K, V> {
-    pub(super) core: CacheCore,
-    pub(super) body: Body<K, V>,
-}
-
-impl<K, V> CacheShared for Shared<K, V>
-where
-    Body<K, V>: CacheBody,
-{
-    type Body = Body<K, V>;
-    fn core(&self) -> &CacheCore {
-        &self.core
-    }
-    fn body(&self) -> &Body<K, V> {
-        &self.body
-    }
-}
+// The cache's shared state, behind every handle and reader: `Shared<K, V>`.
+crate::cache_core::shared_state!();
 
 /// One loaded data set; immutable once published.
 pub(super) struct Snapshot<K, V> {

@@ -6,7 +6,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::cache_core::{CacheBody, CacheCore, CacheShared, Read};
+use crate::cache_core::{CacheBody, CacheCore, Read};
 use crate::cache_stats::{CacheStats, FeedStats};
 use crate::clock::{Clock, Timestamp};
 use crate::counters::Counters;
@@ -66,24 +66,8 @@ pub struct StreamCache<K: CacheKey, V: StreamValue> {
     pub(super) shared: Arc<Shared<K, V>>,
 }
 
-/// The cache's shared state, behind every handle and reader.
-pub(super) struct Shared<K, V> {
-    pub(super) core: CacheCore,
-    pub(super) body: Body<K, V>,
-}
-
-impl<K, V> CacheShared for Shared<K, V>
-where
-    Body<K, V>: CacheBody,
-{
-    type Body = Body<K, V>;
-    fn core(&self) -> &CacheCore {
-        &self.core
-    }
-    fn body(&self) -> &Body<K, V> {
-        &self.body
-    }
-}
+// The cache's shared state, behind every handle and reader: `Shared<K, V>`.
+crate::cache_core::shared_state!();
 
 /// The latest value of one key, replaced whole on every update.
 pub(super) struct Entry<V> {
