@@ -57,3 +57,4 @@ for v in sorted(nodes):
     if v not in idx: sc(v)
 print(f"{len(nodes)} modules at depth {depth}, {sum(len(v) for v in edges.values())} use edges, {len(sccs)} cycles")
 for s in sccs: print("cycle among:", ", ".join(s))
+sys.exit(1 if sccs else 0)
