@@ -226,12 +226,12 @@ where
 
     /// Makes every read fail with [`StreamReadError::Disabled`] (the emergency procedure).
     pub fn disable(&self) {
-        self.shared.core.set_enabled(false);
+        crate::cache_stats::MonitoredCache::disable(&*self.shared);
     }
 
     /// Lets reads succeed again.
     pub fn enable(&self) {
-        self.shared.core.set_enabled(true);
+        crate::cache_stats::MonitoredCache::enable(&*self.shared);
     }
 
     /// Whether reads are allowed.
