@@ -1,5 +1,5 @@
-//! The fetch path: the only code that builds a [`Fresh<T>`](crate::Fresh), from a response to a request this
-//! crate sends itself.
+//! The fetch path: the only code that builds a [`Fresh<T>`](crate::Fresh), from a response to a
+//! request this crate sends itself.
 
 //!
 //! [`FreshClient`] sends requests and [`FreshRequest`] reads their answers: live data as

@@ -35,9 +35,9 @@ pub(crate) trait PaperDesk: Any + Send + Sync {
 ///
 /// Besides open ([`GateMode::Live`]) and closed ([`GateMode::Halted`]), a gate can be in the
 /// [`GateMode::Paper`] phase that follows a resume when the switch has a
-/// [paper phase](crate::kill_switch::PaperPhase): [`check`](TradingGate::check) passes, so adapters run every
-/// check they run live, and a [`SignedClient`](crate::exchange::SignedClient) holding the gate
-/// answers order placements from a simulation instead of sending them. An order path that does
+/// [paper phase](crate::kill_switch::PaperPhase): [`check`](TradingGate::check) passes, so adapters
+/// run every check they run live, and a [`SignedClient`](crate::exchange::SignedClient) holding the
+/// gate answers order placements from a simulation instead of sending them. An order path that does
 /// not go through a `SignedClient` must look at [`mode`](TradingGate::mode) itself.
 ///
 /// ```
@@ -145,8 +145,8 @@ impl Halted {
 }
 
 impl TradingGate {
-    /// An open gate. Usually taken from [`KillSwitch::gate`](crate::kill_switch::KillSwitch::gate) instead,
-    /// so that the switch can close it.
+    /// An open gate. Usually taken from [`KillSwitch::gate`](crate::kill_switch::KillSwitch::gate)
+    /// instead, so that the switch can close it.
     pub fn new() -> Self {
         Self::default()
     }

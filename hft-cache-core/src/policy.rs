@@ -4,8 +4,8 @@
 //! rule when its class does not implement `Rule<F>`, and the error's first line is the rule's
 //! message with `F` filled in, e.g. "`Balance` is live trading data and can never be cached".
 //! The traits users name are the bundles at the bottom ([`StaticValue`], [`StreamValue`],
-//! [`CacheKey`], [`Static`], [`Streamed`](crate::Streamed), [`Live`], ...), implemented for every type whose class
-//! passes their rules.
+//! [`CacheKey`], [`Static`], [`Streamed`](crate::Streamed), [`Live`], ...), implemented for every
+//! type whose class passes their rules.
 
 //!
 //! Every trait here is sealed: each has a supertrait in a private module that the crate
@@ -310,8 +310,8 @@ pub(crate) mod class_traits {
     use super::*;
 
     bundle! {
-        /// Data of class `Static`: symbol info, trading rules, fees, exchange config, or a container
-        /// of them. Implemented by `#[derive(Static)]`.
+        /// Data of class `Static`: symbol info, trading rules, fees, exchange config, or a
+        /// container of them. Implemented by `#[derive(Static)]`.
         ///
         /// ```
         /// use hft_cache::Static;
@@ -330,16 +330,16 @@ pub(crate) mod class_traits {
     }
 
     bundle! {
-        /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container of
-        /// them. Implemented by `#[derive(Streamed)]`.
+        /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container
+        /// of them. Implemented by `#[derive(Streamed)]`.
         Streamed: IsStreamed,
         unclassified = "`{Self}` has not declared a data class, so it is not streamed market data",
         note = "derive `Streamed` on order books, tickers and trades that arrive on a stream"
     }
 
     bundle! {
-        /// Data of class `Live`, owned exclusively: balances, orders, positions, recent trades, or a
-        /// container of them. Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
+        /// Data of class `Live`, owned exclusively: balances, orders, positions, recent trades, or
+        /// a container of them. Implemented by `#[derive(Live)]`; held only in `Fresh<T>`.
         Live: IsLive; ExclusiveInFresh,
         unclassified = "`{Self}` has not declared a data class, so it is not live trading data",
         note = "derive `Live` on balances, orders, positions and recent trades"

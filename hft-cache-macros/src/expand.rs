@@ -2,8 +2,8 @@
 //!
 //! The impl is `unsafe impl Classified` (a macro may emit it where the user crate forbids unsafe
 //! code; a hand-written one there is refused). It builds `PROOF` from one check per field,
-//! spanned at the field's type so that an error points there. The real trait fixes `PROOF`'s type, so a `#[hft(crate = "...")]` path that leads to
-//! look-alike helpers does not type-check.
+//! spanned at the field's type so that an error points there. The real trait fixes `PROOF`'s type,
+//! so a `#[hft(crate = "...")]` path that leads to look-alike helpers does not type-check.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};

@@ -76,8 +76,8 @@ struct Counters {
 ///
 /// For a feed of one's own, record each step as it happens and follow the crate's contract:
 /// on any fault, [`fault`](HealthRecorder::fault) here and `mark_unhealthy` on the
-/// [`FeedWriter`](crate::stream_cache::FeedWriter); after silence or a gap, call `mark_healthy` only once
-/// the state has been rebuilt from a fresh snapshot.
+/// [`FeedWriter`](crate::stream_cache::FeedWriter); after silence or a gap, call `mark_healthy`
+/// only once the state has been rebuilt from a fresh snapshot.
 ///
 /// ```
 /// use hft_cache::feed::{FeedPhase, HealthRecorder};

@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::monitor::Violation;
 use crate::report_format::{duration_ms, opt_duration_ms};
 
-/// Why the kill switch was tripped: by hand, or by which [`Trigger`](crate::kill_switch::Trigger) on which
-/// cache.
+/// Why the kill switch was tripped: by hand, or by which [`Trigger`](crate::kill_switch::Trigger)
+/// on which cache.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "trigger", rename_all = "snake_case")]
 #[non_exhaustive]

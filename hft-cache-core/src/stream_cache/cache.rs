@@ -118,9 +118,10 @@ where
     /// gap; a custom transport must do the same through [`FeedWriter::mark_unhealthy`], and
     /// call [`FeedWriter::mark_healthy`] only once it has resynchronised from a fresh snapshot.
     /// Since the crate cannot check that, the cache is marked as written through a custom
-    /// transport for the rest of its life: every [`ComplianceReport`](crate::monitor::ComplianceReport)
-    /// lists it in `custom_transport_caches`, and the feed's [`FeedStats::custom_transport`] is
-    /// set. Grep for `custom_transport_writer` to review every such transport.
+    /// transport for the rest of its life: every
+    /// [`ComplianceReport`](crate::monitor::ComplianceReport) lists it in
+    /// `custom_transport_caches`, and the feed's [`FeedStats::custom_transport`] is set. Grep for
+    /// `custom_transport_writer` to review every such transport.
     ///
     /// The writer starts healthy; dropping it marks the feed [`FeedFault::Closed`].
     ///
