@@ -33,6 +33,7 @@ mod proof;
 mod report_format;
 pub mod static_cache;
 pub mod stream_cache;
+pub mod tls;
 
 // The policy core, at the root: the classes (each a trait and a derive), the trait that carries
 // a type's class, `Fresh`, and the two caches. Everything else is reached through its module,

@@ -122,6 +122,7 @@ mod state;
 mod stream;
 mod stream_name;
 mod symbol;
+mod tls;
 mod trades;
 mod trading;
 mod wire;
@@ -130,6 +131,7 @@ mod ws;
 pub use builder::{MockExchangeBuilder, MockStartError};
 pub use faults::{Faults, RestFault};
 pub use symbol::SymbolSpec;
+pub use tls::{MockTls, MockTlsError};
 
 use state::AppState;
 
