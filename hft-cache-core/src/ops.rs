@@ -4,7 +4,7 @@
 //! | route | auth | answer |
 //! | --- | --- | --- |
 //! | `GET /compliance` | none | the [`ComplianceReport`](crate::monitor::ComplianceReport), JSON |
-//! | `GET /metrics` | none | Prometheus text: cache hits, misses, refusals, feed health, gate mode, trips |
+//! | `GET /metrics` | none | OpenMetrics text (`prometheus-client`): cache hits, misses, refusals, feed health, gate mode, trips |
 //! | `POST /halt` | bearer token | trips the switch (the body, if any, is the reason); the [`EmergencyReport`](crate::kill_switch::EmergencyReport), JSON |
 //! | `POST /resume` | bearer token | [`KillSwitch::resume`]: 200 with the gate mode, or 409 with why not |
 //!
@@ -238,8 +238,8 @@ async fn compliance(State(ops): State<Arc<Ops>>) -> Response {
 
 async fn metrics(State(ops): State<Arc<Ops>>) -> Response {
     (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        metrics::render(&ops.kill),
+        [(CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        metrics::render(&metrics::registry(&ops.kill)),
     )
         .into_response()
 }
