@@ -112,6 +112,7 @@ impl FreshClientBuilder {
     }
 
     /// The clock of a client built inside the crate (the signed client passes its own on).
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn clock_opt(mut self, clock: Option<SharedClock>) -> Self {
         self.clock = clock;
         self
@@ -158,6 +159,7 @@ impl FreshClient {
     }
 
     /// The underlying HTTP client, for crate code that encodes parameters before signing them.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }

@@ -54,6 +54,8 @@ pub struct Expired {
 
 impl<T: Live> Fresh<T> {
     /// Only the crate's fetch path calls this, right after it has read the response.
+    // Only `fetch` (feature `http`) makes a `Fresh`.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn from_response(value: T, sent_at: Timestamp, clock: SharedClock) -> Self {
         Fresh {
             value,

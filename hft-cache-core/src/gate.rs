@@ -13,11 +13,13 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
+#[cfg(feature = "venues")]
 use serde_json::Value;
 
 pub use reason::TripReason;
 
 use crate::clock::Timestamp;
+#[cfg(feature = "venues")]
 use crate::journal::OrderRequest;
 
 /// What answers order placements while the gate is in the paper phase: the kill switch's paper
@@ -25,6 +27,7 @@ use crate::journal::OrderRequest;
 pub(crate) trait PaperDesk: Any + Send + Sync {
     /// The answer the exchange would give to `order`, as JSON; a fault halts trading and is
     /// returned.
+    #[cfg(feature = "venues")]
     fn simulate(self: Arc<Self>, order: &OrderRequest) -> Result<Value, Halted>;
 }
 
@@ -70,6 +73,8 @@ struct GateState {
 #[derive(Default)]
 struct Slot {
     halted: Option<Halted>,
+    // Set and read only by the kill switch's paper phase (feature `venues`).
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     paper: Option<Arc<dyn PaperDesk>>,
 }
 
@@ -95,6 +100,7 @@ impl GateMode {
         }
     }
 
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     const fn as_u8(self) -> u8 {
         match self {
             GateMode::Live => 0,
@@ -197,6 +203,7 @@ impl TradingGate {
     /// Closes the gate. A gate already closed keeps its first reason: that is what started the
     /// emergency. Returns whether this call closed it.
     /// A paper phase in progress ends here too.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn close(&self, halt: Halted) -> bool {
         let mut slot = self.lock();
         if slot.halted.is_some() {
@@ -213,6 +220,7 @@ impl TradingGate {
     }
 
     /// Reopens the gate for live trading.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn open(&self) {
         let mut slot = self.lock();
         // Release: what the procedure did before this (caches disabled or re-enabled) is seen
@@ -225,6 +233,7 @@ impl TradingGate {
     }
 
     /// Starts a paper phase: placements are answered by `run` until it opens or halts the gate.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn enter_paper(&self, run: Arc<dyn PaperDesk>) {
         let mut slot = self.lock();
         slot.paper = Some(run);
@@ -238,6 +247,7 @@ impl TradingGate {
 
     /// Goes live only if `run` is still the paper phase in progress (a trip or another resume
     /// may have ended it). Returns whether it did.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn finish_paper<P: PaperDesk>(&self, run: &Arc<P>) -> bool {
         let mut slot = self.lock();
         let same = |p: &Arc<dyn PaperDesk>| std::ptr::addr_eq(Arc::as_ptr(p), Arc::as_ptr(run));
@@ -254,11 +264,13 @@ impl TradingGate {
     }
 
     /// The paper phase in progress, if any: what answers orders now.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn paper_desk(&self) -> Option<Arc<dyn PaperDesk>> {
         self.lock().paper.clone()
     }
 
     /// The paper phase in progress, if it is a `P` (the kill switch's own run).
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn paper_run<P: PaperDesk>(&self) -> Option<Arc<P>> {
         let desk: Arc<dyn Any + Send + Sync> = self.paper_desk()?;
         desk.downcast().ok()

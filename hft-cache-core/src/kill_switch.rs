@@ -19,28 +19,62 @@
 //!    gate then goes to [`GateMode::Paper`] and opens only after simulated orders pass without a
 //!    fault; with a [`RelapseWatch`] the triggers run at tighter limits for a while after.
 
+// The gate is part of the policy core and always here; the switch that closes it, with its
+// emergency procedure (which queries venues), comes with the `venues` feature.
+pub use crate::gate::{GateMode, Halted, TradingGate, TripReason};
+
+#[cfg(feature = "venues")]
 mod assessment;
+#[cfg(feature = "venues")]
 mod builder;
+#[cfg(feature = "venues")]
 mod emergency;
+#[cfg(feature = "venues")]
 mod paper;
+#[cfg(feature = "venues")]
 mod relapse;
+#[cfg(feature = "venues")]
 mod remediation;
+#[cfg(feature = "venues")]
 mod report_text;
+#[cfg(feature = "venues")]
 mod resume;
+#[cfg(feature = "venues")]
 mod switch;
+#[cfg(feature = "venues")]
 mod trigger;
+#[cfg(feature = "venues")]
 mod watcher;
 
-pub use crate::gate::{GateMode, Halted, TradingGate, TripReason};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use assessment::{
     AssessedOrder, Assessment, AssessmentState, AssetExposure, SuspectWindow, SymbolExposure,
 };
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use builder::KillSwitchBuilder;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use emergency::{EmergencyReport, EmergencyStep, StepKind};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use paper::{PaperPhase, PaperProgress};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use relapse::RelapseWatch;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use remediation::Remediation;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use resume::ResumeError;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use switch::KillSwitch;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use trigger::{Condition, Trigger};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use watcher::{Watcher, WatcherBuildError, WatcherBuilder, WatcherHandle};

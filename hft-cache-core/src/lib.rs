@@ -16,11 +16,19 @@ mod class;
 mod classified_impls;
 pub mod clock;
 mod counters;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub mod exchange;
+#[cfg(feature = "feeds")]
+#[cfg_attr(docsrs, doc(cfg(feature = "feeds")))]
 pub mod feed;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod fetch;
 mod fresh;
 mod gate;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub mod journal;
 pub mod kill_switch;
 mod log_limit;
@@ -33,6 +41,8 @@ mod proof;
 mod report_format;
 pub mod static_cache;
 pub mod stream_cache;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod tls;
 
 // The policy core, at the root: the classes (each a trait and a derive), the trait that carries

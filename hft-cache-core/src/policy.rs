@@ -374,7 +374,9 @@ pub(crate) mod class_traits {
     pub unsafe trait NoLiveState {}
 }
 
-pub(crate) use class_traits::{Live, Static};
+pub(crate) use class_traits::Live;
+#[cfg(feature = "http")]
+pub(crate) use class_traits::Static;
 
 /// Used by the derives' generated code; not part of the API. Code that names these items by hand
 /// is outside the policy, as an `unsafe impl` is.

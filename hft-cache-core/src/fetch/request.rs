@@ -166,6 +166,8 @@ impl FreshRequest {
 
     /// Sends the request and reads data that is not live (static data, a snapshot that only
     /// seeds a stream), with no `Fresh`. Callers bound `T` to a class that is not live.
+    // The depth feed's snapshot (feature `feeds`).
+    #[cfg_attr(not(feature = "feeds"), allow(dead_code))]
     pub(crate) async fn fetch_not_live<T: DeserializeOwned>(self) -> Result<T, FetchError> {
         self.fetch_not_live_as::<Bare, T>().await
     }

@@ -281,6 +281,7 @@ impl Registry {
 
     /// Disables every enabled cache and keeps disabling new ones until
     /// [`leave_emergency`](Registry::leave_emergency). Returns the caches it disabled.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn enter_emergency(&self) -> Vec<CacheInfo> {
         let mut state = self.state();
         let mut newly = Vec::new();
@@ -299,6 +300,7 @@ impl Registry {
     }
 
     /// Re-enables the caches the emergency disabled. Returns them.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn leave_emergency(&self) -> Vec<CacheInfo> {
         let mut state = self.state();
         let ids = state.emergency.take().unwrap_or_default();

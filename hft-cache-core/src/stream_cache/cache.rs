@@ -107,6 +107,8 @@ where
 
     /// A writer for one of the crate's own stream feeds. The feed starts healthy; dropping the
     /// writer marks it [`FeedFault::Closed`], so its keys stop being served.
+    // The crate's own feeds (feature `feeds`) are its only callers.
+    #[cfg_attr(not(feature = "feeds"), allow(dead_code))]
     pub(crate) fn feed(&self, name: impl Into<String>) -> FeedWriter<K, V> {
         self.writer(name.into(), false)
     }
