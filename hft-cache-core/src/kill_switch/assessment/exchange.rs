@@ -109,8 +109,16 @@ pub(crate) async fn assess(
             } else {
                 Decimal::ONE
             };
-            exposure.net_filled_qty += sign * order.executed_qty;
-            exposure.net_quote_qty -= sign * order.cummulative_quote_qty;
+            // The venue's numbers: checked, so that a hostile answer fails the assessment
+            // instead of panicking its task (and leaving the report pending forever).
+            let overflow = || format!("order #{} on {symbol}: quantities overflow", entry.seq);
+            exposure.net_filled_qty = (sign * order.executed_qty)
+                .checked_add(exposure.net_filled_qty)
+                .ok_or_else(overflow)?;
+            exposure.net_quote_qty = exposure
+                .net_quote_qty
+                .checked_sub(sign * order.cummulative_quote_qty)
+                .ok_or_else(overflow)?;
         }
         assessed.push(match order {
             Some(order) => AssessedOrder {
@@ -150,12 +158,18 @@ pub(crate) async fn assess(
             .map_err(|e| format!("open orders on {symbol}: {e}"))?;
         exposure.open_orders = open.len();
         for order in open {
-            let left = order.orig_qty - order.executed_qty;
-            if order.side == "SELL" {
-                exposure.open_sell_qty += left;
+            // The venue's numbers: checked, as above.
+            let overflow = || format!("open orders on {symbol}: quantities overflow");
+            let left = order
+                .orig_qty
+                .checked_sub(order.executed_qty)
+                .ok_or_else(overflow)?;
+            let total = if order.side == "SELL" {
+                &mut exposure.open_sell_qty
             } else {
-                exposure.open_buy_qty += left;
-            }
+                &mut exposure.open_buy_qty
+            };
+            *total = total.checked_add(left).ok_or_else(overflow)?;
         }
     }
 
