@@ -18,6 +18,9 @@ use hft_cache::exchange::{
     SignedClientBuildError, DEFAULT_MAX_TIME_OFFSET,
 };
 use hft_cache::fetch::{FetchError, FreshClient, MAX_RETRY_AFTER};
+use hft_cache::journal::OrderJournal;
+use hft_cache::kill_switch::{AssessmentState, EmergencyReport, KillSwitch};
+use hft_cache::monitor::Registry;
 use hft_cache::{Fresh, Live, Static};
 use serde::Deserialize;
 
@@ -692,4 +695,160 @@ async fn retry_after_on_a_plain_503_is_kept_too() {
     assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     assert!(error.is_retryable());
     assert_eq!(error.to_string(), "HTTP 503: maintenance (retry after 30s)");
+}
+
+// ---- 3b. The crate's own retry (the kill switch's assessment) honours them. ----
+
+const MAX_QTY: &str = "79228162514264337593543950335";
+
+/// A venue that accepts an order, then answers the assessment's GETs with `assess`.
+async fn assessed_venue(assess: impl Fn(&Seen) -> Response + Send + Sync + 'static) -> Server {
+    Server::start(move |seen| {
+        if seen.method == Method::POST {
+            json(
+                200,
+                r#"{"ok":true,"symbol":"BTCUSDT","orderId":1,"status":"FILLED","executedQty":"1"}"#,
+            )
+        } else {
+            assess(seen)
+        }
+    })
+    .await
+}
+
+/// A switch whose assessment goes to `venue`, with one live order in its journal.
+async fn tripped(venue: &Server, attempts: u32) -> (KillSwitch, EmergencyReport) {
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(binance(&venue.url))
+        .assessment_retry(
+            attempts,
+            Duration::from_millis(5),
+            Duration::from_millis(10),
+        )
+        .build();
+    let trader = SignedClient::builder(&venue.url)
+        .api_key(KEY)
+        .secret(SECRET)
+        .journal(journal)
+        .build()
+        .unwrap();
+    let order = [
+        ("symbol", "BTCUSDT"),
+        ("side", "BUY"),
+        ("type", "MARKET"),
+        ("quantity", "1"),
+    ];
+    let _: Fresh<Anything> = trader.signed_post("/api/v3/order", &order).await.unwrap();
+    kill.trip("hostile venue");
+    let assessed = tokio::time::timeout(Duration::from_secs(30), kill.assessed_report())
+        .await
+        .expect("the assessment ends")
+        .expect("tripped");
+    (kill, assessed)
+}
+
+fn gets(venue: &Server) -> Vec<Seen> {
+    venue
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == Method::GET)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_assessment_stops_at_a_ban_instead_of_extending_it() {
+    let venue = assessed_venue(|_| {
+        response(
+            418,
+            &[("content-type", "application/json"), ("retry-after", "120")],
+            BANNED,
+        )
+    })
+    .await;
+    let (kill, assessed) = tripped(&venue, 5).await;
+    assert!(kill.is_halted());
+    let AssessmentState::Failed {
+        attempts,
+        last_error,
+    } = &assessed.assessment
+    else {
+        panic!("{:?}", assessed.assessment);
+    };
+    assert_eq!(*attempts, 1, "no retry during a ban");
+    assert!(
+        last_error.contains("HTTP 418") && last_error.contains("120s"),
+        "{last_error}"
+    );
+    assert_eq!(gets(&venue).len(), 1, "one request, then silence");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_assessment_waits_out_retry_after_before_its_next_attempt() {
+    let first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let venue = assessed_venue(move |_| {
+        if first.swap(false, Ordering::SeqCst) {
+            response(
+                429,
+                &[("content-type", "application/json"), ("retry-after", "1")],
+                TOO_MANY,
+            )
+        } else {
+            response(500, &[], "down")
+        }
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (_kill, assessed) = tripped(&venue, 2).await;
+    let AssessmentState::Failed {
+        attempts,
+        last_error,
+    } = &assessed.assessment
+    else {
+        panic!("{:?}", assessed.assessment);
+    };
+    assert_eq!(*attempts, 2);
+    assert!(last_error.contains("HTTP 500"), "{last_error}");
+    assert_eq!(gets(&venue).len(), 2);
+    // The backoff alone is 5 ms; the venue asked for 1 s, and a sleep never ends early.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overflowing_quantities_fail_the_assessment_instead_of_panicking_it() {
+    let venue = assessed_venue(|seen| {
+        let path = seen.uri.split('?').next().unwrap_or_default();
+        match path {
+            "/api/v3/exchangeInfo" => json(
+                200,
+                r#"{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT"}]}"#,
+            ),
+            "/api/v3/order" => json(
+                200,
+                r#"{"orderId":1,"status":"FILLED","side":"BUY","origQty":"1","executedQty":"1","cummulativeQuoteQty":"100"}"#,
+            ),
+            "/api/v3/openOrders" => json(
+                200,
+                &format!(
+                    r#"[{{"orderId":2,"status":"NEW","side":"BUY","origQty":"{MAX_QTY}","executedQty":"0"}},
+                        {{"orderId":3,"status":"NEW","side":"BUY","origQty":"{MAX_QTY}","executedQty":"0"}}]"#
+                ),
+            ),
+            "/api/v3/account" => json(200, r#"{"balances":[]}"#),
+            "/api/v3/time" => json(200, &format!(r#"{{"serverTime":{}}}"#, now_ms())),
+            _ => json(404, r#"{"code":-1,"msg":"no"}"#),
+        }
+    })
+    .await;
+    let (_kill, assessed) = tripped(&venue, 1).await;
+    let AssessmentState::Failed { last_error, .. } = &assessed.assessment else {
+        panic!("{:?}", assessed.assessment);
+    };
+    assert!(last_error.contains("quantities overflow"), "{last_error}");
 }
