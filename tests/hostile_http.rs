@@ -3,6 +3,8 @@
 //! end in a typed error: no `Fresh<T>` from another host, no credential or signed body sent to
 //! it, no panic, and the venue's `Retry-After` kept.
 
+mod support;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,17 +13,19 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::Router;
+use hft_cache::book::BookView;
 use hft_cache::exchange::bybit::Bybit;
 use hft_cache::exchange::okx::OkxSigner;
 use hft_cache::exchange::{
     ExchangeErrorKind, RequestError, RequestSigner, SignRequest, SignedClient,
     SignedClientBuildError, DEFAULT_MAX_TIME_OFFSET,
 };
+use hft_cache::feed::DepthFeed;
 use hft_cache::fetch::{FetchError, FreshClient, MAX_RETRY_AFTER};
 use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::{AssessmentState, EmergencyReport, KillSwitch};
 use hft_cache::monitor::Registry;
-use hft_cache::{Fresh, Live, Static};
+use hft_cache::{Fresh, Live, Static, StreamCache};
 use serde::Deserialize;
 
 const KEY: &str = "hostile-test-key";
@@ -851,4 +855,83 @@ async fn overflowing_quantities_fail_the_assessment_instead_of_panicking_it() {
         panic!("{:?}", assessed.assessment);
     };
     assert!(last_error.contains("quantities overflow"), "{last_error}");
+}
+
+#[tokio::test]
+async fn a_huge_or_garbled_location_is_cut_and_named_lossily() {
+    let long = format!("http://elsewhere.example/{}", "a".repeat(20_000));
+    let venue = Server::start(move |_| response(302, &[("location", &long)], "")).await;
+    let error = binance(&venue.url)
+        .signed_get::<Anything, _>("/api/v3/account", &())
+        .await
+        .unwrap_err();
+    let RequestError::Redirect {
+        location: Some(location),
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert!(
+        location.starts_with("http://elsewhere.example/aaa"),
+        "{location}"
+    );
+    assert_eq!(location.chars().count(), 256);
+
+    let garbled = Server::start(|_| {
+        let mut answer = response(302, &[], "");
+        answer.headers_mut().insert(
+            "location",
+            axum::http::HeaderValue::from_bytes(b"http://x.example/\xff\xfe").unwrap(),
+        );
+        answer
+    })
+    .await;
+    let error = FreshClient::new()
+        .unwrap()
+        .get(format!("{}/x", garbled.url))
+        .fetch::<Anything>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, FetchError::Redirect { location: Some(l), .. } if l.starts_with("http://x.example/")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_depth_feed_snapshot_never_follows_a_redirect() {
+    let target = Server::start(|_| {
+        json(
+            200,
+            r#"{"lastUpdateId":200,"bids":[["1.0","1.0"]],"asks":[["2.0","1.0"]]}"#,
+        )
+    })
+    .await;
+    let rest = redirecting(302, &target.url).await;
+    let mut ws = support::Server::start().await;
+    let books = StreamCache::<String, BookView>::builder()
+        .name("books")
+        .max_age(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let _feed = DepthFeed::builder(&ws.ws_url, &rest.url)
+        .symbols(["BNBBTC"])
+        .snapshot_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .spawn(&books)
+        .unwrap();
+    let _conn = ws.accept().await;
+    support::wait_until("three snapshot attempts", || {
+        rest.requests()
+            .iter()
+            .filter(|r| r.uri.starts_with("/api/v3/depth"))
+            .count()
+            >= 3
+    })
+    .await;
+    assert!(target.requests().is_empty(), "{:?}", target.requests());
+    assert!(
+        books.read("BNBBTC", |_| ()).is_err(),
+        "no book from another host"
+    );
 }

@@ -199,11 +199,8 @@ async fn send<F: ResponseFormat, T: DeserializeOwned>(
             location: redirect_target(&response),
         });
     }
-    let retry_after = if status.is_success() {
-        None
-    } else {
-        retry_after(response.headers())
-    };
+    // Kept on any error, an envelope's error in an HTTP 200 included.
+    let retry_after = retry_after(response.headers());
     let body = read_limited(response, client.max_body_bytes, client.timeout).await?;
     F::decode(status, &body).map_err(|e| e.with_retry_after(retry_after))
 }
