@@ -37,9 +37,9 @@ pub mod workspace;
 use serde::Serialize;
 
 use diagnostic::{Allowed, Finding, Skipped, UnusedAllow};
-use index::Index;
+use index::{Index, Inputs};
 use rules::Walker;
-use workspace::Workspace;
+use workspace::{TargetKind, Workspace};
 
 /// The result of an audit.
 #[derive(Debug, Serialize)]
@@ -59,7 +59,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// How many findings fail the run under `--deny` (rules HFT002-HFT005).
+    /// How many findings fail the run under `--deny` (rules HFT002-HFT005 and HFT007-HFT008).
     pub fn denied(&self) -> usize {
         self.findings.iter().filter(|f| f.rule.denies()).count()
     }
@@ -95,17 +95,36 @@ fn audit_files(ws: &Workspace) -> Report {
         if !ws.files.iter().any(|f| f.target == t && f.selected) {
             continue;
         }
-        let index = Index::build_from(
-            ws.files
+        let index = Index::build(Inputs {
+            files: ws
+                .files
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| ws.visible(t, f)),
-        );
+                .filter(|(_, f)| ws.visible(t, f))
+                .collect(),
+            crates: ws
+                .targets
+                .iter()
+                .enumerate()
+                .filter(|(i, tt)| tt.lib && (*i == t || ws.visible_target(t, *i)))
+                .map(|(i, tt)| (tt.crate_name.clone(), i))
+                .collect(),
+            hft_names: ws
+                .targets
+                .get(t)
+                .and_then(|tt| ws.packages.get(tt.package))
+                .map(|p| p.hft_names.clone())
+                .unwrap_or_default(),
+        });
         findings.extend(rules::live_types::findings(&index, &ws.files, t));
+        let production = ws
+            .targets
+            .get(t)
+            .is_some_and(|tt| !matches!(tt.kind, Some(TargetKind::Test | TargetKind::Bench)));
         for f in ws.files.iter().filter(|f| f.selected && f.target == t) {
             // A bug in a rule must not cost the rest of the report: the file is listed instead.
             let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Walker::new(&index, f).run()
+                Walker::new(&index, f, production).run()
             }));
             match walk {
                 Ok((found, skip)) => {
@@ -120,6 +139,7 @@ fn audit_files(ws: &Workspace) -> Report {
             }
         }
     }
+    findings.extend(rules::test_util::manifests(ws));
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
     });
