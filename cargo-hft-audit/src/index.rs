@@ -546,7 +546,7 @@ impl<'a> Index<'a> {
             Res::External(ext) => known_live(&ext).map(|k| {
                 let name = ext.last().cloned().unwrap_or_default();
                 let desc = if name == FRESH && written == FRESH {
-                    format!("`{FRESH}`")
+                    format!("`{}`", fresh_display(p))
                 } else if written == name {
                     format!("`{written}` ({k})")
                 } else {
@@ -564,6 +564,21 @@ impl<'a> Index<'a> {
     /// The first live type inside `ty` written in `from` (holders too, with `holders`).
     pub fn mention(&self, from: &ModKey, ty: &Type, holders: bool) -> Option<Mention> {
         walk_held(ty, &mut |p| self.path_mention(from, p, holders))
+    }
+}
+
+/// `Fresh<Account>` for a path `hft_cache::Fresh<hft_cache::exchange::binance::Account>`.
+fn fresh_display(p: &Path) -> String {
+    let arg = p.segments.last().and_then(|s| match &s.arguments {
+        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(Type::Path(tp)) => last_name(&tp.path),
+            _ => None,
+        }),
+        _ => None,
+    });
+    match arg {
+        Some(a) => format!("{FRESH}<{a}>"),
+        None => FRESH.to_string(),
     }
 }
 

@@ -300,57 +300,69 @@ pub struct BodyStatic {
     pub unexpandable: bool,
 }
 
-/// The statics of a `macro_rules!` body whose types are written out (no `$`).
+/// The statics of a `macro_rules!` body whose types are written out (no `$`), repetitions
+/// and nested groups included.
 pub fn body_statics(def: &syn::Macro) -> Vec<BodyStatic> {
     let mut out = Vec::new();
     for arm in arms(def) {
         let unexpandable = has_repetition(&arm.matcher) || has_repetition(&arm.transcriber);
-        let tts: Vec<TokenTree> = arm.transcriber.into_iter().collect();
-        let mut i = 0;
-        while i < tts.len() {
-            if !matches!(&tts[i], TokenTree::Ident(s) if s == "static") {
-                i += 1;
-                continue;
-            }
-            let mut j = i + 1;
-            while matches!(tts.get(j), Some(TokenTree::Ident(s)) if s == "mut" || s == "ref") {
-                j += 1;
-            }
-            let variable = matches!(tts.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '$');
-            if variable {
-                j += 1;
-            }
-            let Some(TokenTree::Ident(name)) = tts.get(j) else {
-                i += 1;
-                continue;
-            };
-            if !matches!(tts.get(j + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':') {
-                i += 1;
-                continue;
-            }
-            let mut k = j + 2;
-            let mut ty = TokenStream::new();
-            while let Some(t) = tts.get(k) {
-                if matches!(t, TokenTree::Punct(p) if p.as_char() == '=' || p.as_char() == ';') {
-                    break;
-                }
-                ty.extend([t.clone()]);
-                k += 1;
-            }
-            if !contains_dollar(&ty) {
-                if let Ok(ty) = syn::parse2::<Type>(ty) {
-                    out.push(BodyStatic {
-                        ident: name.clone(),
-                        variable,
-                        ty,
-                        unexpandable,
-                    });
-                }
-            }
-            i = k;
-        }
+        statics_in(arm.transcriber, unexpandable, &mut out);
     }
     out
+}
+
+fn statics_in(ts: TokenStream, unexpandable: bool, out: &mut Vec<BodyStatic>) {
+    let tts: Vec<TokenTree> = ts.into_iter().collect();
+    let mut i = 0;
+    while i < tts.len() {
+        if let TokenTree::Group(g) = &tts[i] {
+            statics_in(g.stream(), unexpandable, out);
+            i += 1;
+            continue;
+        }
+        if !matches!(&tts[i], TokenTree::Ident(s) if s == "static") {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while matches!(tts.get(j), Some(TokenTree::Ident(s)) if s == "mut" || s == "ref") {
+            j += 1;
+        }
+        let variable = matches!(tts.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '$');
+        if variable {
+            j += 1;
+        }
+        let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(colon))) =
+            (tts.get(j), tts.get(j + 1))
+        else {
+            i += 1;
+            continue;
+        };
+        if colon.as_char() != ':' {
+            i += 1;
+            continue;
+        }
+        let mut k = j + 2;
+        let mut ty = TokenStream::new();
+        while let Some(t) = tts.get(k) {
+            if matches!(t, TokenTree::Punct(p) if p.as_char() == '=' || p.as_char() == ';') {
+                break;
+            }
+            ty.extend([t.clone()]);
+            k += 1;
+        }
+        if !contains_dollar(&ty) {
+            if let Ok(ty) = syn::parse2::<Type>(ty) {
+                out.push(BodyStatic {
+                    ident: name.clone(),
+                    variable,
+                    ty,
+                    unexpandable,
+                });
+            }
+        }
+        i = k;
+    }
 }
 
 fn contains_dollar(ts: &TokenStream) -> bool {

@@ -38,9 +38,9 @@ fn memoising<'a>(w: &Walker, attrs: &'a [Attribute]) -> Option<(&'a Attribute, S
                 .is_some_and(|c| c == "cached" || c == "cached_proc_macro");
             if from_cached && MEMOISING_ATTRS.contains(&original.as_str()) {
                 let shown = if original == name {
-                    name
+                    format!("`#[{name}]`")
                 } else {
-                    format!("{name}` (`cached`'s `{original}`)")
+                    format!("`#[{name}]` (`cached`'s `#[{original}]`, renamed)")
                 };
                 return Some((a, shown));
             }
@@ -65,7 +65,7 @@ pub fn check(
     if let ReturnType::Type(_, ret) = &sig.output {
         if let Some(live) = w.mention_held(ret) {
             let message = format!(
-                "`#[{name}]` memoises `{}()`, which returns live data {live}",
+                "{name} memoises `{}()`, which returns live data {live}",
                 sig.ident
             );
             w.report(Rule::Memoised, attr.span(), a, message);
@@ -76,7 +76,7 @@ pub fn check(
     if let Some((body, env)) = body {
         if let Some((_, live)) = super::flow::first_live_read(w, env, body) {
             let message = format!(
-                "`#[{name}]` memoises `{}()`, whose body reads live data: {live}",
+                "{name} memoises `{}()`, whose body reads live data: {live}",
                 sig.ident
             );
             w.report(Rule::Memoised, attr.span(), a, message);

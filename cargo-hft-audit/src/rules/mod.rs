@@ -269,10 +269,12 @@ impl<'v> Visit<'v> for Walker<'_> {
 
     fn visit_use_name(&mut self, i: &'v syn::UseName) {
         escapes::check_ident(self, &i.ident, "imported");
+        test_util::check_use(self, &i.ident);
     }
 
     fn visit_use_rename(&mut self, i: &'v syn::UseRename) {
         escapes::check_ident(self, &i.ident, "imported");
+        test_util::check_use(self, &i.ident);
     }
 
     fn visit_macro(&mut self, m: &'v syn::Macro) {

@@ -5,7 +5,6 @@
 //! target, not under `#[cfg(test)]`, `#[test]` or `#[cfg(feature = "test-util")]`.
 
 use proc_macro2::TokenTree;
-use syn::spanned::Spanned;
 use syn::Attribute;
 
 use super::Walker;
@@ -53,12 +52,23 @@ pub fn check_path(w: &mut Walker, p: &syn::Path) {
     if !w.in_production() {
         return;
     }
-    if let Some(seg) = p.segments.last().filter(|s| s.ident == MANUAL_CLOCK) {
+    if let Some(seg) = p.segments.iter().find(|s| s.ident == MANUAL_CLOCK) {
         let line = crate::source::span_range(seg.ident.span()).line;
         let message = format!(
             "`{MANUAL_CLOCK}` in production code: it exists only with hft-cache's `test-util` feature, for tests"
         );
         w.report(Rule::TestTime, seg.ident.span(), line, message);
+    }
+}
+
+/// `ManualClock` imported in production code.
+pub fn check_use(w: &mut Walker, ident: &syn::Ident) {
+    if w.in_production() && ident == MANUAL_CLOCK {
+        let line = crate::source::span_range(ident.span()).line;
+        let message = format!(
+            "`{MANUAL_CLOCK}` imported in production code: it exists only with hft-cache's `test-util` feature, for tests"
+        );
+        w.report(Rule::TestTime, ident.span(), line, message);
     }
 }
 
@@ -70,7 +80,6 @@ pub fn check_method(w: &mut Walker, m: &syn::ExprMethodCall) {
     let line = crate::source::span_range(m.method.span()).line;
     let message = "`.clock(..)` in production code: a cache or feed on a clock other than the system clock (hft-cache's `test-util`)".to_string();
     w.report(Rule::TestTime, m.method.span(), line, message);
-    let _ = m.span();
 }
 
 /// hft-cache's `test-util` feature in the `[dependencies]` of a package with a selected target.
