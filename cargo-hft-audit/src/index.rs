@@ -109,6 +109,8 @@ pub struct Def<'a> {
     pub span: SpanRange,
     /// Its first line, attributes included.
     pub anchor_line: usize,
+    /// Whether it is declared `pub`.
+    pub public: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -671,6 +673,7 @@ impl<'a> Collector<'_, 'a> {
         &mut self,
         ident: &syn::Ident,
         attrs: &'a [Attribute],
+        vis: &syn::Visibility,
         kind: DefKind<'a>,
         fields: Vec<&'a Field>,
     ) -> usize {
@@ -684,6 +687,7 @@ impl<'a> Collector<'_, 'a> {
             file: self.file,
             span,
             anchor_line: first_line(attrs, span.line),
+            public: matches!(vis, syn::Visibility::Public(_)),
         });
         let m = self.index.modules.entry(self.module.clone()).or_default();
         let name = ident.to_string();
@@ -698,8 +702,14 @@ impl<'a> Collector<'_, 'a> {
         id
     }
 
-    fn type_def(&mut self, ident: &syn::Ident, attrs: &'a [Attribute], fields: Vec<&'a Field>) {
-        let id = self.add_def(ident, attrs, DefKind::Type(attrs), fields);
+    fn type_def(
+        &mut self,
+        ident: &syn::Ident,
+        attrs: &'a [Attribute],
+        vis: &syn::Visibility,
+        fields: Vec<&'a Field>,
+    ) {
+        let id = self.add_def(ident, attrs, vis, DefKind::Type(attrs), fields);
         if derives(attrs).iter().any(|d| d == "Live") {
             self.roots.push(id);
         }
@@ -766,28 +776,40 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
     }
 
     fn visit_item_struct(&mut self, i: &'a syn::ItemStruct) {
-        self.type_def(&i.ident, &i.attrs, i.fields.iter().collect());
+        self.type_def(&i.ident, &i.attrs, &i.vis, i.fields.iter().collect());
         syn::visit::visit_item_struct(self, i);
     }
 
     fn visit_item_enum(&mut self, i: &'a syn::ItemEnum) {
         let fields = i.variants.iter().flat_map(|v| v.fields.iter()).collect();
-        self.type_def(&i.ident, &i.attrs, fields);
+        self.type_def(&i.ident, &i.attrs, &i.vis, fields);
         syn::visit::visit_item_enum(self, i);
     }
 
     fn visit_item_union(&mut self, i: &'a syn::ItemUnion) {
-        self.type_def(&i.ident, &i.attrs, i.fields.named.iter().collect());
+        self.type_def(&i.ident, &i.attrs, &i.vis, i.fields.named.iter().collect());
         syn::visit::visit_item_union(self, i);
     }
 
     fn visit_item_type(&mut self, i: &'a syn::ItemType) {
-        self.add_def(&i.ident, &i.attrs, DefKind::Alias(&i.ty), Vec::new());
+        self.add_def(
+            &i.ident,
+            &i.attrs,
+            &i.vis,
+            DefKind::Alias(&i.ty),
+            Vec::new(),
+        );
         syn::visit::visit_item_type(self, i);
     }
 
     fn visit_item_fn(&mut self, i: &'a syn::ItemFn) {
-        self.add_def(&i.sig.ident, &i.attrs, DefKind::Fn(&i.sig), Vec::new());
+        self.add_def(
+            &i.sig.ident,
+            &i.attrs,
+            &i.vis,
+            DefKind::Fn(&i.sig),
+            Vec::new(),
+        );
         syn::visit::visit_item_fn(self, i);
     }
 
@@ -802,6 +824,7 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
             file: self.file,
             span,
             anchor_line: first_line(&i.attrs, span.line),
+            public: matches!(i.vis, syn::Visibility::Public(_)),
         });
         syn::visit::visit_impl_item_fn(self, i);
     }
