@@ -213,7 +213,7 @@ pub fn first_live_read(
 
 /// The locals of the enclosing body that `e` (a closure or an async block) reads, and that
 /// are not bound inside it.
-pub fn captured<'e>(e: &'e Expr, env: &Env) -> Vec<(String, proc_macro2::Span)> {
+pub fn captured(e: &Expr, env: &Env) -> Vec<(String, proc_macro2::Span)> {
     struct Reads {
         bound: std::collections::HashSet<String>,
         read: Vec<(String, proc_macro2::Span)>,
