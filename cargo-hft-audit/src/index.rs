@@ -829,6 +829,22 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
         syn::visit::visit_impl_item_fn(self, i);
     }
 
+    fn visit_trait_item_fn(&mut self, i: &'a syn::TraitItemFn) {
+        // Trait methods, like impl methods, count for the live-method names.
+        let span = span_range(i.sig.ident.span());
+        self.index.defs.push(Def {
+            name: i.sig.ident.to_string(),
+            module: self.module.clone(),
+            kind: DefKind::Fn(&i.sig),
+            fields: Vec::new(),
+            file: self.file,
+            span,
+            anchor_line: first_line(&i.attrs, span.line),
+            public: true,
+        });
+        syn::visit::visit_trait_item_fn(self, i);
+    }
+
     fn visit_item_use(&mut self, i: &'a syn::ItemUse) {
         let mut out = Vec::new();
         use_paths(&i.tree, &mut Vec::new(), &mut out);

@@ -334,7 +334,7 @@ pub fn check_erased(w: &mut Walker, body: &Block, env: &Env) {
         };
         hits.push((
             c.span(),
-            format!("live data {live} is boxed as a type-erased value ({erased})"),
+            format!("a live value, {live}, is boxed as a type-erased value ({erased})"),
         ));
     }
     for (span, message) in hits {

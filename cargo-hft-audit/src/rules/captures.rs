@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::Expr;
 
-use super::flow::{captured, live_expr, Env};
+use super::flow::{captured, live_expr, unwrap_boxed, Env};
 use super::Walker;
 use crate::diagnostic::Rule;
 use crate::types::path_display;
@@ -36,7 +36,17 @@ pub fn check(w: &mut Walker, body: &syn::Block, env: &Env) {
 }
 
 fn report(w: &mut Walker, e: &Expr, env: &Env, into: &str) {
-    let e = unwrap_boxed(e);
+    let mut e = unwrap_boxed(e);
+    // A closure bound to a local first: `let cb = move || ..; self.handlers.push(Box::new(cb));`
+    if let Expr::Path(p) = e {
+        if let Some(c) = p
+            .path
+            .get_ident()
+            .and_then(|i| env.closures.get(&i.to_string()))
+        {
+            e = c;
+        }
+    }
     match e {
         Expr::Closure(_) | Expr::Async(_) => {
             let caps = captured(e, env);
@@ -67,33 +77,6 @@ fn report(w: &mut Walker, e: &Expr, env: &Env, into: &str) {
             }
         }
         _ => {}
-    }
-}
-
-/// `Box::new(e)`, `Arc::new(e)` and `Box::pin(e)` around a closure or future.
-fn unwrap_boxed(e: &Expr) -> &Expr {
-    match e {
-        Expr::Call(c) if c.args.len() == 1 => {
-            let Expr::Path(p) = &*c.func else { return e };
-            let n = p.path.segments.len();
-            let wrapper = n >= 2
-                && matches!(
-                    p.path.segments[n - 2].ident.to_string().as_str(),
-                    "Box" | "Arc" | "Rc"
-                )
-                && matches!(
-                    p.path.segments[n - 1].ident.to_string().as_str(),
-                    "new" | "pin"
-                );
-            if wrapper {
-                unwrap_boxed(&c.args[0])
-            } else {
-                e
-            }
-        }
-        Expr::Paren(p) => unwrap_boxed(&p.expr),
-        Expr::Cast(c) => unwrap_boxed(&c.expr),
-        _ => e,
     }
 }
 

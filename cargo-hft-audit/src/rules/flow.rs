@@ -15,8 +15,58 @@ use crate::index::{segs, DefKind, Ns, Res, HFT_CACHE_LIVE_METHODS};
 pub struct Env {
     /// Live locals (and parameters), with what they hold.
     pub live: HashMap<String, String>,
-    /// Locals and parameters with a written type.
+    /// Locals and parameters with a written type (or built by `Type::new()`).
     pub types: HashMap<String, Type>,
+    /// Locals bound to a closure or an async block.
+    pub closures: HashMap<String, Expr>,
+}
+
+/// `Box::new(e)`, `Arc::new(e)` and `Box::pin(e)` around a closure or future, and casts.
+pub fn unwrap_boxed(e: &Expr) -> &Expr {
+    match e {
+        Expr::Call(c) if c.args.len() == 1 => {
+            let Expr::Path(p) = &*c.func else { return e };
+            let n = p.path.segments.len();
+            let wrapper = n >= 2
+                && matches!(
+                    p.path.segments[n - 2].ident.to_string().as_str(),
+                    "Box" | "Arc" | "Rc"
+                )
+                && matches!(
+                    p.path.segments[n - 1].ident.to_string().as_str(),
+                    "new" | "pin"
+                );
+            if wrapper {
+                unwrap_boxed(&c.args[0])
+            } else {
+                e
+            }
+        }
+        Expr::Paren(p) => unwrap_boxed(&p.expr),
+        Expr::Cast(c) => unwrap_boxed(&c.expr),
+        _ => e,
+    }
+}
+
+/// `T` for an initialiser `T::new()`, `T::default()`, `T::with_capacity(..)`.
+fn constructed_type(e: &Expr) -> Option<Type> {
+    let Expr::Call(c) = e else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let mut path = p.path.clone();
+    let last = path.segments.pop()?.into_value();
+    if !matches!(
+        last.ident.to_string().as_str(),
+        "new" | "default" | "with_capacity"
+    ) || path.segments.is_empty()
+    {
+        return None;
+    }
+    if let Some(mut seg) = path.segments.pop() {
+        // `AnyMap::new` keeps `AnyMap`; `Vec::<T>::new` keeps `Vec<T>`.
+        let seg = seg.value_mut().clone();
+        path.segments.push(seg);
+    }
+    Some(Type::Path(syn::TypePath { qself: None, path }))
 }
 
 /// Methods that hand back (a view of) the live value they are called on.
@@ -88,7 +138,14 @@ impl<'v> Visit<'v> for Builder<'_, '_> {
             }
         }
         if let Some(t) = ty {
-            self.env.types.insert(name, t.clone());
+            self.env.types.insert(name.clone(), t.clone());
+        } else if let Some(t) = l.init.as_ref().and_then(|i| constructed_type(&i.expr)) {
+            self.env.types.insert(name.clone(), t);
+        }
+        if let Some(init) = &l.init {
+            if let e @ (Expr::Closure(_) | Expr::Async(_)) = unwrap_boxed(&init.expr) {
+                self.env.closures.insert(name, e.clone());
+            }
         }
     }
 
