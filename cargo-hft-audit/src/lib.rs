@@ -7,12 +7,14 @@
 //!
 //! | code | severity | finds |
 //! | --- | --- | --- |
-//! | HFT001 | note | live types: `#[derive(Live)]`, hand-written `Classified` impls of class Live, and aliases and renames of them |
-//! | HFT002 | warning | live data in globals: `static`, `thread_local!`, `lazy_static!`, `Lazy`/`LazyLock`/`OnceLock`/`OnceCell` |
-//! | HFT003 | warning | third-party caches and maps holding live data, in fields, globals and locals that escape into `self` |
-//! | HFT004 | warning | memoised functions (`#[cached]`, `#[once]`, `#[io_cached]`, `#[memoize]`, ...) returning live data |
-//! | HFT005 | warning | types holding live data that derive neither `NoLiveState` nor `Live` |
+//! | HFT001 | note | live types: `#[derive(Live)]`, hand-written `Classified` impls of class Live, hft-cache's own ([`index::HFT_CACHE_LIVE`]), and aliases and renames of them |
+//! | HFT002 | warning | live data (or a struct holding it) in globals: `static`, `thread_local!`, `lazy_static!`, `Lazy`/`LazyLock`/`OnceLock`/`OnceCell`, `macro_rules!` statics |
+//! | HFT003 | warning | third-party caches and maps holding live data, in fields, globals and locals that escape into `self`; live values in type-erased maps |
+//! | HFT004 | warning | memoised functions (`#[cached]`, `#[once]`, `#[io_cached]`, `#[concurrent_cached]`, renamed or not, `#[memoize]`, ...) returning or reading live data |
+//! | HFT005 | warning | types holding live data that derive neither `NoLiveState` nor `Live`; `#[hft(opaque)]` fields hiding live data |
 //! | HFT006 | note | escapes for review: `#[hft(opaque)]`, hand-written policy-trait impls, `custom_transport_writer` |
+//! | HFT007 | warning | test-only time in production code: `test-util` in `[dependencies]`, `ManualClock`, `.clock(..)` |
+//! | HFT008 | warning | live data captured by closures kept in long-lived state or moved into spawned tasks and threads |
 //!
 //! ```no_run
 //! use cargo_hft_audit::{audit, workspace};

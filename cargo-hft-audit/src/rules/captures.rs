@@ -28,7 +28,10 @@ const STORES: &[&str] = &[
 
 /// Checks every closure, async block and future of `body` that is spawned or stored.
 pub fn check(w: &mut Walker, body: &syn::Block, env: &Env) {
-    let mut v = Finder { found: Vec::new() };
+    let mut v = Finder {
+        found: Vec::new(),
+        scoped: 0,
+    };
     v.visit_block(body);
     for (e, into) in v.found {
         report(w, e, env, &into);
@@ -94,6 +97,8 @@ fn is_self_field(e: &Expr) -> Option<String> {
 
 struct Finder<'v> {
     found: Vec<(&'v Expr, String)>,
+    /// Inside `std::thread::scope(..)` (or rayon's): what is spawned there ends with the scope.
+    scoped: usize,
 }
 
 impl<'v> Visit<'v> for Finder<'v> {
@@ -105,11 +110,17 @@ impl<'v> Visit<'v> for Finder<'v> {
                 .last()
                 .map(|s| s.ident.to_string())
                 .unwrap_or_default();
-            if SPAWNS.contains(&last.as_str()) {
+            if SPAWNS.contains(&last.as_str()) && self.scoped == 0 {
                 for a in &c.args {
                     self.found
                         .push((a, format!("moved into `{}`", path_display(&p.path))));
                 }
+            }
+            if last == "scope" {
+                self.scoped += 1;
+                visit::visit_expr_call(self, c);
+                self.scoped -= 1;
+                return;
             }
         }
         visit::visit_expr_call(self, c);
@@ -117,7 +128,7 @@ impl<'v> Visit<'v> for Finder<'v> {
 
     fn visit_expr_method_call(&mut self, m: &'v syn::ExprMethodCall) {
         let name = m.method.to_string();
-        if SPAWNS.contains(&name.as_str()) {
+        if SPAWNS.contains(&name.as_str()) && self.scoped == 0 {
             for a in &m.args {
                 self.found.push((a, format!("moved into `.{name}(..)`")));
             }
