@@ -320,7 +320,7 @@ pub fn check_erased(w: &mut Walker, body: &Block, env: &Env) {
                 hits.push((
                     a.span(),
                     format!(
-                        "live data {live} is put in a type-erased map ({erased}) by `.{}(..)`",
+                        "a live value, {live}, is put in a type-erased map ({erased}) by `.{}(..)`",
                         m.method
                     ),
                 ));
