@@ -52,6 +52,9 @@ pub const FRESH: &str = "Fresh";
 /// A module: its target and its path inside the crate.
 pub type ModKey = (usize, Vec<String>);
 
+/// The (module, name, type namespace) lookups of one resolution.
+type Seen = std::collections::HashSet<(ModKey, String, bool)>;
+
 /// Why a type is live.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LiveOrigin {
@@ -414,15 +417,23 @@ impl<'a> Index<'a> {
 
     /// Resolves `segs` written in module `from`.
     pub fn resolve(&self, from: &ModKey, segs: &[String], leading: bool, ns: Ns) -> Res {
-        self.resolve_at(from, segs, leading, ns, 0)
+        self.resolve_at(from, segs, leading, ns, 0, &mut Seen::new())
     }
 
-    fn resolve_at(&self, from: &ModKey, segs: &[String], leading: bool, ns: Ns, depth: u32) -> Res {
+    fn resolve_at(
+        &self,
+        from: &ModKey,
+        segs: &[String],
+        leading: bool,
+        ns: Ns,
+        depth: u32,
+        seen: &mut Seen,
+    ) -> Res {
         if depth > 12 || segs.is_empty() {
             return Res::Unknown;
         }
         if leading {
-            return self.extern_path(segs, ns, depth);
+            return self.extern_path(segs, ns, depth, seen);
         }
         let mut i = 1;
         let mut cur = match segs[0].as_str() {
@@ -440,8 +451,8 @@ impl<'a> Index<'a> {
             "Self" => return Res::Unknown,
             first => {
                 let first_ns = if segs.len() == 1 { ns } else { Ns::Type };
-                match self.lookup_in(from, first, first_ns, depth) {
-                    Res::Unknown => return self.extern_path(segs, ns, depth),
+                match self.lookup_in(from, first, first_ns, depth, seen) {
+                    Res::Unknown => return self.extern_path(segs, ns, depth, seen),
                     r => r,
                 }
             }
@@ -449,7 +460,7 @@ impl<'a> Index<'a> {
         for (j, s) in segs.iter().enumerate().skip(i) {
             let here = if j + 1 == segs.len() { ns } else { Ns::Type };
             cur = match cur {
-                Res::Module(k) => self.lookup_in(&k, s, here, depth + 1),
+                Res::Module(k) => self.lookup_in(&k, s, here, depth + 1, seen),
                 Res::External(mut p) => {
                     p.push(s.clone());
                     Res::External(p)
@@ -460,14 +471,14 @@ impl<'a> Index<'a> {
         cur
     }
 
-    fn extern_path(&self, segs: &[String], ns: Ns, depth: u32) -> Res {
+    fn extern_path(&self, segs: &[String], ns: Ns, depth: u32, seen: &mut Seen) -> Res {
         if let Some(t) = self.crates.get(&segs[0]) {
             if segs.len() == 1 {
                 return Res::Module((*t, Vec::new()));
             }
             let mut rest = vec!["crate".to_string()];
             rest.extend(segs[1..].iter().cloned());
-            return self.resolve_at(&(*t, Vec::new()), &rest, false, ns, depth + 1);
+            return self.resolve_at(&(*t, Vec::new()), &rest, false, ns, depth + 1, seen);
         }
         let mut p = segs.to_vec();
         if p[0] == "hft_cache_core" || self.hft_names.contains(&p[0]) {
@@ -476,8 +487,9 @@ impl<'a> Index<'a> {
         Res::External(p)
     }
 
-    fn lookup_in(&self, k: &ModKey, name: &str, ns: Ns, depth: u32) -> Res {
-        if depth > 12 {
+    fn lookup_in(&self, k: &ModKey, name: &str, ns: Ns, depth: u32, seen: &mut Seen) -> Res {
+        // Modules that glob-import each other: each (module, name) is looked up once.
+        if depth > 12 || !seen.insert((k.clone(), name.to_string(), ns == Ns::Type)) {
             return Res::Unknown;
         }
         let Some(m) = self.modules.get(k) else {
@@ -495,12 +507,13 @@ impl<'a> Index<'a> {
             };
         }
         if let Some(u) = m.uses.get(name) {
-            return self.resolve_at(k, &u.segs, u.leading, ns, depth + 1);
+            return self.resolve_at(k, &u.segs, u.leading, ns, depth + 1, seen);
         }
         let mut externals = Vec::new();
         for g in &m.globs {
-            match self.resolve_at(k, &g.segs, g.leading, Ns::Type, depth + 1) {
-                Res::Module(gk) if &gk != k => match self.lookup_in(&gk, name, ns, depth + 1) {
+            match self.resolve_at(k, &g.segs, g.leading, Ns::Type, depth + 1, seen) {
+                Res::Module(gk) if &gk != k => match self.lookup_in(&gk, name, ns, depth + 1, seen)
+                {
                     Res::Unknown => {}
                     r => return r,
                 },

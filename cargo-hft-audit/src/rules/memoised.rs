@@ -47,7 +47,7 @@ fn memoising<'a>(w: &Walker, attrs: &'a [Attribute]) -> Option<(&'a Attribute, S
         }
         MEMOISING_ATTRS
             .contains(&name.as_str())
-            .then_some((a, name))
+            .then(|| (a, format!("`#[{name}]`")))
     })
 }
 
