@@ -925,3 +925,41 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
         syn::visit::visit_item_impl(self, i);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(src: &str) -> Vec<String> {
+        let ty: Type = syn::parse_str(src).expect("test type parses");
+        let mut out = Vec::new();
+        let _: Option<()> = walk_held(&ty, &mut |p| {
+            out.extend(last_name(p));
+            None
+        });
+        out
+    }
+
+    #[test]
+    fn only_what_can_hold_a_value_is_walked() {
+        assert_eq!(held("PhantomData<fn() -> Balance>"), Vec::<String>::new());
+        assert_eq!(
+            held("Box<dyn Fn(Order) -> Fresh<Balance> + Send>"),
+            ["Box", "Fn", "Send"]
+        );
+        assert_eq!(held("fn(&Balance) -> u64"), Vec::<String>::new());
+        assert_eq!(
+            held("Arc<Mutex<Vec<Balance>>>"),
+            ["Arc", "Mutex", "Vec", "Balance"]
+        );
+    }
+
+    #[test]
+    fn hft_caches_types_are_known_by_path() {
+        let p = |s: &str| s.split("::").map(str::to_string).collect::<Vec<_>>();
+        assert!(known_live(&p("hft_cache::exchange::binance::Order")).is_some());
+        assert!(known_live(&p("hft_cache::Fresh")).is_some());
+        assert!(known_live(&p("my_crate::exchange::binance::Order")).is_none());
+        assert!(known_live(&p("hft_cache::exchange::binance::ExchangeInfo")).is_none());
+    }
+}

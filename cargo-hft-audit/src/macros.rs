@@ -372,3 +372,49 @@ fn contains_dollar(ts: &TokenStream) -> bool {
         _ => false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item_macro(src: &str) -> syn::Macro {
+        let item: syn::ItemMacro = syn::parse_str(src).expect("test macro parses");
+        item.mac
+    }
+
+    fn call(src: &str) -> syn::Macro {
+        syn::parse_str(src).expect("test invocation parses")
+    }
+
+    #[test]
+    fn expands_a_simple_macro_rules() {
+        let def = item_macro(
+            "macro_rules! slot { ($n:ident, $t:ty) => { static $n: Mutex<Option<$t>> = Mutex::new(None); }; (x) => {} }",
+        );
+        let items = expand(&def, &call("slot!(LAST, Vec<Balance>)")).expect("expands");
+        let [Item::Static(s)] = items.as_slice() else {
+            panic!("one static expected");
+        };
+        assert_eq!(s.ident, "LAST");
+        let ty = &s.ty;
+        assert_eq!(
+            quote::quote!(#ty).to_string().replace(' ', ""),
+            "Mutex<Option<Vec<Balance>>>"
+        );
+        // The second arm matches its literal token; nothing matches a stranger.
+        assert_eq!(expand(&def, &call("slot!(x)")).map(|i| i.len()), Some(0));
+        assert!(expand(&def, &call("slot!(1, 2, 3)")).is_none());
+    }
+
+    #[test]
+    fn repetitions_are_not_expanded_but_their_statics_are_read() {
+        let def = item_macro(
+            "macro_rules! slots { ($($n:ident),*) => { $(static $n: Vec<Balance> = Vec::new();)* }; }",
+        );
+        assert!(expand(&def, &call("slots!(A, B)")).is_none());
+        let statics = body_statics(&def);
+        assert_eq!(statics.len(), 1);
+        assert!(statics[0].variable && statics[0].unexpandable);
+        assert_eq!(statics[0].ident, "n");
+    }
+}
