@@ -191,3 +191,14 @@ fn messages_name_what_was_found() {
     // The capture, by name.
     assert!(message("src/tasks.rs", 74, "HFT008").contains("`account`"));
 }
+
+#[test]
+fn a_renamed_hft_cache_dependency_is_still_hft_cache() {
+    let report = audit_fixture("renamed", &Selection::default());
+    let found: Vec<(usize, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.line, f.rule.code()))
+        .collect();
+    assert_eq!(found, [(6, "HFT002"), (7, "HFT002")]);
+}
