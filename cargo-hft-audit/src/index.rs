@@ -108,10 +108,10 @@ pub struct Def<'a> {
     pub fields: Vec<&'a Field>,
     /// Index of its file in the audited file list.
     pub file: usize,
-    /// Where its name is.
-    pub span: SpanRange,
-    /// Its first line, attributes included.
-    pub anchor_line: usize,
+    /// Its name's span (positions are looked up only for what is reported).
+    pub span: proc_macro2::Span,
+    /// Its attributes.
+    pub attrs: &'a [Attribute],
     /// Whether it is declared `pub`.
     pub public: bool,
 }
@@ -196,6 +196,8 @@ pub struct Index<'a> {
     pub macros: Vec<MacroDef<'a>>,
     /// Names of the macros invoked anywhere in the visible files.
     pub invoked: std::collections::HashSet<String>,
+    /// Resolutions already made: scopes do not change once built.
+    cache: std::cell::RefCell<HashMap<ModKey, [HashMap<Vec<String>, Res>; 4]>>,
 }
 
 /// The last segments of the paths in every `#[derive(...)]`.
@@ -217,6 +219,17 @@ pub fn derives_class_or_state(derives: &[String]) -> bool {
     derives
         .iter()
         .any(|d| matches!(d.as_str(), "Live" | "NoLiveState" | "Static" | "Streamed"))
+}
+
+fn def_decl(d: &Def, origin: LiveOrigin) -> LiveDecl {
+    let span = span_range(d.span);
+    LiveDecl {
+        name: d.name.clone(),
+        origin,
+        file: d.file,
+        anchor_line: first_line(d.attrs, span.line),
+        span,
+    }
 }
 
 fn first_line(attrs: &[Attribute], fallback: usize) -> usize {
@@ -301,13 +314,7 @@ impl<'a> Index<'a> {
         }
         for (id, d) in index.defs.iter().enumerate() {
             if index.live.get(&id) == Some(&LiveOrigin::Derived) {
-                index.decls.push(LiveDecl {
-                    name: d.name.clone(),
-                    origin: LiveOrigin::Derived,
-                    file: d.file,
-                    span: d.span,
-                    anchor_line: d.anchor_line,
-                });
+                index.decls.push(def_decl(d, LiveOrigin::Derived));
             }
         }
         // Aliases and holders of live types are live: repeat until nothing changes.
@@ -346,13 +353,9 @@ impl<'a> Index<'a> {
         for (id, d) in index.defs.iter().enumerate() {
             if let (Some(LiveOrigin::Alias(_)), false) = (index.live.get(&id), index.is_holder(id))
             {
-                index.decls.push(LiveDecl {
-                    name: d.name.clone(),
-                    origin: LiveOrigin::Alias(index.describe(id, &d.name)),
-                    file: d.file,
-                    span: d.span,
-                    anchor_line: d.anchor_line,
-                });
+                index
+                    .decls
+                    .push(def_decl(d, LiveOrigin::Alias(index.describe(id, &d.name))));
             }
         }
         for (module, original, decl) in renames {
@@ -417,7 +420,23 @@ impl<'a> Index<'a> {
 
     /// Resolves `segs` written in module `from`.
     pub fn resolve(&self, from: &ModKey, segs: &[String], leading: bool, ns: Ns) -> Res {
-        self.resolve_at(from, segs, leading, ns, 0, &mut Seen::new())
+        let slot = usize::from(leading) * 2 + usize::from(ns == Ns::Type);
+        if let Some(r) = self
+            .cache
+            .borrow()
+            .get(from)
+            .and_then(|m| m[slot].get(segs))
+        {
+            return r.clone();
+        }
+        let r = self.resolve_at(from, segs, leading, ns, 0, &mut Seen::new());
+        let mut cache = self.cache.borrow_mut();
+        let maps = match cache.get_mut(from) {
+            Some(m) => m,
+            None => cache.entry(from.clone()).or_default(),
+        };
+        maps[slot].insert(segs.to_vec(), r.clone());
+        r
     }
 
     fn resolve_at(
@@ -690,7 +709,6 @@ impl<'a> Collector<'_, 'a> {
         kind: DefKind<'a>,
         fields: Vec<&'a Field>,
     ) -> usize {
-        let span = span_range(ident.span());
         let id = self.index.defs.len();
         self.index.defs.push(Def {
             name: ident.to_string(),
@@ -698,8 +716,8 @@ impl<'a> Collector<'_, 'a> {
             kind,
             fields,
             file: self.file,
-            span,
-            anchor_line: first_line(attrs, span.line),
+            span: ident.span(),
+            attrs,
             public: matches!(vis, syn::Visibility::Public(_)),
         });
         let m = self.index.modules.entry(self.module.clone()).or_default();
@@ -828,15 +846,14 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
 
     fn visit_impl_item_fn(&mut self, i: &'a syn::ImplItemFn) {
         // Methods are not in the module's scope; they are kept for the live-method names.
-        let span = span_range(i.sig.ident.span());
         self.index.defs.push(Def {
             name: i.sig.ident.to_string(),
             module: self.module.clone(),
             kind: DefKind::Fn(&i.sig),
             fields: Vec::new(),
             file: self.file,
-            span,
-            anchor_line: first_line(&i.attrs, span.line),
+            span: i.sig.ident.span(),
+            attrs: &i.attrs,
             public: matches!(i.vis, syn::Visibility::Public(_)),
         });
         syn::visit::visit_impl_item_fn(self, i);
@@ -844,15 +861,14 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
 
     fn visit_trait_item_fn(&mut self, i: &'a syn::TraitItemFn) {
         // Trait methods, like impl methods, count for the live-method names.
-        let span = span_range(i.sig.ident.span());
         self.index.defs.push(Def {
             name: i.sig.ident.to_string(),
             module: self.module.clone(),
             kind: DefKind::Fn(&i.sig),
             fields: Vec::new(),
             file: self.file,
-            span,
-            anchor_line: first_line(&i.attrs, span.line),
+            span: i.sig.ident.span(),
+            attrs: &i.attrs,
             public: true,
         });
         syn::visit::visit_trait_item_fn(self, i);
@@ -898,8 +914,24 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
         if let Some(n) = last_name(&m.path) {
             self.index.invoked.insert(n);
         }
-        syn::visit::visit_macro(self, m);
     }
+
+    // Only items and the macros that can declare them matter here: statements are not walked
+    // into (the scopes are built for every target, and a body's expressions are most of it).
+    fn visit_block(&mut self, b: &'a syn::Block) {
+        for st in &b.stmts {
+            match st {
+                syn::Stmt::Item(i) => self.visit_item(i),
+                syn::Stmt::Macro(m) => self.visit_macro(&m.mac),
+                syn::Stmt::Expr(syn::Expr::Macro(m), _) => self.visit_macro(&m.mac),
+                _ => {}
+            }
+        }
+    }
+
+    fn visit_expr(&mut self, _: &'a syn::Expr) {}
+
+    fn visit_type(&mut self, _: &'a Type) {}
 
     fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
         let is_classified = i
