@@ -895,6 +895,17 @@ impl<'a> Visit<'a> for Collector<'_, 'a> {
         }
     }
 
+    fn visit_item_extern_crate(&mut self, i: &'a syn::ItemExternCrate) {
+        // `extern crate hft_cache as hc;`
+        if let Some((_, rename)) = &i.rename {
+            let up = UsePath {
+                segs: vec![i.ident.to_string()],
+                leading: true,
+            };
+            self.module().uses.entry(rename.to_string()).or_insert(up);
+        }
+    }
+
     fn visit_item_macro(&mut self, i: &'a syn::ItemMacro) {
         if i.mac.path.is_ident("macro_rules") {
             if let Some(name) = &i.ident {

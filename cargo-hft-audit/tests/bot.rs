@@ -200,5 +200,5 @@ fn a_renamed_hft_cache_dependency_is_still_hft_cache() {
         .iter()
         .map(|f| (f.line, f.rule.code()))
         .collect();
-    assert_eq!(found, [(6, "HFT002"), (7, "HFT002")]);
+    assert_eq!(found, [(6, "HFT002"), (7, "HFT002"), (14, "HFT002")]);
 }
