@@ -77,6 +77,23 @@ pub fn audit(ws: Workspace) -> Report {
     report
 }
 
+/// The libraries target `t`'s package depends on under another name, by that name.
+fn renamed_libs(ws: &Workspace, t: usize) -> Vec<(String, usize)> {
+    let Some(pkg) = ws.targets.get(t).and_then(|tt| ws.packages.get(tt.package)) else {
+        return Vec::new();
+    };
+    pkg.renamed_deps
+        .iter()
+        .filter_map(|(name, member)| {
+            let lib = ws
+                .targets
+                .iter()
+                .position(|tt| tt.lib && tt.package == *member)?;
+            Some((name.clone(), lib))
+        })
+        .collect()
+}
+
 fn audit_files(ws: &Workspace) -> Report {
     let mut findings = Vec::new();
     // Only what was skipped in the audited files: a broken file of another target is not news.
@@ -110,6 +127,7 @@ fn audit_files(ws: &Workspace) -> Report {
                 .enumerate()
                 .filter(|(i, tt)| tt.lib && (*i == t || ws.visible_target(t, *i)))
                 .map(|(i, tt)| (tt.crate_name.clone(), i))
+                .chain(renamed_libs(ws, t))
                 .collect(),
             hft_names: ws
                 .targets

@@ -94,6 +94,8 @@ pub struct Package {
     /// The hft-cache dependencies of `[dependencies]` (not dev-dependencies) that turn on the
     /// `test-util` feature, by dependency name.
     pub test_util_deps: Vec<String>,
+    /// Workspace members it depends on under another name: (the name in code, the member).
+    pub renamed_deps: Vec<(String, usize)>,
 }
 
 /// The crates whose `test-util` feature and types are hft-cache's.
@@ -220,7 +222,17 @@ pub fn roots(manifest_path: Option<&Path>, sel: &Selection) -> anyhow::Result<La
                 .filter(|d| d.features.iter().any(|f| f == "test-util"))
                 .map(|d| d.rename.as_ref().unwrap_or(&d.name).clone())
                 .collect();
+            let renamed_deps = p
+                .dependencies
+                .iter()
+                .filter_map(|d| {
+                    let rename = d.rename.as_ref()?;
+                    let member = names.iter().position(|n| *n == d.name)?;
+                    Some((rename.replace('-', "_"), member))
+                })
+                .collect();
             Package {
+                renamed_deps,
                 name: names[i].to_string(),
                 lib_deps: closure(&normal[i], &normal, i),
                 all_deps: closure(&deps_of(p, true), &normal, i),

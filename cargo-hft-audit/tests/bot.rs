@@ -202,3 +202,20 @@ fn a_renamed_hft_cache_dependency_is_still_hft_cache() {
         .collect();
     assert_eq!(found, [(6, "HFT002"), (7, "HFT002"), (14, "HFT002")]);
 }
+
+#[test]
+fn a_member_depended_on_under_another_name_is_resolved() {
+    let report = audit_fixture("renamed_member", &Selection::default());
+    let found: Vec<(&str, usize, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.file.as_str(), f.line, f.rule.code()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("app/src/lib.rs", 4, "HFT002"),
+            ("core/src/lib.rs", 3, "HFT001")
+        ]
+    );
+}
