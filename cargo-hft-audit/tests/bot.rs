@@ -66,6 +66,9 @@ const PLANTED: &[(&str, usize, &str)] = &[
     ("src/tasks.rs", 101, "HFT008"),
     ("src/tasks.rs", 117, "HFT008"),
     ("src/tasks.rs", 124, "HFT003"),
+    ("src/tasks.rs", 148, "HFT008"),
+    ("src/tasks.rs", 153, "HFT008"),
+    ("src/tasks.rs", 156, "HFT008"),
     // The bot's own live types (their collections are not caches).
     ("src/venue.rs", 11, "HFT001"),
     ("src/venue.rs", 21, "HFT001"),

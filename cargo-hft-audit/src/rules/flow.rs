@@ -93,6 +93,24 @@ fn pat_ident(p: &Pat) -> Option<(String, Option<&Type>)> {
     }
 }
 
+/// The name bound by `Ok(x)`, `Some(x)`, `Ok(Some(x))`, `Poll::Ready(x)`: the wrapped value.
+fn unwrapped_ident(p: &Pat) -> Option<String> {
+    match p {
+        Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+        Pat::TupleStruct(ts) if ts.elems.len() == 1 => {
+            let last = ts.path.segments.last()?.ident.to_string();
+            if matches!(last.as_str(), "Ok" | "Some" | "Ready") {
+                unwrapped_ident(&ts.elems[0])
+            } else {
+                None
+            }
+        }
+        Pat::Paren(pp) => unwrapped_ident(&pp.pat),
+        Pat::Reference(r) => unwrapped_ident(&r.pat),
+        _ => None,
+    }
+}
+
 impl Env {
     /// The live parameters and locals of `body`, in order.
     pub fn of_fn(w: &Walker, sig: &Signature, body: &syn::Block) -> Env {
@@ -119,8 +137,41 @@ struct Builder<'w, 'x> {
 }
 
 impl<'v> Visit<'v> for Builder<'_, '_> {
+    fn visit_expr_let(&mut self, l: &'v syn::ExprLet) {
+        visit::visit_expr_let(self, l);
+        // `if let Ok(a) = venue.account().await { .. }`
+        if let (Some(name), Some(m)) = (
+            unwrapped_ident(&l.pat),
+            live_expr(self.w, &self.env, &l.expr),
+        ) {
+            self.env.live.insert(name, m);
+        }
+    }
+
+    fn visit_expr_match(&mut self, m: &'v syn::ExprMatch) {
+        if let Some(live) = live_expr(self.w, &self.env, &m.expr) {
+            for arm in &m.arms {
+                if let Some(name) = unwrapped_ident(&arm.pat) {
+                    self.env.live.insert(name, live.clone());
+                }
+            }
+        }
+        visit::visit_expr_match(self, m);
+    }
+
     fn visit_local(&mut self, l: &'v syn::Local) {
         visit::visit_local(self, l);
+        // `let Ok(a) = venue.account().await else { .. };`
+        if !matches!(l.pat, Pat::Ident(_) | Pat::Type(_)) {
+            let live = l
+                .init
+                .as_ref()
+                .and_then(|i| live_expr(self.w, &self.env, &i.expr));
+            if let (Some(name), Some(m)) = (unwrapped_ident(&l.pat), live) {
+                self.env.live.insert(name, m);
+            }
+            return;
+        }
         let Some((name, ty)) = pat_ident(&l.pat) else {
             return;
         };
