@@ -197,8 +197,11 @@ pub struct Index<'a> {
     /// Names of the macros invoked anywhere in the visible files.
     pub invoked: std::collections::HashSet<String>,
     /// Resolutions already made: scopes do not change once built.
-    cache: std::cell::RefCell<HashMap<ModKey, [HashMap<Vec<String>, Res>; 4]>>,
+    cache: std::cell::RefCell<HashMap<ModKey, Resolved>>,
 }
+
+/// A module's resolutions, by (leading `::`, type namespace) and path.
+type Resolved = [HashMap<Vec<String>, Res>; 4];
 
 /// The last segments of the paths in every `#[derive(...)]`.
 pub fn derives(attrs: &[Attribute]) -> Vec<String> {
