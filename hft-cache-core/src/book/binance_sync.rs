@@ -84,7 +84,7 @@ enum State {
 /// The book is served only once an event has been applied on top of the snapshot.
 ///
 /// Nothing a venue sends can panic it or grow it without bound: update ids are checked (a
-/// delta whose `U` is above its `u`, or a book at `u64::MAX` that would need one more, is a
+/// delta whose `U` is above its `u` + 1, or a book at `u64::MAX` that would need one more, is a
 /// [`SyncOutcome::Invalid`]), and the buffer, the levels per message and the book are capped by
 /// [`BookLimits`]; past a cap the sync starts over from a new snapshot.
 ///

@@ -54,7 +54,8 @@ pub enum BookError {
         /// The price received.
         price: Decimal,
     },
-    /// A delta whose first update id is above its last: ids that run backwards.
+    /// A delta whose first update id is above its last + 1 (one above is an empty range, no
+    /// update at all): ids that run backwards.
     #[error("update ids run backwards: first {first} above last {last}")]
     UpdateIdsBackwards {
         /// The delta's first update id.

@@ -16,7 +16,7 @@ use super::update::{BookDelta, BookSnapshot};
 /// - the venue's cross sequence (`seq`) of the last message is kept;
 /// - with a [`BookChecksum`], every checksum a message carries is verified, and a mismatch
 ///   discards the book as a gap does;
-/// - ids are checked (a delta whose first id is above its last, or a book at `u64::MAX` that
+/// - ids are checked (a delta whose first id is above its last + 1, or a book at `u64::MAX` that
 ///   would need one more, is [`SyncOutcome::Invalid`]) and levels are capped by
 ///   [`BookLimits`]: nothing a venue sends can panic it or grow it without bound.
 ///

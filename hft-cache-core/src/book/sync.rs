@@ -117,9 +117,10 @@ pub(super) fn check_message(
     Ok(())
 }
 
-/// Refuses a delta whose ids run backwards.
+/// Refuses a delta whose ids run backwards. An empty range, the first id one past the last,
+/// is no update at all (OKX's heartbeat: `prevSeqId` equal to `seqId`) and is let through.
 pub(super) fn check_ids(delta: &BookDelta) -> Result<(), BookError> {
-    if delta.first_update_id > delta.last_update_id {
+    if delta.first_update_id > delta.last_update_id.saturating_add(1) {
         return Err(BookError::UpdateIdsBackwards {
             first: delta.first_update_id,
             last: delta.last_update_id,
