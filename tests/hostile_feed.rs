@@ -262,7 +262,9 @@ async fn update_ids_that_run_backwards() {
     let mut s = synced(|f| f).await;
     s.refuses(event(110, 103, "0.0022", "1"), "run backwards", 200)
         .await;
+    let events = s.health().events;
     s.sink.send(event(150, 160, "0.0023", "1")).await;
+    wait_until("the old delta read", || s.health().events > events).await;
     assert_eq!(s.update_id(), Some(201), "an old delta is not applied");
     let health = s.health();
     assert!(health.last_fault.is_some(), "{health:?}");
@@ -569,6 +571,31 @@ async fn a_frame_of_250k_levels_under_raised_caps_is_applied_in_bulk() {
     assert_eq!((health.resyncs, health.panics), (0, 0), "{health:?}");
 }
 
+/// Issue 24's case: a REST snapshot of 160,000 levels stalled a core for seconds. It is refused
+/// by the level cap, the next snapshot is asked for after a backoff wait, and a sane one
+/// rebuilds the book.
+#[tokio::test]
+async fn a_snapshot_of_160k_levels_is_refused_and_another_fetched() {
+    let mut s = synced(|f| f).await;
+    let mut body = String::from(r#"{"lastUpdateId":300,"asks":[["999999","1"]],"bids":["#);
+    for i in 0..160_000 {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!(r#"["{}","1"]"#, 299_999 - i));
+    }
+    body.push_str("]}");
+    s.venue.set_snapshot(Some(body));
+    // A gap: the feed resynchronises and fetches the huge snapshot.
+    s.sink.send(event(110, 111, "0.0021", "1")).await;
+    wait_until("the refusal", || s.fault_says("too many levels: 160001")).await;
+    assert!(s.refused());
+    s.venue.set_snapshot(snapshot(300));
+    s.sink.send(event(301, 301, "0.0022", "1")).await;
+    wait_until("the sane snapshot", || s.update_id() == Some(301)).await;
+    assert_eq!(s.health().panics, 0);
+}
+
 /// A frame over the byte cap is never decoded: the link ends as invalid data and reconnects.
 #[tokio::test]
 async fn a_frame_over_the_byte_cap_is_invalid_data() {
@@ -699,4 +726,63 @@ async fn a_stream_feed_holds_no_more_keys_than_its_cap() {
     assert!(trades
         .read(&format!("FOREIGN{}", SENT - 1), |_| ())
         .is_err());
+}
+
+/// A streamed type of one's own whose deserializer panics on one value: the stand-in for any
+/// bug a frame could reach in a typed feed.
+#[derive(hft_cache::Streamed, serde::Deserialize, Debug)]
+struct Tick {
+    s: String,
+    #[serde(deserialize_with = "panics_on_boom")]
+    p: String,
+}
+
+fn panics_on_boom<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    assert!(text != "boom", "a value the type cannot take");
+    Ok(text)
+}
+
+impl hft_cache::feed::Keyed for Tick {
+    type Key = String;
+    fn key(&self) -> String {
+        self.s.clone()
+    }
+}
+
+/// A typed feed whose task panics is marked unhealthy at once and restarted; what it published
+/// before the panic is dropped at the recovery, as after any fault.
+#[tokio::test]
+async fn a_panicking_typed_feed_is_restarted_and_drops_its_old_values() {
+    let mut venue = Venue::start().await;
+    let ticks = StreamCache::<String, Tick>::builder()
+        .name("ticks")
+        .max_age(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let feed = StreamFeed::at_url(&venue.ws_url)
+        .name("ticks")
+        .silence_timeout(Duration::from_secs(5))
+        .ping_interval(Duration::from_millis(500))
+        .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100))
+        .spawn(&ticks)
+        .unwrap();
+    let mut sink = venue.accept().await;
+    sink.send(r#"{"s":"OLD","p":"1"}"#).await;
+    wait_until("the first value", || ticks.read("OLD", |_| ()).is_ok()).await;
+    sink.send(r#"{"s":"OLD","p":"boom"}"#).await;
+    wait_until("the panic", || feed.health().panics == 1).await;
+    assert!(matches!(
+        ticks.read("OLD", |_| ()),
+        Err(StreamReadError::FeedUnhealthy { .. })
+    ));
+    let mut next = venue.accept().await;
+    next.send(r#"{"s":"NEW","p":"2"}"#).await;
+    wait_until("the restarted feed", || ticks.read("NEW", |_| ()).is_ok()).await;
+    assert!(
+        ticks.read("OLD", |_| ()).is_err(),
+        "a value from before the panic is not served again"
+    );
+    let health = feed.health();
+    assert_eq!((health.panics, health.keys), (1, 1), "{health:?}");
 }

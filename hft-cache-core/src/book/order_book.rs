@@ -200,14 +200,14 @@ impl Ladder {
         }
         let scale = self.scale?;
         let mantissa = u64::try_from(price.mantissa()).ok()?;
-        let key = mantissa.checked_mul(*POW10.get((scale - price.scale()) as usize)?)?;
+        let key = mantissa.checked_mul(*POW10.get(scale.checked_sub(price.scale())? as usize)?)?;
         Some(if self.asks { !key } else { key })
     }
 
     /// Moves every key to the finer `scale`; `None`, with nothing changed, if one would not fit.
     #[cold]
     fn rescale(&mut self, scale: u32) -> Option<()> {
-        let factor = *POW10.get((scale - self.scale?) as usize)?;
+        let factor = *POW10.get(scale.checked_sub(self.scale?)? as usize)?;
         let real = |key: u64, asks: bool| if asks { !key } else { key };
         let mut keys = Vec::with_capacity(self.keys.len());
         for &key in &self.keys {

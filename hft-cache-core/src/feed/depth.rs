@@ -566,9 +566,22 @@ impl<P: BookStream> SymbolTask<P> {
                     snapshot = None;
                     match result {
                         Ok(depth) => {
-                            snapshot_backoff.reset();
-                            let outcome = sync.on_snapshot(depth);
-                            self.handle(outcome, sync, &mut snapshot_backoff)
+                            let outcome = match self.over_cap(&depth.bids, &depth.asks) {
+                                Some(refused) => refused,
+                                None => sync.on_snapshot(depth),
+                            };
+                            if outcome.is_fault() {
+                                // A snapshot the book refuses (too many levels, crossed): the
+                                // next one after a backoff wait, not at once, so a venue that
+                                // keeps serving it is not asked in a loop.
+                                match self.handle(outcome, sync, &mut snapshot_backoff) {
+                                    Next::Snapshot(_) => Next::Snapshot(snapshot_backoff.next_wait()),
+                                    other => other,
+                                }
+                            } else {
+                                snapshot_backoff.reset();
+                                self.handle(outcome, sync, &mut snapshot_backoff)
+                            }
                         }
                         Err(e) => {
                             tracing::warn!(symbol = %self.symbol, error = %e, "book snapshot failed; retrying");
