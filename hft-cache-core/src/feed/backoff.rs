@@ -8,9 +8,10 @@ use std::time::Duration;
 /// The jitter is what keeps a fleet from reconnecting in lockstep: when a venue drops every
 /// link at once, a thousand processes with plain doubling waits all come back at 250 ms, then
 /// all at 500 ms, each time as one burst; with full jitter they spread over the whole window,
-/// and the venue sees a trickle. (The `backoff` crate is unmaintained, and `backon` and
-/// `exponential-backoff` add a jitter on top of the delay rather than drawing the whole delay,
-/// so this draws it with `fastrand`.)
+/// and the venue sees a trickle. (No retry crate fits: `backoff` is unmaintained, `backon`'s
+/// jitter adds a random amount on top of the doubled delay, so every wait is still at least
+/// the delay, and `exponential-backoff` spreads each delay by a factor around it; both also
+/// want to own the retry loop. This draws the whole wait with `fastrand`.)
 ///
 /// ```
 /// use std::time::Duration;
