@@ -779,6 +779,7 @@ async fn a_panicking_typed_feed_is_restarted_and_drops_its_old_values() {
     let mut next = venue.accept().await;
     next.send(r#"{"s":"NEW","p":"2"}"#).await;
     wait_until("the restarted feed", || ticks.read("NEW", |_| ()).is_ok()).await;
+    assert_eq!(ticks.read("NEW", |t| t.p.clone()), Ok("2".to_owned()));
     assert!(
         ticks.read("OLD", |_| ()).is_err(),
         "a value from before the panic is not served again"

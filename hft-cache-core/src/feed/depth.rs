@@ -450,6 +450,10 @@ impl<P: BookStream> SymbolTask<P> {
 
     fn on_panic(&mut self, why: &str) {
         self.health.panicked();
+        // SeqCst: pairs with the handle's stop; a stopped feed stays marked closed.
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
         self.health.connected(false);
         self.fail(FeedFault::Other(format!("feed task panicked: {why}")));
         self.health.buffered(BufferStats::default());
