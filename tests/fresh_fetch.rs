@@ -273,7 +273,9 @@ async fn fetch_err(path: &str) -> FetchError {
 #[tokio::test]
 async fn exchange_error_body_is_typed() {
     match fetch_err("/unauthorized").await {
-        FetchError::Exchange { status, code, msg } => {
+        FetchError::Exchange {
+            status, code, msg, ..
+        } => {
             assert_eq!((status, code), (401, -2015));
             assert!(msg.starts_with("Invalid API-key"), "{msg}");
         }
@@ -313,7 +315,9 @@ async fn exchange_error_object_with_status_200_is_an_exchange_error() {
 #[tokio::test]
 async fn http_errors_without_an_exchange_body_keep_status_and_text() {
     match fetch_err("/unavailable").await {
-        FetchError::Http { status: 503, body } => assert_eq!(body, "upstream unavailable"),
+        FetchError::Http {
+            status: 503, body, ..
+        } => assert_eq!(body, "upstream unavailable"),
         other => panic!("expected HTTP 503, got {other:?}"),
     }
     assert!(matches!(
@@ -449,6 +453,7 @@ async fn an_envelope_error_keeps_the_venues_code_whatever_the_status() {
                 status: s,
                 code: c,
                 ref msg,
+                ..
             } => {
                 assert_eq!((s, c), (status, code), "{path}");
                 assert!(!msg.is_empty());

@@ -18,6 +18,12 @@ pub enum Rule {
     /// HFT006: an escape for review: `#[hft(opaque)]`, a hand-written impl of a policy trait, the
     /// custom-transport stream writer.
     Escape,
+    /// HFT007: test-only time in production code: hft-cache's `test-util` feature in
+    /// `[dependencies]`, `ManualClock`, a `.clock(..)` setter.
+    TestTime,
+    /// HFT008: live data captured by a closure kept in long-lived state or moved into a spawned
+    /// task or thread.
+    Captured,
 }
 
 /// How a finding is shown; `--deny` turns every warning into a failure.
@@ -32,16 +38,18 @@ pub enum Severity {
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 8] = [
         Rule::LiveType,
         Rule::LiveGlobal,
         Rule::LiveCache,
         Rule::Memoised,
         Rule::LongLived,
         Rule::Escape,
+        Rule::TestTime,
+        Rule::Captured,
     ];
 
-    /// The rule's code, `HFT001`...`HFT006`.
+    /// The rule's code, `HFT001`...`HFT008`.
     pub fn code(self) -> &'static str {
         match self {
             Rule::LiveType => "HFT001",
@@ -50,6 +58,8 @@ impl Rule {
             Rule::Memoised => "HFT004",
             Rule::LongLived => "HFT005",
             Rule::Escape => "HFT006",
+            Rule::TestTime => "HFT007",
+            Rule::Captured => "HFT008",
         }
     }
 
@@ -69,6 +79,8 @@ impl Rule {
             Rule::Memoised => "memoised-live-data",
             Rule::LongLived => "long-lived-live-data",
             Rule::Escape => "policy-escape",
+            Rule::TestTime => "test-time-in-production",
+            Rule::Captured => "live-data-captured",
         }
     }
 
@@ -81,6 +93,8 @@ impl Rule {
             Rule::Memoised => "A memoised function returns live data.",
             Rule::LongLived => "A type holds live data and derives neither `NoLiveState` nor `Live`.",
             Rule::Escape => "An escape from the policy's checks, listed for review.",
+            Rule::TestTime => "Test-only time (`test-util`, `ManualClock`, `.clock(..)`) in production code.",
+            Rule::Captured => "Live data captured by a long-lived closure, task or thread.",
         }
     }
 
@@ -93,6 +107,8 @@ impl Rule {
             Rule::Memoised => "a memoised result is a cache: remove the memoisation and fetch the live value per call",
             Rule::LongLived => "a long-lived type must derive `NoLiveState` (the compiler then refuses live fields); a transient bundle of live data derives `Live`",
             Rule::Escape => "check that the escape holds no live data and is justified",
+            Rule::TestTime => "production code runs on the system clock: keep `ManualClock`, `.clock(..)` and the `test-util` feature to tests and `[dev-dependencies]`",
+            Rule::Captured => "a long-lived closure or task outlives the decision: capture the client, and fetch the live value as `Fresh<T>` inside it, per decision",
         }
     }
 
@@ -104,7 +120,7 @@ impl Rule {
         }
     }
 
-    /// Whether `--deny` fails on a finding of this rule (HFT002-HFT005).
+    /// Whether `--deny` fails on a finding of this rule (HFT002-HFT005 and HFT007-HFT008).
     pub fn denies(self) -> bool {
         self.severity() == Severity::Warning
     }

@@ -7,12 +7,14 @@
 //!
 //! | code | severity | finds |
 //! | --- | --- | --- |
-//! | HFT001 | note | live types: `#[derive(Live)]`, hand-written `Classified` impls of class Live, and aliases and renames of them |
-//! | HFT002 | warning | live data in globals: `static`, `thread_local!`, `lazy_static!`, `Lazy`/`LazyLock`/`OnceLock`/`OnceCell` |
-//! | HFT003 | warning | third-party caches and maps holding live data, in fields, globals and locals that escape into `self` |
-//! | HFT004 | warning | memoised functions (`#[cached]`, `#[once]`, `#[io_cached]`, `#[memoize]`, ...) returning live data |
-//! | HFT005 | warning | types holding live data that derive neither `NoLiveState` nor `Live` |
+//! | HFT001 | note | live types: `#[derive(Live)]`, hand-written `Classified` impls of class Live, hft-cache's own ([`index::HFT_CACHE_LIVE`]), and aliases and renames of them |
+//! | HFT002 | warning | live data (or a struct holding it) in globals: `static`, `thread_local!`, `lazy_static!`, `Lazy`/`LazyLock`/`OnceLock`/`OnceCell`, `macro_rules!` statics |
+//! | HFT003 | warning | third-party caches and maps holding live data, in fields, globals and locals that escape into `self`; live values in type-erased maps |
+//! | HFT004 | warning | memoised functions (`#[cached]`, `#[once]`, `#[io_cached]`, `#[concurrent_cached]`, renamed or not, `#[memoize]`, ...) returning or reading live data |
+//! | HFT005 | warning | types holding live data that derive neither `NoLiveState` nor `Live`; `#[hft(opaque)]` fields hiding live data |
 //! | HFT006 | note | escapes for review: `#[hft(opaque)]`, hand-written policy-trait impls, `custom_transport_writer` |
+//! | HFT007 | warning | test-only time in production code: `test-util` in `[dependencies]`, `ManualClock`, `.clock(..)` |
+//! | HFT008 | warning | live data captured by closures kept in long-lived state or moved into spawned tasks and threads |
 //!
 //! ```no_run
 //! use cargo_hft_audit::{audit, workspace};
@@ -37,9 +39,9 @@ pub mod workspace;
 use serde::Serialize;
 
 use diagnostic::{Allowed, Finding, Skipped, UnusedAllow};
-use index::Index;
+use index::{Index, Inputs};
 use rules::Walker;
-use workspace::Workspace;
+use workspace::{TargetKind, Workspace};
 
 /// The result of an audit.
 #[derive(Debug, Serialize)]
@@ -59,7 +61,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// How many findings fail the run under `--deny` (rules HFT002-HFT005).
+    /// How many findings fail the run under `--deny` (rules HFT002-HFT005 and HFT007-HFT008).
     pub fn denied(&self) -> usize {
         self.findings.iter().filter(|f| f.rule.denies()).count()
     }
@@ -73,6 +75,23 @@ pub fn audit(ws: Workspace) -> Report {
     // per-thread source map, which would otherwise grow with every audit in this thread.
     proc_macro2::extra::invalidate_current_thread_spans();
     report
+}
+
+/// The libraries target `t`'s package depends on under another name, by that name.
+fn renamed_libs(ws: &Workspace, t: usize) -> Vec<(String, usize)> {
+    let Some(pkg) = ws.targets.get(t).and_then(|tt| ws.packages.get(tt.package)) else {
+        return Vec::new();
+    };
+    pkg.renamed_deps
+        .iter()
+        .filter_map(|(name, member)| {
+            let lib = ws
+                .targets
+                .iter()
+                .position(|tt| tt.lib && tt.package == *member)?;
+            Some((name.clone(), lib))
+        })
+        .collect()
 }
 
 fn audit_files(ws: &Workspace) -> Report {
@@ -95,17 +114,37 @@ fn audit_files(ws: &Workspace) -> Report {
         if !ws.files.iter().any(|f| f.target == t && f.selected) {
             continue;
         }
-        let index = Index::build_from(
-            ws.files
+        let index = Index::build(Inputs {
+            files: ws
+                .files
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| ws.visible(t, f)),
-        );
+                .filter(|(_, f)| ws.visible(t, f))
+                .collect(),
+            crates: ws
+                .targets
+                .iter()
+                .enumerate()
+                .filter(|(i, tt)| tt.lib && (*i == t || ws.visible_target(t, *i)))
+                .map(|(i, tt)| (tt.crate_name.clone(), i))
+                .chain(renamed_libs(ws, t))
+                .collect(),
+            hft_names: ws
+                .targets
+                .get(t)
+                .and_then(|tt| ws.packages.get(tt.package))
+                .map(|p| p.hft_names.clone())
+                .unwrap_or_default(),
+        });
         findings.extend(rules::live_types::findings(&index, &ws.files, t));
+        let production = ws
+            .targets
+            .get(t)
+            .is_some_and(|tt| !matches!(tt.kind, Some(TargetKind::Test | TargetKind::Bench)));
         for f in ws.files.iter().filter(|f| f.selected && f.target == t) {
             // A bug in a rule must not cost the rest of the report: the file is listed instead.
             let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Walker::new(&index, f).run()
+                Walker::new(&index, f, production).run()
             }));
             match walk {
                 Ok((found, skip)) => {
@@ -120,6 +159,7 @@ fn audit_files(ws: &Workspace) -> Report {
             }
         }
     }
+    findings.extend(rules::test_util::manifests(ws));
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
     });

@@ -18,7 +18,7 @@ struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Exit with status 1 on any finding of rules HFT002-HFT005 not allowed by a comment.
+    /// Exit with status 1 on any finding of rules HFT002-HFT005 and HFT007-HFT008 not allowed by a comment.
     #[arg(long)]
     deny: bool,
     /// Audit only targets of these kinds (repeatable; default: all).
@@ -91,7 +91,7 @@ fn main() -> ExitCode {
     let denied = report.denied();
     if args.deny && denied > 0 {
         eprintln!(
-            "error: hft-audit found {denied} finding{} of rules HFT002-HFT005 (--deny)",
+            "error: hft-audit found {denied} finding{} of rules HFT002-HFT005 and HFT007-HFT008 (--deny)",
             if denied == 1 { "" } else { "s" }
         );
         return ExitCode::from(1);

@@ -19,6 +19,8 @@ pub struct ParsedFile {
     /// The index of its target in [`crate::workspace::Workspace::targets`] (the first target
     /// that reached it).
     pub target: usize,
+    /// Its module path inside its crate (empty for the crate root).
+    pub module: Vec<String>,
 }
 
 impl std::fmt::Debug for ParsedFile {

@@ -72,6 +72,10 @@ pub struct Target {
     pub package: usize,
     /// Whether it is the package's library.
     pub lib: bool,
+    /// Its crate name (`-` spelled `_`), as other crates write it in paths.
+    pub crate_name: String,
+    /// Its kind, when cargo reports one the audit knows.
+    pub kind: Option<TargetKind>,
 }
 
 /// A workspace member.
@@ -83,9 +87,39 @@ pub struct Package {
     pub lib_deps: Vec<usize>,
     /// The members its other targets depend on: dev-dependencies too.
     pub all_deps: Vec<usize>,
+    /// Its `Cargo.toml`.
+    pub manifest: PathBuf,
+    /// The names its code gives the hft-cache crates (`hft_cache`, or a rename).
+    pub hft_names: Vec<String>,
+    /// The hft-cache dependencies of `[dependencies]` (not dev-dependencies) that turn on the
+    /// `test-util` feature, by dependency name.
+    pub test_util_deps: Vec<String>,
+    /// Workspace members it depends on under another name: (the name in code, the member).
+    pub renamed_deps: Vec<(String, usize)>,
 }
 
+/// The crates whose `test-util` feature and types are hft-cache's.
+pub const HFT_CRATES: &[&str] = &["hft-cache", "hft-cache-core"];
+
 impl Workspace {
+    /// Whether library target `lib` is visible from target `t`: its package's library or a
+    /// library it depends on.
+    pub fn visible_target(&self, t: usize, lib: usize) -> bool {
+        let (Some(target), Some(other)) = (self.targets.get(t), self.targets.get(lib)) else {
+            return false;
+        };
+        if !other.lib {
+            return false;
+        }
+        if other.package == target.package {
+            return true;
+        }
+        self.packages.get(target.package).is_some_and(|p| {
+            let deps = if target.lib { &p.lib_deps } else { &p.all_deps };
+            deps.contains(&other.package)
+        })
+    }
+
     /// Whether the live types declared in `file` are known in target `t`: the target's own
     /// files, its package's library, and the libraries it depends on.
     pub fn visible(&self, t: usize, file: &ParsedFile) -> bool {
@@ -172,10 +206,40 @@ pub fn roots(manifest_path: Option<&Path>, sel: &Selection) -> anyhow::Result<La
     let packages = members
         .iter()
         .enumerate()
-        .map(|(i, p)| Package {
-            name: names[i].to_string(),
-            lib_deps: closure(&normal[i], &normal, i),
-            all_deps: closure(&deps_of(p, true), &normal, i),
+        .map(|(i, p)| {
+            let hft = p
+                .dependencies
+                .iter()
+                .filter(|d| HFT_CRATES.contains(&d.name.as_str()));
+            let mut hft_names: Vec<String> = hft
+                .clone()
+                .map(|d| d.rename.as_ref().unwrap_or(&d.name).replace('-', "_"))
+                .collect();
+            hft_names.sort();
+            hft_names.dedup();
+            let test_util_deps = hft
+                .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+                .filter(|d| d.features.iter().any(|f| f == "test-util"))
+                .map(|d| d.rename.as_ref().unwrap_or(&d.name).clone())
+                .collect();
+            let renamed_deps = p
+                .dependencies
+                .iter()
+                .filter_map(|d| {
+                    let rename = d.rename.as_ref()?;
+                    let member = names.iter().position(|n| *n == d.name)?;
+                    Some((rename.replace('-', "_"), member))
+                })
+                .collect();
+            Package {
+                renamed_deps,
+                name: names[i].to_string(),
+                lib_deps: closure(&normal[i], &normal, i),
+                all_deps: closure(&deps_of(p, true), &normal, i),
+                manifest: p.manifest_path.clone().into_std_path_buf(),
+                hft_names,
+                test_util_deps,
+            }
         })
         .collect();
     let mut roots = Vec::new();
@@ -194,6 +258,8 @@ pub fn roots(manifest_path: Option<&Path>, sel: &Selection) -> anyhow::Result<La
             targets.push(Target {
                 package: pi,
                 lib: kind == Some(TargetKind::Lib),
+                crate_name: t.name.replace('-', "_"),
+                kind,
             });
         }
     }
@@ -231,8 +297,8 @@ pub fn load_layout(layout: Layout) -> Workspace {
     };
     let mut seen = HashSet::new();
     for r in roots {
-        let mut stack = vec![(r.path, true)];
-        while let Some((path, mod_rs)) = stack.pop() {
+        let mut stack = vec![(r.path, true, Vec::new())];
+        while let Some((path, mod_rs, module)) = stack.pop() {
             let key = path.canonicalize().unwrap_or_else(|_| path.clone());
             if !seen.insert(key) {
                 continue;
@@ -263,14 +329,17 @@ pub fn load_layout(layout: Layout) -> Workspace {
             if let Some(ast) = &ast {
                 let dir = child_dir(&path, mod_rs);
                 let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let mut found = Vec::new();
                 modules(
                     &ast.items,
                     &dir,
                     &base,
                     &display,
-                    &mut stack,
+                    &module,
+                    &mut found,
                     &mut ws.skipped,
                 );
+                stack.extend(found);
             }
             ws.files.push(ParsedFile {
                 path,
@@ -279,6 +348,7 @@ pub fn load_layout(layout: Layout) -> Workspace {
                 ast,
                 selected: r.selected,
                 target: r.target,
+                module,
             });
         }
     }
@@ -327,13 +397,16 @@ fn modules(
     dir: &Path,
     path_base: &Path,
     display: &str,
-    stack: &mut Vec<(PathBuf, bool)>,
+    module: &[String],
+    stack: &mut Vec<(PathBuf, bool, Vec<String>)>,
     skipped: &mut Vec<Skipped>,
 ) {
     for item in items {
         let Item::Mod(m) = item else { continue };
         let name = m.ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name);
+        let mut path = module.to_vec();
+        path.push(name.to_string());
         match &m.content {
             Some((_, inner)) => {
                 let sub = dir.join(name);
@@ -341,13 +414,13 @@ fn modules(
                     Some(p) => path_base.join(p),
                     None => sub.clone(),
                 };
-                modules(inner, &sub, &base, display, stack, skipped);
+                modules(inner, &sub, &base, display, &path, stack, skipped);
             }
             None => {
                 if let Some(p) = path_attr(&m.attrs) {
                     let file = path_base.join(&p);
                     if file.is_file() {
-                        stack.push((file, true));
+                        stack.push((file, true, path));
                         continue;
                     }
                     skipped.push(Skipped {
@@ -360,9 +433,9 @@ fn modules(
                 let flat = dir.join(format!("{name}.rs"));
                 let nested = dir.join(name).join("mod.rs");
                 if flat.is_file() {
-                    stack.push((flat, false));
+                    stack.push((flat, false, path));
                 } else if nested.is_file() {
-                    stack.push((nested, true));
+                    stack.push((nested, true, path));
                 } else {
                     skipped.push(Skipped {
                         file: display.to_string(),

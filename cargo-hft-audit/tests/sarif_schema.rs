@@ -16,6 +16,8 @@ const FIXTURES: &[&str] = &[
     "escapes",
     "allow",
     "layout",
+    "bot",
+    "renamed",
 ];
 
 #[test]

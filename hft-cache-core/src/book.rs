@@ -7,6 +7,8 @@
 //!   revealed a gap that needs a new snapshot. [`DepthSync`] is Binance's (REST snapshot plus
 //!   buffered `[U;u]` deltas), [`SnapshotDeltaSync`] that of venues which send the book on the
 //!   stream (Bybit v5, OKX). Either verifies a venue's [`BookChecksum`] where it sends one.
+//! - [`BookLimits`]: the caps on levels per message, the sync buffer and the book, past which
+//!   a message is a fault and the book is rebuilt, never grown.
 //! - [`BookView`]: the top levels of a synchronised book, the streamed value a
 //!   [`StreamCache`](crate::StreamCache) holds and readers read.
 //! - [`DepthSnapshot`], [`DepthUpdate`]: Binance's JSON, convertible into the neutral types.
@@ -16,6 +18,7 @@
 
 mod binance_sync;
 mod checksum;
+mod limits;
 mod order_book;
 mod snapshot_delta;
 mod sync;
@@ -25,6 +28,7 @@ mod wire;
 
 pub use binance_sync::DepthSync;
 pub use checksum::BookChecksum;
+pub use limits::{BookLimits, BufferStats};
 pub use order_book::{BookError, OrderBook, Side};
 pub use snapshot_delta::SnapshotDeltaSync;
 pub use sync::{BookSync, SyncOutcome};

@@ -134,7 +134,7 @@ mod order_path;
 mod signer;
 mod venue;
 
-pub use builder::{SignedClientBuildError, SignedClientBuilder};
+pub use builder::{SignedClientBuildError, SignedClientBuilder, DEFAULT_MAX_TIME_OFFSET};
 pub use client::SignedClient;
 pub use error::{ExchangeErrorKind, RequestError};
 pub use gated::GatedRequest;

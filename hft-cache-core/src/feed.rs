@@ -26,8 +26,17 @@
 //!   per key, values from before the fault are dropped).
 //! - **A server's goodbye is not a fault.** A `serverShutdown` opens a new link at once and
 //!   keeps the state if the data's sequence continues on it.
-//! - **Retries back off.** Reconnects and snapshot retries wait per [`Backoff`] (250 ms
-//!   doubling to 3 s by default).
+//! - **Retries back off.** Reconnects and snapshot retries wait per [`Backoff`] (a ceiling of
+//!   250 ms doubling to 3 s by default, each wait drawn at random below it: full jitter, so a
+//!   fleet does not reconnect in lockstep).
+//! - **Hostile input is a fault, never a panic, a stall or growth.** Every exchange number goes
+//!   through checked arithmetic; every await on the network is bounded (connects, sends, pings,
+//!   pongs: a peer that stops reading is a dead link); messages are capped in bytes and, for
+//!   books, in levels ([`BookLimits`](crate::book::BookLimits)), the sync buffer in deltas and
+//!   levels, a [`StreamFeed`]'s keys in count. Past a cap, the feed resynchronises.
+//! - **A task that panics is restarted.** Each feed task runs under a supervisor that catches
+//!   a panic at the task's boundary, marks the feed unhealthy at once, and starts it again
+//!   after a [`Backoff`] wait: never a dead task behind a healthy flag.
 
 mod backoff;
 pub mod binance;
@@ -37,6 +46,7 @@ mod depth;
 mod health;
 mod link;
 mod settings;
+mod supervise;
 mod typed;
 mod watchdog;
 

@@ -25,6 +25,7 @@ mod format;
 mod request;
 
 pub use error::FetchError;
+pub(crate) use error::RetryNote;
 pub use format::{ApiError, Bare, Envelope, Enveloped, ResponseFormat};
 pub use request::FreshRequest;
 /// reqwest's types that requests are built from, re-exported so that adapters need no
@@ -33,10 +34,18 @@ pub use reqwest::{header, Method, Url};
 /// The raw JSON text of an envelope's payload (serde_json's, re-exported).
 pub use serde_json::value::RawValue;
 
+/// The longest `Retry-After` an error keeps ([`FetchError::retry_after`]): 7 days, past
+/// Binance's longest IP ban (3 days). A venue that asks for more gets this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
 /// An HTTP client for live data: every successful fetch is a [`Fresh<T>`](crate::Fresh).
 ///
 /// It sends the request itself, stamps the time it was sent, checks the status, reads the body
 /// within a size limit and deserializes it; failures are typed [`FetchError`]s, never a `Fresh`.
+///
+/// It never follows a redirect: a `Fresh<T>` only ever comes from the host the request was sent
+/// to, and no header (an API key) or body (a signed order) is ever sent anywhere else. A 3xx
+/// answer is [`FetchError::Redirect`], naming the status and the target.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -118,7 +127,8 @@ impl FreshClientBuilder {
         self
     }
 
-    /// Builds the client.
+    /// Builds the client. It never follows redirects (there is no option to): a 3xx answer is
+    /// [`FetchError::Redirect`].
     ///
     /// # Errors
     ///
@@ -127,6 +137,9 @@ impl FreshClientBuilder {
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
+            // A redirect would carry the API key header, and a 307/308 the signed body, to a
+            // host the caller never named, and bring its answer back as a `Fresh`.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(FetchError::Request)?;
         Ok(FreshClient {

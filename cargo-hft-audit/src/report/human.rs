@@ -83,7 +83,7 @@ pub fn render(report: &Report, deny: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "hft-audit: {} files, {} lines: {} finding{} of rules HFT002-HFT005, {} note{}, {} allowed, {} skipped",
+        "hft-audit: {} files, {} lines: {} finding{} of rules HFT002-HFT005 and HFT007-HFT008, {} note{}, {} allowed, {} skipped",
         report.files,
         report.lines,
         count(Severity::Warning),

@@ -8,18 +8,19 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, Field, Ident, Member, Pat, Path, Type};
 
+use super::flow::{live_expr, Env};
 use super::Walker;
 use crate::diagnostic::Rule;
-use crate::index::Index;
+use crate::index::{Index, ModKey};
 use crate::types::{find_in_path, find_path, is_cache_type, last_name, path_display, type_args};
 
 /// The first cache type inside `ty` whose generic arguments hold live data, with that data.
-pub fn cache_of_live(index: &Index, ty: &Type) -> Option<(String, String)> {
-    find_path(ty, &mut |p| cache_path_of_live(index, p))
+pub fn cache_of_live(index: &Index, scope: &ModKey, ty: &Type) -> Option<(String, String)> {
+    find_path(ty, &mut |p| cache_path_of_live(index, scope, p))
 }
 
 /// `p` itself, if it is a cache type whose generic arguments hold live data.
-fn cache_path_of_live(index: &Index, p: &Path) -> Option<(String, String)> {
+fn cache_path_of_live(index: &Index, scope: &ModKey, p: &Path) -> Option<(String, String)> {
     let seg = p
         .segments
         .iter()
@@ -33,7 +34,7 @@ fn cache_path_of_live(index: &Index, p: &Path) -> Option<(String, String)> {
     }
     let live = type_args(&seg.arguments)
         .into_iter()
-        .find_map(|t| index.mention(t))?;
+        .find_map(|t| index.mention(scope, t, true).map(|m| m.desc))?;
     let mut shown = p.clone();
     while shown.segments.last().is_some_and(|s| s.ident != seg.ident) {
         shown.segments.pop();
@@ -43,7 +44,7 @@ fn cache_path_of_live(index: &Index, p: &Path) -> Option<(String, String)> {
 
 /// A field whose type is a cache of live data.
 pub fn check_field(w: &mut Walker, f: &Field, anchor: usize) {
-    if let Some((cache, live)) = cache_of_live(w.index, &f.ty) {
+    if let Some((cache, live)) = cache_of_live(w.index, &w.scope, &f.ty) {
         let name = f
             .ident
             .as_ref()
@@ -55,7 +56,7 @@ pub fn check_field(w: &mut Walker, f: &Field, anchor: usize) {
 
 /// A global whose type is a cache of live data.
 pub fn check_global(w: &mut Walker, kind: &str, ident: &Ident, ty: &Type, anchor: usize) {
-    if let Some((cache, live)) = cache_of_live(w.index, ty) {
+    if let Some((cache, live)) = cache_of_live(w.index, &w.scope, ty) {
         let message = format!("global `{kind} {ident}` is a `{cache}` holding live data {live}");
         w.report(Rule::LiveCache, ty.span(), anchor, message);
     }
@@ -67,6 +68,7 @@ pub fn check_global(w: &mut Walker, kind: &str, ident: &Ident, ty: &Type, anchor
 pub fn check_locals(w: &mut Walker, body: &Block) {
     let mut locals = Locals {
         index: w.index,
+        scope: &w.scope,
         caches: HashMap::new(),
         escapes: Vec::new(),
     };
@@ -98,7 +100,8 @@ struct LocalCache {
 }
 
 struct Locals<'i> {
-    index: &'i Index,
+    index: &'i Index<'i>,
+    scope: &'i ModKey,
     caches: HashMap<String, LocalCache>,
     escapes: Vec<(String, String)>,
 }
@@ -142,15 +145,18 @@ impl<'v> Visit<'v> for Locals<'_> {
             _ => (None, None),
         };
         if let Some(ident) = ident {
-            let found = ty.and_then(|t| cache_of_live(self.index, t)).or_else(|| {
-                let init = l.init.as_ref()?;
-                let mut paths = TurbofishCaches {
-                    index: self.index,
-                    found: None,
-                };
-                paths.visit_expr(&init.expr);
-                paths.found
-            });
+            let found = ty
+                .and_then(|t| cache_of_live(self.index, self.scope, t))
+                .or_else(|| {
+                    let init = l.init.as_ref()?;
+                    let mut paths = TurbofishCaches {
+                        index: self.index,
+                        scope: self.scope,
+                        found: None,
+                    };
+                    paths.visit_expr(&init.expr);
+                    paths.found
+                });
             if let Some((cache, live)) = found {
                 self.caches.insert(
                     ident.to_string(),
@@ -202,14 +208,159 @@ impl<'v> Visit<'v> for Locals<'_> {
 }
 
 struct TurbofishCaches<'i> {
-    index: &'i Index,
+    index: &'i Index<'i>,
+    scope: &'i ModKey,
     found: Option<(String, String)>,
 }
 
 impl<'v> Visit<'v> for TurbofishCaches<'_> {
     fn visit_path(&mut self, p: &'v Path) {
         if self.found.is_none() {
-            self.found = find_in_path(p, &mut |p| cache_path_of_live(self.index, p));
+            self.found = find_in_path(p, &mut |p| cache_path_of_live(self.index, self.scope, p));
         }
+    }
+}
+
+/// Type-erased maps: a value of any type goes in, so the type says nothing about live data.
+pub const ERASED_MAPS: &[&str] = &["Extensions", "AnyMap", "TypeMap", "ShareMap", "CloneAny"];
+
+/// Whether `ty` is a type-erased map or holds `dyn Any` values.
+fn is_erased(ty: &Type) -> Option<String> {
+    find_path(ty, &mut |p| {
+        let n = last_name(p)?;
+        (ERASED_MAPS.contains(&n.as_str()) || n == "Any").then(|| {
+            if n == "Any" {
+                "`dyn Any`".to_string()
+            } else {
+                format!("`{}`", path_display(p))
+            }
+        })
+    })
+}
+
+/// The written type of `e`, when it is a typed local or parameter, or a field of `self`.
+fn type_of<'e>(w: &'e Walker, env: &'e Env, e: &Expr) -> Option<Type> {
+    match e {
+        Expr::Path(p) => env.types.get(&p.path.get_ident()?.to_string()).cloned(),
+        Expr::Field(f) => {
+            let Expr::Path(base) = &*f.base else {
+                return None;
+            };
+            if !base.path.is_ident("self") {
+                return None;
+            }
+            let Member::Named(field) = &f.member else {
+                return None;
+            };
+            let self_ty = w.self_ty.as_ref()?;
+            let segs = crate::index::segs(self_ty);
+            let crate::index::Res::Def(id) =
+                w.index
+                    .resolve(&w.scope, &segs, false, crate::index::Ns::Type)
+            else {
+                return None;
+            };
+            w.index.defs[id]
+                .fields
+                .iter()
+                .find(|fd| fd.ident.as_ref() == Some(field))
+                .map(|fd| fd.ty.clone())
+        }
+        Expr::Paren(p) => type_of(w, env, &p.expr),
+        Expr::Reference(r) => type_of(w, env, &r.expr),
+        _ => None,
+    }
+}
+
+/// Live values put in a type-erased map (`http::Extensions`, `anymap::AnyMap`, a map of
+/// `Box<dyn Any>`), or boxed as `dyn Any`: the map's type cannot show what it holds.
+pub fn check_erased(w: &mut Walker, body: &Block, env: &Env) {
+    struct Find<'b> {
+        inserts: Vec<&'b syn::ExprMethodCall>,
+        casts: Vec<&'b syn::ExprCast>,
+    }
+    impl<'b> Visit<'b> for Find<'b> {
+        fn visit_expr_method_call(&mut self, m: &'b syn::ExprMethodCall) {
+            if matches!(
+                m.method.to_string().as_str(),
+                "insert" | "push" | "entry" | "or_insert"
+            ) {
+                self.inserts.push(m);
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_cast(&mut self, c: &'b syn::ExprCast) {
+            self.casts.push(c);
+            visit::visit_expr_cast(self, c);
+        }
+        fn visit_item(&mut self, _: &'b syn::Item) {}
+    }
+    let mut f = Find {
+        inserts: Vec::new(),
+        casts: Vec::new(),
+    };
+    f.visit_block(body);
+    let mut hits = Vec::new();
+    for m in f.inserts {
+        let erased = match &*m.receiver {
+            Expr::MethodCall(r)
+                if matches!(
+                    r.method.to_string().as_str(),
+                    "extensions_mut" | "extensions"
+                ) =>
+            {
+                Some("`http::Extensions`".to_string())
+            }
+            r => type_of(w, env, r).as_ref().and_then(is_erased),
+        };
+        let Some(erased) = erased else { continue };
+        for a in &m.args {
+            let inner = unbox(a);
+            if let Some(live) = live_expr(w, env, inner) {
+                hits.push((
+                    a.span(),
+                    format!(
+                        "a live value, {live}, is put in a type-erased map ({erased}) by `.{}(..)`",
+                        m.method
+                    ),
+                ));
+            }
+        }
+    }
+    for c in f.casts {
+        let (Some(erased), Some(live)) = (is_erased(&c.ty), live_expr(w, env, unbox(&c.expr)))
+        else {
+            continue;
+        };
+        hits.push((
+            c.span(),
+            format!("a live value, {live}, is boxed as a type-erased value ({erased})"),
+        ));
+    }
+    for (span, message) in hits {
+        let line = crate::source::span_range(span).line;
+        w.report(Rule::LiveCache, span, line, message);
+    }
+}
+
+fn unbox(e: &Expr) -> &Expr {
+    match e {
+        Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && matches!(
+                        p.path.segments[p.path.segments.len() - 2]
+                            .ident
+                            .to_string()
+                            .as_str(),
+                        "Box" | "Arc" | "Rc"
+                    ) =>
+            {
+                unbox(&c.args[0])
+            }
+            _ => e,
+        },
+        Expr::Paren(p) => unbox(&p.expr),
+        _ => e,
     }
 }

@@ -58,6 +58,13 @@ pub fn check_opaque(w: &mut Walker, f: &Field, anchor_line: usize) {
             let message =
                 format!("`#[hft(opaque)]` on field {field}: its type is not checked for live data");
             w.report(Rule::Escape, a.span(), anchor_line, message);
+            // The compiler no longer looks inside: a live type behind an alias goes through.
+            if let Some(live) = w.mention_held(&f.ty) {
+                let message = format!(
+                    "field {field} is `#[hft(opaque)]` but its type holds live data {live}: the compiler does not check it"
+                );
+                w.report(Rule::LongLived, f.ty.span(), anchor_line, message);
+            }
         }
     }
 }

@@ -20,18 +20,17 @@ pub fn findings(index: &Index, files: &[ParsedFile], target: usize) -> Vec<Findi
                 "`{}` is live data by a hand-written `Classified` impl (listed for review)",
                 d.name
             ),
-            LiveOrigin::Alias(of) => format!(
-                "`{}` is a type alias that holds live data: {}",
-                d.name,
-                index.describe(of)
-            ),
-            LiveOrigin::Rename(of) => {
-                format!(
-                    "`{}` is a `use` rename of live {}",
-                    d.name,
-                    index.describe(of)
-                )
+            LiveOrigin::Alias(desc) => {
+                let of = desc
+                    .strip_prefix(&format!("`{}` (alias of ", d.name))
+                    .and_then(|s| s.strip_suffix(')'))
+                    .unwrap_or(desc);
+                format!("`{}` is a type alias that holds live data: {of}", d.name)
             }
+            LiveOrigin::Rename(of) => {
+                format!("`{}` is a `use` rename of live {of}", d.name)
+            }
+            LiveOrigin::Holder(..) => continue,
         };
         out.push(Finding {
             rule: Rule::LiveType,

@@ -22,7 +22,7 @@ pub fn check_type<'f>(
     }
     let mut live_fields = Vec::new();
     for (i, f) in fields.enumerate() {
-        if let Some(m) = w.index.mention(&f.ty) {
+        if let Some(m) = w.mention(&f.ty) {
             let name = f
                 .ident
                 .as_ref()

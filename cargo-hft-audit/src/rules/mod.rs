@@ -6,11 +6,14 @@
 //! for the custom-transport escape.
 
 pub mod caches;
+pub mod captures;
 pub mod escapes;
+pub mod flow;
 pub mod globals;
 pub mod live_types;
 pub mod long_lived;
 pub mod memoised;
+pub mod test_util;
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -18,16 +21,26 @@ use syn::visit::{self, Visit};
 use syn::Attribute;
 
 use crate::diagnostic::{Finding, Rule, Skipped};
-use crate::index::Index;
+use crate::index::{derives, Index, ModKey};
 use crate::macros::{self, MacroBody};
 use crate::source::{span_range, ParsedFile};
 
 /// The walk over one file: what the rules see, and what they found.
 pub struct Walker<'x> {
-    /// The workspace's live names.
-    pub index: &'x Index,
+    /// The visible crates' scopes and live types.
+    pub index: &'x Index<'x>,
     /// The file being walked.
     pub file: &'x ParsedFile,
+    /// The module being walked.
+    pub scope: ModKey,
+    /// Whether the file belongs to production code (not a test or bench target).
+    pub production: bool,
+    /// How many enclosing items are test-only (`#[cfg(test)]`, `#[test]`, `test-util`).
+    pub test_depth: usize,
+    /// The type of the enclosing `impl`, if any.
+    pub self_ty: Option<syn::Path>,
+    /// How deep macro expansion goes (a macro expanding to itself stops).
+    pub expansion_depth: usize,
     /// Findings so far.
     pub findings: Vec<Finding>,
     /// Code not looked inside.
@@ -46,13 +59,33 @@ pub fn anchor(attrs: &[Attribute], span: Span) -> usize {
 
 impl<'x> Walker<'x> {
     /// A new walk over `file`.
-    pub fn new(index: &'x Index, file: &'x ParsedFile) -> Self {
+    pub fn new(index: &'x Index<'x>, file: &'x ParsedFile, production: bool) -> Self {
         Walker {
             index,
             file,
+            scope: (file.target, file.module.clone()),
+            production,
+            test_depth: 0,
+            self_ty: None,
+            expansion_depth: 0,
             findings: Vec::new(),
             skipped: Vec::new(),
         }
+    }
+
+    /// The first live type inside `ty` (not counting holders), described.
+    pub fn mention(&self, ty: &syn::Type) -> Option<String> {
+        self.index.mention(&self.scope, ty, false).map(|m| m.desc)
+    }
+
+    /// The first live type or holder of live data inside `ty`, described.
+    pub fn mention_held(&self, ty: &syn::Type) -> Option<String> {
+        self.index.mention(&self.scope, ty, true).map(|m| m.desc)
+    }
+
+    /// Whether the code being walked is production code.
+    pub fn in_production(&self) -> bool {
+        self.production && self.test_depth == 0
     }
 
     /// Walks the whole file.
@@ -99,22 +132,72 @@ impl<'x> Walker<'x> {
     ) {
         let item_anchor = anchor(attrs, span);
         long_lived::check_type(self, kind, ident, attrs, item_anchor, fields.clone());
+        // A live type's collections are the shape of one response, not a cache.
+        let live = derives(attrs).iter().any(|d| d == "Live");
         for f in fields {
             let a = anchor(&f.attrs, f.span());
-            caches::check_field(self, f, a);
+            if !live {
+                caches::check_field(self, f, a);
+            }
             escapes::check_opaque(self, f, a);
         }
     }
 
     fn function(&mut self, attrs: &[Attribute], sig: &syn::Signature, body: Option<&syn::Block>) {
-        memoised::check(self, attrs, sig);
-        if let Some(b) = body {
+        let env = body.map(|b| flow::Env::of_fn(self, sig, b));
+        memoised::check(self, attrs, sig, body.zip(env.as_ref()));
+        if let (Some(b), Some(env)) = (body, env.as_ref()) {
             caches::check_locals(self, b);
+            captures::check(self, b, env);
+            caches::check_erased(self, b, env);
         }
+    }
+
+    /// Runs `f` inside an item with `attrs`, counting it as test-only if it is.
+    fn with_item<R>(&mut self, attrs: &[Attribute], f: impl FnOnce(&mut Self) -> R) -> R {
+        let test = test_util::is_test_only(attrs);
+        self.test_depth += usize::from(test);
+        let r = f(self);
+        self.test_depth -= usize::from(test);
+        r
+    }
+}
+
+fn item_attrs(i: &syn::Item) -> &[Attribute] {
+    use syn::Item as I;
+    match i {
+        I::Const(x) => &x.attrs,
+        I::Enum(x) => &x.attrs,
+        I::ExternCrate(x) => &x.attrs,
+        I::Fn(x) => &x.attrs,
+        I::ForeignMod(x) => &x.attrs,
+        I::Impl(x) => &x.attrs,
+        I::Macro(x) => &x.attrs,
+        I::Mod(x) => &x.attrs,
+        I::Static(x) => &x.attrs,
+        I::Struct(x) => &x.attrs,
+        I::Trait(x) => &x.attrs,
+        I::TraitAlias(x) => &x.attrs,
+        I::Type(x) => &x.attrs,
+        I::Union(x) => &x.attrs,
+        I::Use(x) => &x.attrs,
+        _ => &[],
     }
 }
 
 impl<'v> Visit<'v> for Walker<'_> {
+    fn visit_item(&mut self, i: &'v syn::Item) {
+        self.with_item(item_attrs(i), |w| visit::visit_item(w, i));
+    }
+
+    fn visit_item_mod(&mut self, i: &'v syn::ItemMod) {
+        if i.content.is_some() {
+            self.scope.1.push(i.ident.to_string());
+            visit::visit_item_mod(self, i);
+            self.scope.1.pop();
+        }
+    }
+
     fn visit_item_struct(&mut self, i: &'v syn::ItemStruct) {
         self.type_def("struct", &i.ident, &i.attrs, i.span(), i.fields.iter());
         visit::visit_item_struct(self, i);
@@ -149,8 +232,10 @@ impl<'v> Visit<'v> for Walker<'_> {
     }
 
     fn visit_impl_item_fn(&mut self, i: &'v syn::ImplItemFn) {
-        self.function(&i.attrs, &i.sig, Some(&i.block));
-        visit::visit_impl_item_fn(self, i);
+        self.with_item(&i.attrs, |w| {
+            w.function(&i.attrs, &i.sig, Some(&i.block));
+            visit::visit_impl_item_fn(w, i);
+        });
     }
 
     fn visit_trait_item_fn(&mut self, i: &'v syn::TraitItemFn) {
@@ -160,11 +245,17 @@ impl<'v> Visit<'v> for Walker<'_> {
 
     fn visit_item_impl(&mut self, i: &'v syn::ItemImpl) {
         escapes::check_impl(self, i);
+        let saved = self.self_ty.take();
+        if let syn::Type::Path(p) = &*i.self_ty {
+            self.self_ty = Some(p.path.clone());
+        }
         visit::visit_item_impl(self, i);
+        self.self_ty = saved;
     }
 
     fn visit_expr_method_call(&mut self, i: &'v syn::ExprMethodCall) {
         escapes::check_ident(self, &i.method, "called");
+        test_util::check_method(self, i);
         visit::visit_expr_method_call(self, i);
     }
 
@@ -172,19 +263,43 @@ impl<'v> Visit<'v> for Walker<'_> {
         for seg in &i.segments {
             escapes::check_ident(self, &seg.ident, "named");
         }
+        test_util::check_path(self, i);
         visit::visit_path(self, i);
     }
 
     fn visit_use_name(&mut self, i: &'v syn::UseName) {
         escapes::check_ident(self, &i.ident, "imported");
+        test_util::check_use(self, &i.ident);
     }
 
     fn visit_use_rename(&mut self, i: &'v syn::UseRename) {
         escapes::check_ident(self, &i.ident, "imported");
+        test_util::check_use(self, &i.ident);
     }
 
     fn visit_macro(&mut self, m: &'v syn::Macro) {
         let name = crate::types::path_display(&m.path);
+        if m.path.is_ident("macro_rules") {
+            globals::check_macro_definition(self, m);
+            self.skip(
+                m.path.span(),
+                format!("body of `{name}!` not parsed (a macro definition)"),
+            );
+            escapes::scan_tokens(self, m.tokens.clone(), &name);
+            return;
+        }
+        if let Some(def) = self.index.macro_def(&self.scope, &m.path) {
+            if self.expansion_depth < 8 {
+                if let Some(items) = macros::expand(def.mac, m) {
+                    self.expansion_depth += 1;
+                    for it in &items {
+                        self.visit_item(it);
+                    }
+                    self.expansion_depth -= 1;
+                    return;
+                }
+            }
+        }
         match macros::parse(m) {
             MacroBody::Statics(statics) => {
                 for s in &statics {

@@ -3,13 +3,64 @@
 use std::collections::VecDeque;
 
 use super::checksum::BookChecksum;
-use super::order_book::OrderBook;
-use super::sync::{apply_levels, book_of, BookSync, SyncOutcome};
+use super::limits::{BookLimits, BufferStats};
+use super::order_book::{BookError, OrderBook};
+use super::sync::{
+    apply_levels, book_of, check_ids, check_message, next_id, BookSync, SyncOutcome,
+};
 use super::update::{BookDelta, BookSnapshot};
 
+/// Deltas kept while a snapshot is awaited, contiguous, oldest first, with what they hold.
+#[derive(Default)]
+struct Buffer {
+    deltas: VecDeque<BookDelta>,
+    levels: usize,
+    bytes: usize,
+}
+
+impl Buffer {
+    fn of(delta: BookDelta) -> Self {
+        let mut buffer = Buffer::default();
+        buffer.push(delta);
+        buffer
+    }
+
+    /// The heap a delta holds, its own slot in the buffer included.
+    fn bytes_of(delta: &BookDelta) -> usize {
+        let level = std::mem::size_of::<(rust_decimal::Decimal, rust_decimal::Decimal)>();
+        std::mem::size_of::<BookDelta>().saturating_add(
+            delta
+                .bids
+                .capacity()
+                .saturating_add(delta.asks.capacity())
+                .saturating_mul(level),
+        )
+    }
+
+    fn push(&mut self, delta: BookDelta) {
+        self.levels = self
+            .levels
+            .saturating_add(delta.bids.len() + delta.asks.len());
+        self.bytes = self.bytes.saturating_add(Self::bytes_of(&delta));
+        self.deltas.push_back(delta);
+    }
+
+    fn clear(&mut self) {
+        *self = Buffer::default();
+    }
+
+    fn stats(&self) -> BufferStats {
+        BufferStats {
+            deltas: self.deltas.len(),
+            levels: self.levels,
+            bytes: self.bytes,
+        }
+    }
+}
+
 enum State {
-    /// Waiting for a snapshot; deltas are kept, contiguous, oldest first.
-    Buffering(VecDeque<BookDelta>),
+    /// Waiting for a snapshot; deltas are kept.
+    Buffering(Buffer),
     /// A snapshot is applied, but no delta yet on top of it.
     Seeded { book: OrderBook, snapshot_id: u64 },
     /// In sync: `last_update_id` is the last applied delta's `u`.
@@ -31,6 +82,11 @@ enum State {
 ///    snapshot is needed.
 ///
 /// The book is served only once an event has been applied on top of the snapshot.
+///
+/// Nothing a venue sends can panic it or grow it without bound: update ids are checked (a
+/// delta whose `U` is above its `u` + 1, or a book at `u64::MAX` that would need one more, is a
+/// [`SyncOutcome::Invalid`]), and the buffer, the levels per message and the book are capped by
+/// [`BookLimits`]; past a cap the sync starts over from a new snapshot.
 ///
 /// ```
 /// use hft_cache::book::{BookDelta, BookSnapshot, BookSync, DepthSync, SyncOutcome};
@@ -58,6 +114,7 @@ enum State {
 pub struct DepthSync {
     state: State,
     checksum: Option<BookChecksum>,
+    limits: BookLimits,
 }
 
 impl Default for DepthSync {
@@ -66,16 +123,13 @@ impl Default for DepthSync {
     }
 }
 
-/// Events kept while waiting for a snapshot, at most; older ones are dropped (a snapshot that
-/// slow will be older than the buffer anyway, and says so).
-const MAX_BUFFERED: usize = 10_000;
-
 impl DepthSync {
-    /// A sync waiting for events and a snapshot.
+    /// A sync waiting for events and a snapshot, with the default [`BookLimits`].
     pub fn new() -> Self {
         DepthSync {
-            state: State::Buffering(VecDeque::new()),
+            state: State::Buffering(Buffer::default()),
             checksum: None,
+            limits: BookLimits::default(),
         }
     }
 
@@ -86,58 +140,97 @@ impl DepthSync {
         self
     }
 
+    /// Caps what the sync holds (default [`BookLimits::default`]).
+    #[must_use]
+    pub fn with_limits(mut self, limits: BookLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     fn buffer(&mut self, delta: BookDelta) -> SyncOutcome {
+        let limits = self.limits;
         let State::Buffering(buffer) = &mut self.state else {
-            unreachable!("only called while buffering");
+            // Only called while buffering; anything else is a bug best answered by a resync.
+            self.reset();
+            return SyncOutcome::Buffered;
         };
-        // A hole inside the buffer makes everything before it useless.
-        if buffer
-            .back()
-            .is_some_and(|last| delta.first_update_id > last.last_update_id + 1)
+        if let Err(e) =
+            check_ids(&delta).and_then(|()| check_message(&delta.bids, &delta.asks, &limits))
         {
             buffer.clear();
+            return SyncOutcome::Invalid(e);
         }
-        if buffer.len() == MAX_BUFFERED {
-            buffer.pop_front();
+        // A hole inside the buffer makes everything before it useless.
+        if let Some(last) = buffer.deltas.back() {
+            match next_id(last.last_update_id) {
+                Ok(next) if delta.first_update_id > next => buffer.clear(),
+                Ok(_) => {}
+                Err(e) => {
+                    buffer.clear();
+                    return SyncOutcome::Invalid(e);
+                }
+            }
         }
-        buffer.push_back(delta);
+        let deltas = buffer.deltas.len().saturating_add(1);
+        let levels = buffer
+            .levels
+            .saturating_add(delta.bids.len() + delta.asks.len());
+        if deltas > limits.buffered_deltas() || levels > limits.buffered_levels() {
+            // Past the cap: start over, never grow.
+            buffer.clear();
+            return SyncOutcome::Invalid(BookError::BufferFull { deltas, levels });
+        }
+        buffer.push(delta);
         SyncOutcome::Buffered
     }
 
     fn apply(&mut self, delta: &BookDelta) -> SyncOutcome {
+        if let Err(e) = check_ids(delta) {
+            self.reset();
+            return SyncOutcome::Invalid(e);
+        }
         // The update id the book needs next: the snapshot's + 1 until a delta has been applied
         // (the first must contain it), then the last applied delta's + 1.
-        let (book, needed, seeded) = match &mut self.state {
-            State::Buffering(_) => unreachable!("buffering is handled by the callers"),
-            State::Seeded { book, snapshot_id } => (book, *snapshot_id + 1, true),
+        let (book, current, seeded) = match &mut self.state {
+            State::Buffering(_) => return self.buffer(delta.clone()),
+            State::Seeded { book, snapshot_id } => (book, *snapshot_id, true),
             State::Live {
                 book,
                 last_update_id,
-            } => (book, *last_update_id + 1, false),
+            } => (book, *last_update_id, false),
+        };
+        let needed = match next_id(current) {
+            Ok(needed) => needed,
+            Err(e) => {
+                self.reset();
+                return SyncOutcome::Invalid(e);
+            }
         };
         if delta.last_update_id < needed {
             return SyncOutcome::Ignored;
         }
         if delta.first_update_id > needed {
+            let kept = match check_message(&delta.bids, &delta.asks, &self.limits) {
+                Ok(()) => Buffer::of(delta.clone()),
+                Err(_) => Buffer::default(),
+            };
+            self.state = State::Buffering(kept);
             if seeded {
                 // The snapshot is older than the stream: step 4, another snapshot, this delta
                 // kept.
-                let outcome = SyncOutcome::SnapshotTooOld {
-                    snapshot: needed - 1,
+                return SyncOutcome::SnapshotTooOld {
+                    snapshot: current,
                     first_buffered: delta.first_update_id,
                 };
-                self.state = State::Buffering(VecDeque::from([delta.clone()]));
-                return outcome;
             }
             // Start over (step 1), with this delta as the first one buffered: it is as good a
             // start for the next snapshot as any later one.
-            self.state = State::Buffering(VecDeque::from([delta.clone()]));
             return SyncOutcome::Gap {
                 expected: needed,
                 got: delta.first_update_id,
             };
         }
-        if let Err(e) = apply_levels(book, &delta.bids, &delta.asks) {
+        if let Err(e) = apply_levels(book, &delta.bids, &delta.asks, &self.limits) {
             self.reset();
             return SyncOutcome::Invalid(e);
         }
@@ -165,13 +258,13 @@ impl BookSync for DepthSync {
     /// the snapshot yet (the next delta decides), or `SnapshotTooOld` if the buffer starts
     /// after the snapshot (the buffer is kept: fetch another).
     fn on_snapshot(&mut self, snapshot: BookSnapshot) -> SyncOutcome {
-        let buffer = match std::mem::replace(&mut self.state, State::Buffering(VecDeque::new())) {
+        let buffer = match std::mem::replace(&mut self.state, State::Buffering(Buffer::default())) {
             State::Buffering(buffer) => buffer,
             // A snapshot while in sync replaces the book from scratch.
-            State::Seeded { .. } | State::Live { .. } => VecDeque::new(),
+            State::Seeded { .. } | State::Live { .. } => Buffer::default(),
         };
-        if let Some(first) = buffer.front() {
-            if snapshot.update_id + 1 < first.first_update_id {
+        if let Some(first) = buffer.deltas.front() {
+            if snapshot.update_id.saturating_add(1) < first.first_update_id {
                 let outcome = SyncOutcome::SnapshotTooOld {
                     snapshot: snapshot.update_id,
                     first_buffered: first.first_update_id,
@@ -180,7 +273,7 @@ impl BookSync for DepthSync {
                 return outcome;
             }
         }
-        let book = match book_of(&snapshot) {
+        let book = match book_of(&snapshot, &self.limits) {
             Ok(book) => book,
             Err(e) => return SyncOutcome::Invalid(e),
         };
@@ -194,7 +287,7 @@ impl BookSync for DepthSync {
             snapshot_id: snapshot.update_id,
         };
         let mut outcome = SyncOutcome::Buffered;
-        for delta in buffer {
+        for delta in buffer.deltas {
             match self.apply(&delta) {
                 SyncOutcome::Ignored => {}
                 applied @ SyncOutcome::Applied { .. } => outcome = applied,
@@ -212,7 +305,18 @@ impl BookSync for DepthSync {
     }
 
     fn reset(&mut self) {
-        self.state = State::Buffering(VecDeque::new());
+        self.state = State::Buffering(Buffer::default());
+    }
+
+    fn set_limits(&mut self, limits: BookLimits) {
+        self.limits = limits;
+    }
+
+    fn buffered(&self) -> BufferStats {
+        match &self.state {
+            State::Buffering(buffer) => buffer.stats(),
+            _ => BufferStats::default(),
+        }
     }
 
     fn needs_snapshot(&self) -> bool {
@@ -237,13 +341,14 @@ impl BookSync for DepthSync {
 impl std::fmt::Debug for DepthSync {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match &self.state {
-            State::Buffering(buffer) => format!("buffering {} deltas", buffer.len()),
+            State::Buffering(buffer) => format!("buffering {} deltas", buffer.deltas.len()),
             State::Seeded { snapshot_id, .. } => format!("seeded at {snapshot_id}"),
             State::Live { last_update_id, .. } => format!("live at {last_update_id}"),
         };
         f.debug_struct("DepthSync")
             .field("state", &state)
             .field("checksum", &self.checksum)
+            .field("limits", &self.limits)
             .finish()
     }
 }

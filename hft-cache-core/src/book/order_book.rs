@@ -54,6 +54,61 @@ pub enum BookError {
         /// The price received.
         price: Decimal,
     },
+    /// A delta whose first update id is above its last + 1 (one above is an empty range, no
+    /// update at all): ids that run backwards.
+    #[error("update ids run backwards: first {first} above last {last}")]
+    UpdateIdsBackwards {
+        /// The delta's first update id.
+        first: u64,
+        /// The delta's last update id.
+        last: u64,
+    },
+    /// An update id at `u64::MAX` with more to come: the next one cannot be numbered.
+    #[error("update id {id} leaves no room for the next one")]
+    UpdateIdOverflow {
+        /// The book's update id.
+        id: u64,
+    },
+    /// A message with more levels than [`BookLimits::max_levels_per_message`], or one that
+    /// took a side past [`BookLimits::max_book_levels`].
+    ///
+    /// [`BookLimits::max_levels_per_message`]: super::BookLimits::max_levels_per_message
+    /// [`BookLimits::max_book_levels`]: super::BookLimits::max_book_levels
+    #[error("too many levels: {levels} past the cap of {cap}")]
+    TooManyLevels {
+        /// The levels the message carried, or the side would have held.
+        levels: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// The deltas buffered while a snapshot is awaited reached
+    /// [`BookLimits::max_buffered_deltas`] or [`BookLimits::max_buffered_levels`]: the buffer
+    /// is emptied and the sync starts over.
+    ///
+    /// [`BookLimits::max_buffered_deltas`]: super::BookLimits::max_buffered_deltas
+    /// [`BookLimits::max_buffered_levels`]: super::BookLimits::max_buffered_levels
+    #[error("sync buffer full: {deltas} deltas, {levels} levels")]
+    BufferFull {
+        /// Deltas the buffer would have held.
+        deltas: usize,
+        /// Levels the buffer would have held.
+        levels: usize,
+    },
+}
+
+/// Levels from which [`OrderBook::apply_all`] sorts and merges instead of inserting one by one.
+const BULK_MIN: usize = 64;
+
+/// Refuses a level no book may hold: a negative quantity, a price of zero or below.
+#[inline]
+fn check_level(side: Side, price: Decimal, qty: Decimal) -> Result<(), BookError> {
+    if qty.is_sign_negative() && !qty.is_zero() {
+        return Err(BookError::NegativeQuantity { side, price, qty });
+    }
+    if price.is_sign_negative() || price.is_zero() {
+        return Err(BookError::NonPositivePrice { side, price });
+    }
+    Ok(())
 }
 
 /// A level-2 order book: the total quantity at each price, per side.
@@ -145,14 +200,14 @@ impl Ladder {
         }
         let scale = self.scale?;
         let mantissa = u64::try_from(price.mantissa()).ok()?;
-        let key = mantissa.checked_mul(*POW10.get((scale - price.scale()) as usize)?)?;
+        let key = mantissa.checked_mul(*POW10.get(scale.checked_sub(price.scale())? as usize)?)?;
         Some(if self.asks { !key } else { key })
     }
 
     /// Moves every key to the finer `scale`; `None`, with nothing changed, if one would not fit.
     #[cold]
     fn rescale(&mut self, scale: u32) -> Option<()> {
-        let factor = *POW10.get((scale - self.scale?) as usize)?;
+        let factor = *POW10.get(scale.checked_sub(self.scale?)? as usize)?;
         let real = |key: u64, asks: bool| if asks { !key } else { key };
         let mut keys = Vec::with_capacity(self.keys.len());
         for &key in &self.keys {
@@ -221,6 +276,87 @@ impl Ladder {
             self.keys.insert(i, key);
             self.levels.insert(i, level);
         }
+    }
+
+    /// `price`'s key at `scale`, which is at least as fine as the price needs.
+    #[inline]
+    fn key_at(&self, price: Decimal, scale: u32) -> Option<u64> {
+        let mut price = price;
+        if price.scale() > scale {
+            price = price.normalize();
+        }
+        let mantissa = u64::try_from(price.mantissa()).ok()?;
+        let factor = *POW10.get(scale.checked_sub(price.scale())? as usize)?;
+        let key = mantissa.checked_mul(factor)?;
+        Some(if self.asks { !key } else { key })
+    }
+
+    /// Applies `levels` (signs checked) in one sorted merge with the side; `Err(price)` for a
+    /// price that does not fit.
+    fn merge(&mut self, levels: &[(Decimal, Decimal)]) -> Result<(), Decimal> {
+        let Some(&(first, _)) = levels.first() else {
+            return Ok(());
+        };
+        // The finest scale any price needs: one rescale at most, not one per finer price.
+        let mut scale = self.scale.unwrap_or(first.scale());
+        let mut finest = first;
+        for &(price, _) in levels {
+            if price.scale() > scale {
+                let needed = price.normalize().scale();
+                if needed > scale {
+                    scale = needed;
+                    finest = price;
+                }
+            }
+        }
+        match self.scale {
+            None => self.scale = Some(scale),
+            Some(current) if scale > current => self.rescale(scale).ok_or(finest)?,
+            Some(_) => {}
+        }
+        let mut new = Vec::with_capacity(levels.len());
+        for (i, &(price, _)) in levels.iter().enumerate() {
+            new.push((self.key_at(price, scale).ok_or(price)?, i));
+        }
+        // Stable: of equal keys, the last in the message stays last.
+        new.sort_by_key(|&(key, _)| key);
+        let mut keys = Vec::with_capacity(self.len() + new.len());
+        let mut out = Vec::with_capacity(self.len() + new.len());
+        let mut old = 0;
+        let mut j = 0;
+        while j < new.len() {
+            let (key, _) = new[j];
+            // The last of a run of equal keys wins.
+            while j + 1 < new.len() && new[j + 1].0 == key {
+                j += 1;
+            }
+            let (price, qty) = levels[new[j].1];
+            j += 1;
+            while old < self.keys.len() && self.keys[old] < key {
+                if !self.levels[old].qty.is_zero() {
+                    keys.push(self.keys[old]);
+                    out.push(self.levels[old]);
+                }
+                old += 1;
+            }
+            if old < self.keys.len() && self.keys[old] == key {
+                old += 1;
+            }
+            if !qty.is_zero() {
+                keys.push(key);
+                out.push(Level { price, qty });
+            }
+        }
+        for i in old..self.keys.len() {
+            if !self.levels[i].qty.is_zero() {
+                keys.push(self.keys[i]);
+                out.push(self.levels[i]);
+            }
+        }
+        self.keys = keys;
+        self.levels = out;
+        self.empty = 0;
+        Ok(())
     }
 
     fn compact(&mut self) {
@@ -301,12 +437,7 @@ impl OrderBook {
     /// [`BookError::UnsupportedPrice`]; the book is unchanged.
     #[inline]
     pub fn apply(&mut self, side: Side, price: Decimal, qty: Decimal) -> Result<(), BookError> {
-        if qty.is_sign_negative() && !qty.is_zero() {
-            return Err(BookError::NegativeQuantity { side, price, qty });
-        }
-        if price.is_sign_negative() || price.is_zero() {
-            return Err(BookError::NonPositivePrice { side, price });
-        }
+        check_level(side, price, qty)?;
         let ladder = match side {
             Side::Bid => &mut self.bids,
             Side::Ask => &mut self.asks,
@@ -316,6 +447,54 @@ impl OrderBook {
             .ok_or(BookError::UnsupportedPrice { side, price })?;
         ladder.set(key, price, qty);
         Ok(())
+    }
+
+    /// Applies many levels of one side, in order (a later level at the same price wins), as
+    /// a snapshot or a delta carries them. From 64 levels on they are sorted and merged with
+    /// the side in one pass (O(n + m log m)), so a huge snapshot or delta costs no more than
+    /// a sort, never a shifting insert per level.
+    ///
+    /// ```
+    /// use hft_cache::book::{OrderBook, Side};
+    /// use rust_decimal::Decimal;
+    /// use rust_decimal_macros::dec;
+    ///
+    /// let bids: Vec<_> = (1..=1000).map(|i| (Decimal::from(i), dec!(1))).collect();
+    /// let mut book = OrderBook::new();
+    /// book.apply_all(Side::Bid, &bids)?;
+    /// assert_eq!((book.depth(Side::Bid), book.best_bid()), (1000, Some((dec!(1000), dec!(1)))));
+    /// # Ok::<(), hft_cache::book::BookError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`apply`](Self::apply); every level is checked for sign first, but on an
+    /// [`BookError::UnsupportedPrice`] the side may hold part of the levels: discard the book
+    /// (the crate's syncs do).
+    pub fn apply_all(
+        &mut self,
+        side: Side,
+        levels: &[(Decimal, Decimal)],
+    ) -> Result<(), BookError> {
+        for &(price, qty) in levels {
+            check_level(side, price, qty)?;
+        }
+        let ladder = match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        };
+        if levels.len() < BULK_MIN {
+            for &(price, qty) in levels {
+                let key = ladder
+                    .key(price)
+                    .ok_or(BookError::UnsupportedPrice { side, price })?;
+                ladder.set(key, price, qty);
+            }
+            return Ok(());
+        }
+        ladder
+            .merge(levels)
+            .map_err(|price| BookError::UnsupportedPrice { side, price })
     }
 
     /// The highest bid: (price, quantity).
@@ -486,5 +665,51 @@ mod tests {
         let prices: Vec<_> = book.levels(Side::Bid).map(|l| l.0).collect();
         assert!(prices.windows(2).all(|w| w[0] > w[1]), "{prices:?}");
         assert!(prices.contains(&dec!(902.5)) && prices.contains(&dec!(903)));
+    }
+
+    proptest::proptest! {
+        /// The sorted merge leaves the book exactly as inserting level by level does.
+        #[test]
+        fn a_bulk_merge_equals_inserts_one_by_one(
+            seed in proptest::collection::vec((1i64..400, 0u32..4, 0i64..4), 0..40),
+            levels in proptest::collection::vec((1i64..400, 0u32..4, 0i64..4), 64..300),
+        ) {
+            let as_levels = |v: &[(i64, u32, i64)]| -> Vec<(Decimal, Decimal)> {
+                v.iter().map(|&(p, s, q)| (Decimal::new(p * 10i64.pow(s), s), Decimal::from(q))).collect()
+            };
+            let (seed, levels) = (as_levels(&seed), as_levels(&levels));
+            for side in [Side::Bid, Side::Ask] {
+                let mut one_by_one = OrderBook::new();
+                let mut bulk = OrderBook::new();
+                for &(price, qty) in &seed {
+                    one_by_one.apply(side, price, qty).unwrap();
+                    bulk.apply(side, price, qty).unwrap();
+                }
+                for &(price, qty) in &levels {
+                    one_by_one.apply(side, price, qty).unwrap();
+                }
+                bulk.apply_all(side, &levels).unwrap();
+                proptest::prop_assert_eq!(&one_by_one, &bulk);
+                proptest::prop_assert_eq!(one_by_one.best_bid(), bulk.best_bid());
+                proptest::prop_assert_eq!(one_by_one.best_ask(), bulk.best_ask());
+            }
+        }
+    }
+
+    #[test]
+    fn a_bulk_merge_refuses_what_does_not_fit_and_bad_signs() {
+        let mut levels: Vec<_> = (1..=100i64).map(|i| (Decimal::from(i), dec!(1))).collect();
+        levels.push((Decimal::MAX, dec!(1)));
+        let mut book = OrderBook::new();
+        assert!(matches!(
+            book.apply_all(Side::Ask, &levels),
+            Err(BookError::UnsupportedPrice { .. })
+        ));
+        levels.pop();
+        levels.push((dec!(5), dec!(-1)));
+        assert!(matches!(
+            OrderBook::new().apply_all(Side::Bid, &levels),
+            Err(BookError::NegativeQuantity { .. })
+        ));
     }
 }

@@ -1,8 +1,9 @@
 //! [`SnapshotDeltaSync`]: a snapshot on the stream, then deltas whose id grows by one.
 
 use super::checksum::BookChecksum;
+use super::limits::BookLimits;
 use super::order_book::OrderBook;
-use super::sync::{apply_levels, book_of, BookSync, SyncOutcome};
+use super::sync::{apply_levels, book_of, check_ids, next_id, BookSync, SyncOutcome};
 use super::update::{BookDelta, BookSnapshot};
 
 /// The procedure of venues that send the book on the stream (Bybit v5's `orderbook.N.SYMBOL`,
@@ -14,7 +15,10 @@ use super::update::{BookDelta, BookSnapshot};
 /// - deltas before the first snapshot are ignored (the snapshot supersedes them);
 /// - the venue's cross sequence (`seq`) of the last message is kept;
 /// - with a [`BookChecksum`], every checksum a message carries is verified, and a mismatch
-///   discards the book as a gap does.
+///   discards the book as a gap does;
+/// - ids are checked (a delta whose first id is above its last + 1, or a book at `u64::MAX` that
+///   would need one more, is [`SyncOutcome::Invalid`]) and levels are capped by
+///   [`BookLimits`]: nothing a venue sends can panic it or grow it without bound.
 ///
 /// ```
 /// use hft_cache::book::{BookDelta, BookSnapshot, BookSync, SnapshotDeltaSync, SyncOutcome};
@@ -42,6 +46,7 @@ use super::update::{BookDelta, BookSnapshot};
 pub struct SnapshotDeltaSync {
     live: Option<Live>,
     checksum: Option<BookChecksum>,
+    limits: BookLimits,
 }
 
 struct Live {
@@ -63,6 +68,13 @@ impl SnapshotDeltaSync {
         self
     }
 
+    /// Caps what the sync holds (default [`BookLimits::default`]).
+    #[must_use]
+    pub fn with_limits(mut self, limits: BookLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     fn verify(&self, book: &OrderBook, expected: Option<i32>) -> Result<(), SyncOutcome> {
         match (self.checksum, expected) {
             (Some(checksum), Some(expected)) => {
@@ -81,7 +93,7 @@ impl SnapshotDeltaSync {
 impl BookSync for SnapshotDeltaSync {
     fn on_snapshot(&mut self, snapshot: BookSnapshot) -> SyncOutcome {
         self.live = None;
-        let book = match book_of(&snapshot) {
+        let book = match book_of(&snapshot, &self.limits) {
             Ok(book) => book,
             Err(e) => return SyncOutcome::Invalid(e),
         };
@@ -102,7 +114,13 @@ impl BookSync for SnapshotDeltaSync {
         let Some(live) = &mut self.live else {
             return SyncOutcome::Ignored;
         };
-        let expected = live.update_id + 1;
+        let expected = match check_ids(&delta).and_then(|()| next_id(live.update_id)) {
+            Ok(expected) => expected,
+            Err(e) => {
+                self.live = None;
+                return SyncOutcome::Invalid(e);
+            }
+        };
         if delta.last_update_id < expected {
             return SyncOutcome::Ignored;
         }
@@ -113,7 +131,7 @@ impl BookSync for SnapshotDeltaSync {
                 got: delta.first_update_id,
             };
         }
-        if let Err(e) = apply_levels(&mut live.book, &delta.bids, &delta.asks) {
+        if let Err(e) = apply_levels(&mut live.book, &delta.bids, &delta.asks, &self.limits) {
             self.live = None;
             return SyncOutcome::Invalid(e);
         }
@@ -134,6 +152,10 @@ impl BookSync for SnapshotDeltaSync {
 
     fn reset(&mut self) {
         self.live = None;
+    }
+
+    fn set_limits(&mut self, limits: BookLimits) {
+        self.limits = limits;
     }
 
     fn needs_snapshot(&self) -> bool {
@@ -159,6 +181,7 @@ impl std::fmt::Debug for SnapshotDeltaSync {
             .field("update_id", &self.last_update_id())
             .field("seq", &self.seq())
             .field("checksum", &self.checksum)
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -1,5 +1,6 @@
 //! [`BookSync`]: how a venue's snapshot and deltas become a book, and what each message did.
 
+use super::limits::{BookLimits, BufferStats};
 use super::order_book::{BookError, OrderBook, Side};
 use super::update::{BookDelta, BookSnapshot};
 
@@ -85,27 +86,84 @@ pub trait BookSync {
     fn seq(&self) -> Option<u64> {
         None
     }
+
+    /// Sets the caps on what the sync holds (a feed passes its own). The crate's syncs apply
+    /// them; a procedure of one's own may ignore them, as this default does, though a
+    /// [`DepthFeed`](crate::feed::DepthFeed) still refuses any message past its
+    /// [`levels_per_message`](BookLimits::levels_per_message).
+    fn set_limits(&mut self, limits: BookLimits) {
+        let _ = limits;
+    }
+
+    /// What the sync buffers while it waits for a snapshot (none, by default).
+    fn buffered(&self) -> BufferStats {
+        BufferStats::default()
+    }
 }
 
-/// Applies a delta's levels, then checks the book is not crossed.
+/// Refuses a message with more levels than `limits` allow, before any of it is applied.
+pub(super) fn check_message(
+    bids: &[(rust_decimal::Decimal, rust_decimal::Decimal)],
+    asks: &[(rust_decimal::Decimal, rust_decimal::Decimal)],
+    limits: &BookLimits,
+) -> Result<(), BookError> {
+    let levels = bids.len().saturating_add(asks.len());
+    if levels > limits.levels_per_message() {
+        return Err(BookError::TooManyLevels {
+            levels,
+            cap: limits.levels_per_message(),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a delta whose ids run backwards. An empty range, the first id one past the last,
+/// is no update at all (OKX's heartbeat: `prevSeqId` equal to `seqId`) and is let through.
+pub(super) fn check_ids(delta: &BookDelta) -> Result<(), BookError> {
+    if delta.first_update_id > delta.last_update_id.saturating_add(1) {
+        return Err(BookError::UpdateIdsBackwards {
+            first: delta.first_update_id,
+            last: delta.last_update_id,
+        });
+    }
+    Ok(())
+}
+
+/// The update id after `id`; at `u64::MAX` there is none, and the book must be rebuilt.
+pub(super) fn next_id(id: u64) -> Result<u64, BookError> {
+    id.checked_add(1).ok_or(BookError::UpdateIdOverflow { id })
+}
+
+/// Applies a message's levels within `limits` (sorted and merged in one pass when there are
+/// many), then checks the book is not crossed.
 pub(super) fn apply_levels(
     book: &mut OrderBook,
     bids: &[(rust_decimal::Decimal, rust_decimal::Decimal)],
     asks: &[(rust_decimal::Decimal, rust_decimal::Decimal)],
+    limits: &BookLimits,
 ) -> Result<(), BookError> {
-    for &(price, qty) in bids {
-        book.apply(Side::Bid, price, qty)?;
-    }
-    for &(price, qty) in asks {
-        book.apply(Side::Ask, price, qty)?;
+    check_message(bids, asks, limits)?;
+    book.apply_all(Side::Bid, bids)?;
+    book.apply_all(Side::Ask, asks)?;
+    for side in [Side::Bid, Side::Ask] {
+        let levels = book.depth(side);
+        if levels > limits.book_levels() {
+            return Err(BookError::TooManyLevels {
+                levels,
+                cap: limits.book_levels(),
+            });
+        }
     }
     book.validate()
 }
 
 /// A book built from a snapshot's levels.
-pub(super) fn book_of(snapshot: &BookSnapshot) -> Result<OrderBook, BookError> {
+pub(super) fn book_of(
+    snapshot: &BookSnapshot,
+    limits: &BookLimits,
+) -> Result<OrderBook, BookError> {
     let mut book = OrderBook::new();
-    apply_levels(&mut book, &snapshot.bids, &snapshot.asks)?;
+    apply_levels(&mut book, &snapshot.bids, &snapshot.asks, limits)?;
     Ok(book)
 }
 

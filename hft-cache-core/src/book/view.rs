@@ -75,13 +75,15 @@ impl BookView {
         self.asks.first().copied()
     }
 
-    /// The mid price.
+    /// The mid price (`None` also where the sum would not fit a `Decimal`: no panic on any
+    /// price a venue sends).
     pub fn mid(&self) -> Option<Decimal> {
-        Some((self.best_bid()?.price + self.best_ask()?.price) / Decimal::TWO)
+        let sum = self.best_bid()?.price.checked_add(self.best_ask()?.price)?;
+        sum.checked_div(Decimal::TWO)
     }
 
-    /// Best ask minus best bid.
+    /// Best ask minus best bid (`None` also where the difference would not fit a `Decimal`).
     pub fn spread(&self) -> Option<Decimal> {
-        Some(self.best_ask()?.price - self.best_bid()?.price)
+        self.best_ask()?.price.checked_sub(self.best_bid()?.price)
     }
 }

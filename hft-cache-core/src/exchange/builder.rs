@@ -19,6 +19,11 @@ use crate::journal::OrderJournal;
 /// The largest receive window accepted (Binance's maximum).
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
 
+/// The default bound on the clock offset: 5 minutes, the clock skew Kerberos tolerates by
+/// default. A host clock further off than that is broken, not drifting, and a server time that
+/// far away is a broken or hostile answer.
+pub const DEFAULT_MAX_TIME_OFFSET: Duration = Duration::from_secs(5 * 60);
+
 /// Why a [`SignedClient`] could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -38,6 +43,15 @@ pub enum SignedClientBuildError {
     /// The receive window is zero or longer than 60 s.
     #[error("recvWindow {0:?} is outside 1 ms..=60 s")]
     InvalidRecvWindow(Duration),
+    /// The time offset is further from zero than the
+    /// [`max_time_offset`](SignedClientBuilder::max_time_offset).
+    #[error("time offset {offset_ms} ms is outside the ±{max:?} bound")]
+    InvalidTimeOffset {
+        /// The offset given, in ms.
+        offset_ms: i64,
+        /// The bound.
+        max: Duration,
+    },
     /// The time endpoint is not a path starting with `/`.
     #[error("invalid time endpoint `{0}`: expected a path such as /api/v3/time")]
     InvalidTimeEndpoint(String),
@@ -56,7 +70,8 @@ impl From<InvalidApiKey> for SignedClientBuildError {
 /// timeouts, trading gate, time endpoint, order rule.
 ///
 /// Defaults: `recvWindow` 5 s, request timeout 5 s, connect timeout 2 s, bodies up to 4 MiB,
-/// the system clock, no time offset, the venue's time endpoint and order rule, no gate.
+/// the system clock, no time offset (at most ±5 minutes), the venue's time endpoint and order
+/// rule, no gate. The client never follows redirects.
 /// `Debug` never shows the secret or the API key.
 #[must_use]
 pub struct SignedClientBuilder<V: Venue> {
@@ -71,6 +86,7 @@ pub struct SignedClientBuilder<V: Venue> {
     max_body_bytes: usize,
     clock: Option<SharedClock>,
     time_offset_ms: i64,
+    max_time_offset: Duration,
     gate: Option<TradingGate>,
     journal: Option<OrderJournal>,
     time_path: Option<String>,
@@ -91,6 +107,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             max_body_bytes: 4 << 20,
             clock: None,
             time_offset_ms: 0,
+            max_time_offset: DEFAULT_MAX_TIME_OFFSET,
             gate: None,
             journal: None,
             time_path: None,
@@ -154,9 +171,21 @@ impl<V: Venue> SignedClientBuilder<V> {
     }
 
     /// Milliseconds added to the local wall clock for request timestamps: the exchange's time
-    /// minus ours. [`SignedClient::sync_time`] measures and sets it.
+    /// minus ours, at most [`max_time_offset`](Self::max_time_offset) either way.
+    /// [`SignedClient::sync_time`] measures and sets it.
     pub fn time_offset_ms(mut self, offset_ms: i64) -> Self {
         self.time_offset_ms = offset_ms;
+        self
+    }
+
+    /// The largest clock offset accepted, either way (default
+    /// [`DEFAULT_MAX_TIME_OFFSET`], 5 minutes): [`SignedClient::sync_time`] refuses a server
+    /// time further from the local clock with
+    /// [`RequestError::ImplausibleServerTime`](super::RequestError::ImplausibleServerTime),
+    /// and [`build`](Self::build) a [`time_offset_ms`](Self::time_offset_ms) past it. Raise it
+    /// only for a host whose clock is known to be off; a hundred years is never drift.
+    pub fn max_time_offset(mut self, max: Duration) -> Self {
+        self.max_time_offset = max;
         self
     }
 
@@ -197,7 +226,7 @@ impl<V: Venue> SignedClientBuilder<V> {
     /// # Errors
     ///
     /// [`SignedClientBuildError`] for a missing or unusable credential, base URL, receive
-    /// window or time endpoint, or an HTTP client that cannot be created.
+    /// window, time offset or time endpoint, or an HTTP client that cannot be created.
     pub fn build(self) -> Result<SignedClient<V>, SignedClientBuildError> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
@@ -217,6 +246,15 @@ impl<V: Venue> SignedClientBuilder<V> {
         };
         if self.recv_window < Duration::from_millis(1) || self.recv_window > MAX_RECV_WINDOW {
             return Err(SignedClientBuildError::InvalidRecvWindow(self.recv_window));
+        }
+        // Saturates: a bound past i64::MAX ms accepts every offset, and the sums are checked.
+        let max_time_offset_ms =
+            u64::try_from(self.max_time_offset.as_millis()).unwrap_or(u64::MAX);
+        if self.time_offset_ms.unsigned_abs() > max_time_offset_ms {
+            return Err(SignedClientBuildError::InvalidTimeOffset {
+                offset_ms: self.time_offset_ms,
+                max: self.max_time_offset,
+            });
         }
         let time_path = match self.time_path {
             Some(path) if !path.starts_with('/') => {
@@ -240,8 +278,10 @@ impl<V: Venue> SignedClientBuilder<V> {
                 time_path,
                 order_rule: self.order_rule,
             }),
-            recv_window_ms: self.recv_window.as_millis() as u64,
+            // At most 60 s, checked above.
+            recv_window_ms: u64::try_from(self.recv_window.as_millis()).unwrap_or(60_000),
             time_offset_ms: Arc::new(AtomicI64::new(self.time_offset_ms)),
+            max_time_offset_ms,
             gate: self.gate,
             journal: self.journal,
         })
@@ -264,6 +304,7 @@ impl<V: Venue> fmt::Debug for SignedClientBuilder<V> {
             )
             .field("recv_window", &self.recv_window)
             .field("timeout", &self.timeout)
+            .field("max_time_offset", &self.max_time_offset)
             .finish_non_exhaustive()
     }
 }

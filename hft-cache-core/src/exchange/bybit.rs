@@ -66,11 +66,16 @@ pub struct BybitTime {
 }
 
 impl ServerTime for BybitTime {
+    /// `timeNano` in milliseconds. A value past `i64` saturates (never 0, which would read as
+    /// a plausible-looking epoch), so that `sync_time`'s bound refuses it.
     fn unix_ms(&self) -> i64 {
-        (self.time_nano / Decimal::from(1_000_000))
-            .trunc()
-            .try_into()
-            .unwrap_or_default()
+        // Dividing by a non-zero constant cannot overflow a Decimal.
+        let ms = (self.time_nano / Decimal::from(1_000_000)).trunc();
+        ms.try_into().unwrap_or(if ms.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })
     }
 }
 

@@ -95,6 +95,8 @@ pub struct SignedClient<V: Venue = Binance> {
     pub(super) config: Arc<VenueConfig<V>>,
     pub(super) recv_window_ms: u64,
     pub(super) time_offset_ms: Arc<AtomicI64>,
+    /// The largest time offset [`sync_time`](Self::sync_time) accepts, in ms.
+    pub(super) max_time_offset_ms: u64,
     /// Checked before every order placement, when set.
     pub(super) gate: Option<TradingGate>,
     /// Records every order placement, when set.
@@ -117,6 +119,7 @@ impl<V: Venue> Clone for SignedClient<V> {
             config: Arc::clone(&self.config),
             recv_window_ms: self.recv_window_ms,
             time_offset_ms: Arc::clone(&self.time_offset_ms),
+            max_time_offset_ms: self.max_time_offset_ms,
             gate: self.gate.clone(),
             journal: self.journal.clone(),
         }
@@ -368,9 +371,15 @@ impl<V: Venue> SignedClient<V> {
     /// [`time_endpoint`](SignedClientBuilder::time_endpoint)) and sets the timestamp offset to
     /// its difference from ours, measured at the middle of the round trip. Returns the offset.
     ///
+    /// A server time further from the local clock than the builder's
+    /// [`max_time_offset`](SignedClientBuilder::max_time_offset) (default 5 minutes) is refused
+    /// and the offset is left as it was, so that a broken or hostile time endpoint cannot move
+    /// every later timestamp (nor overflow it).
+    ///
     /// # Errors
     ///
-    /// As [`signed`](Self::signed).
+    /// [`RequestError::ImplausibleServerTime`] for a server time past the bound; otherwise as
+    /// [`signed`](Self::signed).
     pub async fn sync_time(&self) -> Result<i64, RequestError> {
         let before = wall_clock_ms();
         let time: V::ServerTime = self
@@ -378,9 +387,26 @@ impl<V: Venue> SignedClient<V> {
             .get(format!("{}{}", self.base_url, self.config.time_path))
             .fetch_not_live_as::<V::Format, V::ServerTime>()
             .await
-            .map_err(|e| self.classify(e, false))?;
+            .map_err(|e| self.classify(e, false))
+            .inspect_err(|e| log_failure(&self.config.time_path, e))?;
         let after = wall_clock_ms();
-        let offset = time.unix_ms() - (before + after) / 2;
+        let server_time_ms = time.unix_ms();
+        // i128: no server time, however absurd, overflows the difference.
+        let local_time_ms = midpoint(before, after);
+        let offset = i128::from(server_time_ms) - i128::from(local_time_ms);
+        let max_offset = Duration::from_millis(self.max_time_offset_ms);
+        let offset = match i64::try_from(offset) {
+            Ok(offset) if offset.unsigned_abs() <= self.max_time_offset_ms => offset,
+            _ => {
+                let error = RequestError::ImplausibleServerTime {
+                    server_time_ms,
+                    local_time_ms,
+                    max_offset,
+                };
+                tracing::warn!(%error, "refused the exchange's clock");
+                return Err(error);
+            }
+        };
         self.time_offset_ms.store(offset, Ordering::Relaxed);
         tracing::debug!(offset_ms = offset, "synchronised with the exchange's clock");
         Ok(offset)
@@ -390,12 +416,21 @@ impl<V: Venue> SignedClient<V> {
     fn classify(&self, error: FetchError, placing_order: bool) -> RequestError {
         let venue = &self.config.venue;
         match error {
-            FetchError::Exchange { status, code, msg } => RequestError::Exchange {
+            FetchError::Exchange {
+                status,
+                code,
+                msg,
+                retry_after,
+            } => RequestError::Exchange {
                 status,
                 code,
                 kind: venue.classify(status, Some(code), placing_order),
                 msg,
+                retry_after,
             },
+            FetchError::Redirect { status, location } => {
+                RequestError::Redirect { status, location }
+            }
             FetchError::Http { status, .. } => RequestError::Fetch {
                 kind: Some(venue.classify(status, None, placing_order)),
                 source: error,
@@ -428,6 +463,7 @@ impl<V: Venue> SignedClient<V> {
         path: &str,
         params: &(impl Serialize + ?Sized),
     ) -> Result<String, RequestError> {
+        check_path(path)?;
         let query = self.encode_query(params)?;
         Ok(if query.is_empty() {
             format!("{}{path}", self.base_url)
@@ -442,6 +478,7 @@ impl<V: Venue> SignedClient<V> {
         path: &str,
         params: &(impl Serialize + ?Sized),
     ) -> Result<FreshRequest, RequestError> {
+        check_path(path)?;
         let encoding = self.config.venue.body_encoding();
         let in_query = method == Method::GET || method == Method::DELETE;
         let (query, body) = if in_query {
@@ -464,7 +501,15 @@ impl<V: Venue> SignedClient<V> {
         };
         // Parameters are logged before they are signed; the signature and key never are.
         tracing::debug!(%method, path, %query, %body, "signed request");
-        let timestamp_ms = wall_clock_ms() + self.time_offset_ms();
+        // The offset is bounded (builder, `sync_time`), but the sum is checked all the same.
+        let Some(timestamp_ms) = wall_clock_ms().checked_add(self.time_offset_ms()) else {
+            return Err(RequestError::Params {
+                reason: format!(
+                    "the request timestamp overflows: time offset {} ms",
+                    self.time_offset_ms()
+                ),
+            });
+        };
         let mut signing =
             SignRequest::new(method, path, query, body, timestamp_ms, self.recv_window_ms);
         self.config.signer.sign(&mut signing);
@@ -494,6 +539,18 @@ impl<V: Venue> SignedClient<V> {
     }
 }
 
+/// Requests go to the configured host only: a path is appended to the base URL, so one that
+/// does not start with `/` could change its authority (`@other.host/...`).
+fn check_path(path: &str) -> Result<(), RequestError> {
+    if path.starts_with('/') {
+        Ok(())
+    } else {
+        Err(RequestError::Params {
+            reason: format!("the path `{path}` does not start with `/`"),
+        })
+    }
+}
+
 /// A signed URL carries the parameters and their signature, which logs have no use for:
 /// transport errors drop it (the path is logged separately).
 fn without_url(error: FetchError) -> FetchError {
@@ -513,7 +570,13 @@ fn log_failure(path: &str, error: &RequestError) {
 fn wall_clock_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The middle of `a` and `b`, without overflow.
+fn midpoint(a: i64, b: i64) -> i64 {
+    // Fits: the mean of two i64s is between them.
+    i64::try_from((i128::from(a) + i128::from(b)) / 2).unwrap_or(a)
 }
 
 impl<V: Venue> fmt::Debug for SignedClient<V> {

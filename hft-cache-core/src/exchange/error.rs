@@ -1,6 +1,8 @@
 //! What a venue's refusal means ([`ExchangeErrorKind`]) and why a signed call failed
 //! ([`RequestError`]).
 
+use std::time::Duration;
+
 use crate::fetch::FetchError;
 use crate::gate::Halted;
 
@@ -15,7 +17,9 @@ pub enum ExchangeErrorKind {
     InvalidSignature,
     /// The timestamp is outside the receive window.
     TimestampOutsideRecvWindow,
-    /// Too many requests (HTTP 418/429, or the venue's rate-limit code).
+    /// Too many requests (HTTP 418/429, or the venue's rate-limit code). See
+    /// [`RequestError::retry_after`] for how long to wait, and [`RequestError::is_banned`] for
+    /// a ban (418), which is not retryable.
     RateLimited,
     /// The order was rejected, e.g. for insufficient balance.
     OrderRejected,
@@ -53,7 +57,7 @@ pub enum RequestError {
         reason: String,
     },
     /// The venue answered with its error, classified by the venue.
-    #[error("exchange error {code} ({kind}), HTTP {status}: {msg}")]
+    #[error("exchange error {code} ({kind}), HTTP {status}: {msg}{}", crate::fetch::RetryNote(*.status, *.retry_after))]
     Exchange {
         /// The HTTP status.
         status: u16,
@@ -63,6 +67,40 @@ pub enum RequestError {
         kind: ExchangeErrorKind,
         /// The venue's message.
         msg: String,
+        /// The answer's `Retry-After` (429, 418, 503), when it carried one; see
+        /// [`FetchError::retry_after`] for how it is read.
+        retry_after: Option<Duration>,
+    },
+    /// The venue's host answered with a redirect (HTTP 3xx). The crate never follows one: the
+    /// API key and the signed parameters were sent to the configured host only, and nothing
+    /// to the target. Not retryable; on an order placement, query the order before placing it
+    /// again (the configured host did receive it).
+    #[error(
+        "HTTP {status} redirect to {} refused: the crate never follows redirects, nothing was sent there",
+        .location.as_deref().unwrap_or("an unnamed location (no Location header)")
+    )]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308, ...).
+        status: u16,
+        /// Where the venue pointed, as [`FetchError::Redirect`] keeps it: resolved against the
+        /// request's URL, without query or fragment, at most 256 characters.
+        location: Option<String>,
+    },
+    /// The exchange's clock, as its time endpoint gave it, is further from the local clock
+    /// than the client's [`max_time_offset`](super::SignedClientBuilder::max_time_offset)
+    /// (default 5 minutes): a broken or hostile answer (`i64::MIN`, a hundred years ahead)
+    /// rather than drift. [`SignedClient::sync_time`](super::SignedClient::sync_time) left the
+    /// offset as it was.
+    #[error(
+        "implausible server time {server_time_ms} ms: more than {max_offset:?} from the local clock ({local_time_ms} ms); the time offset was left unchanged"
+    )]
+    ImplausibleServerTime {
+        /// What the exchange said, in milliseconds since the Unix epoch.
+        server_time_ms: i64,
+        /// The local wall clock at the middle of the round trip.
+        local_time_ms: i64,
+        /// The bound it broke.
+        max_offset: Duration,
     },
     /// The request failed below the venue's error codes: transport, HTTP status, body.
     #[error("{source}")]
@@ -82,8 +120,39 @@ impl RequestError {
         match self {
             RequestError::Exchange { kind, .. } => Some(*kind),
             RequestError::Fetch { kind, .. } => *kind,
-            RequestError::Halted(_) | RequestError::Params { .. } => None,
+            RequestError::Halted(_)
+            | RequestError::Params { .. }
+            | RequestError::Redirect { .. }
+            | RequestError::ImplausibleServerTime { .. } => None,
         }
+    }
+
+    /// The HTTP status of the answer, when one came.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RequestError::Exchange { status, .. } | RequestError::Redirect { status, .. } => {
+                Some(*status)
+            }
+            RequestError::Fetch { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// How long the venue asked us to wait: the `Retry-After` of its 429, 418 or 503 answer, in
+    /// seconds (an HTTP-date is ignored; see [`FetchError::retry_after`]). A retry must wait at
+    /// least this long.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            RequestError::Exchange { retry_after, .. } => *retry_after,
+            RequestError::Fetch { source, .. } => source.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether the venue has banned this client's IP address (HTTP 418: Binance's answer to
+    /// requests sent on after a 429). Never retryable: each request during the ban extends it.
+    pub fn is_banned(&self) -> bool {
+        self.status() == Some(418)
     }
 
     /// The fetch failure underneath, if this is one.
@@ -101,8 +170,13 @@ impl RequestError {
     }
 
     /// Whether retrying the same request later may succeed (transport failures, rate limits,
-    /// an unavailable venue). An order whose execution is unknown is not retryable: query it.
+    /// an unavailable venue), after [`retry_after`](Self::retry_after) when the venue set it.
+    /// An order whose execution is unknown is not retryable: query it. Neither is a ban (HTTP
+    /// 418, [`is_banned`](Self::is_banned)), a redirect, or an implausible server time.
     pub fn is_retryable(&self) -> bool {
+        if self.is_banned() {
+            return false;
+        }
         match self.exchange_kind() {
             Some(ExchangeErrorKind::RateLimited | ExchangeErrorKind::Unavailable) => true,
             Some(_) => false,

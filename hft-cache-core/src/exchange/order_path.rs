@@ -175,7 +175,12 @@ fn outcome_of<T>(decoded: &Result<(T, Accepted), RequestError>) -> OrderOutcome 
 /// status unknown", a 5xx, or an answer lost or unreadable after it was sent.
 fn placed_or_unknown(error: &RequestError) -> bool {
     match error {
-        RequestError::Halted(_) | RequestError::Params { .. } => false,
+        RequestError::Halted(_)
+        | RequestError::Params { .. }
+        | RequestError::ImplausibleServerTime { .. } => false,
+        // The configured host received the signed order and answered with a redirect: what it
+        // did with it is unknown (the target got nothing).
+        RequestError::Redirect { .. } => true,
         RequestError::Exchange { status, .. } => *status >= 500 || error.execution_unknown(),
         RequestError::Fetch { source, .. } => {
             error.execution_unknown()

@@ -6,18 +6,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::task::JoinHandle;
 use tokio::time::{sleep, Instant};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::backoff::Backoff;
 use super::binance_depth::BinanceDepth;
 use super::health::{FeedHealth, FeedPhase, HealthRecorder};
 use super::link::{self, Frame};
-use super::settings::{sleep_until_opt, Config, FeedBuildError};
+use super::settings::{sleep_until_opt, Config, FeedBuildError, MAX_MESSAGE_BYTES, SEND_TIMEOUT};
+use super::supervise::{supervise, TaskFuture};
 use super::watchdog::{SilenceWatchdog, Watch};
-use crate::book::{BookDelta, BookError, BookSnapshot, BookSync, BookView, SyncOutcome};
+use crate::book::{
+    BookDelta, BookError, BookLimits, BookSnapshot, BookSync, BookView, BufferStats, SyncOutcome,
+};
 use crate::clock::{SharedClock, SystemClock};
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 
@@ -155,7 +158,10 @@ impl DepthFeed {
                 reconnect_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
                 snapshot_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
                 depth: 20,
+                send_timeout: SEND_TIMEOUT,
+                max_message_bytes: MAX_MESSAGE_BYTES,
             },
+            limits: BookLimits::default(),
             symbols: Vec::new(),
             clock: None,
         }
@@ -168,6 +174,7 @@ impl DepthFeed {
 pub struct DepthFeedBuilder<P> {
     stream: P,
     config: Config,
+    limits: BookLimits,
     symbols: Vec<String>,
     clock: Option<SharedClock>,
 }
@@ -251,6 +258,31 @@ impl<P: BookStream> DepthFeedBuilder<P> {
         self
     }
 
+    /// Every send on the link (subscription, ping or heartbeat, pong) must finish within this
+    /// (default 5 s); one that does not, because the peer stopped reading and the socket's
+    /// buffers are full, marks the symbol unhealthy and reconnects.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = timeout;
+        self
+    }
+
+    /// The largest WebSocket message accepted, in bytes (default 4 MiB); a larger one is
+    /// invalid data: the symbol is marked unhealthy and reconnected, and the frame is never
+    /// decoded.
+    pub fn max_message_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_message_bytes = bytes;
+        self
+    }
+
+    /// The caps on levels per message, the sync buffer and the book (default
+    /// [`BookLimits::default`]): past one, the symbol is marked unhealthy and resynchronised.
+    /// The feed refuses a message over [`BookLimits::max_levels_per_message`] whatever the
+    /// venue's [`BookSync`], and passes the limits to it.
+    pub fn limits(mut self, limits: BookLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The clock for health ages (default: [`SystemClock`]). Value ages use the cache's clock.
     #[cfg(feature = "test-util")]
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -285,6 +317,7 @@ impl<P: BookStream> DepthFeedBuilder<P> {
             let stopped = Arc::new(AtomicBool::new(false));
             let task = SymbolTask {
                 config: Arc::clone(&config),
+                limits: self.limits,
                 stream: Arc::clone(&stream),
                 symbol: symbol.clone(),
                 view_symbol: symbol.as_str().into(),
@@ -298,7 +331,7 @@ impl<P: BookStream> DepthFeedBuilder<P> {
                 health,
                 writer,
                 stopped,
-                task: tokio::spawn(task.run()),
+                task: tokio::spawn(task.supervised()),
             });
         }
         Ok(DepthFeedHandle { symbols })
@@ -383,6 +416,7 @@ enum Next {
 
 struct SymbolTask<P: BookStream> {
     config: Arc<Config>,
+    limits: BookLimits,
     stream: Arc<P>,
     symbol: String,
     view_symbol: Arc<str>,
@@ -393,16 +427,55 @@ struct SymbolTask<P: BookStream> {
     health: HealthRecorder,
 }
 
+/// Frames from this size on are decoded on tokio's blocking pool, off the runtime's worker
+/// threads: a frame near the size cap takes tens of milliseconds to parse.
+const DECODE_OFF_THREAD_BYTES: usize = 64 << 10;
+
 impl<P: BookStream> SymbolTask<P> {
-    async fn run(self) {
+    /// The task: [`run`](Self::run), restarted with backoff after a panic.
+    async fn supervised(mut self) {
+        let (min, max) = self.config.reconnect_backoff;
+        supervise(
+            &mut self,
+            Self::run_boxed,
+            Self::on_panic,
+            Backoff::new(min, max),
+        )
+        .await;
+    }
+
+    fn run_boxed(&mut self) -> TaskFuture<'_> {
+        Box::pin(self.run())
+    }
+
+    fn on_panic(&mut self, why: &str) {
+        self.health.panicked();
+        // SeqCst: pairs with the handle's stop; a stopped feed stays marked closed.
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        self.health.connected(false);
+        self.fail(FeedFault::Other(format!("feed task panicked: {why}")));
+        self.health.buffered(BufferStats::default());
+        self.health.phase(FeedPhase::Backoff);
+    }
+
+    async fn run(&self) {
         let (min, max) = self.config.reconnect_backoff;
         let mut backoff = Backoff::new(min, max);
         let mut sync = self.stream.new_sync();
+        sync.set_limits(self.limits);
         self.writer.mark_unhealthy(FeedFault::Resyncing);
         let url = self.stream.url(&self.symbol);
         loop {
             self.health.phase(FeedPhase::Connecting);
-            let end = match link::connect(&url, self.config.connect_timeout, &self.symbol).await {
+            let connect = link::connect(
+                &url,
+                self.config.connect_timeout,
+                self.config.max_message_bytes,
+                &self.symbol,
+            );
+            let end = match connect.await {
                 Ok(socket) => {
                     backoff.reset();
                     self.health.connected(true);
@@ -420,6 +493,7 @@ impl<P: BookStream> SymbolTask<P> {
                 End::Fault(fault) => {
                     self.fail(fault);
                     sync.reset();
+                    self.health.buffered(sync.buffered());
                     self.health.phase(FeedPhase::Backoff);
                     sleep(backoff.next_wait()).await;
                 }
@@ -453,11 +527,15 @@ impl<P: BookStream> SymbolTask<P> {
             + Unpin,
     {
         let (mut sink, mut frames) = socket.split();
+        let send_timeout = self.config.send_timeout;
         if let Some(subscribe) = self.stream.subscribe(&self.symbol) {
-            if sink.send(Message::Text(subscribe.into())).await.is_err() {
-                return End::Fault(FeedFault::Disconnected);
+            if let Err(fault) =
+                link::send(&mut sink, Message::Text(subscribe.into()), send_timeout).await
+            {
+                return End::Fault(fault);
             }
         }
+        let heartbeat = self.stream.heartbeat();
         let (min, max) = self.config.snapshot_backoff;
         let mut snapshot_backoff = Backoff::new(min, max);
         let mut snapshot = if sync.needs_snapshot() {
@@ -470,16 +548,14 @@ impl<P: BookStream> SymbolTask<P> {
             SilenceWatchdog::new(self.config.silence_timeout, self.config.ping_interval());
         let data_deadline = |now: Instant| self.config.data_timeout.map(|d| now + d);
         let mut data_silent_at = data_deadline(Instant::now());
+        let mut buffered = sync.buffered();
+        self.health.buffered(buffered);
         loop {
             let next = tokio::select! {
                 watch = watchdog.tick() => match watch {
                     Watch::Ping => {
-                        let sent = match self.stream.heartbeat() {
-                            Some(text) => sink.send(Message::Text(text.into())).await.is_ok(),
-                            None => link::ping(&mut sink).await,
-                        };
-                        if !sent {
-                            return End::Fault(FeedFault::Disconnected);
+                        if let Err(fault) = link::ping(&mut sink, heartbeat.as_deref(), send_timeout).await {
+                            return End::Fault(fault);
                         }
                         Next::Continue
                     }
@@ -494,9 +570,22 @@ impl<P: BookStream> SymbolTask<P> {
                     snapshot = None;
                     match result {
                         Ok(depth) => {
-                            snapshot_backoff.reset();
-                            let outcome = sync.on_snapshot(depth);
-                            self.handle(outcome, sync, &mut snapshot_backoff)
+                            let outcome = match self.over_cap(&depth.bids, &depth.asks) {
+                                Some(refused) => refused,
+                                None => sync.on_snapshot(depth),
+                            };
+                            if outcome.is_fault() {
+                                // A snapshot the book refuses (too many levels, crossed): the
+                                // next one after a backoff wait, not at once, so a venue that
+                                // keeps serving it is not asked in a loop.
+                                match self.handle(outcome, sync, &mut snapshot_backoff) {
+                                    Next::Snapshot(_) => Next::Snapshot(snapshot_backoff.next_wait()),
+                                    other => other,
+                                }
+                            } else {
+                                snapshot_backoff.reset();
+                                self.handle(outcome, sync, &mut snapshot_backoff)
+                            }
                         }
                         Err(e) => {
                             tracing::warn!(symbol = %self.symbol, error = %e, "book snapshot failed; retrying");
@@ -508,23 +597,29 @@ impl<P: BookStream> SymbolTask<P> {
                 received = frames.next() => {
                     watchdog.frame();
                     self.health.frame();
-                    match link::frame(received, &mut sink, &self.symbol).await {
+                    match link::frame(received, &mut sink, &self.symbol, send_timeout).await {
                         Frame::Skip => Next::Continue,
                         Frame::End(fault) => return End::Fault(fault),
                         Frame::Invalid(why) => self.resync(sync, FeedFault::InvalidData(why), false),
-                        Frame::Text(text) => match self.stream.decode(&self.symbol, text.as_str()) {
+                        Frame::Text(text) => match self.decode(text).await {
                             Ok(BookMessage::Skip) => Next::Continue,
                             Ok(BookMessage::Reconnect) => return End::Shutdown,
                             Ok(BookMessage::Snapshot(book)) => {
                                 self.health.event();
                                 data_silent_at = data_deadline(Instant::now());
-                                let outcome = sync.on_snapshot(book);
+                                let outcome = match self.over_cap(&book.bids, &book.asks) {
+                                    Some(refused) => refused,
+                                    None => sync.on_snapshot(book),
+                                };
                                 self.handle(outcome, sync, &mut snapshot_backoff)
                             }
                             Ok(BookMessage::Delta(delta)) => {
                                 self.health.event();
                                 data_silent_at = data_deadline(Instant::now());
-                                let outcome = sync.on_delta(delta);
+                                let outcome = match self.over_cap(&delta.bids, &delta.asks) {
+                                    Some(refused) => refused,
+                                    None => sync.on_delta(delta),
+                                };
                                 self.handle(outcome, sync, &mut snapshot_backoff)
                             }
                             // A lost event cannot be told from a garbled one: rebuild the book.
@@ -533,6 +628,11 @@ impl<P: BookStream> SymbolTask<P> {
                     }
                 }
             };
+            let now = sync.buffered();
+            if now != buffered {
+                buffered = now;
+                self.health.buffered(now);
+            }
             match next {
                 Next::Continue => {}
                 Next::Snapshot(wait) => {
@@ -543,6 +643,36 @@ impl<P: BookStream> SymbolTask<P> {
                 Next::Reconnect(fault) => return End::Fault(fault),
             }
         }
+    }
+
+    /// Decodes a text frame; a large one on the blocking pool, so that parsing it does not hold
+    /// a runtime worker. A panic in the venue's `decode` reaches the supervisor either way.
+    async fn decode(&self, text: Utf8Bytes) -> Result<BookMessage, String> {
+        if text.len() < DECODE_OFF_THREAD_BYTES {
+            return self.stream.decode(&self.symbol, text.as_str());
+        }
+        let stream = Arc::clone(&self.stream);
+        let symbol = self.symbol.clone();
+        match tokio::task::spawn_blocking(move || stream.decode(&symbol, text.as_str())).await {
+            Ok(decoded) => decoded,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(format!("decoding cancelled: {e}")),
+        }
+    }
+
+    /// A message with more levels than the feed's cap, refused before the sync sees it
+    /// (whatever the venue's procedure).
+    fn over_cap(
+        &self,
+        bids: &[(rust_decimal::Decimal, rust_decimal::Decimal)],
+        asks: &[(rust_decimal::Decimal, rust_decimal::Decimal)],
+    ) -> Option<SyncOutcome> {
+        let levels = bids.len().saturating_add(asks.len());
+        let cap = self.limits.levels_per_message();
+        (levels > cap).then_some(SyncOutcome::Invalid(BookError::TooManyLevels {
+            levels,
+            cap,
+        }))
     }
 
     /// Acts on a sync outcome.

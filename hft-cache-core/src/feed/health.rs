@@ -1,10 +1,11 @@
 //! [`HealthRecorder`] and the [`FeedHealth`] it reports.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::book::BufferStats;
 use crate::clock::{SharedClock, SystemClock, Timestamp};
 use crate::stream_cache::FeedFault;
 
@@ -53,6 +54,18 @@ pub struct FeedHealth {
     pub last_fault: Option<FeedFault>,
     /// The update id the published data is current to, where the venue numbers updates.
     pub last_update_id: Option<u64>,
+    /// What a depth feed's sync buffers while it awaits a snapshot, now (capped by
+    /// [`BookLimits`](crate::book::BookLimits)).
+    pub buffered: BufferStats,
+    /// The most the buffer held at once since the feed started.
+    pub buffered_peak: BufferStats,
+    /// Keys a typed feed has published since it was last healthy again (capped by
+    /// [`StreamFeedBuilder::max_keys`](super::StreamFeedBuilder::max_keys)).
+    pub keys: usize,
+    /// Values a typed feed refused because their key would have passed its cap.
+    pub refused_keys: u64,
+    /// Times the feed's task panicked and was restarted.
+    pub panics: u64,
 }
 
 #[derive(Default, Clone)]
@@ -68,6 +81,11 @@ struct Counters {
     snapshot_failures: u64,
     last_fault: Option<FeedFault>,
     last_update_id: Option<u64>,
+    buffered: BufferStats,
+    buffered_peak: BufferStats,
+    keys: usize,
+    refused_keys: u64,
+    panics: u64,
 }
 
 /// Records what a feed does (frames, events, reconnects, gaps, resyncs) and reports it as the
@@ -124,9 +142,9 @@ impl HealthRecorder {
     }
 
     fn update(&self, f: impl FnOnce(&mut Counters)) {
-        if let Ok(mut c) = self.inner.lock() {
-            f(&mut c);
-        }
+        // A task that panicked holding the lock left plain counters: keep recording.
+        let mut c = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut c);
     }
 
     /// The feed entered `phase`.
@@ -185,10 +203,40 @@ impl HealthRecorder {
         self.update(|c| c.last_update_id = Some(id));
     }
 
+    /// What the feed buffers now; the peak of each figure is kept too.
+    pub fn buffered(&self, now: BufferStats) {
+        self.update(|c| {
+            c.buffered = now;
+            let peak = &mut c.buffered_peak;
+            peak.deltas = peak.deltas.max(now.deltas);
+            peak.levels = peak.levels.max(now.levels);
+            peak.bytes = peak.bytes.max(now.bytes);
+        });
+    }
+
+    /// How many keys the feed has published since it was last healthy again.
+    pub fn keys(&self, keys: usize) {
+        self.update(|c| c.keys = keys);
+    }
+
+    /// A value was refused: its key would have passed the feed's cap.
+    pub fn refused_key(&self) {
+        self.update(|c| c.refused_keys += 1);
+    }
+
+    /// The feed's task panicked; it is restarted.
+    pub fn panicked(&self) {
+        self.update(|c| c.panics += 1);
+    }
+
     /// The health now.
     pub fn health(&self) -> FeedHealth {
         let now = self.clock.now();
-        let c = self.inner.lock().map(|c| c.clone()).unwrap_or_default();
+        let c = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         FeedHealth {
             symbol: self.symbol.to_string(),
             phase: c.phase.unwrap_or(FeedPhase::Connecting),
@@ -202,6 +250,11 @@ impl HealthRecorder {
             snapshot_failures: c.snapshot_failures,
             last_fault: c.last_fault,
             last_update_id: c.last_update_id,
+            buffered: c.buffered,
+            buffered_peak: c.buffered_peak,
+            keys: c.keys,
+            refused_keys: c.refused_keys,
+            panics: c.panics,
         }
     }
 }

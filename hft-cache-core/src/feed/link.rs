@@ -6,20 +6,26 @@ use std::time::Duration;
 use futures_util::SinkExt;
 use serde::Deserialize;
 use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use crate::stream_cache::FeedFault;
 
-/// Opens `url` within `within`.
+/// Opens `url` within `within`, refusing messages over `max_message_bytes`.
 pub(crate) async fn connect(
     url: &str,
     within: Duration,
+    max_message_bytes: usize,
     feed: &str,
 ) -> Result<
     impl futures_util::Stream<Item = Result<Message, WsError>> + futures_util::Sink<Message> + Unpin,
     FeedFault,
 > {
-    match timeout(within, tokio_tungstenite::connect_async(url)).await {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(max_message_bytes))
+        .max_frame_size(Some(max_message_bytes));
+    let open = tokio_tungstenite::connect_async_with_config(url, Some(config), false);
+    match timeout(within, open).await {
         Ok(Ok((socket, _))) => Ok(socket),
         Ok(Err(e)) => {
             tracing::warn!(feed, error = %e, "stream connect failed");
@@ -44,38 +50,78 @@ pub(crate) enum Frame {
     Invalid(String),
 }
 
-/// Sorts one received message; answers a ping with its payload, as Binance requires.
+/// Sends `message` within `within`; a send that does not finish in time (a peer that does not
+/// read, so the socket's buffers stay full) is a dead link.
+pub(crate) async fn send<S>(
+    sink: &mut S,
+    message: Message,
+    within: Duration,
+) -> Result<(), FeedFault>
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    match timeout(within, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(FeedFault::Disconnected),
+        Err(_) => Err(stuck_write(within)),
+    }
+}
+
+/// The fault of a send that did not finish.
+pub(crate) fn stuck_write(within: Duration) -> FeedFault {
+    FeedFault::Other(format!(
+        "stuck write: a send did not finish within {within:?} (the peer is not reading)"
+    ))
+}
+
+/// Sorts one received message; answers a ping with its payload, as Binance requires, within
+/// `send_timeout`.
 pub(crate) async fn frame<S>(
     received: Option<Result<Message, WsError>>,
     sink: &mut S,
     feed: &str,
+    send_timeout: Duration,
 ) -> Frame
 where
     S: futures_util::Sink<Message> + Unpin,
 {
     match received {
         None => Frame::End(FeedFault::Disconnected),
+        Some(Err(WsError::Capacity(e))) => {
+            tracing::warn!(feed, error = %e, "stream frame over the size cap");
+            Frame::End(FeedFault::InvalidData(format!("frame refused: {e}")))
+        }
         Some(Err(e)) => {
             tracing::warn!(feed, error = %e, "stream failed");
             Frame::End(FeedFault::Disconnected)
         }
         Some(Ok(Message::Text(text))) => Frame::Text(text),
-        Some(Ok(Message::Ping(payload))) => match sink.send(Message::Pong(payload)).await {
-            Ok(()) => Frame::Skip,
-            Err(_) => Frame::End(FeedFault::Disconnected),
-        },
+        Some(Ok(Message::Ping(payload))) => {
+            match send(sink, Message::Pong(payload), send_timeout).await {
+                Ok(()) => Frame::Skip,
+                Err(fault) => Frame::End(fault),
+            }
+        }
         Some(Ok(Message::Pong(_) | Message::Frame(_))) => Frame::Skip,
         Some(Ok(Message::Close(_))) => Frame::End(FeedFault::Disconnected),
         Some(Ok(Message::Binary(_))) => Frame::Invalid("unexpected binary frame".into()),
     }
 }
 
-/// Sends a ping; `false` when the link is gone.
-pub(crate) async fn ping<S>(sink: &mut S) -> bool
+/// Sends the venue's heartbeat text, or else a WebSocket ping, within `within`.
+pub(crate) async fn ping<S>(
+    sink: &mut S,
+    heartbeat: Option<&str>,
+    within: Duration,
+) -> Result<(), FeedFault>
 where
     S: futures_util::Sink<Message> + Unpin,
 {
-    sink.send(Message::Ping(Vec::new().into())).await.is_ok()
+    let message = match heartbeat {
+        Some(text) => Message::Text(text.into()),
+        None => Message::Ping(Vec::new().into()),
+    };
+    send(sink, message, within).await
 }
 
 /// A venue message that is not data.

@@ -15,7 +15,21 @@ pub(crate) struct Config {
     pub(crate) reconnect_backoff: (Duration, Duration),
     pub(crate) snapshot_backoff: (Duration, Duration),
     pub(crate) depth: usize,
+    /// Every send (subscription, ping, heartbeat, pong) must finish within this, or the link
+    /// is dead: a peer that never reads cannot hold the feed.
+    pub(crate) send_timeout: Duration,
+    /// The largest WebSocket message (and frame) accepted, in bytes; a larger one ends the
+    /// link as invalid data.
+    pub(crate) max_message_bytes: usize,
 }
+
+/// The default [`Config::send_timeout`]: well under the default silence timeout (30 s), far
+/// over what a send to a reading peer takes.
+pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The default [`Config::max_message_bytes`]: 4 MiB, many times a venue's largest book frame
+/// (a Bybit `orderbook.1000` snapshot is about 60 KiB), a sixteenth of tungstenite's default.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
 impl Config {
     /// A ping every third of the silence timeout, at most every 10 s: three unanswered pings
@@ -32,6 +46,7 @@ impl Config {
             ("connect_timeout", self.connect_timeout),
             ("reconnect_backoff", self.reconnect_backoff.0),
             ("snapshot_backoff", self.snapshot_backoff.0),
+            ("send_timeout", self.send_timeout),
         ] {
             if d.is_zero() {
                 return Err(FeedBuildError::Zero(name));
@@ -39,6 +54,9 @@ impl Config {
         }
         if self.data_timeout.is_some_and(|d| d.is_zero()) {
             return Err(FeedBuildError::Zero("data_timeout"));
+        }
+        if self.max_message_bytes == 0 {
+            return Err(FeedBuildError::Zero("max_message_bytes"));
         }
         if self.ping_interval() >= self.silence_timeout {
             return Err(FeedBuildError::PingNotBelowSilence);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
@@ -16,7 +16,8 @@ use tokio_tungstenite::tungstenite::Message;
 use super::backoff::Backoff;
 use super::health::{FeedHealth, FeedPhase, HealthRecorder};
 use super::link::{self, Control, Frame};
-use super::settings::{sleep_until_opt, Config, FeedBuildError};
+use super::settings::{sleep_until_opt, Config, FeedBuildError, MAX_MESSAGE_BYTES, SEND_TIMEOUT};
+use super::supervise::{supervise, TaskFuture};
 use super::watchdog::{SilenceWatchdog, Watch};
 use crate::clock::{SharedClock, SystemClock};
 use crate::policy::{CacheKey, StreamValue};
@@ -89,7 +90,10 @@ impl StreamFeed {
                 reconnect_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
                 snapshot_backoff: (Duration::from_millis(250), Duration::from_secs(3)),
                 depth: 0,
+                send_timeout: SEND_TIMEOUT,
+                max_message_bytes: MAX_MESSAGE_BYTES,
             },
+            max_keys: MAX_KEYS,
             clock: None,
         }
     }
@@ -105,8 +109,13 @@ pub struct StreamFeedBuilder {
     combined: bool,
     venue: Venue,
     config: Config,
+    max_keys: usize,
     clock: Option<SharedClock>,
 }
+
+/// The default [`StreamFeedBuilder::max_keys`]: more symbols than any venue lists (Binance
+/// spot has about 3,000), far fewer than a stream of foreign keys could grow to.
+const MAX_KEYS: usize = 10_000;
 
 /// What another venue's link needs beyond Binance's: a subscription, its own heartbeat, its
 /// own replies to skip.
@@ -189,6 +198,31 @@ impl StreamFeedBuilder {
         self
     }
 
+    /// Every send on the link (subscription, ping or heartbeat, pong) must finish within this
+    /// (default 5 s); one that does not, because the peer stopped reading, marks the feed
+    /// unhealthy and reconnects.
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.config.send_timeout = timeout;
+        self
+    }
+
+    /// The largest WebSocket message accepted, in bytes (default 4 MiB); a larger one is
+    /// invalid data: the feed is marked unhealthy and reconnected, and the frame never decoded.
+    pub fn max_message_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_message_bytes = bytes;
+        self
+    }
+
+    /// The most keys the feed publishes (default 10,000). A value whose key is new once the
+    /// feed holds this many is refused (logged and counted in
+    /// [`FeedHealth::refused_keys`]), so a stream that sends key after foreign key cannot grow
+    /// the cache without bound; the keys already held keep updating. The count starts again
+    /// when the feed recovers from a fault, as the keys from before it are dropped.
+    pub fn max_keys(mut self, keys: usize) -> Self {
+        self.max_keys = keys;
+        self
+    }
+
     /// The clock for health ages (default: [`SystemClock`]). Value ages use the cache's clock.
     #[cfg(feature = "test-util")]
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -214,6 +248,9 @@ impl StreamFeedBuilder {
             return Err(FeedBuildError::NoSymbols);
         }
         self.config.check()?;
+        if self.max_keys == 0 {
+            return Err(FeedBuildError::Zero("max_keys"));
+        }
         let combined = !self.exact_url && (self.combined || self.streams.len() > 1);
         let url = if self.exact_url {
             self.ws_url.clone()
@@ -235,8 +272,9 @@ impl StreamFeedBuilder {
             stopped: Arc::clone(&stopped),
             health: health.clone(),
             published: HashSet::new(),
+            max_keys: self.max_keys,
         };
-        let task = tokio::spawn(task.run());
+        let task = tokio::spawn(task.supervised());
         let writer: Arc<dyn Stop> = writer;
         Ok(StreamFeedHandle {
             health,
@@ -349,7 +387,10 @@ where
     stopped: Arc<AtomicBool>,
     health: HealthRecorder,
     /// Keys written since the feed was last healthy again: dropped at the next recovery.
+    /// Kept across a restart after a panic, so that they are dropped all the same.
     published: HashSet<K>,
+    /// The most keys `published` may hold.
+    max_keys: usize,
 }
 
 impl<K, T> Task<K, T>
@@ -357,15 +398,46 @@ where
     K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
     T: Keyed<Key = K> + DeserializeOwned + StreamValue + Send + Sync + 'static,
 {
-    async fn run(mut self) {
+    /// The task: [`run`](Self::run), restarted with backoff after a panic.
+    async fn supervised(mut self) {
+        let (min, max) = self.config.reconnect_backoff;
+        supervise(
+            &mut self,
+            Self::run_boxed,
+            Self::on_panic,
+            Backoff::new(min, max),
+        )
+        .await;
+    }
+
+    fn run_boxed(&mut self) -> TaskFuture<'_> {
+        Box::pin(self.run())
+    }
+
+    fn on_panic(&mut self, why: &str) {
+        self.health.panicked();
+        // SeqCst: pairs with the handle's stop; a stopped feed stays marked closed.
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        self.health.connected(false);
+        self.fail(FeedFault::Other(format!("feed task panicked: {why}")));
+        self.health.phase(FeedPhase::Backoff);
+    }
+
+    async fn run(&mut self) {
         let (min, max) = self.config.reconnect_backoff;
         let mut backoff = Backoff::new(min, max);
         self.writer.mark_unhealthy(FeedFault::Resyncing);
         loop {
             self.health.phase(FeedPhase::Connecting);
-            let end = match link::connect(&self.url, self.config.connect_timeout, &self.config.name)
-                .await
-            {
+            let connect = link::connect(
+                &self.url,
+                self.config.connect_timeout,
+                self.config.max_message_bytes,
+                &self.config.name,
+            );
+            let end = match connect.await {
                 Ok(socket) => {
                     backoff.reset();
                     self.health.connected(true);
@@ -406,6 +478,7 @@ where
             for key in self.published.drain() {
                 self.writer.remove(&key);
             }
+            self.published.shrink_to(self.max_keys.min(1024));
             let key = value.key();
             self.published.insert(key.clone());
             self.writer.publish(key, value);
@@ -414,10 +487,19 @@ where
         } else {
             let key = value.key();
             if !self.published.contains(&key) {
+                if self.published.len() >= self.max_keys {
+                    // A key past the cap: refused, not stored (a stream of foreign keys).
+                    tracing::warn!(feed = %self.config.name, cap = self.max_keys, "value refused: its key would pass the feed's key cap");
+                    self.health.refused_key();
+                    return;
+                }
                 self.published.insert(key.clone());
+                self.health.keys(self.published.len());
             }
             self.writer.publish(key, value);
+            return;
         }
+        self.health.keys(self.published.len());
     }
 
     async fn session<S>(&mut self, socket: S) -> End
@@ -427,13 +509,11 @@ where
             + Unpin,
     {
         let (mut sink, mut frames) = socket.split();
+        let send_timeout = self.config.send_timeout;
         if let Some(subscribe) = &self.venue.subscribe {
-            if sink
-                .send(Message::Text(subscribe.as_str().into()))
-                .await
-                .is_err()
-            {
-                return End::Fault(FeedFault::Disconnected);
+            let subscribe = Message::Text(subscribe.as_str().into());
+            if let Err(fault) = link::send(&mut sink, subscribe, send_timeout).await {
+                return End::Fault(fault);
             }
         }
         let mut watchdog =
@@ -444,12 +524,9 @@ where
             tokio::select! {
                 watch = watchdog.tick() => match watch {
                     Watch::Ping => {
-                        let sent = match &self.venue.heartbeat {
-                            Some(text) => sink.send(Message::Text(text.as_str().into())).await.is_ok(),
-                            None => link::ping(&mut sink).await,
-                        };
-                        if !sent {
-                            return End::Fault(FeedFault::Disconnected);
+                        let heartbeat = self.venue.heartbeat.as_deref();
+                        if let Err(fault) = link::ping(&mut sink, heartbeat, send_timeout).await {
+                            return End::Fault(fault);
                         }
                     }
                     Watch::Silent(for_) => return End::Fault(FeedFault::Silent { for_ }),
@@ -461,7 +538,7 @@ where
                 received = frames.next() => {
                     watchdog.frame();
                     self.health.frame();
-                    match link::frame(received, &mut sink, &self.config.name).await {
+                    match link::frame(received, &mut sink, &self.config.name, send_timeout).await {
                         Frame::Skip => {}
                         Frame::End(fault) => return End::Fault(fault),
                         Frame::Invalid(why) => self.fail(FeedFault::InvalidData(why)),

@@ -23,16 +23,19 @@ pub enum FetchError {
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
     /// An HTTP error status without an error object the venue's format recognises.
-    #[error("HTTP {status}: {body}")]
+    #[error("HTTP {status}: {body}{}", RetryNote(*.status, *.retry_after))]
     Http {
         /// The HTTP status.
         status: u16,
         /// The start of the response body, for the log.
         body: String,
+        /// The answer's `Retry-After`, when it carried one (see
+        /// [`retry_after`](FetchError::retry_after)).
+        retry_after: Option<Duration>,
     },
     /// The venue answered with its error: an error object (`{"code":-2015,"msg":".."}`) or an
     /// [`Envelope`](super::Envelope) with an error code.
-    #[error("exchange error {code}, HTTP {status}: {msg}")]
+    #[error("exchange error {code}, HTTP {status}: {msg}{}", RetryNote(*.status, *.retry_after))]
     Exchange {
         /// The HTTP status.
         status: u16,
@@ -40,6 +43,24 @@ pub enum FetchError {
         code: i64,
         /// The venue's message.
         msg: String,
+        /// The answer's `Retry-After`, when it carried one (see
+        /// [`retry_after`](FetchError::retry_after)).
+        retry_after: Option<Duration>,
+    },
+    /// The server answered with a redirect (HTTP 3xx), which the crate's clients never follow:
+    /// a [`Fresh<T>`](crate::Fresh) only ever comes from the host the request was sent to, and
+    /// credentials and signed bodies never leave it. Nothing was sent to the target.
+    #[error(
+        "HTTP {status} redirect to {} refused: the crate never follows redirects, nothing was sent there",
+        .location.as_deref().unwrap_or("an unnamed location (no Location header)")
+    )]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308, ...).
+        status: u16,
+        /// Where the server pointed: its `Location` header resolved against the request's URL,
+        /// without query or fragment (a relative `Location` would otherwise repeat the signed
+        /// request's parameters), cut to 256 characters. `None` when the answer had none.
+        location: Option<String>,
     },
     /// The body was larger than the client's limit.
     #[error("response body exceeds the {limit}-byte limit")]
@@ -74,6 +95,16 @@ impl FetchError {
         }
     }
 
+    /// Keeps the answer's `Retry-After` in an error that came with an answer.
+    pub(crate) fn with_retry_after(mut self, value: Option<Duration>) -> Self {
+        if let FetchError::Http { retry_after, .. } | FetchError::Exchange { retry_after, .. } =
+            &mut self
+        {
+            *retry_after = value;
+        }
+        self
+    }
+
     pub(crate) fn undecodable(source: serde_json::Error) -> Self {
         if source.is_eof() {
             FetchError::Truncated { source }
@@ -85,9 +116,34 @@ impl FetchError {
     /// The HTTP status of an answer that came with an error (`None` when no answer came).
     pub fn status(&self) -> Option<u16> {
         match self {
-            FetchError::Http { status, .. } | FetchError::Exchange { status, .. } => Some(*status),
+            FetchError::Http { status, .. }
+            | FetchError::Exchange { status, .. }
+            | FetchError::Redirect { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// How long the venue asked us to wait before the next request: the `Retry-After` header
+    /// of its error answer (429 too many requests, 418 IP banned, 503), in seconds.
+    ///
+    /// Only the delay-seconds form is read (what Binance, Bybit and OKX send); an HTTP-date is
+    /// ignored (`None`), as is anything that is not a whole number. A value past
+    /// [`MAX_RETRY_AFTER`](super::MAX_RETRY_AFTER) (7 days, longer than Binance's longest ban)
+    /// is cut to it, so that `Instant::now() + retry_after` cannot overflow.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Http { retry_after, .. } | FetchError::Exchange { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the venue has banned this client's IP address (HTTP 418, Binance's answer to
+    /// requests sent on after a 429). Not retryable: every request during the ban extends it;
+    /// wait at least [`retry_after`](Self::retry_after).
+    pub fn is_banned(&self) -> bool {
+        self.status() == Some(418)
     }
 
     /// Whether the request may have reached the venue and been acted on although no answer was
@@ -98,8 +154,10 @@ impl FetchError {
     }
 
     /// Whether retrying the same request later may succeed at the transport level (timeouts,
-    /// connection failures, HTTP 5xx and 429). What a venue's own codes mean is
-    /// [`RequestError::is_retryable`](crate::exchange::RequestError::is_retryable)'s call.
+    /// connection failures, HTTP 5xx and 429, after [`retry_after`](Self::retry_after) when the
+    /// venue set it). A 418 (IP banned) and a redirect are not retryable. What a venue's own
+    /// codes mean is [`RequestError::is_retryable`](crate::exchange::RequestError::is_retryable)'s
+    /// call.
     pub fn is_retryable(&self) -> bool {
         match self {
             FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Transport(_) => true,
@@ -107,6 +165,24 @@ impl FetchError {
                 *status >= 500 || *status == 429
             }
             _ => false,
+        }
+    }
+}
+
+/// The end of an error line that carries a `Retry-After` or a ban.
+pub(crate) struct RetryNote(pub(crate) u16, pub(crate) Option<Duration>);
+
+impl std::fmt::Display for RetryNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RetryNote(418, Some(wait)) => write!(
+                f,
+                " (IP banned, not retryable; the ban lifts in {}s)",
+                wait.as_secs()
+            ),
+            RetryNote(418, None) => f.write_str(" (IP banned, not retryable)"),
+            RetryNote(_, Some(wait)) => write!(f, " (retry after {}s)", wait.as_secs()),
+            RetryNote(_, None) => Ok(()),
         }
     }
 }

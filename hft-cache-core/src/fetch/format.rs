@@ -130,6 +130,7 @@ impl<E: Envelope> private::Decode for Enveloped<E> {
                 status: status.as_u16(),
                 code,
                 msg,
+                retry_after: None,
             }),
             Ok(_) if !status.is_success() => Err(error_response(status, body)),
             // The envelope parsed, so its payload is complete JSON: a mismatch is malformed.
@@ -152,6 +153,7 @@ fn error_object(status: StatusCode, body: &[u8]) -> Option<FetchError> {
         status: status.as_u16(),
         code,
         msg,
+        retry_after: None,
     })
 }
 
@@ -164,6 +166,7 @@ fn error_response(status: StatusCode, body: &[u8]) -> FetchError {
         FetchError::Http {
             status: status.as_u16(),
             body: text.chars().take(ERROR_BODY_EXCERPT).collect(),
+            retry_after: None,
         }
     })
 }

@@ -193,8 +193,54 @@ async fn send<F: ResponseFormat, T: DeserializeOwned>(
         .await
         .map_err(|e| FetchError::from_reqwest(e, client.timeout))?;
     let status = response.status();
+    // The client never follows redirects (see `FreshClientBuilder::build`); a 3xx is refused
+    // here, before its body is read, whatever the venue's format would make of it.
+    if status.is_redirection() {
+        return Err(FetchError::Redirect {
+            status: status.as_u16(),
+            location: redirect_target(&response),
+        });
+    }
+    // Kept on any error, an envelope's error in an HTTP 200 included.
+    let retry_after = retry_after(response.headers());
     let body = read_limited(response, client.max_body_bytes, client.timeout).await?;
-    F::decode(status, &body)
+    F::decode(status, &body).map_err(|e| e.with_retry_after(retry_after))
+}
+
+/// How much of a redirect's target the error keeps.
+const LOCATION_EXCERPT: usize = 256;
+
+/// The redirect's `Location`, resolved against the request's URL, without query or fragment:
+/// a relative `Location` (even an empty one) would repeat the request's own query, which for a
+/// signed request holds the signature.
+fn redirect_target(response: &reqwest::Response) -> Option<String> {
+    let raw = response.headers().get(reqwest::header::LOCATION)?;
+    let raw = String::from_utf8_lossy(raw.as_bytes());
+    let target = match response.url().join(raw.trim()) {
+        Ok(mut url) => {
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => raw.split(['?', '#']).next().unwrap_or_default().to_owned(),
+    };
+    Some(target.chars().take(LOCATION_EXCERPT).collect())
+}
+
+/// `Retry-After` in its delay-seconds form, cut to [`MAX_RETRY_AFTER`](super::MAX_RETRY_AFTER);
+/// an HTTP-date, a negative or fractional number, or anything else is ignored.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Digits only: the parse fails only past u64::MAX, which is past the cap too.
+    let secs = text.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(secs).min(super::MAX_RETRY_AFTER))
 }
 
 async fn read_limited(
@@ -214,7 +260,7 @@ async fn read_limited(
         .await
         .map_err(|e| FetchError::from_reqwest(e, timeout))?
     {
-        if body.len() + chunk.len() > limit {
+        if body.len().saturating_add(chunk.len()) > limit {
             return Err(FetchError::BodyTooLarge { limit });
         }
         body.extend_from_slice(&chunk);

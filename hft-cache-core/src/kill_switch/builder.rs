@@ -90,7 +90,9 @@ impl KillSwitchBuilder {
     }
 
     /// Retries of an assessment that cannot reach the exchange: `attempts` in all, waiting
-    /// `initial`, doubling up to `max`, in between (default: 10 attempts, 250 ms to 5 s).
+    /// `initial`, doubling up to `max`, in between (default: 10 attempts, 250 ms to 5 s). A
+    /// venue's `Retry-After` that asks for longer is waited out instead; a ban (HTTP 418) ends
+    /// the retries at once, as every request would extend it.
     pub fn assessment_retry(mut self, attempts: u32, initial: Duration, max: Duration) -> Self {
         self.config.retry = Retry {
             initial,

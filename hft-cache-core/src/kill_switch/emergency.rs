@@ -340,7 +340,9 @@ impl KillSwitch {
                     });
                     return;
                 }
-                Err(error) if attempt >= retry.attempts => {
+                // A ban (HTTP 418) ends the retries: each request would extend it.
+                Err(failure) if failure.banned || attempt >= retry.attempts => {
+                    let error = failure.error;
                     tracing::error!(
                         step = StepKind::Assess.as_str(),
                         trip,
@@ -361,8 +363,12 @@ impl KillSwitch {
                     });
                     return;
                 }
-                Err(error) => {
-                    let delay = retry.delay(attempt);
+                Err(failure) => {
+                    // The venue's `Retry-After`, when it asks for longer than the backoff.
+                    let delay = retry
+                        .delay(attempt)
+                        .max(failure.retry_after.unwrap_or_default());
+                    let error = failure.error;
                     tracing::warn!(
                         step = StepKind::Assess.as_str(),
                         trip,

@@ -2,6 +2,7 @@
 //! through the signed client.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -60,13 +61,48 @@ struct SymbolAssets {
     quote_asset: String,
 }
 
+/// Why an attempt failed: the report's text, and what the venue said about trying again.
+#[derive(Debug)]
+pub(crate) struct Unreachable {
+    pub(crate) error: String,
+    /// The venue's `Retry-After`: the next attempt waits at least this long.
+    pub(crate) retry_after: Option<Duration>,
+    /// The venue banned this IP (HTTP 418): every request extends the ban, so no more attempts.
+    pub(crate) banned: bool,
+}
+
+impl Unreachable {
+    fn of(error: &RequestError) -> Self {
+        Unreachable {
+            error: error.to_string(),
+            retry_after: error.retry_after(),
+            banned: error.is_banned(),
+        }
+    }
+
+    fn other(error: String) -> Self {
+        Unreachable {
+            error,
+            retry_after: None,
+            banned: false,
+        }
+    }
+
+    fn within(self, context: &str) -> Self {
+        Unreachable {
+            error: format!("{context}: {}", self.error),
+            ..self
+        }
+    }
+}
+
 /// One attempt: every order that may be on the exchange, the open orders and balances of the
 /// symbols and assets involved, and a clock check.
 pub(crate) async fn assess(
     client: &SignedClient,
     orders: &[JournalEntry],
     attempts: u32,
-) -> Result<Assessment, String> {
+) -> Result<Assessment, Unreachable> {
     let suspects: Vec<&JournalEntry> = orders
         .iter()
         .filter(|e| e.mode == OrderMode::Live && e.outcome.may_be_on_exchange(e.mode))
@@ -84,7 +120,7 @@ pub(crate) async fn assess(
         let info: SymbolsInfo = client
             .public_get("/api/v3/exchangeInfo", &())
             .await
-            .map_err(|e| format!("exchange info: {e}"))?;
+            .map_err(|e| Unreachable::of(&e).within("exchange info"))?;
         for s in info.symbols {
             if let Some(exposure) = symbols.get_mut(&s.symbol) {
                 exposure.base_asset = Some(s.base_asset);
@@ -98,7 +134,7 @@ pub(crate) async fn assess(
         let symbol = entry.symbol.clone().unwrap_or_default();
         let order = lookup(client, entry, &symbol)
             .await
-            .map_err(|e| format!("order #{} on {symbol}: {e}", entry.seq))?;
+            .map_err(|e| e.within(&format!("order #{} on {symbol}", entry.seq)))?;
         let exposure = symbols
             .entry(symbol.clone())
             .or_insert_with(|| SymbolExposure::new(&symbol));
@@ -109,8 +145,21 @@ pub(crate) async fn assess(
             } else {
                 Decimal::ONE
             };
-            exposure.net_filled_qty += sign * order.executed_qty;
-            exposure.net_quote_qty -= sign * order.cummulative_quote_qty;
+            // The venue's numbers: checked, so that a hostile answer fails the assessment
+            // instead of panicking its task (and leaving the report pending forever).
+            let overflow = || {
+                Unreachable::other(format!(
+                    "order #{} on {symbol}: quantities overflow",
+                    entry.seq
+                ))
+            };
+            exposure.net_filled_qty = (sign * order.executed_qty)
+                .checked_add(exposure.net_filled_qty)
+                .ok_or_else(overflow)?;
+            exposure.net_quote_qty = exposure
+                .net_quote_qty
+                .checked_sub(sign * order.cummulative_quote_qty)
+                .ok_or_else(overflow)?;
         }
         assessed.push(match order {
             Some(order) => AssessedOrder {
@@ -144,18 +193,25 @@ pub(crate) async fn assess(
         let open: Fresh<Vec<OrderNow>> = client
             .signed_get("/api/v3/openOrders", &[("symbol", symbol.as_str())])
             .await
-            .map_err(|e| format!("open orders on {symbol}: {e}"))?;
+            .map_err(|e| Unreachable::of(&e).within(&format!("open orders on {symbol}")))?;
         let open = open
             .read()
-            .map_err(|e| format!("open orders on {symbol}: {e}"))?;
+            .map_err(|e| Unreachable::other(format!("open orders on {symbol}: {e}")))?;
         exposure.open_orders = open.len();
         for order in open {
-            let left = order.orig_qty - order.executed_qty;
-            if order.side == "SELL" {
-                exposure.open_sell_qty += left;
+            // The venue's numbers: checked, as above.
+            let overflow =
+                || Unreachable::other(format!("open orders on {symbol}: quantities overflow"));
+            let left = order
+                .orig_qty
+                .checked_sub(order.executed_qty)
+                .ok_or_else(overflow)?;
+            let total = if order.side == "SELL" {
+                &mut exposure.open_sell_qty
             } else {
-                exposure.open_buy_qty += left;
-            }
+                &mut exposure.open_buy_qty
+            };
+            *total = total.checked_add(left).ok_or_else(overflow)?;
         }
     }
 
@@ -169,8 +225,10 @@ pub(crate) async fn assess(
         let account: Fresh<AccountNow> = client
             .signed_get("/api/v3/account", &())
             .await
-            .map_err(|e| format!("account: {e}"))?;
-        let account = account.read().map_err(|e| format!("account: {e}"))?;
+            .map_err(|e| Unreachable::of(&e).within("account"))?;
+        let account = account
+            .read()
+            .map_err(|e| Unreachable::other(format!("account: {e}")))?;
         let mut seen: Vec<&String> = Vec::new();
         for asset in wanted {
             if seen.contains(&asset) {
@@ -203,7 +261,7 @@ async fn lookup(
     client: &SignedClient,
     entry: &JournalEntry,
     symbol: &str,
-) -> Result<Option<Found>, String> {
+) -> Result<Option<Found>, Unreachable> {
     let order_id = match &entry.outcome {
         crate::journal::OrderOutcome::Accepted { order_id, .. } => *order_id,
         _ => None,
@@ -220,7 +278,9 @@ async fn lookup(
     {
         // Copied into the report's record at once, while fresh.
         Ok(order) => {
-            let now = order.read().map_err(|e| e.to_string())?;
+            let now = order
+                .read()
+                .map_err(|e| Unreachable::other(e.to_string()))?;
             Ok(Some(Found {
                 order_id: now.order_id,
                 client_order_id: now.client_order_id.clone(),
@@ -235,7 +295,7 @@ async fn lookup(
             kind: ExchangeErrorKind::UnknownOrder,
             ..
         }) => Ok(None),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(Unreachable::of(&e)),
     }
 }
 
