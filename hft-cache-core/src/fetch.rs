@@ -19,6 +19,7 @@ use std::time::Duration;
 use reqwest::IntoUrl;
 
 use crate::clock::{SharedClock, SystemClock};
+use crate::tls::{RootCertificate, TrustRoots};
 
 mod error;
 mod format;
@@ -80,6 +81,7 @@ pub struct FreshClientBuilder {
     connect_timeout: Duration,
     max_body_bytes: usize,
     clock: Option<SharedClock>,
+    roots: TrustRoots,
 }
 
 impl Default for FreshClientBuilder {
@@ -89,6 +91,7 @@ impl Default for FreshClientBuilder {
             connect_timeout: Duration::from_secs(2),
             max_body_bytes: 4 << 20,
             clock: None,
+            roots: TrustRoots::default(),
         }
     }
 }
@@ -109,6 +112,20 @@ impl FreshClientBuilder {
     /// Larger response bodies are refused with [`FetchError::BodyTooLarge`] (default 4 MiB).
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// Trusts `certificate` as well as the public roots (a firm's own CA in front of a venue,
+    /// or a test CA for a loopback exchange). Verification is never switched off.
+    pub fn root_certificate(mut self, certificate: RootCertificate) -> Self {
+        self.roots.add(certificate);
+        self
+    }
+
+    /// The roots a client built inside the crate trusts (the signed client passes its own on).
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
+    pub(crate) fn roots(mut self, roots: TrustRoots) -> Self {
+        self.roots = roots;
         self
     }
 
@@ -134,7 +151,11 @@ impl FreshClientBuilder {
     ///
     /// [`FetchError::Request`] if the TLS backend cannot be initialised.
     pub fn build(self) -> Result<FreshClient, FetchError> {
-        let http = reqwest::Client::builder()
+        let http = reqwest::Client::builder();
+        let http = self
+            .roots
+            .apply(http)
+            .map_err(FetchError::Request)?
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             // A redirect would carry the API key header, and a 307/308 the signed body, to a

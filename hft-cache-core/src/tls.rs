@@ -105,6 +105,12 @@ impl TrustRoots {
         self.extra.push(cert);
     }
 
+    /// The extra roots.
+    #[cfg_attr(not(feature = "feeds"), allow(dead_code))]
+    pub(crate) fn extra(&self) -> &[RootCertificate] {
+        &self.extra
+    }
+
     /// A reqwest builder that trusts the same roots as the streams: reqwest's built-in store is
     /// the same `webpki-roots`, and the extras are added to it.
     pub(crate) fn apply(

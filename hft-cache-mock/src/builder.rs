@@ -16,6 +16,7 @@ use super::limits::Limits;
 use super::market::Market;
 use super::state::Shared;
 use super::symbol::SymbolSpec;
+use super::tls::MockTls;
 use super::{router, stream, wire, MockExchange};
 
 /// How many events a slow WebSocket client may fall behind before it is disconnected.
@@ -70,6 +71,7 @@ pub struct MockExchangeBuilder {
     ban_duration: Duration,
     seed: u64,
     addr: SocketAddr,
+    tls: Option<MockTls>,
 }
 
 /// Binance's cadences and limits.
@@ -97,6 +99,7 @@ impl Default for MockExchangeBuilder {
             ban_duration: BAN_DURATION,
             seed: 0x5EED,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
         }
     }
 }
@@ -203,6 +206,15 @@ impl MockExchangeBuilder {
         self
     }
 
+    /// Serves REST over HTTPS and streams over WSS with `tls`'s certificate, instead of plain
+    /// HTTP and WS: [`http_url`](MockExchange::http_url) and
+    /// [`ws_url`](MockExchange::ws_url) then say `https://` and `wss://`, and a client trusts
+    /// [`MockTls::ca_certificate_pem`] to connect.
+    pub fn tls(mut self, tls: MockTls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Binds the listener and starts the server and the book ticker on the current tokio
     /// runtime.
     ///
@@ -295,17 +307,27 @@ impl MockExchangeBuilder {
         let ticker = tokio::spawn(stream::run_market(Arc::clone(&state), cadence));
         let app = router(Arc::clone(&state));
         let mut stop = shutdown_rx;
-        let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|stopped| *stopped).await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "mock exchange server stopped");
-            }
-        });
+        let stopped = async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        };
+        let secure = self.tls.is_some();
+        let server = match self.tls {
+            Some(tls) => tokio::spawn(async move {
+                if let Err(e) = crate::tls::serve(listener, app, &tls, stopped).await {
+                    tracing::warn!(error = %e, "mock exchange TLS server stopped");
+                }
+            }),
+            None => tokio::spawn(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                if let Err(e) = serve.await {
+                    tracing::warn!(error = %e, "mock exchange server stopped");
+                }
+            }),
+        };
         tracing::debug!(%addr, "mock exchange started");
         Ok(MockExchange {
             addr,
+            secure,
             state,
             shutdown: shutdown_tx,
             tasks: vec![server, ticker],

@@ -165,6 +165,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// ```
 pub struct MockExchange {
     addr: SocketAddr,
+    /// Served over TLS ([`MockExchangeBuilder::tls`]).
+    secure: bool,
     state: AppState,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -181,14 +183,17 @@ impl MockExchange {
         self.addr
     }
 
-    /// The REST base URL, `http://127.0.0.1:PORT`.
+    /// The REST base URL, `http://127.0.0.1:PORT` (`https://` with TLS: the certificate names
+    /// the address).
     pub fn http_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.secure { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
-    /// The WebSocket base URL, `ws://127.0.0.1:PORT`.
+    /// The WebSocket base URL, `ws://127.0.0.1:PORT` (`wss://` with TLS).
     pub fn ws_url(&self) -> String {
-        format!("ws://{}", self.addr)
+        let scheme = if self.secure { "wss" } else { "ws" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The diff-depth stream of `symbol`: `ws://127.0.0.1:PORT/ws/btcusdt@depth`.

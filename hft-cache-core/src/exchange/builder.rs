@@ -15,6 +15,7 @@ use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
 use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
+use crate::tls::{RootCertificate, TrustRoots};
 
 /// The largest receive window accepted (Binance's maximum).
 const MAX_RECV_WINDOW: Duration = Duration::from_secs(60);
@@ -91,6 +92,7 @@ pub struct SignedClientBuilder<V: Venue> {
     journal: Option<OrderJournal>,
     time_path: Option<String>,
     order_rule: Option<fn(&Method, &str) -> bool>,
+    roots: TrustRoots,
 }
 
 impl<V: Venue> SignedClientBuilder<V> {
@@ -112,6 +114,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             journal: None,
             time_path: None,
             order_rule: None,
+            roots: TrustRoots::default(),
         }
     }
 
@@ -158,6 +161,13 @@ impl<V: Venue> SignedClientBuilder<V> {
     /// Larger response bodies are refused (default 4 MiB).
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// Trusts `certificate` as well as the public roots, for the venue's TLS (see
+    /// [`tls`](crate::tls)). Verification is never switched off.
+    pub fn root_certificate(mut self, certificate: RootCertificate) -> Self {
+        self.roots.add(certificate);
         self
     }
 
@@ -268,6 +278,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             .connect_timeout(self.connect_timeout)
             .max_body_bytes(self.max_body_bytes)
             .clock_opt(self.clock)
+            .roots(self.roots)
             .build()?;
         Ok(SignedClient {
             fresh,

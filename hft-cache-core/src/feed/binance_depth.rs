@@ -6,6 +6,7 @@ use super::depth::{BookMessage, BookStream, SnapshotFuture};
 use super::link::{self, Control};
 use crate::book::{BookSnapshot, DepthSnapshot, DepthSync, DepthUpdate};
 use crate::fetch::FreshClient;
+use crate::tls::RootCertificate;
 
 /// Binance spot's book stream: `{ws_url}/ws/{symbol}@depth@100ms`, snapshots from
 /// `{rest_url}/api/v3/depth?symbol=..&limit=5000`, [`DepthSync`] as the procedure. Made by
@@ -17,6 +18,7 @@ pub struct BinanceDepth {
     stream_name: String,
     snapshot_limit: u32,
     request_timeout: Duration,
+    roots: Vec<RootCertificate>,
     http: Option<FreshClient>,
 }
 
@@ -29,6 +31,7 @@ impl BinanceDepth {
             stream_name: "depth@100ms".into(),
             snapshot_limit: 5000,
             request_timeout: Duration::from_secs(5),
+            roots: Vec::new(),
             http: None,
         }
     }
@@ -96,11 +99,19 @@ impl BookStream for BinanceDepth {
         }))
     }
 
+    fn root_certificates(&mut self, certificates: &[RootCertificate]) {
+        self.roots = certificates.to_vec();
+    }
+
     fn prepare(&mut self, connect_timeout: Duration) -> Result<(), String> {
         if self.request_timeout.is_zero() {
             return Err("request_timeout must be above zero".into());
         }
-        let http = FreshClient::builder()
+        let http = self
+            .roots
+            .iter()
+            .cloned()
+            .fold(FreshClient::builder(), |b, cert| b.root_certificate(cert))
             .timeout(self.request_timeout)
             .connect_timeout(connect_timeout)
             .build()

@@ -23,6 +23,7 @@ use crate::book::{
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
+use crate::tls::{RootCertificate, TrustRoots};
 
 /// Why a REST snapshot could not be had; the feed logs it, counts it and retries.
 pub type SnapshotError = Box<dyn std::error::Error + Send + Sync>;
@@ -86,6 +87,13 @@ pub trait BookStream: Send + Sync + 'static {
     fn snapshot(&self, symbol: &str) -> Option<SnapshotFuture> {
         let _ = symbol;
         None
+    }
+
+    /// The certificates the feed was told to trust besides the public roots
+    /// ([`DepthFeedBuilder::root_certificate`]), given before [`prepare`](Self::prepare), for a
+    /// venue that builds its own HTTPS client for snapshots. The default ignores them.
+    fn root_certificates(&mut self, certificates: &[RootCertificate]) {
+        let _ = certificates;
     }
 
     /// Called once by [`DepthFeedBuilder::spawn`], with the feed's connect timeout, before any
@@ -160,6 +168,7 @@ impl DepthFeed {
                 depth: 20,
                 send_timeout: SEND_TIMEOUT,
                 max_message_bytes: MAX_MESSAGE_BYTES,
+                roots: TrustRoots::default(),
             },
             limits: BookLimits::default(),
             symbols: Vec::new(),
@@ -266,6 +275,14 @@ impl<P: BookStream> DepthFeedBuilder<P> {
         self
     }
 
+    /// Trusts `certificate` as well as the public roots on a `wss://` link (and, for a venue
+    /// that fetches snapshots over HTTPS, on its REST calls). Verification is never switched
+    /// off; see [`tls`](crate::tls).
+    pub fn root_certificate(mut self, certificate: RootCertificate) -> Self {
+        self.config.roots.add(certificate);
+        self
+    }
+
     /// The largest WebSocket message accepted, in bytes (default 4 MiB); a larger one is
     /// invalid data: the symbol is marked unhealthy and reconnected, and the frame is never
     /// decoded.
@@ -304,6 +321,7 @@ impl<P: BookStream> DepthFeedBuilder<P> {
             return Err(FeedBuildError::NoSymbols);
         }
         self.config.check()?;
+        self.stream.root_certificates(self.config.roots.extra());
         self.stream
             .prepare(self.config.connect_timeout)
             .map_err(FeedBuildError::Stream)?;
@@ -473,6 +491,7 @@ impl<P: BookStream> SymbolTask<P> {
                 &url,
                 self.config.connect_timeout,
                 self.config.max_message_bytes,
+                &self.config.roots,
                 &self.symbol,
             );
             let end = match connect.await {

@@ -8,14 +8,18 @@ use serde::Deserialize;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::Connector;
 
 use crate::stream_cache::FeedFault;
+use crate::tls::TrustRoots;
 
-/// Opens `url` within `within`, refusing messages over `max_message_bytes`.
+/// Opens `url` within `within`, refusing messages over `max_message_bytes`; a `wss://` link
+/// verifies the server against `roots` (rustls, the same roots policy as the REST clients).
 pub(crate) async fn connect(
     url: &str,
     within: Duration,
     max_message_bytes: usize,
+    roots: &TrustRoots,
     feed: &str,
 ) -> Result<
     impl futures_util::Stream<Item = Result<Message, WsError>> + futures_util::Sink<Message> + Unpin,
@@ -24,17 +28,44 @@ pub(crate) async fn connect(
     let config = WebSocketConfig::default()
         .max_message_size(Some(max_message_bytes))
         .max_frame_size(Some(max_message_bytes));
-    let open = tokio_tungstenite::connect_async_with_config(url, Some(config), false);
+    let tls = roots.stream_config().map_err(|e| {
+        tracing::warn!(feed, error = %e, "stream TLS set-up failed");
+        FeedFault::Other(format!("TLS set-up failed: {e}"))
+    })?;
+    // A `ws://` URL stays plain; the connector is used only for `wss://`.
+    let open = tokio_tungstenite::connect_async_tls_with_config(
+        url,
+        Some(config),
+        false,
+        Some(Connector::Rustls(tls)),
+    );
     match timeout(within, open).await {
         Ok(Ok((socket, _))) => Ok(socket),
         Ok(Err(e)) => {
             tracing::warn!(feed, error = %e, "stream connect failed");
-            Err(FeedFault::Disconnected)
+            // A refused certificate is not a link that dropped: say so, for the health report.
+            Err(match tls_refusal(&e) {
+                Some(why) => FeedFault::Other(format!("TLS handshake refused: {why}")),
+                None => FeedFault::Disconnected,
+            })
         }
         Err(_) => {
             tracing::warn!(feed, ?within, "stream connect timed out");
             Err(FeedFault::Disconnected)
         }
+    }
+}
+
+/// The TLS reason a connect failed, if it was TLS: rustls reports a refused certificate as an
+/// I/O error wrapping its own.
+fn tls_refusal(e: &WsError) -> Option<String> {
+    match e {
+        WsError::Tls(tls) => Some(tls.to_string()),
+        WsError::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(ToString::to_string),
+        _ => None,
     }
 }
 

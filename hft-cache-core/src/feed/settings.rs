@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use tokio::time::{sleep_until, Instant};
 
+use crate::tls::TrustRoots;
+
 /// The link and retry settings every crate feed shares.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -21,6 +23,8 @@ pub(crate) struct Config {
     /// The largest WebSocket message (and frame) accepted, in bytes; a larger one ends the
     /// link as invalid data.
     pub(crate) max_message_bytes: usize,
+    /// The roots a `wss://` link trusts besides the public ones (see [`crate::tls`]).
+    pub(crate) roots: TrustRoots,
 }
 
 /// The default [`Config::send_timeout`]: well under the default silence timeout (30 s), far

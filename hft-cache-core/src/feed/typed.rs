@@ -22,6 +22,7 @@ use super::watchdog::{SilenceWatchdog, Watch};
 use crate::clock::{SharedClock, SystemClock};
 use crate::policy::{CacheKey, StreamValue};
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
+use crate::tls::{RootCertificate, TrustRoots};
 
 /// A streamed value's key in its cache: the symbol, for Binance's market streams.
 pub trait Keyed {
@@ -92,6 +93,7 @@ impl StreamFeed {
                 depth: 0,
                 send_timeout: SEND_TIMEOUT,
                 max_message_bytes: MAX_MESSAGE_BYTES,
+                roots: TrustRoots::default(),
             },
             max_keys: MAX_KEYS,
             clock: None,
@@ -203,6 +205,14 @@ impl StreamFeedBuilder {
     /// unhealthy and reconnects.
     pub fn send_timeout(mut self, timeout: Duration) -> Self {
         self.config.send_timeout = timeout;
+        self
+    }
+
+    /// Trusts `certificate` as well as the public roots on a `wss://` link (and, for a venue
+    /// that fetches snapshots over HTTPS, on its REST calls). Verification is never switched
+    /// off; see [`tls`](crate::tls).
+    pub fn root_certificate(mut self, certificate: RootCertificate) -> Self {
+        self.config.roots.add(certificate);
         self
     }
 
@@ -435,6 +445,7 @@ where
                 &self.url,
                 self.config.connect_timeout,
                 self.config.max_message_bytes,
+                &self.config.roots,
                 &self.config.name,
             );
             let end = match connect.await {
