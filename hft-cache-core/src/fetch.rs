@@ -26,6 +26,7 @@ mod format;
 mod request;
 
 pub use error::FetchError;
+#[cfg(feature = "venues")]
 pub(crate) use error::RetryNote;
 pub use format::{ApiError, Bare, Envelope, Enveloped, ResponseFormat};
 pub use request::FreshRequest;

@@ -124,6 +124,7 @@ impl TrustRoots {
     }
 
     /// The rustls configuration of a stream link (no ALPN: a WebSocket upgrade is HTTP/1.1).
+    #[cfg_attr(not(feature = "feeds"), allow(dead_code))]
     pub(crate) fn stream_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
