@@ -60,6 +60,7 @@ impl Names {
             StreamName {
                 symbol: symbol.to_owned(),
                 kind,
+                explicit_standard: false,
             }
             .canonical()
             .into()
@@ -194,7 +195,10 @@ impl Market {
             Side::Sell => st.book.best_bid(),
         };
         let Some(best) = best else { return };
-        let qty = self.spec.level_unit() * Decimal::from(st.rng.one_to(5));
+        let qty = self
+            .spec
+            .level_unit()
+            .saturating_mul(Decimal::from(st.rng.one_to(5)));
         let fills = st.book.quote_taker(taker, qty, Some(best));
         let changes = st.book.apply_fills(taker, &fills);
         self.apply(st, changes, faults);
