@@ -61,6 +61,9 @@ fn assert_refused(answer: &Answer, codes: &[i64], case: &str) {
     assert!(answer.body["msg"].is_string(), "{case}: {}", answer.body);
 }
 
+/// A probe: its name, the order's parameters, and the codes it may be refused with.
+type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static [i64]);
+
 #[tokio::test]
 async fn hostile_order_numbers_get_binances_errors_and_the_mock_keeps_serving() {
     let ex = exchange().await;
@@ -82,7 +85,7 @@ async fn hostile_order_numbers_get_binances_errors_and_the_mock_keeps_serving() 
             ("quantity", qty),
         ]
     };
-    let cases: Vec<(&str, Vec<(&str, &str)>, &[i64])> = vec![
+    let cases: Vec<Case> = vec![
         // Not in Binance's form ^([0-9]{1,20})(\.[0-9]{1,20})?$: -1100.
         (
             "quoteOrderQty = Decimal::MAX",
