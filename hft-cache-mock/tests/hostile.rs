@@ -62,7 +62,11 @@ fn assert_refused(answer: &Answer, codes: &[i64], case: &str) {
 }
 
 /// A probe: its name, the order's parameters, and the codes it may be refused with.
-type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static [i64]);
+type Case = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    &'static [i64],
+);
 
 #[tokio::test]
 async fn hostile_order_numbers_get_binances_errors_and_the_mock_keeps_serving() {
