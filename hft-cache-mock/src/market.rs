@@ -285,8 +285,10 @@ impl Market {
         if bids.is_empty() && asks.is_empty() {
             return;
         }
-        let first = st.last_update_id + 1;
-        let last = st.last_update_id + (bids.len() + asks.len()) as u64;
+        let first = st.last_update_id.saturating_add(1);
+        let last = st
+            .last_update_id
+            .saturating_add((bids.len() + asks.len()) as u64);
         st.last_update_id = last;
 
         let drop = FaultState::take(&faults.drop_next);
