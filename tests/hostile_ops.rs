@@ -118,8 +118,9 @@ async fn unauthenticated_two_megabyte_bodies_are_refused_before_they_are_sent() 
             stream.write_all(head.as_bytes()).await.unwrap();
             // Not one byte of the body yet: the answer must come from the headers alone.
             let answer = read_head(&mut stream).await;
-            // Now the body, as an attacker would push it: the server has stopped listening,
-            // so the connection is closed under the writer well before 2 MB go through.
+            // Now the body, as an attacker would push it: the server has stopped listening and
+            // closes the connection, so the writes fail or land in socket buffers that the
+            // server drops unread.
             let chunk = vec![b'x'; 64 * 1024];
             let mut sent = 0;
             while sent < BODY {
@@ -129,25 +130,18 @@ async fn unauthenticated_two_megabyte_bodies_are_refused_before_they_are_sent() 
                     Err(_) => panic!("a write hung: the server neither read nor closed"),
                 }
             }
-            (answer, sent)
+            let closed = closed_by_server(&mut stream).await;
+            (answer, closed)
         }));
     }
-    let mut refused_writes = 0;
     for client in clients {
-        let (answer, sent) = client.await.unwrap();
+        let (answer, closed) = client.await.unwrap();
         assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
         assert!(answer
             .to_ascii_lowercase()
             .contains("www-authenticate: bearer"));
-        if sent < BODY {
-            refused_writes += 1;
-        }
+        assert!(closed, "the server kept a connection to read its body");
     }
-    // The socket buffers may take a whole body now and then; most writers must be cut off.
-    assert!(
-        refused_writes > 120,
-        "only {refused_writes} of 150 writers cut off"
-    );
     assert_eq!(kill.gate().mode(), GateMode::Live);
     assert_eq!(kill.trips(), 0);
     ops.shutdown().await;
