@@ -13,6 +13,27 @@
 //! warning in the log, never a state change. The server binds to loopback by default; put it
 //! behind TLS termination before exposing it further.
 //!
+//! # Hostile clients
+//!
+//! Anyone who reaches the port can send anything, so the endpoint bounds what a client costs:
+//!
+//! - **The token is checked before any body is read.** An unauthenticated request gets its 401
+//!   from the headers alone; its body is never read, and the connection is closed after the
+//!   answer.
+//! - **Bodies are capped at [`MAX_BODY_BYTES`] (4 KiB)**, read within the body timeout (default
+//!   5 s). Only `/halt` reads one, as its reason; what is past the cap is never read.
+//! - **An authorized halt always halts.** The reason is the body's first 4 KiB decoded lossily
+//!   (bytes that are not UTF-8 become `U+FFFD`), trimmed and cut to [`MAX_REASON_CHARS`] (500)
+//!   characters; a body too long, not UTF-8, or too slow to arrive never stops the trip.
+//! - **A request head must arrive whole within the header timeout** (default 5 s, also the
+//!   longest a kept-alive connection waits for its next request), and is at most 16 KiB; a
+//!   slow-header client (slowloris) is dropped when it runs out.
+//! - **A connection that moves no byte either way for the idle timeout** (default 30 s) is
+//!   closed: a peer that stops reading its answer does not hold a task.
+//! - **At most [`max_connections`](OpsServerBuilder::max_connections) connections** (default
+//!   1024) are served at once; past the cap a new connection is closed as soon as it is
+//!   accepted, until a slot frees.
+//!
 //! ```
 //! use hft_cache::ops::OpsServer;
 //! use hft_cache::kill_switch::KillSwitch;
@@ -48,11 +69,14 @@
 //! ```
 
 mod metrics;
+mod serve;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
@@ -69,8 +93,17 @@ use crate::kill_switch::KillSwitch;
 /// The environment variable the token is read from unless told otherwise.
 pub const DEFAULT_TOKEN_ENV: &str = "HFT_CACHE_OPS_TOKEN";
 
-/// Longer `/halt` bodies are cut to this many characters.
-const MAX_REASON_CHARS: usize = 500;
+/// A `/halt` reason longer than this many characters is cut to it.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The most of a request body the endpoint reads (4 KiB: 500 characters of any UTF-8 with
+/// room to spare); the rest is never read.
+pub const MAX_BODY_BYTES: usize = 4 * 1024;
+
+const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// The default address: loopback only.
 const DEFAULT_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 9187);
@@ -88,6 +121,10 @@ pub struct OpsServerBuilder {
     kill: KillSwitch,
     addr: SocketAddr,
     token_env: String,
+    header_timeout: Duration,
+    body_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
 }
 
 /// Why the ops endpoint did not start.
@@ -126,6 +163,7 @@ pub struct OpsHandle {
 struct Ops {
     kill: KillSwitch,
     token: Box<[u8]>,
+    body_timeout: Duration,
 }
 
 impl OpsServer {
@@ -135,6 +173,10 @@ impl OpsServer {
             kill: kill.clone(),
             addr: SocketAddr::from(DEFAULT_ADDR),
             token_env: DEFAULT_TOKEN_ENV.to_owned(),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -149,6 +191,36 @@ impl OpsServerBuilder {
     /// The environment variable holding the bearer token (default `HFT_CACHE_OPS_TOKEN`).
     pub fn token_env(mut self, var: impl Into<String>) -> Self {
         self.token_env = var.into();
+        self
+    }
+
+    /// How long a client has to send a request head in full (default 5 s), counted from when
+    /// the server starts waiting for it: after accepting, and after each answer on a kept-alive
+    /// connection. A client that runs out is disconnected. Zero is raised to 1 ms.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long an authorized `/halt` waits for its reason (default 5 s); the switch trips with
+    /// whatever came by then. It is held under half the idle timeout, so that the idle timeout
+    /// never closes a halt before it trips.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may move no byte either way before it is closed (default 30 s).
+    /// Zero is raised to 1 ms.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The most connections served at once (default 1024, at least 1); past it, a new
+    /// connection is closed as soon as it is accepted.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
         self
     }
 
@@ -178,6 +250,7 @@ impl OpsServerBuilder {
         let state = Arc::new(Ops {
             kill: self.kill,
             token: token.into_bytes().into_boxed_slice(),
+            body_timeout: self.body_timeout.min(self.idle_timeout / 2),
         });
         let app = Router::new()
             .route("/compliance", get(compliance))
@@ -185,20 +258,13 @@ impl OpsServerBuilder {
             .route("/halt", post(halt))
             .route("/resume", post(resume))
             .with_state(state);
+        let limits = serve::Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "ops endpoint stopped");
-            }
-        });
+        let task = tokio::spawn(serve::serve(listener, app, limits, stopped));
         tracing::info!(%addr, token_env = %self.token_env, "ops endpoint listening");
         Ok(OpsHandle {
             addr,
@@ -248,13 +314,14 @@ async fn halt(
     State(ops): State<Arc<Ops>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: String,
+    body: Body,
 ) -> Response {
+    // The headers decide; an unauthenticated body is never read.
     if !authorized(&ops, &headers, peer, "/halt") {
         return unauthorized();
     }
-    // A reason, not a document: logs and reports carry it.
-    let said: String = body.trim().chars().take(MAX_REASON_CHARS).collect();
+    let raw = serve::read_capped(body, MAX_BODY_BYTES, ops.body_timeout).await;
+    let said = reason_of(&raw);
     let reason = if said.is_empty() {
         format!("ops endpoint, from {peer}")
     } else {
@@ -262,6 +329,16 @@ async fn halt(
     };
     let report = ops.kill.trip(reason);
     json(StatusCode::OK, report.to_json())
+}
+
+/// A reason, not a document: logs and reports carry it, so any bytes decode (lossily) and it
+/// is cut to [`MAX_REASON_CHARS`].
+fn reason_of(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw)
+        .trim()
+        .chars()
+        .take(MAX_REASON_CHARS)
+        .collect()
 }
 
 async fn resume(

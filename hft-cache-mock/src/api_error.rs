@@ -29,6 +29,15 @@ impl ApiError {
         )
     }
 
+    /// -1111: a number has more decimals than the asset allows.
+    pub(crate) fn too_much_precision(name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -1111,
+            format!("Parameter '{name}' has too much precision."),
+        )
+    }
+
     /// -1101: the same parameter was sent twice.
     pub(crate) fn duplicate_param() -> Self {
         Self::new(

@@ -108,7 +108,8 @@ impl Book {
     }
 
     fn random_qty(&self, rng: &mut Rng) -> Decimal {
-        self.unit * Decimal::from(rng.one_to(MAX_UNITS))
+        self.unit
+            .saturating_mul(Decimal::from(rng.one_to(MAX_UNITS)))
     }
 
     fn side(&self, side: Side) -> &BTreeMap<i64, Decimal> {

@@ -230,8 +230,10 @@ impl Ledger {
         let Some(order) = self.orders.get_mut(&order_id) else {
             return;
         };
-        order.executed_qty += qty;
-        order.cummulative_quote_qty += price * qty;
+        // The order passed the NOTIONAL filter, so these stay small; saturating all the same.
+        let quote = price.saturating_mul(qty);
+        order.executed_qty = order.executed_qty.saturating_add(qty);
+        order.cummulative_quote_qty = order.cummulative_quote_qty.saturating_add(quote);
         order.update_time = time;
         order.status = if order.executed_qty >= order.orig_qty {
             OrderStatus::Filled
@@ -239,21 +241,23 @@ impl Ledger {
             OrderStatus::PartiallyFilled
         };
         let (paid, pay_asset, got, get_asset) = match order.side {
-            Side::Buy => (price * qty, spec.quote.clone(), qty, spec.base.clone()),
-            Side::Sell => (qty, spec.base.clone(), price * qty, spec.quote.clone()),
+            Side::Buy => (quote, spec.quote.clone(), qty, spec.base.clone()),
+            Side::Sell => (qty, spec.base.clone(), quote, spec.quote.clone()),
         };
         // What stays locked is exactly what the rest of the order still needs.
         let paid = paid.min(order.locked);
-        order.locked -= paid;
+        order.locked = order.locked.saturating_sub(paid);
         if order.status == OrderStatus::Filled && !order.locked.is_zero() {
             let left = std::mem::take(&mut order.locked);
             let holding = self.holding(&pay_asset);
-            holding.locked -= left;
-            holding.free += left;
+            holding.locked = holding.locked.saturating_sub(left);
+            holding.free = holding.free.saturating_add(left);
         }
         let order = self.orders[&order_id].clone();
-        self.holding(&pay_asset).locked -= paid;
-        self.holding(&get_asset).free += got;
+        let pay = self.holding(&pay_asset);
+        pay.locked = pay.locked.saturating_sub(paid);
+        let get = self.holding(&get_asset);
+        get.free = get.free.saturating_add(got);
         self.update_time = time;
         self.record_trade(&order, spec, trade_id, price, qty, time, true);
     }

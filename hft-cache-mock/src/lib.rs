@@ -28,12 +28,15 @@
 //! | `GET /ws`, `GET /ws/<stream>[/<stream>..]` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`/`SET_PROPERTY`/`GET_PROPERTY` |
 //! | `GET /stream?streams=<a>/<b>` | none | combined streams, `{"stream":..,"data":..}` |
 //!
-//! Streams: `<symbol>@depth` (every second) and `<symbol>@depth@100ms` (every 100 ms),
-//! `<symbol>@depth5`/`10`/`20` with or without `@100ms` (partial books), `@trade`, `@aggTrade`,
+//! Streams: `<symbol>@depth` (every second, also as `<symbol>@depth@1000ms`) and
+//! `<symbol>@depth@100ms` (every 100 ms), `<symbol>@depth5`/`10`/`20` with `@100ms`,
+//! `@1000ms` or neither (partial books), `@trade`, `@aggTrade`,
 //! `@bookTicker` (real time), `@ticker` and `@miniTicker` (every second), `@kline_<interval>` (every second for
 //! `1s`, every two otherwise). The server pings every 20 s, sends `serverShutdown` before it
 //! closes sockets on [`Faults::server_shutdown`], and closes a connection at the end of its
-//! lifetime (24 h). All cadences are set on the [builder](MockExchangeBuilder).
+//! lifetime (24 h). A client's Close frame is answered with a Close frame (RFC 6455 §5.5.1). A
+//! stream subscribed with an explicit `@1000ms` carries that name in combined frames and in
+//! `LIST_SUBSCRIPTIONS`. All cadences are set on the [builder](MockExchangeBuilder).
 //!
 //! Signed endpoints check, as Binance does, the `X-MBX-APIKEY` header (-2014/-2015, HTTP 401),
 //! a `timestamp` (milliseconds or microseconds) within `recvWindow` of the server's clock
@@ -44,7 +47,10 @@
 //! gets HTTP 429 and the one after HTTP 418 (banned), both with `Retry-After`. Accepted orders
 //! carry `X-MBX-ORDER-COUNT-10S` and `X-MBX-ORDER-COUNT-1D`. Errors come as
 //! `{"code":..,"msg":..}` with Binance's codes: -1000 unknown endpoint or method (404/405),
-//! -1003 too much weight, -1013 filter failure, -1100 illegal value, -1102 missing parameter,
+//! -1003 too much weight, -1013 filter failure (also for a price × quantity too large to
+//! compute), -1100 illegal value (a number not in Binance's form `^([0-9]{1,20})(\.[0-9]{1,20})?$`:
+//! a sign, an exponent, more than 20 digits such as `Decimal::MAX`), -1102 missing parameter,
+//! -1111 too much precision (more than 8 decimals),
 //! -1120 bad interval, -1121 invalid symbol, -2010 rejected (insufficient balance, duplicate
 //! client order id, a `LIMIT_MAKER` that would take), -2011 unknown order (cancel), -2013 order
 //! does not exist (query). Expired orders carry `expiryReason`.

@@ -60,6 +60,7 @@ impl Names {
             StreamName {
                 symbol: symbol.to_owned(),
                 kind,
+                explicit_standard: false,
             }
             .canonical()
             .into()
@@ -194,7 +195,10 @@ impl Market {
             Side::Sell => st.book.best_bid(),
         };
         let Some(best) = best else { return };
-        let qty = self.spec.level_unit() * Decimal::from(st.rng.one_to(5));
+        let qty = self
+            .spec
+            .level_unit()
+            .saturating_mul(Decimal::from(st.rng.one_to(5)));
         let fills = st.book.quote_taker(taker, qty, Some(best));
         let changes = st.book.apply_fills(taker, &fills);
         self.apply(st, changes, faults);
@@ -281,8 +285,10 @@ impl Market {
         if bids.is_empty() && asks.is_empty() {
             return;
         }
-        let first = st.last_update_id + 1;
-        let last = st.last_update_id + (bids.len() + asks.len()) as u64;
+        let first = st.last_update_id.saturating_add(1);
+        let last = st
+            .last_update_id
+            .saturating_add((bids.len() + asks.len()) as u64);
         st.last_update_id = last;
 
         let drop = FaultState::take(&faults.drop_next);

@@ -244,7 +244,7 @@ pub(crate) async fn trades(
             id: t.id,
             price: wire::dec(t.price),
             qty: wire::dec(t.qty),
-            quote_qty: wire::dec(t.price * t.qty),
+            quote_qty: wire::dec(t.price.saturating_mul(t.qty)),
             time: t.time,
             is_buyer_maker: t.buyer_is_maker,
             is_best_match: true,

@@ -50,6 +50,9 @@ pub(crate) enum StreamKind {
 pub(crate) struct StreamName {
     pub(crate) symbol: String,
     pub(crate) kind: StreamKind,
+    /// The name spelled the default speed out (`@depth@1000ms`, `@depth5@1000ms`): the same
+    /// stream as without it, under the name the client used.
+    pub(crate) explicit_standard: bool,
 }
 
 impl StreamName {
@@ -59,10 +62,16 @@ impl StreamName {
         if symbol.is_empty() {
             return None;
         }
-        let (base, speed) = match rest.strip_suffix("@100ms") {
-            Some(base) => (base, Some(Speed::Fast)),
-            None => (rest, None),
+        // The venue takes the default speed spelled out as well as the fast one, on every
+        // stream that has a speed: the diff and the partial depth streams.
+        let (base, speed) = if let Some(base) = rest.strip_suffix("@100ms") {
+            (base, Some(Speed::Fast))
+        } else if let Some(base) = rest.strip_suffix("@1000ms") {
+            (base, Some(Speed::Standard))
+        } else {
+            (rest, None)
         };
+        let explicit_standard = speed == Some(Speed::Standard);
         let kind = match (base, speed) {
             ("depth", speed) => StreamKind::Depth(speed.unwrap_or(Speed::Standard)),
             ("trade", None) => StreamKind::Trade,
@@ -87,7 +96,18 @@ impl StreamName {
         Some(StreamName {
             symbol: symbol.to_ascii_uppercase(),
             kind,
+            explicit_standard,
         })
+    }
+
+    /// The name frames of this subscription carry (`"stream"` of a combined frame,
+    /// `LIST_SUBSCRIPTIONS`): the canonical name, with `@1000ms` if the client wrote it.
+    pub(crate) fn label(&self) -> String {
+        if self.explicit_standard {
+            format!("{}@1000ms", self.canonical())
+        } else {
+            self.canonical()
+        }
     }
 
     /// The canonical name, as events are published under: lower-case symbol.
@@ -129,6 +149,17 @@ mod tests {
         ] {
             let parsed = StreamName::parse(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(parsed.canonical(), name);
+            assert_eq!(parsed.label(), name);
+        }
+        for (spelled, published) in [
+            ("btcusdt@depth@1000ms", "btcusdt@depth"),
+            ("btcusdt@depth5@1000ms", "btcusdt@depth5"),
+            ("btcusdt@depth10@1000ms", "btcusdt@depth10"),
+            ("btcusdt@depth20@1000ms", "btcusdt@depth20"),
+        ] {
+            let parsed = StreamName::parse(spelled).unwrap_or_else(|| panic!("{spelled}"));
+            assert_eq!(parsed.canonical(), published);
+            assert_eq!(parsed.label(), spelled);
         }
         for bad in [
             "btcusdt",
@@ -136,7 +167,11 @@ mod tests {
             "btcusdt@depth7",
             "btcusdt@trade@100ms",
             "btcusdt@kline_2m",
-            "btcusdt@depth@1000ms",
+            "btcusdt@depth@500ms",
+            "btcusdt@trade@1000ms",
+            "btcusdt@bookTicker@1000ms",
+            "btcusdt@kline_1m@1000ms",
+            "btcusdt@depth@1000ms@100ms",
             "btcusdt@aggtrade",
         ] {
             assert!(StreamName::parse(bad).is_none(), "{bad}");

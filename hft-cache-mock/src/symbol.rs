@@ -123,7 +123,11 @@ impl SymbolSpec {
         if self.symbol.is_empty() || self.base.is_empty() || self.quote.is_empty() {
             return Err("symbol and asset names must not be empty".to_owned());
         }
-        if (self.mid_price / self.tick_size).round() < Decimal::from(100) {
+        if self
+            .mid_price
+            .checked_div(self.tick_size)
+            .is_none_or(|t| t.round() < Decimal::from(100))
+        {
             return Err(format!(
                 "{}: mid price must be at least 100 ticks, so that the book has room below it",
                 self.symbol
@@ -134,7 +138,7 @@ impl SymbolSpec {
 
     /// A price in ticks.
     pub(crate) fn to_ticks(&self, price: Decimal) -> Option<i64> {
-        let ticks = price / self.tick_size;
+        let ticks = price.checked_div(self.tick_size)?;
         if ticks.fract().is_zero() {
             ticks.to_i64()
         } else {
@@ -142,22 +146,33 @@ impl SymbolSpec {
         }
     }
 
-    /// A price in ticks, as a decimal.
+    /// A price in ticks, as a decimal (saturating: ticks come from prices the mock checked).
     pub(crate) fn price_of(&self, ticks: i64) -> Decimal {
-        Decimal::from(ticks) * self.tick_size
+        Decimal::from(ticks).saturating_mul(self.tick_size)
     }
 
     /// The starting mid price in ticks.
     pub(crate) fn mid_ticks(&self) -> i64 {
-        let ticks = (self.mid_price / self.tick_size).round();
-        self.to_ticks(ticks * self.tick_size).unwrap_or(1_000)
+        let ticks = self
+            .mid_price
+            .checked_div(self.tick_size)
+            .map(|t| t.round())
+            .and_then(|t| t.checked_mul(self.tick_size));
+        ticks.and_then(|t| self.to_ticks(t)).unwrap_or(1_000)
     }
 
     /// The size unit of book levels (a level holds 1 to 100 units): a multiple of the step size
     /// worth about ten minimum notionals, so that the book is deep enough for real order sizes.
     pub(crate) fn level_unit(&self) -> Decimal {
-        let target = (self.min_notional * Decimal::TEN / self.mid_price).max(self.min_qty);
-        let steps = (target / self.step_size).ceil().max(Decimal::ONE);
-        steps * self.step_size
+        let target = self
+            .min_notional
+            .saturating_mul(Decimal::TEN)
+            .checked_div(self.mid_price)
+            .unwrap_or(self.min_qty)
+            .max(self.min_qty);
+        let steps = target
+            .checked_div(self.step_size)
+            .map_or(Decimal::ONE, |s| s.ceil().max(Decimal::ONE));
+        steps.saturating_mul(self.step_size)
     }
 }

@@ -131,8 +131,8 @@ impl TradeLog {
             s.low = s.low.min(t.price);
             s.last = t.price;
             s.last_qty = t.qty;
-            s.volume += t.qty;
-            s.quote_volume += t.price * t.qty;
+            s.volume = s.volume.saturating_add(t.qty);
+            s.quote_volume = s.quote_volume.saturating_add(t.price.saturating_mul(t.qty));
             s.last_id = t.id as i64;
             s.count += 1;
         }
@@ -142,21 +142,22 @@ impl TradeLog {
     /// The average price over the last `mins` minutes, and the time of the last trade.
     pub(crate) fn average(&self, now: u64, mins: u64) -> (Decimal, u64) {
         let (mut qty, mut quote) = (Decimal::ZERO, Decimal::ZERO);
-        for t in self.window(now.saturating_sub(mins * 60_000), now) {
-            qty += t.qty;
-            quote += t.price * t.qty;
+        for t in self.window(now.saturating_sub(mins.saturating_mul(60_000)), now) {
+            qty = qty.saturating_add(t.qty);
+            quote = quote.saturating_add(t.price.saturating_mul(t.qty));
         }
         let last_time = self.last().map_or(self.listed_at, |t| t.time);
         if qty.is_zero() {
             (self.last_price(), last_time)
         } else {
-            ((quote / qty).round_dp(8), last_time)
+            let average = quote.checked_div(qty).unwrap_or_else(|| self.last_price());
+            (average.round_dp(8), last_time)
         }
     }
 
     /// The kline of `interval` that opens at `open`.
     pub(crate) fn kline(&self, interval: KlineInterval, open: u64) -> Kline {
-        let close = interval.next_open(open) - 1;
+        let close = interval.next_open(open).saturating_sub(1);
         let price = self.price_at(open.saturating_sub(1));
         let mut k = Kline {
             open_time: open,
@@ -181,11 +182,12 @@ impl TradeLog {
             k.high = k.high.max(t.price);
             k.low = k.low.min(t.price);
             k.close = t.price;
-            k.volume += t.qty;
-            k.quote_volume += t.price * t.qty;
+            let quote = t.price.saturating_mul(t.qty);
+            k.volume = k.volume.saturating_add(t.qty);
+            k.quote_volume = k.quote_volume.saturating_add(quote);
             if !t.buyer_is_maker {
-                k.taker_buy_volume += t.qty;
-                k.taker_buy_quote_volume += t.price * t.qty;
+                k.taker_buy_volume = k.taker_buy_volume.saturating_add(t.qty);
+                k.taker_buy_quote_volume = k.taker_buy_quote_volume.saturating_add(quote);
             }
             k.last_id = t.id as i64;
             k.count += 1;
@@ -251,7 +253,7 @@ pub(crate) struct Stats {
 
 impl Stats {
     pub(crate) fn change(&self) -> Decimal {
-        self.last - self.open
+        self.last.saturating_sub(self.open)
     }
 
     /// The change in percent with three decimals, as Binance writes it.
@@ -259,7 +261,12 @@ impl Stats {
         if self.open.is_zero() {
             return Decimal::new(0, 3);
         }
-        let mut p = (self.change() * Decimal::ONE_HUNDRED / self.open).round_dp(3);
+        let mut p = self
+            .change()
+            .saturating_mul(Decimal::ONE_HUNDRED)
+            .checked_div(self.open)
+            .unwrap_or_default()
+            .round_dp(3);
         p.rescale(3);
         p
     }
@@ -268,7 +275,10 @@ impl Stats {
         if self.volume.is_zero() {
             Decimal::ZERO
         } else {
-            (self.quote_volume / self.volume).round_dp(8)
+            self.quote_volume
+                .checked_div(self.volume)
+                .unwrap_or_default()
+                .round_dp(8)
         }
     }
 }
@@ -361,11 +371,11 @@ impl KlineInterval {
     /// The open time of the kline after the one opening at `open`.
     pub(crate) fn next_open(self, open: u64) -> u64 {
         match self {
-            KlineInterval::Fixed(_, ms) => open + ms,
+            KlineInterval::Fixed(_, ms) => open.saturating_add(ms),
             KlineInterval::Month => {
                 let (y, m, _) = civil_from_days((open / DAY_MS) as i64);
                 let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-                days_from_civil(y, m, 1) as u64 * DAY_MS
+                (days_from_civil(y, m, 1) as u64).saturating_mul(DAY_MS)
             }
         }
     }

@@ -42,11 +42,35 @@ fn decimal(params: &Params, name: &str) -> Result<Decimal, ApiError> {
     parse_decimal(required(params, name)?, name)
 }
 
+/// The most decimals a quantity or price may carry: the assets' precision (8) in
+/// `exchangeInfo`.
+const MAX_DECIMALS: usize = 8;
+
+/// A decimal parameter in Binance's form, `^([0-9]{1,20})(\.[0-9]{1,20})?$` (anything else,
+/// a sign or an exponent included, is -1100), with at most eight significant decimals (more
+/// is -1111). Every value that passes fits a `Decimal` exactly (at most 28 digits), so the
+/// checked arithmetic after it only fails on products and sums, never on parsing.
 fn parse_decimal(raw: &str, name: &str) -> Result<Decimal, ApiError> {
-    raw.parse::<Decimal>()
-        .ok()
-        .filter(|d| !d.is_sign_negative())
-        .ok_or_else(|| ApiError::illegal_param(name))
+    let (whole, fraction) = match raw.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (raw, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
+        return Err(ApiError::illegal_param(name));
+    }
+    let fraction = fraction.map_or("", |f| f.trim_end_matches('0'));
+    if fraction.len() > MAX_DECIMALS {
+        return Err(ApiError::too_much_precision(name));
+    }
+    let exact = if fraction.is_empty() {
+        whole.to_owned()
+    } else {
+        format!("{whole}.{fraction}")
+    };
+    exact
+        .parse::<Decimal>()
+        .map_err(|_| ApiError::illegal_param(name))
 }
 
 fn number(params: &Params, name: &str) -> Result<Option<u64>, ApiError> {
@@ -215,7 +239,7 @@ pub(crate) async fn my_trades(
                 order_list_id: -1,
                 price: wire::dec(t.price),
                 qty: wire::dec(t.qty),
-                quote_qty: wire::dec(t.price * t.qty),
+                quote_qty: wire::dec(t.price.saturating_mul(t.qty)),
                 commission: zero.clone(),
                 commission_asset: t.commission_asset.clone(),
                 time: t.time,
@@ -313,8 +337,8 @@ fn cancel(
         self_trade_prevention_mode: "EXPIRE_MAKER",
     };
     let holding = ledger.holding(&asset);
-    holding.locked -= amount;
-    holding.free += amount;
+    holding.locked = holding.locked.saturating_sub(amount);
+    holding.free = holding.free.saturating_add(amount);
     ledger.update_time = now;
     view
 }
@@ -488,7 +512,9 @@ fn parse_new_order(params: &Params, spec: &SymbolSpec) -> Result<NewOrderRequest
     if let Amount::Base(qty) = amount {
         check_lot_size(spec, qty)?;
         if order_type != OrderType::Market {
-            let notional = price * qty;
+            let notional = price
+                .checked_mul(qty)
+                .ok_or_else(|| ApiError::filter_failure("NOTIONAL"))?;
             if notional < spec.min_notional || notional > spec.max_notional {
                 return Err(ApiError::filter_failure("NOTIONAL"));
             }
@@ -507,7 +533,10 @@ fn parse_new_order(params: &Params, spec: &SymbolSpec) -> Result<NewOrderRequest
 }
 
 fn check_lot_size(spec: &SymbolSpec, qty: Decimal) -> Result<(), ApiError> {
-    let on_step = ((qty - spec.min_qty) % spec.step_size).is_zero();
+    let on_step = qty
+        .checked_sub(spec.min_qty)
+        .and_then(|above| above.checked_rem(spec.step_size))
+        .is_some_and(|r| r.is_zero());
     if qty < spec.min_qty || qty > spec.max_qty || !on_step {
         return Err(ApiError::filter_failure("LOT_SIZE"));
     }
@@ -548,7 +577,8 @@ fn plan(
     let qty = match req.amount {
         Amount::Base(qty) => qty,
         Amount::Quote(quote) => {
-            let qty = qty_for_quote(book, spec, req.side, quote);
+            let qty = qty_for_quote(book, spec, req.side, quote)
+                .ok_or_else(|| ApiError::filter_failure("NOTIONAL"))?;
             if qty < spec.min_qty {
                 return Err(ApiError::order_rejected(
                     "Order book liquidity is less than `LOT_SIZE` filter minimum quantity.",
@@ -561,23 +591,37 @@ fn plan(
         OrderType::LimitMaker => Vec::new(),
         _ => book.quote_taker(req.side, qty, req.limit_ticks),
     };
-    let mut filled: Decimal = fills.iter().map(|f| f.qty).sum();
+    let overflow = || ApiError::filter_failure("NOTIONAL");
+    let mut filled = fills
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, f| sum.checked_add(f.qty))
+        .ok_or_else(overflow)?;
     if req.time_in_force == TimeInForce::Fok && filled < qty {
         fills.clear();
         filled = Decimal::ZERO;
     }
-    let cost: Decimal = fills.iter().map(|f| spec.price_of(f.ticks) * f.qty).sum();
+    let cost = fills
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, f| {
+            sum.checked_add(spec.price_of(f.ticks).checked_mul(f.qty)?)
+        })
+        .ok_or_else(overflow)?;
     let resting = match (req.order_type, req.time_in_force) {
-        (OrderType::Limit | OrderType::LimitMaker, TimeInForce::Gtc) => qty - filled,
+        (OrderType::Limit | OrderType::LimitMaker, TimeInForce::Gtc) => {
+            qty.checked_sub(filled).ok_or_else(overflow)?
+        }
         _ => Decimal::ZERO,
     };
     if req.order_type == OrderType::Market {
         // NOTIONAL applies to market orders at the price they fill at.
-        let reference = fills
-            .first()
-            .map_or(Decimal::ZERO, |f| spec.price_of(f.ticks));
-        if !fills.is_empty() && reference * qty < spec.min_notional {
-            return Err(ApiError::filter_failure("NOTIONAL"));
+        if let Some(first) = fills.first() {
+            let notional = spec
+                .price_of(first.ticks)
+                .checked_mul(qty)
+                .ok_or_else(overflow)?;
+            if notional < spec.min_notional {
+                return Err(ApiError::filter_failure("NOTIONAL"));
+            }
         }
     }
     let (status, expiry_reason) = if filled == qty {
@@ -606,13 +650,14 @@ fn plan(
 }
 
 /// The quantity a MARKET order by `quoteOrderQty` works out to: as much as the book gives for
-/// the quote amount, each level's share rounded down to the step size.
+/// the quote amount, each level's share rounded down to the step size; `None` if the
+/// arithmetic overflows.
 fn qty_for_quote(
     book: &super::book::Book,
     spec: &SymbolSpec,
     side: Side,
     quote: Decimal,
-) -> Decimal {
+) -> Option<Decimal> {
     let (bids, asks) = book.top(usize::MAX);
     let levels = match side {
         Side::Buy => asks,
@@ -622,15 +667,19 @@ fn qty_for_quote(
     let mut qty = Decimal::ZERO;
     for (ticks, level_qty) in levels {
         let price = spec.price_of(ticks);
-        let affordable = (left / price / spec.step_size).floor() * spec.step_size;
+        let affordable = left
+            .checked_div(price)?
+            .checked_div(spec.step_size)?
+            .floor()
+            .checked_mul(spec.step_size)?;
         let take = affordable.min(level_qty);
         if take.is_zero() {
             break;
         }
-        qty += take;
-        left -= take * price;
+        qty = qty.checked_add(take)?;
+        left = left.checked_sub(take.checked_mul(price)?)?;
     }
-    qty.min(spec.max_qty)
+    Some(qty.min(spec.max_qty))
 }
 
 /// `POST /api/v3/order/test`: validates an order as `POST /api/v3/order` would, and places
@@ -695,12 +744,18 @@ pub(crate) async fn new_order(
             return Err(ApiError::order_rejected("Duplicate order sent."));
         }
     }
+    let overflow = || ApiError::filter_failure("NOTIONAL");
     let (locked_asset, locked) = match req.side {
-        Side::Buy => (spec.quote.clone(), plan.resting * req.price),
+        Side::Buy => (
+            spec.quote.clone(),
+            plan.resting.checked_mul(req.price).ok_or_else(overflow)?,
+        ),
         Side::Sell => (spec.base.clone(), plan.resting),
     };
     let enough = match req.side {
-        Side::Buy => ledger.free(&spec.quote) >= plan.cost + locked,
+        Side::Buy => {
+            ledger.free(&spec.quote) >= plan.cost.checked_add(locked).ok_or_else(overflow)?
+        }
         Side::Sell => ledger.free(&spec.base) >= plan.qty,
     };
     if !enough {
@@ -710,8 +765,8 @@ pub(crate) async fn new_order(
     }
     settle(&mut ledger, spec, req.side, plan.filled, plan.cost);
     let holding = ledger.holding(&locked_asset);
-    holding.free -= locked;
-    holding.locked += locked;
+    holding.free = holding.free.saturating_sub(locked);
+    holding.locked = holding.locked.saturating_add(locked);
     ledger.update_time = now;
 
     let faults = &state.faults.inner;
@@ -768,8 +823,12 @@ fn settle(ledger: &mut Ledger, spec: &SymbolSpec, side: Side, filled: Decimal, c
         Side::Buy => (&spec.quote, cost, &spec.base, filled),
         Side::Sell => (&spec.base, filled, &spec.quote, cost),
     };
-    ledger.holding(pay).free -= pay_amount;
-    ledger.holding(get).free += get_amount;
+    // Checked against the balance before: saturating only guards balances a test set near
+    // `Decimal::MAX`.
+    let pay = ledger.holding(pay);
+    pay.free = pay.free.saturating_sub(pay_amount);
+    let get = ledger.holding(get);
+    get.free = get.free.saturating_add(get_amount);
 }
 
 fn new_order_view(

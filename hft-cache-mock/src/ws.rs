@@ -26,6 +26,9 @@ use super::wire;
 /// Binance's cap on the streams of one connection.
 const MAX_STREAMS: usize = 1024;
 
+/// How long the answering Close frame may take to go out to a client that closed.
+const CLOSE_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// `GET /ws`: a raw-stream connection with no stream yet (subscribe with `SUBSCRIBE`).
 pub(crate) async fn raw_empty(
     State(state): State<AppState>,
@@ -67,12 +70,15 @@ pub(crate) async fn combined(
 fn parse_all<'a>(
     state: &Shared,
     names: impl Iterator<Item = &'a str>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<Subscription>, ApiError> {
     let mut out = Vec::new();
     for name in names {
         let canonical = parse_one(state, name)
             .map_err(|msg| ApiError::new(StatusCode::BAD_REQUEST, -1121, msg))?;
-        if !out.contains(&canonical) {
+        if !out
+            .iter()
+            .any(|s: &Subscription| s.label == canonical.label)
+        {
             out.push(canonical);
         }
     }
@@ -86,19 +92,22 @@ fn parse_all<'a>(
     Ok(out)
 }
 
-/// The canonical name of a stream the mock serves, or why it does not.
-fn parse_one(state: &Shared, name: &str) -> Result<String, String> {
+/// A stream the mock serves, or why it does not.
+fn parse_one(state: &Shared, name: &str) -> Result<Subscription, String> {
     let parsed = StreamName::parse(name).ok_or_else(|| format!("Invalid stream name '{name}'."))?;
     if !state.markets.contains_key(&parsed.symbol) {
         return Err(format!("Invalid symbol in stream '{name}'."));
     }
-    Ok(parsed.canonical())
+    Ok(Subscription {
+        published: parsed.canonical(),
+        label: parsed.label(),
+    })
 }
 
 fn open(
     state: AppState,
     upgrade: WebSocketUpgrade,
-    streams: Vec<String>,
+    streams: Vec<Subscription>,
     combined: bool,
 ) -> Response {
     // Subscribed before the handshake answer goes out: a client that connects and then makes
@@ -125,16 +134,26 @@ struct Signals {
     announce: watch::Receiver<u64>,
 }
 
+/// One subscription: the stream its events are published under, and the name the client
+/// used for it (they differ for `@depth@1000ms`, the same stream as `@depth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Subscription {
+    published: String,
+    label: String,
+}
+
 /// One client connection and its subscriptions.
 struct Connection {
     state: AppState,
-    /// Canonical stream names, in subscription order.
-    streams: Vec<String>,
+    /// In subscription order, one per label.
+    streams: Vec<Subscription>,
     combined: bool,
 }
 
 /// Why a socket ended, for the close frame.
 enum Ending {
+    /// The client sent a Close frame: it is answered with one (RFC 6455 §5.5.1).
+    ClientClosed,
     ClientGone,
     Fault,
     ServerShutdown,
@@ -165,10 +184,8 @@ impl Connection {
             tokio::select! {
                 event = events.recv() => match event {
                     Ok(event) => {
-                        if let Some(frame) = self.frame_for(&event) {
-                            if sink.send(Message::Text(frame)).await.is_err() {
-                                break Ending::ClientGone;
-                            }
+                        if self.send_event(&mut sink, &event).await.is_err() {
+                            break Ending::ClientGone;
                         }
                     }
                     Err(RecvError::Lagged(_)) => break Ending::Lagged,
@@ -183,7 +200,8 @@ impl Connection {
                 }
                 // Reading also lets the WebSocket layer answer the client's pings with pongs.
                 msg = incoming.next() => match msg {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break Ending::ClientGone,
+                    Some(Ok(Message::Close(_))) => break Ending::ClientClosed,
+                    None | Some(Err(_)) => break Ending::ClientGone,
                     Some(Ok(Message::Text(text))) => {
                         let reply = self.handle_request(&text);
                         if sink.send(Message::Text(reply.into())).await.is_err() {
@@ -204,8 +222,13 @@ impl Connection {
             }
         };
 
+        if let Ending::ClientClosed = ending {
+            // The WebSocket layer queued the answering Close (echoing the client's code) when
+            // it read the client's; closing the sink flushes it. Bounded: the peer may not read.
+            let _ = tokio::time::timeout(CLOSE_FLUSH, sink.close()).await;
+        }
         let frame = match ending {
-            Ending::ClientGone => None,
+            Ending::ClientGone | Ending::ClientClosed => None,
             Ending::Fault => Some((1001, "closed by fault injection")),
             Ending::ServerShutdown | Ending::Shutdown => Some((1001, "server shutting down")),
             Ending::Lifetime => Some((1001, "connection lifetime reached")),
@@ -221,22 +244,30 @@ impl Connection {
         tracing::debug!(streams = ?self.streams, "mock market stream closed");
     }
 
-    /// The frame this connection sends for `event`, if it is subscribed to its stream.
-    fn frame_for(&self, event: &StreamEvent) -> Option<Utf8Bytes> {
-        if !self.streams.iter().any(|s| **s == *event.stream) {
-            return None;
+    /// Sends `event` once for each subscription to its stream, under that subscription's name.
+    async fn send_event(&self, sink: &mut Sink, event: &StreamEvent) -> Result<(), axum::Error> {
+        for subscription in self
+            .streams
+            .iter()
+            .filter(|s| *s.published == *event.stream)
+        {
+            sink.send(Message::Text(self.frame(subscription, event)))
+                .await?;
         }
+        Ok(())
+    }
+
+    /// The frame for `event` on `subscription`: raw, or wrapped with the subscription's name.
+    fn frame(&self, subscription: &Subscription, event: &StreamEvent) -> Utf8Bytes {
         if !self.combined || event.raw {
-            return Some(event.payload.clone());
+            return event.payload.clone();
         }
-        Some(
-            format!(
-                r#"{{"stream":"{}","data":{}}}"#,
-                event.stream,
-                event.payload.as_str()
-            )
-            .into(),
+        format!(
+            r#"{{"stream":"{}","data":{}}}"#,
+            subscription.label,
+            event.payload.as_str()
         )
+        .into()
     }
 
     async fn send_server_shutdown(&self, sink: &mut Sink) -> Result<(), axum::Error> {
@@ -298,7 +329,7 @@ impl Connection {
                 }
                 if method == "SUBSCRIBE" {
                     for c in canonical {
-                        if !self.streams.contains(&c) {
+                        if !self.streams.iter().any(|s| s.label == c.label) {
                             self.streams.push(c);
                         }
                     }
@@ -307,11 +338,14 @@ impl Connection {
                         return error(2, "Invalid request: too many streams".into());
                     }
                 } else {
-                    self.streams.retain(|s| !canonical.contains(s));
+                    self.streams
+                        .retain(|s| !canonical.iter().any(|c| c.label == s.label));
                 }
                 Value::Null
             }
-            "LIST_SUBSCRIPTIONS" => json!(self.streams),
+            "LIST_SUBSCRIPTIONS" => {
+                json!(self.streams.iter().map(|s| &s.label).collect::<Vec<_>>())
+            }
             "SET_PROPERTY" => match params.and_then(Value::as_array).map(Vec::as_slice) {
                 Some([Value::String(name), value]) if name == "combined" => match value.as_bool() {
                     Some(b) => {

@@ -49,12 +49,17 @@ impl Book {
             rng: seed | 1,
         };
         let tick = book.instrument.tick_size;
-        let mid = (mid / tick).trunc() * tick;
+        // Saturating: the builder checked that the mid leaves room below; a mid near
+        // `Decimal::MAX` only crowds the top of the asks.
+        let mid = mid
+            .checked_div(tick)
+            .map_or(mid, |ticks| ticks.trunc().saturating_mul(tick));
         for k in 1..=DEPTH as i64 {
+            let away = tick.saturating_mul(Decimal::from(k));
             let qty = book.quantity();
-            book.bids.insert(mid - tick * Decimal::from(k), qty);
+            book.bids.insert(mid.saturating_sub(away), qty);
             let qty = book.quantity();
-            book.asks.insert(mid + tick * Decimal::from(k), qty);
+            book.asks.insert(mid.saturating_add(away), qty);
         }
         book
     }
@@ -111,12 +116,12 @@ impl Book {
             if up {
                 // A new best bid one tick above; the best ask there leaves; the far bid leaves.
                 if let (Some(bid), Some(ask)) = (self.best_bid(), self.best_ask()) {
-                    let price = bid + tick;
+                    let price = bid.saturating_add(tick);
                     if price == ask {
                         self.asks.remove(&ask);
                         asks.push((ask, Decimal::ZERO));
                         let far = self.asks.keys().next_back().copied().unwrap_or(ask);
-                        let new_far = far + tick;
+                        let new_far = far.saturating_add(tick);
                         let q = self.quantity();
                         self.asks.insert(new_far, q);
                         asks.push((new_far, q));
@@ -131,12 +136,12 @@ impl Book {
                     }
                 }
             } else if let (Some(bid), Some(ask)) = (self.best_bid(), self.best_ask()) {
-                let price = ask - tick;
+                let price = ask.saturating_sub(tick);
                 if price == bid {
                     self.bids.remove(&bid);
                     bids.push((bid, Decimal::ZERO));
                     let far = self.bids.keys().next().copied().unwrap_or(bid);
-                    let new_far = far - tick;
+                    let new_far = far.saturating_sub(tick);
                     let q = self.quantity();
                     self.bids.insert(new_far, q);
                     bids.push((new_far, q));
@@ -151,8 +156,8 @@ impl Book {
                 }
             }
         }
-        self.update_id += 1;
-        self.seq += 1 + self.next() % 5;
+        self.update_id = self.update_id.saturating_add(1);
+        self.seq = self.seq.saturating_add(1 + self.next() % 5);
         Delta {
             bids: dedup_last(bids),
             asks: dedup_last(asks),

@@ -9,20 +9,25 @@
 //! | --- | --- | --- |
 //! | `GET /v5/market/time` | none | `{"timeSecond","timeNano"}` |
 //! | `GET /v5/market/instruments-info?category=spot` | none | symbols with `lotSizeFilter`, `priceFilter` |
-//! | `GET /v5/market/orderbook?category=spot&symbol=&limit=` | none | `{"s","b","a","ts","u","seq","cts"}`, at most 50 levels a side |
-//! | `GET /v5/account/wallet-balance?accountType=UNIFIED` | signed | `list[0].coin[]`: `walletBalance`, `locked` |
-//! | `POST /v5/order/create` | signed | spot `Limit` (`GTC`/`IOC`/`FOK`) and `Market`, `qty` in base |
-//! | `POST /v5/order/cancel` | signed | by `orderId` or `orderLinkId`, unlocking the funds |
-//! | `GET /v5/order/realtime?category=spot` | signed | open orders |
+//! | `GET /v5/market/orderbook?category=spot&symbol=&limit=` | none | `{"s","b","a","ts","u","seq","cts"}`, `limit` 1..=1000, at most 50 levels a side |
+//! | `GET /v5/account/wallet-balance?accountType=UNIFIED[&coin=A,B]` | signed | `list[0].coin[]`: `walletBalance`, `locked`; the coins asked for, or every coin held |
+//! | `POST /v5/order/create` | signed | spot `Limit` (`GTC`/`IOC`/`FOK`/`PostOnly`), `qty` in base; `Market`, `qty` per `marketUnit` (a buy's in quote by default) |
+//! | `POST /v5/order/cancel` | signed | by `orderId` (first) or `orderLinkId`, unlocking the funds |
+//! | `GET /v5/order/realtime?category=spot` | signed | open orders, pages of `limit` (1..=50, default 20) with `cursor` |
 //! | `GET /v5/public/spot` (WebSocket) | none | `orderbook.50.<SYMBOL>`: snapshot, then deltas |
 //!
 //! Signed calls carry `X-BAPI-API-KEY` (else retCode 10003), `X-BAPI-TIMESTAMP` within
 //! `X-BAPI-RECV-WINDOW` (default 5000) of the server's clock and at most 1 s ahead (10002), and
 //! `X-BAPI-SIGN`, the hex HMAC-SHA256 of `timestamp + apiKey + recvWindow + payload`, the
 //! payload being the query string of a `GET` and the JSON body of a `POST` (10004). Refusals
-//! come in HTTP 200: 10001 bad parameters, 170121 invalid symbol, 170131 insufficient balance,
-//! 170134/170137 too many decimals, 170136/170140 below the minimum quantity/value, 170141
-//! duplicate `orderLinkId`, 170213 unknown order.
+//! come in HTTP 200: 10001 bad parameters, 170115/170116/170117 invalid `timeInForce`,
+//! `orderType`, `side`, 170121 invalid symbol, 170124 order value too large, 170130 a number
+//! that is not a plain decimal (a sign, an exponent, past `Decimal`'s range) or a bad
+//! `orderLinkId`, 170131 insufficient balance, 170134/170137/170148 too many decimals in the
+//! price, quantity or market amount, 170136/170140 below the minimum quantity/value, 170141
+//! duplicate `orderLinkId`, 170213 unknown order, 170381 quantity too large.
+//!
+//! The WebSocket answers a client's Close frame with a Close frame (RFC 6455 §5.5.1).
 //!
 //! On the WebSocket, `{"op":"subscribe","args":["orderbook.50.BTCUSDT"]}` is answered with
 //! `{"success":true,..}`, then a `"type":"snapshot"` frame and `"type":"delta"` frames, each
@@ -87,6 +92,11 @@ impl BybitMock {
     /// Configures a Bybit mock.
     pub fn builder() -> BybitMockBuilder {
         BybitMockBuilder::default()
+    }
+
+    /// The address the mock listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// The REST base URL, `http://127.0.0.1:PORT`.
@@ -187,6 +197,7 @@ pub struct BybitMockBuilder {
     symbols: Vec<(String, String, String, Decimal)>,
     balances: BTreeMap<String, Decimal>,
     interval: Duration,
+    addr: SocketAddr,
 }
 
 impl Default for BybitMockBuilder {
@@ -197,6 +208,7 @@ impl Default for BybitMockBuilder {
             symbols: Vec::new(),
             balances: BTreeMap::new(),
             interval: Duration::from_millis(20),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -239,7 +251,14 @@ impl BybitMockBuilder {
         self
     }
 
-    /// Binds `127.0.0.1:0` and starts serving.
+    /// Listens on this address instead of `127.0.0.1:0` (an ephemeral loopback port), as
+    /// [`MockExchangeBuilder::bind`](crate::MockExchangeBuilder::bind) does.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Binds the address (default `127.0.0.1:0`) and starts serving.
     ///
     /// # Errors
     ///
@@ -294,7 +313,7 @@ impl BybitMockBuilder {
                 )
             })
             .collect();
-        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let addr = self.addr;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| MockStartError::Bind { addr, source })?;

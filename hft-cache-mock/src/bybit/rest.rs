@@ -154,9 +154,11 @@ pub(crate) async fn instruments_info(
                 .get("symbol")
                 .is_none_or(|s| *s == b.instrument.symbol)
         })
-        .map(|book| {
+        .enumerate()
+        .map(|(position, book)| {
             let i = &book.instrument;
             json!({
+                "symbolId": position + 1,
                 "symbol": i.symbol,
                 "baseCoin": i.base,
                 "quoteCoin": i.quote,
@@ -166,21 +168,26 @@ pub(crate) async fn instruments_info(
                 "stTag": "0",
                 "lotSizeFilter": {
                     "basePrecision": i.base_precision.normalize().to_string(),
-                    "quotePrecision": "0.00000001",
+                    "quotePrecision": quote_precision().to_string(),
                     "minOrderQty": i.min_order_qty.normalize().to_string(),
-                    "maxOrderQty": "10000",
+                    "maxOrderQty": MAX_ORDER_QTY.to_string(),
                     "minOrderAmt": i.min_order_amt.normalize().to_string(),
-                    "maxOrderAmt": "100000000",
+                    "maxOrderAmt": MAX_ORDER_AMT.to_string(),
+                    "maxLimitOrderQty": MAX_ORDER_QTY.to_string(),
+                    "maxMarketOrderQty": MAX_ORDER_QTY.to_string(),
+                    "postOnlyMaxLimitOrderSize": (MAX_ORDER_QTY * 5).to_string(),
                 },
                 "priceFilter": { "tickSize": i.tick_size.normalize().to_string() },
                 "riskParameters": { "priceLimitRatioX": "0.05", "priceLimitRatioY": "0.05" },
+                "symbolType": "",
             })
         })
         .collect();
     ok(json!({ "category": "spot", "list": list }))
 }
 
-/// `GET /v5/market/orderbook?category=spot&symbol=&limit=` (limit 1..=200, default 1).
+/// `GET /v5/market/orderbook?category=spot&symbol=&limit=` (limit 1..=1000, default 1; the
+/// mock's book holds 50 levels a side).
 pub(crate) async fn orderbook(State(state): State<BybitState>, request: Request) -> Response {
     let params = query_map(request.uri().query().unwrap_or(""));
     if let Err(e) = category(&params) {
@@ -188,8 +195,8 @@ pub(crate) async fn orderbook(State(state): State<BybitState>, request: Request)
     }
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 1,
-        Some(Ok(l @ 1..=200)) => l.min(DEPTH),
-        Some(_) => return BybitError::params("limit must be 1..=200").into_response(),
+        Some(Ok(l @ 1..=1000)) => l.min(DEPTH),
+        Some(_) => return BybitError::params("limit must be 1..=1000").into_response(),
     };
     let exchange = state.lock();
     let Some(book) = params.get("symbol").and_then(|s| exchange.books.get(s)) else {
@@ -258,7 +265,10 @@ fn verify(state: &BybitState, headers: &HeaderMap, payload: &[u8]) -> Result<(),
             .ok_or_else(|| BybitError::params("invalid recv_window"))?,
     };
     let server = now_ms();
-    if !(server - recv_window <= timestamp && timestamp < server + MAX_AHEAD_MS) {
+    // Saturating: a hostile recv_window (i64::MAX) or timestamp must not overflow.
+    if !(server.saturating_sub(recv_window) <= timestamp
+        && timestamp < server.saturating_add(MAX_AHEAD_MS))
+    {
         return Err(BybitError::new(
             10002,
             format!(
@@ -287,13 +297,25 @@ fn text<'p>(params: &'p Map<String, Value>, name: &str) -> Option<&'p str> {
     params.get(name).and_then(Value::as_str)
 }
 
+/// A number parameter: digits with an optional fraction, no sign or exponent, that fits a
+/// `Decimal`; anything else is Bybit's 170130.
 fn decimal(params: &Map<String, Value>, name: &str) -> Result<Option<Decimal>, BybitError> {
-    text(params, name)
-        .map(|t| {
-            t.parse::<Decimal>()
-                .map_err(|_| BybitError::params(format!("{name} is not a decimal")))
-        })
-        .transpose()
+    let Some(raw) = params.get(name) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        BybitError::new(
+            170130,
+            format!("Data sent for paramter '{name}' is not valid."),
+        )
+    };
+    let text = raw.as_str().ok_or_else(invalid)?;
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) {
+        return Err(invalid());
+    }
+    text.parse::<Decimal>().map(Some).map_err(|_| invalid())
 }
 
 fn spot(params: &Map<String, Value>) -> Result<(), BybitError> {
@@ -303,7 +325,11 @@ fn spot(params: &Map<String, Value>) -> Result<(), BybitError> {
     }
 }
 
-/// `GET /v5/account/wallet-balance?accountType=UNIFIED`
+/// `GET /v5/account/wallet-balance?accountType=UNIFIED[&coin=BTC,USDT]`
+///
+/// As Bybit documents it: without `coin`, every coin with a non-zero balance; with `coin` (a
+/// comma-separated list, upper case), those coins only, a coin the account never held with
+/// zeros (as the docs' own example answers `coin=BTC`).
 pub(crate) async fn wallet_balance(
     State(state): State<BybitState>,
     Signed(params): Signed,
@@ -311,12 +337,31 @@ pub(crate) async fn wallet_balance(
     if text(&params, "accountType") != Some("UNIFIED") {
         return BybitError::params("accountType must be UNIFIED").into_response();
     }
+    let asked: Option<Vec<&str>> = text(&params, "coin").map(|list| {
+        let mut coins: Vec<&str> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        coins.dedup();
+        coins
+    });
     let exchange = state.lock();
-    let coins: Vec<Value> = exchange
-        .balances
+    let held = |coin: &str| exchange.balances.get(coin).copied().unwrap_or_default();
+    let listed: Vec<(String, super::state::Holding)> = match &asked {
+        Some(coins) => coins.iter().map(|c| ((*c).to_owned(), held(c))).collect(),
+        None => exchange
+            .balances
+            .iter()
+            .filter(|(_, h)| !h.free.is_zero() || !h.locked.is_zero())
+            .map(|(c, h)| (c.clone(), *h))
+            .collect(),
+    };
+    drop(exchange);
+    let coins: Vec<Value> = listed
         .iter()
         .map(|(coin, h)| {
-            let wallet = (h.free + h.locked).normalize().to_string();
+            let wallet = h.free.saturating_add(h.locked).normalize().to_string();
             json!({
                 "coin": coin,
                 "equity": wallet,
@@ -334,6 +379,10 @@ pub(crate) async fn wallet_balance(
                 "marginCollateral": true,
                 "collateralSwitch": true,
                 "spotHedgingQty": "0",
+                "spotBorrow": "0",
+                "colRes": "0",
+                "availableToWithdraw": "",
+                "availableToBorrow": "",
             })
         })
         .collect();
@@ -342,6 +391,8 @@ pub(crate) async fn wallet_balance(
             "accountType": "UNIFIED",
             "accountIMRate": "0",
             "accountMMRate": "0",
+            "accountIMRateByMp": "0",
+            "accountMMRateByMp": "0",
             "accountLTV": "0",
             "totalEquity": "",
             "totalWalletBalance": "",
@@ -350,14 +401,21 @@ pub(crate) async fn wallet_balance(
             "totalPerpUPL": "0",
             "totalInitialMargin": "0",
             "totalMaintenanceMargin": "0",
+            "totalInitialMarginByMp": "0",
+            "totalMaintenanceMarginByMp": "0",
             "coin": coins,
         }]
     }))
 }
 
-/// `POST /v5/order/create`: `Limit` (`GTC`, `IOC`, `FOK`) and `Market` spot orders, `qty` in
-/// the base coin. A limit order that crosses the book fills at once at its own price; one that
-/// does not rests and locks its funds (the mock does not match resting orders later).
+/// `POST /v5/order/create`: `Limit` (`GTC`, `IOC`, `FOK`, `PostOnly`) and `Market` spot
+/// orders. A limit order's `qty` is in the base coin; a market order's follows `marketUnit`
+/// as Bybit documents it: a market buy's `qty` is in the quote coin and a market sell's in the
+/// base coin unless `marketUnit` says `baseCoin` or `quoteCoin`. A market order fills at the
+/// best price; a limit order that crosses the book fills at once at its own price (a
+/// `PostOnly` one is cancelled instead); one that does not rests and locks its funds (the
+/// mock does not match resting orders later). Every amount goes through checked arithmetic: a
+/// number too large for the instrument is refused with Bybit's code, never a panic.
 pub(crate) async fn create_order(
     State(state): State<BybitState>,
     Signed(params): Signed,
@@ -366,6 +424,23 @@ pub(crate) async fn create_order(
         Ok(order) => ok(order),
         Err(e) => e.into_response(),
     }
+}
+
+/// `maxOrderQty` (and `maxLimitOrderQty`, `maxMarketOrderQty`) in `instruments-info`.
+pub(crate) const MAX_ORDER_QTY: u32 = 10_000;
+/// `maxOrderAmt` in `instruments-info`.
+pub(crate) const MAX_ORDER_AMT: u32 = 100_000_000;
+/// `orderLinkId`: at most 36 characters.
+const MAX_LINK_ID: usize = 36;
+
+/// `quotePrecision` in `instruments-info`: 0.00000001.
+pub(crate) fn quote_precision() -> Decimal {
+    Decimal::new(1, 8)
+}
+
+/// Whether `value` is a whole multiple of `step`.
+fn on_step(value: Decimal, step: Decimal) -> bool {
+    value.checked_rem(step).is_some_and(|r| r.is_zero())
 }
 
 fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, BybitError> {
@@ -379,19 +454,45 @@ fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, 
     let buy = match text(params, "side") {
         Some("Buy") => true,
         Some("Sell") => false,
-        _ => return Err(BybitError::params("side must be Buy or Sell")),
+        _ => return Err(BybitError::new(170117, "Invalid side.")),
     };
     let qty = decimal(params, "qty")?.ok_or_else(|| BybitError::params("qty is required"))?;
     let market = match text(params, "orderType") {
         Some("Market") => true,
         Some("Limit") => false,
-        _ => return Err(BybitError::params("orderType must be Limit or Market")),
+        _ => return Err(BybitError::new(170116, "Invalid orderType.")),
     };
-    let tif = text(params, "timeInForce")
-        .unwrap_or(if market { "IOC" } else { "GTC" })
-        .to_owned();
-    if !matches!(tif.as_str(), "GTC" | "IOC" | "FOK") {
-        return Err(BybitError::params("timeInForce must be GTC, IOC or FOK"));
+    // "Market order will always use IOC"; a limit order is GTC unless told otherwise.
+    let tif = if market {
+        "IOC".to_owned()
+    } else {
+        text(params, "timeInForce").unwrap_or("GTC").to_owned()
+    };
+    if !matches!(tif.as_str(), "GTC" | "IOC" | "FOK" | "PostOnly") {
+        return Err(BybitError::new(170115, "Invalid timeInForce."));
+    }
+    // For a market order, what `qty` counts: the quote coin for a buy and the base coin for a
+    // sell unless `marketUnit` says otherwise. Ignored on a limit order.
+    let qty_in_quote = match (market, text(params, "marketUnit")) {
+        (false, _) => false,
+        (true, None) => buy,
+        (true, Some("baseCoin")) => false,
+        (true, Some("quoteCoin")) => true,
+        (true, Some(_)) => {
+            return Err(BybitError::params(
+                "marketUnit must be baseCoin or quoteCoin",
+            ))
+        }
+    };
+    let link_id = text(params, "orderLinkId").map(str::to_owned);
+    if let Some(link) = &link_id {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if link.is_empty() || link.len() > MAX_LINK_ID || !link.bytes().all(allowed) {
+            return Err(BybitError::new(
+                170130,
+                "Data sent for paramter 'orderLinkId' is not valid.",
+            ));
+        }
     }
     let best = if buy {
         book.best_ask()
@@ -399,75 +500,98 @@ fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, 
         book.best_bid()
     };
     let price = if market {
-        best.ok_or_else(|| BybitError::new(170131, "Insufficient liquidity."))?
+        best.ok_or_else(|| BybitError::new(170131, "Balance insufficient"))?
     } else {
         decimal(params, "price")?
             .ok_or_else(|| BybitError::params("price is required for Limit"))?
     };
-    if qty <= Decimal::ZERO || price <= Decimal::ZERO {
+    if qty.is_zero() || price.is_zero() {
         return Err(BybitError::params("qty and price must be positive"));
     }
-    if (qty % instrument.base_precision) != Decimal::ZERO {
-        return Err(BybitError::new(
-            170137,
-            "Order quantity has too many decimals.",
-        ));
+    if !on_step(price, instrument.tick_size) {
+        return Err(BybitError::new(170134, "Order price decimal too long."));
     }
-    if (price % instrument.tick_size) != Decimal::ZERO {
-        return Err(BybitError::new(
-            170134,
-            "Order price has too many decimals.",
-        ));
+    let too_much = || BybitError::new(170124, "Order amount too large.");
+    // The base quantity: `qty` itself, or what a quote amount buys (or sells) at the best
+    // price, rounded down to the base precision.
+    let base_qty = if qty_in_quote {
+        if !on_step(qty, quote_precision()) {
+            return Err(BybitError::new(
+                170148,
+                "Market order amount decimal too long",
+            ));
+        }
+        if qty > Decimal::from(MAX_ORDER_AMT) {
+            return Err(too_much());
+        }
+        let steps = qty
+            .checked_div(price)
+            .and_then(|q| q.checked_div(instrument.base_precision))
+            .ok_or_else(too_much)?
+            .floor();
+        steps
+            .checked_mul(instrument.base_precision)
+            .ok_or_else(too_much)?
+    } else {
+        if !on_step(qty, instrument.base_precision) {
+            return Err(BybitError::new(170137, "Order volume decimal too long"));
+        }
+        qty
+    };
+    if base_qty > Decimal::from(MAX_ORDER_QTY) {
+        return Err(BybitError::new(170381, "Order quantity too large."));
     }
-    if qty < instrument.min_order_qty {
+    if base_qty < instrument.min_order_qty {
         return Err(BybitError::new(
             170136,
-            "Order quantity exceeded lower limit.",
+            "Order quantity lower than the minimum.",
         ));
     }
-    if qty * price < instrument.min_order_amt {
-        return Err(BybitError::new(170140, "Order value exceeded lower limit."));
+    let value = base_qty.checked_mul(price).ok_or_else(too_much)?;
+    if value > Decimal::from(MAX_ORDER_AMT) {
+        return Err(too_much());
     }
-    let link_id = text(params, "orderLinkId").map(str::to_owned);
+    if value < instrument.min_order_amt {
+        return Err(BybitError::new(170140, "Order value exceeded lower limit"));
+    }
     if let Some(link) = &link_id {
         if exchange
             .open_orders
             .iter()
             .any(|o| &o.order_link_id == link)
         {
-            return Err(BybitError::new(170141, "Duplicate clientOrderId."));
+            return Err(BybitError::new(170141, "Duplicate clientOrderId"));
         }
     }
     let crosses =
         market || best.is_some_and(|best| if buy { price >= best } else { price <= best });
-    if !crosses && tif != "GTC" {
-        // IOC/FOK that cannot fill now: accepted and cancelled at once.
+    if (!crosses && matches!(tif.as_str(), "IOC" | "FOK")) || (crosses && tif == "PostOnly") {
+        // An IOC/FOK that cannot fill now, or a PostOnly that would take: accepted and
+        // cancelled at once.
         return Ok(ack(exchange, link_id));
     }
     let (pay_coin, pay) = if buy {
-        (&instrument.quote, qty * price)
+        (&instrument.quote, value)
     } else {
-        (&instrument.base, qty)
+        (&instrument.base, base_qty)
     };
     let holding = exchange.balances.entry(pay_coin.clone()).or_default();
     if holding.free < pay {
-        return Err(BybitError::new(170131, "Insufficient balance."));
+        return Err(BybitError::new(170131, "Balance insufficient"));
     }
     holding.free -= pay;
     let answer = ack(exchange, link_id.clone());
     if crosses {
         let (get_coin, get) = if buy {
-            (&instrument.base, qty)
+            (&instrument.base, base_qty)
         } else {
-            (&instrument.quote, qty * price)
+            (&instrument.quote, value)
         };
-        exchange.balances.entry(get_coin.clone()).or_default().free += get;
+        let holding = exchange.balances.entry(get_coin.clone()).or_default();
+        holding.free = holding.free.saturating_add(get);
     } else {
-        exchange
-            .balances
-            .entry(pay_coin.clone())
-            .or_default()
-            .locked += pay;
+        let holding = exchange.balances.entry(pay_coin.clone()).or_default();
+        holding.locked = holding.locked.saturating_add(pay);
         exchange.open_orders.push(OpenOrder {
             order_id: answer["orderId"].as_str().unwrap_or_default().to_owned(),
             order_link_id: answer["orderLinkId"]
@@ -477,7 +601,7 @@ fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, 
             symbol: symbol.to_owned(),
             buy,
             price,
-            qty,
+            qty: base_qty,
             time_in_force: tif,
             created_ms: now_ms(),
         });
@@ -500,11 +624,22 @@ pub(crate) async fn cancel_order(
     if let Err(e) = spot(&params) {
         return e.into_response();
     }
+    let Some(symbol) = text(&params, "symbol") else {
+        return BybitError::params("symbol is required").into_response();
+    };
+    // Either id is required; given both, Bybit goes by `orderId`.
+    let by_id = text(&params, "orderId").filter(|id| !id.is_empty());
+    let by_link = text(&params, "orderLinkId").filter(|id| !id.is_empty());
+    if by_id.is_none() && by_link.is_none() {
+        return BybitError::params("orderId or orderLinkId is required").into_response();
+    }
     let mut exchange = state.lock();
     let position = exchange.open_orders.iter().position(|o| {
-        text(&params, "symbol") == Some(o.symbol.as_str())
-            && (text(&params, "orderId") == Some(o.order_id.as_str())
-                || text(&params, "orderLinkId") == Some(o.order_link_id.as_str()))
+        symbol == o.symbol
+            && match by_id {
+                Some(id) => id == o.order_id,
+                None => by_link == Some(o.order_link_id.as_str()),
+            }
     });
     let Some(position) = position else {
         return BybitError::new(170213, "Order does not exist.").into_response();
@@ -512,13 +647,13 @@ pub(crate) async fn cancel_order(
     let order = exchange.open_orders.remove(position);
     let instrument = exchange.books[&order.symbol].instrument.clone();
     let (coin, amount) = if order.buy {
-        (instrument.quote, order.qty * order.price)
+        (instrument.quote, order.qty.saturating_mul(order.price))
     } else {
         (instrument.base, order.qty)
     };
     let holding = exchange.balances.entry(coin).or_default();
-    holding.locked -= amount;
-    holding.free += amount;
+    holding.locked = holding.locked.saturating_sub(amount);
+    holding.free = holding.free.saturating_add(amount);
     ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
 
@@ -530,17 +665,67 @@ pub(crate) async fn open_orders(
     if let Err(e) = spot(&params) {
         return e.into_response();
     }
+    // Pages of `limit` (1..=50, default 20); the cursor is where the next page starts.
+    let limit = match text(&params, "limit").map(str::parse::<usize>) {
+        None => 20,
+        Some(Ok(l @ 1..=50)) => l,
+        Some(_) => return BybitError::params("limit must be 1..=50").into_response(),
+    };
+    let from = match text(&params, "cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => match c.parse::<usize>() {
+            Ok(from) => from,
+            Err(_) => return BybitError::params("invalid cursor").into_response(),
+        },
+    };
     let exchange = state.lock();
-    let list: Vec<Value> = exchange
+    let matching: Vec<&OpenOrder> = exchange
         .open_orders
         .iter()
         .filter(|o| text(&params, "symbol").is_none_or(|s| s == o.symbol))
         .filter(|o| text(&params, "orderId").is_none_or(|id| id == o.order_id))
         .filter(|o| text(&params, "orderLinkId").is_none_or(|id| id == o.order_link_id))
+        .collect();
+    let next = from.saturating_add(limit);
+    let cursor = if next < matching.len() {
+        next.to_string()
+    } else {
+        String::new()
+    };
+    let list: Vec<Value> = matching
+        .iter()
+        .skip(from)
+        .take(limit)
         .map(|o| {
-            json!({
+            // Conditional, TP/SL and SMP fields the mock never sets, in their empty forms.
+            let unset = json!({
+                "orderIv": "",
+                "marketUnit": "",
+                "triggerPrice": "0",
+                "takeProfit": "0",
+                "stopLoss": "0",
+                "tpslMode": "",
+                "ocoTriggerBy": "",
+                "tpLimitPrice": "0",
+                "slLimitPrice": "0",
+                "tpTriggerBy": "",
+                "slTriggerBy": "",
+                "triggerDirection": 0,
+                "triggerBy": "",
+                "lastPriceOnCreated": "",
+                "basePrice": "",
+                "reduceOnly": false,
+                "closeOnTrigger": false,
+                "placeType": "",
+                "smpType": "None",
+                "smpGroup": 0,
+                "smpOrderId": "",
+            });
+            let mut order = json!({
                 "orderId": o.order_id,
                 "orderLinkId": o.order_link_id,
+                "parentOrderLinkId": "",
+                "blockTradeId": "",
                 "symbol": o.symbol,
                 "price": o.price.normalize().to_string(),
                 "qty": o.qty.normalize().to_string(),
@@ -548,24 +733,27 @@ pub(crate) async fn open_orders(
                 "isLeverage": "0",
                 "positionIdx": 0,
                 "orderStatus": "New",
+                "createType": "CreateByUser",
                 "cancelType": "UNKNOWN",
                 "rejectReason": "EC_NoError",
                 "avgPrice": "0",
                 "leavesQty": o.qty.normalize().to_string(),
-                "leavesValue": (o.qty * o.price).normalize().to_string(),
+                "leavesValue": o.qty.saturating_mul(o.price).normalize().to_string(),
                 "cumExecQty": "0",
                 "cumExecValue": "0",
                 "cumExecFee": "0",
                 "timeInForce": o.time_in_force,
                 "orderType": "Limit",
                 "stopOrderType": "",
-                "triggerPrice": "0",
-                "reduceOnly": false,
-                "closeOnTrigger": false,
                 "createdTime": o.created_ms.to_string(),
                 "updatedTime": o.created_ms.to_string(),
-            })
+                "cumFeeDetail": {},
+            });
+            if let (Some(order), Value::Object(unset)) = (order.as_object_mut(), unset) {
+                order.extend(unset);
+            }
+            order
         })
         .collect();
-    ok(json!({ "category": "spot", "list": list, "nextPageCursor": "" }))
+    ok(json!({ "category": "spot", "list": list, "nextPageCursor": cursor }))
 }

@@ -88,6 +88,12 @@ async fn serve(socket: WebSocket, state: BybitState) {
         tokio::select! {
             message = incoming.next() => {
                 let Some(Ok(message)) = message else { return };
+                if let Message::Close(_) = message {
+                    // Answered with a Close (RFC 6455 §5.5.1): the WebSocket layer queued it
+                    // when it read the client's; closing the sink sends it.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+                    return;
+                }
                 let Message::Text(text) = message else { continue };
                 let replies = handle(&state, &text, &conn_id, &mut topics);
                 for reply in replies {
