@@ -6,6 +6,7 @@
 //! reach it. The paper phase the kill switch runs is seen here only as a [`PaperDesk`].
 
 mod reason;
+mod scope;
 
 use std::any::Any;
 use std::fmt;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use reason::TripReason;
+pub use scope::HaltScope;
 
 use crate::clock::Timestamp;
 use crate::journal::OrderRequest;
@@ -32,6 +34,11 @@ pub(crate) trait PaperDesk: Any + Send + Sync {
 /// order; the [`KillSwitch`](crate::kill_switch::KillSwitch) that handed out the gate closes it.
 ///
 /// Cheap to clone (clones share one state) and cheap to check: one atomic load while open.
+///
+/// Besides the halt of everything, a gate carries the kill switch's scoped halts (one venue,
+/// symbol or strategy, [`HaltScope`]): [`check_order`](TradingGate::check_order) refuses the
+/// orders in their scope and stays one atomic load while none is active; [`check`](TradingGate::check),
+/// which knows no order, sees only the halt of everything.
 ///
 /// Besides open ([`GateMode::Live`]) and closed ([`GateMode::Halted`]), a gate can be in the
 /// [`GateMode::Paper`] phase that follows a resume when the switch has a
@@ -59,7 +66,8 @@ pub struct TradingGate {
 
 #[derive(Default)]
 struct GateState {
-    /// A [`GateMode`] as `u8`; the one thing the hot path reads.
+    /// A [`GateMode`] as `u8`, with [`SCOPED`] set while a scoped halt is active; the one thing
+    /// the hot path reads.
     mode: AtomicU8,
     /// Why, and since when: written before `mode` becomes halted, cleared after it stops being
     /// halted, so a check that sees the gate closed always finds the reason. The paper run, while
@@ -71,7 +79,12 @@ struct GateState {
 struct Slot {
     halted: Option<Halted>,
     paper: Option<Arc<dyn PaperDesk>>,
+    /// Scoped halts, oldest first; none with [`HaltScope::All`].
+    scoped: Vec<Halted>,
 }
+
+/// Set in the mode byte while a scoped halt is active.
+const SCOPED: u8 = 0x80;
 
 /// What a [`TradingGate`] lets order placement do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,7 +101,7 @@ pub enum GateMode {
 
 impl GateMode {
     const fn from_u8(raw: u8) -> Self {
-        match raw {
+        match raw & !SCOPED {
             0 => GateMode::Live,
             1 => GateMode::Paper,
             _ => GateMode::Halted,
@@ -121,10 +134,12 @@ impl fmt::Display for GateMode {
 
 /// Order placement refused: trading is halted by the kill switch.
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
-#[error("order refused: trading is halted by the kill switch ({reason}); it stays halted until an explicit resume")]
+#[error("order refused: trading is halted by the kill switch ({reason}){}; it stays halted until an explicit resume", ScopeNote(&self.scope))]
 pub struct Halted {
     /// Why the switch was tripped.
     pub reason: TripReason,
+    /// What the halt covers ([`HaltScope::All`] unless it was a scoped halt).
+    pub scope: HaltScope,
     /// When, on the kill switch's clock (nanoseconds from its origin).
     pub at: Timestamp,
     /// When, in milliseconds since the Unix epoch.
@@ -138,8 +153,21 @@ impl Halted {
             reason: TripReason::Manual {
                 reason: "trading halted".to_owned(),
             },
+            scope: HaltScope::All,
             at: Timestamp::ZERO,
             at_unix_ms: 0,
+        }
+    }
+}
+
+/// The scope in a refusal's message, for a scoped halt.
+struct ScopeNote<'a>(&'a HaltScope);
+
+impl fmt::Display for ScopeNote<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            HaltScope::All => Ok(()),
+            scope => write!(f, " for {scope}"),
         }
     }
 }
@@ -163,6 +191,103 @@ impl TradingGate {
             return Err(self.halted_reason());
         }
         Ok(())
+    }
+
+    /// [`check`](Self::check) for one order: also refused while a scoped halt covers it (its
+    /// `venue`, `symbol`, or a strategy prefix of its `client_order_id`). One atomic load while
+    /// no scoped halt is active.
+    ///
+    /// ```
+    /// use hft_cache::kill_switch::{Halt, HaltScope, KillSwitch};
+    /// use hft_cache::monitor::Registry;
+    ///
+    /// let kill = KillSwitch::builder().registry(&Registry::new()).build();
+    /// let gate = kill.gate();
+    /// kill.halt(Halt::new("ETH desk stop").scope(HaltScope::symbol("ETHUSDT")));
+    /// assert!(gate.check_order("binance", "ETHUSDT", None).is_err());
+    /// assert!(gate.check_order("binance", "BTCUSDT", None).is_ok());
+    /// assert!(gate.check().is_ok(), "the halt of everything is not active");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Halted`] while the kill switch has everything halted, or a scoped halt covering this
+    /// order is active (the scoped halt's reason and scope).
+    #[inline]
+    pub fn check_order(
+        &self,
+        venue: &str,
+        symbol: &str,
+        client_order_id: Option<&str>,
+    ) -> Result<(), Halted> {
+        // Acquire: as `mode`.
+        let raw = self.inner.mode.load(Ordering::Acquire);
+        if raw & SCOPED == 0 {
+            if GateMode::from_u8(raw) == GateMode::Halted {
+                return Err(self.halted_reason());
+            }
+            return Ok(());
+        }
+        self.check_scoped(venue, symbol, client_order_id)
+    }
+
+    #[cold]
+    fn check_scoped(
+        &self,
+        venue: &str,
+        symbol: &str,
+        client_order_id: Option<&str>,
+    ) -> Result<(), Halted> {
+        let slot = self.lock();
+        if let Some(halted) = &slot.halted {
+            return Err(halted.clone());
+        }
+        match slot
+            .scoped
+            .iter()
+            .find(|h| h.scope.covers_order(venue, symbol, client_order_id))
+        {
+            Some(halted) => Err(halted.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The scoped halts active now, oldest first.
+    pub fn scoped_halts(&self) -> Vec<Halted> {
+        self.lock().scoped.clone()
+    }
+
+    /// Adds a scoped halt; one with the same scope keeps its first reason. Returns whether this
+    /// call added it.
+    pub(crate) fn close_scope(&self, halt: Halted) -> bool {
+        let mut slot = self.lock();
+        if slot.scoped.iter().any(|h| h.scope == halt.scope) {
+            return false;
+        }
+        slot.scoped.push(halt);
+        let mode = GateMode::from_u8(self.inner.mode.load(Ordering::Acquire));
+        self.publish(&slot, mode);
+        true
+    }
+
+    /// Lifts the scoped halt of `scope`; returns it, if it was active.
+    pub(crate) fn open_scope(&self, scope: &HaltScope) -> Option<Halted> {
+        let mut slot = self.lock();
+        let position = slot.scoped.iter().position(|h| &h.scope == scope)?;
+        let halted = slot.scoped.remove(position);
+        let mode = GateMode::from_u8(self.inner.mode.load(Ordering::Acquire));
+        self.publish(&slot, mode);
+        Some(halted)
+    }
+
+    /// Stores `mode`, with the scoped bit as `slot` has it. Called with the slot locked.
+    fn publish(&self, slot: &Slot, mode: GateMode) {
+        let scoped = if slot.scoped.is_empty() { 0 } else { SCOPED };
+        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
+        // by an order path that reads the new mode.
+        self.inner
+            .mode
+            .store(mode.as_u8() | scoped, Ordering::Release);
     }
 
     /// Whether order placement is allowed: live or in the paper phase.
@@ -204,22 +329,14 @@ impl TradingGate {
         }
         slot.halted = Some(halt);
         slot.paper = None;
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Halted.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Halted);
         true
     }
 
     /// Reopens the gate for live trading.
     pub(crate) fn open(&self) {
         let mut slot = self.lock();
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Live.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Live);
         slot.halted = None;
         slot.paper = None;
     }
@@ -228,11 +345,7 @@ impl TradingGate {
     pub(crate) fn enter_paper(&self, run: Arc<dyn PaperDesk>) {
         let mut slot = self.lock();
         slot.paper = Some(run);
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Paper.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Paper);
         slot.halted = None;
     }
 
@@ -245,11 +358,7 @@ impl TradingGate {
             return false;
         }
         slot.paper = None;
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Live.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Live);
         true
     }
 

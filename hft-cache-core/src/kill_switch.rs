@@ -20,27 +20,33 @@
 //!    fault; with a [`RelapseWatch`] the triggers run at tighter limits for a while after.
 
 mod assessment;
+mod audit;
 mod builder;
 mod emergency;
+mod halt;
 mod paper;
 mod relapse;
 mod remediation;
 mod report_text;
 mod resume;
+mod sweep;
 mod switch;
 mod trigger;
 mod watcher;
 
-pub use crate::gate::{GateMode, Halted, TradingGate, TripReason};
+pub use crate::gate::{GateMode, HaltScope, Halted, TradingGate, TripReason};
 pub use assessment::{
     AssessedOrder, Assessment, AssessmentState, AssetExposure, SuspectWindow, SymbolExposure,
 };
+pub use audit::{AuditAction, AuditRecord};
 pub use builder::KillSwitchBuilder;
 pub use emergency::{EmergencyReport, EmergencyStep, StepKind};
+pub use halt::{Halt, Resume};
 pub use paper::{PaperPhase, PaperProgress};
 pub use relapse::RelapseWatch;
 pub use remediation::Remediation;
 pub use resume::ResumeError;
+pub use sweep::{CancelOutcome, Cancellation, SweepState, SweptOrder, VenueSweep};
 pub use switch::KillSwitch;
 pub use trigger::{Condition, Trigger};
 pub use watcher::{Watcher, WatcherBuildError, WatcherBuilder, WatcherHandle};

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{RequestError, SignedClient, Venue};
+use super::{OrderFields, RequestError, SignedClient, Venue};
 use crate::clock::Timestamp;
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
@@ -33,10 +33,11 @@ where
 {
     let mut fields = object_of(params)?;
     let journal = client.journal();
-    if journal.is_some() && takes_client_order_id(path) {
-        ensure_client_order_id(&mut fields);
+    let names = client.venue().order_fields(path);
+    if let (Some(_), Some(names)) = (journal, &names) {
+        ensure_client_order_id(&mut fields, names);
     }
-    let order = OrderRequest::from_pairs(&pairs_of(&fields));
+    let order = OrderRequest::from_pairs(&pairs_of(&fields), names.as_ref());
     // Stamped before anything is sent: the decision's time, which the suspect window is about.
     let at = journal.map(|j| (j.clock().now(), unix_millis()));
     let record = |mode, outcome| {
@@ -45,6 +46,24 @@ where
         }
     };
     let clock = client.fresh_client().clock();
+
+    // A scoped halt (venue, symbol, strategy) covering this order refuses it, whatever the mode.
+    if let Some(gate) = client.gate() {
+        let symbol = order.symbol.as_deref().unwrap_or_default();
+        let client_id = order.client_order_id.as_deref();
+        if let Err(halted) = gate.check_order(client.venue().name(), symbol, client_id) {
+            if halted.scope != crate::gate::HaltScope::All {
+                record(
+                    OrderMode::Live,
+                    OrderOutcome::Refused {
+                        reason: halted.to_string(),
+                    },
+                );
+                tracing::warn!(path, symbol, scope = %halted.scope, reason = %halted.reason, "order refused: its scope is halted");
+                return Err(RequestError::Halted(halted));
+            }
+        }
+    }
 
     let (mode, route) = match client.gate() {
         None => (OrderMode::Live, Route::Send),
@@ -251,21 +270,20 @@ fn pairs_of(fields: &Map<String, Value>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Orders placed at `.../order` take a `newClientOrderId` (lists and SOR orders name theirs
-/// differently, and are journaled without one).
-fn takes_client_order_id(path: &str) -> bool {
-    path.trim_end_matches('/').ends_with("/order")
-}
-
-/// Gives the order a client order id if it has none, so that the assessment can look it up
-/// even when its answer was lost.
-fn ensure_client_order_id(fields: &mut Map<String, Value>) {
+/// Gives the order a client order id, in the parameter its venue names, if it has none and
+/// the path takes one, so that the assessment can look it up even when its answer was lost.
+fn ensure_client_order_id(fields: &mut Map<String, Value>, names: &OrderFields) {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    if fields.contains_key("newClientOrderId") {
+    let name = names.client_order_id;
+    if name.is_empty() || fields.contains_key(name) {
         return;
     }
     let seq = NEXT.fetch_add(1, Ordering::Relaxed);
-    // Binance allows 36 characters of [.A-Za-z0-9:/_-].
-    let id = format!("hftj-{}-{seq}", unix_millis());
-    fields.insert("newClientOrderId".to_owned(), Value::String(id));
+    // Binance and Bybit allow 36 characters of [.A-Za-z0-9:/_-]; OKX 32 alphanumerics.
+    let mut id = format!("hftj{}{seq}", unix_millis());
+    if names.client_order_id_max_len >= 36 {
+        id = format!("hftj-{}-{seq}", unix_millis());
+    }
+    id.truncate(names.client_order_id_max_len);
+    fields.insert(name.to_owned(), Value::String(id));
 }
