@@ -217,7 +217,7 @@ async fn a_trip_cancels_every_resting_order_on_both_venues_and_confirms_flat() {
     let c = &report.cancellation;
     assert_eq!(c.state, SweepState::Done, "{report}");
     assert!(c.time_to_flat.is_some());
-    let mut binance_ids = vec![btc.order_id.to_string(), eth.order_id.to_string()];
+    let mut binance_ids = [btc.order_id.to_string(), eth.order_id.to_string()];
     binance_ids.sort();
     bybit_ids.sort();
     assert_eq!(
@@ -640,9 +640,11 @@ async fn a_scoped_halt_on_one_symbol_leaves_the_other_symbols_orders_resting() {
     let RequestError::Halted(halted) = &refused else {
         panic!("{refused:?}");
     };
-    assert_eq!(halted.scope, HaltScope::symbol(ETH));
+    assert_eq!(halted.scope(), &HaltScope::symbol(ETH));
     assert!(
-        refused.to_string().contains("for symbol ETHUSDT"),
+        refused
+            .to_string()
+            .contains("ETH desk stop, for symbol ETHUSDT"),
         "{refused}"
     );
     bid(&trader, BTC, "48000", Some("mm-2")).await;

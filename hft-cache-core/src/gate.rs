@@ -134,12 +134,10 @@ impl fmt::Display for GateMode {
 
 /// Order placement refused: trading is halted by the kill switch.
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
-#[error("order refused: trading is halted by the kill switch ({reason}){}; it stays halted until an explicit resume", ScopeNote(&self.scope))]
+#[error("order refused: trading is halted by the kill switch ({reason}); it stays halted until an explicit resume")]
 pub struct Halted {
     /// Why the switch was tripped.
     pub reason: TripReason,
-    /// What the halt covers ([`HaltScope::All`] unless it was a scoped halt).
-    pub scope: HaltScope,
     /// When, on the kill switch's clock (nanoseconds from its origin).
     pub at: Timestamp,
     /// When, in milliseconds since the Unix epoch.
@@ -153,21 +151,20 @@ impl Halted {
             reason: TripReason::Manual {
                 reason: "trading halted".to_owned(),
             },
-            scope: HaltScope::All,
             at: Timestamp::ZERO,
             at_unix_ms: 0,
         }
     }
 }
 
-/// The scope in a refusal's message, for a scoped halt.
-struct ScopeNote<'a>(&'a HaltScope);
-
-impl fmt::Display for ScopeNote<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            HaltScope::All => Ok(()),
-            scope => write!(f, " for {scope}"),
+impl Halted {
+    /// What the halt covers: [`HaltScope::All`], or the scope of a scoped halt (whose reason
+    /// is a [`TripReason::Scoped`]).
+    pub fn scope(&self) -> &HaltScope {
+        static ALL: HaltScope = HaltScope::All;
+        match &self.reason {
+            TripReason::Scoped { scope, .. } => scope,
+            _ => &ALL,
         }
     }
 }
@@ -245,7 +242,7 @@ impl TradingGate {
         match slot
             .scoped
             .iter()
-            .find(|h| h.scope.covers_order(venue, symbol, client_order_id))
+            .find(|h| h.scope().covers_order(venue, symbol, client_order_id))
         {
             Some(halted) => Err(halted.clone()),
             None => Ok(()),
@@ -261,7 +258,7 @@ impl TradingGate {
     /// call added it.
     pub(crate) fn close_scope(&self, halt: Halted) -> bool {
         let mut slot = self.lock();
-        if slot.scoped.iter().any(|h| h.scope == halt.scope) {
+        if slot.scoped.iter().any(|h| h.scope() == halt.scope()) {
             return false;
         }
         slot.scoped.push(halt);
@@ -273,7 +270,7 @@ impl TradingGate {
     /// Lifts the scoped halt of `scope`; returns it, if it was active.
     pub(crate) fn open_scope(&self, scope: &HaltScope) -> Option<Halted> {
         let mut slot = self.lock();
-        let position = slot.scoped.iter().position(|h| &h.scope == scope)?;
+        let position = slot.scoped.iter().position(|h| h.scope() == scope)?;
         let halted = slot.scoped.remove(position);
         let mode = GateMode::from_u8(self.inner.mode.load(Ordering::Acquire));
         self.publish(&slot, mode);

@@ -52,14 +52,14 @@ where
         let symbol = order.symbol.as_deref().unwrap_or_default();
         let client_id = order.client_order_id.as_deref();
         if let Err(halted) = gate.check_order(client.venue().name(), symbol, client_id) {
-            if halted.scope != crate::gate::HaltScope::All {
+            if !halted.scope().is_all() {
                 record(
                     OrderMode::Live,
                     OrderOutcome::Refused {
                         reason: halted.to_string(),
                     },
                 );
-                tracing::warn!(path, symbol, scope = %halted.scope, reason = %halted.reason, "order refused: its scope is halted");
+                tracing::warn!(path, symbol, scope = %halted.scope(), reason = %halted.reason, "order refused: its scope is halted");
                 return Err(RequestError::Halted(halted));
             }
         }

@@ -179,8 +179,14 @@ impl KillSwitch {
         let mut steps = Vec::with_capacity(4);
 
         let halted = Halted {
-            reason: reason.clone(),
-            scope: scope.clone(),
+            reason: if scope.is_all() {
+                reason.clone()
+            } else {
+                TripReason::Scoped {
+                    scope: scope.clone(),
+                    cause: Box::new(reason.clone()),
+                }
+            },
             at,
             at_unix_ms,
         };

@@ -122,7 +122,11 @@ impl KillSwitch {
         let halted = if scope.is_all() {
             !inner.gate.is_open()
         } else {
-            inner.gate.scoped_halts().iter().any(|h| h.scope == scope)
+            inner
+                .gate
+                .scoped_halts()
+                .iter()
+                .any(|h| *h.scope() == scope)
         };
         // The report of the halt being lifted: the last of its scope.
         let trip = reports
