@@ -718,3 +718,68 @@ async fn keep_resting_orders_is_a_choice_the_report_shows() {
     let _: Decimal = dec!(0);
     ex.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_bybit_adapter_in_the_paper_phase_gets_bybit_s_answer_and_sends_nothing() {
+    use hft_cache::book::{BookView, Level};
+    use hft_cache::kill_switch::{GateMode, PaperPhase};
+    use hft_cache::StreamCache;
+
+    let by = bybit().await;
+    let registry = Registry::new();
+    let books = StreamCache::<String, BookView>::builder()
+        .name("bybit-books")
+        .registry(&registry)
+        .build()
+        .unwrap();
+    let feed = books.custom_transport_writer("test-feed");
+    let level = |price, qty| Level { price, qty };
+    feed.publish(
+        BTC.to_owned(),
+        BookView {
+            symbol: BTC.into(),
+            last_update_id: 1,
+            bids: vec![level(dec!(59999), dec!(1))],
+            asks: vec![level(dec!(60001), dec!(1))],
+        },
+    );
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&registry)
+        .journal(journal.clone())
+        .exchange(bybit_client(&by))
+        .paper_phase(PaperPhase::new(&books).orders(5))
+        .build();
+    let trader = SignedClient::builder_for(Bybit, by.http_url())
+        .api_key(KEY)
+        .secret(SECRET)
+        .trading_gate(kill.gate())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    kill.trip("operator stop");
+    assert_eq!(assessed(&kill).await.cancellation.state, SweepState::Done);
+    kill.resume().unwrap();
+    assert_eq!(kill.gate().mode(), GateMode::Paper);
+
+    let order = serde_json::json!({
+        "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Market", "qty": "0.5",
+        "orderLinkId": "mm-paper-1",
+    });
+    let ack: Fresh<BybitAck> = trader
+        .signed_post("/v5/order/create", &order)
+        .await
+        .expect("answered in Bybit's shape");
+    assert_eq!(
+        ack.read().unwrap().order_id,
+        "0",
+        "the order exists nowhere"
+    );
+    assert_eq!(by.open_order_count(), 0);
+    let entry: serde_json::Value =
+        serde_json::from_str(journal.to_json_lines().lines().last().unwrap()).unwrap();
+    assert_eq!(entry["mode"], "paper");
+    assert_eq!(entry["client_order_id"], "mm-paper-1");
+    assert_eq!(entry["outcome"]["order_id"], 0, "Bybit's string id, read as the venue names it");
+    by.shutdown().await;
+}

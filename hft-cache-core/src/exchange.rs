@@ -143,6 +143,6 @@ pub use gated::GatedRequest;
 pub use secrecy::SecretString;
 pub use signer::{InvalidApiKey, RequestSigner, SignRequest, Signer};
 pub use venue::{
-    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, ServerTime,
-    Venue, VenueCall, VenueOrder,
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
+    PaperStatus, ServerTime, Venue, VenueCall, VenueOrder,
 };

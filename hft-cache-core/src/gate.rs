@@ -25,9 +25,14 @@ use crate::journal::OrderRequest;
 /// What answers order placements while the gate is in the paper phase: the kill switch's paper
 /// run. `Any` lets the switch take its own run back out of the gate.
 pub(crate) trait PaperDesk: Any + Send + Sync {
-    /// The answer the exchange would give to `order`, as JSON; a fault halts trading and is
-    /// returned.
-    fn simulate(self: Arc<Self>, order: &OrderRequest) -> Result<Value, Halted>;
+    /// The answer the exchange would give to `order`, as JSON, in the shape `answer` (the
+    /// venue's [`paper_answer`](crate::exchange::Venue::paper_answer)) gives it; a fault halts
+    /// trading and is returned.
+    fn simulate(
+        self: Arc<Self>,
+        order: &OrderRequest,
+        answer: &dyn Fn(&crate::exchange::PaperFill<'_>) -> Option<Value>,
+    ) -> Result<Value, Halted>;
 }
 
 /// Whether orders may be sent. Order paths call [`check`](TradingGate::check) before each

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 use super::error::ExchangeErrorKind;
 use super::signer::{api_key_header, InvalidApiKey, RequestSigner, SignRequest, Signer};
 use super::venue::{
-    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, ServerTime,
-    Venue, VenueCall, VenueOrder,
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
+    PaperStatus, ServerTime, Venue, VenueCall, VenueOrder,
 };
 use crate::fetch::Bare;
 
@@ -110,15 +110,53 @@ impl Venue for Binance {
         } else {
             ""
         };
-        Some(OrderFields::new(
-            "symbol",
-            "side",
-            "type",
-            "timeInForce",
-            "price",
-            "quantity",
-            client_id,
-        ))
+        Some(
+            OrderFields::new(
+                "symbol",
+                "side",
+                "type",
+                "timeInForce",
+                "price",
+                "quantity",
+                client_id,
+            )
+            .answer("orderId", "status", "executedQty"),
+        )
+    }
+
+    /// Binance's `FULL` answer to a new order. `orderId` 0: the order exists nowhere.
+    fn paper_answer(&self, fill: &PaperFill<'_>) -> Option<serde_json::Value> {
+        let dec = |d: rust_decimal::Decimal| d.normalize().to_string();
+        let status = match fill.status {
+            PaperStatus::New => "NEW",
+            PaperStatus::PartiallyFilled => "PARTIALLY_FILLED",
+            PaperStatus::Filled => "FILLED",
+            _ => "EXPIRED",
+        };
+        Some(serde_json::json!({
+            "symbol": fill.symbol,
+            "orderId": 0,
+            "orderListId": -1,
+            "clientOrderId": fill.client_order_id.unwrap_or_default(),
+            "transactTime": fill.at_unix_ms,
+            "price": dec(fill.price.unwrap_or_default()),
+            "origQty": dec(fill.quantity),
+            "executedQty": dec(fill.executed),
+            "cummulativeQuoteQty": dec(fill.quote),
+            "status": status,
+            "timeInForce": fill.time_in_force.unwrap_or("GTC"),
+            "type": fill.order_type,
+            "side": fill.side,
+            "workingTime": fill.at_unix_ms,
+            "selfTradePreventionMode": "NONE",
+            "fills": fill.fills.iter().map(|(price, qty)| serde_json::json!({
+                "price": dec(*price),
+                "qty": dec(*qty),
+                "commission": "0",
+                "commissionAsset": "",
+                "tradeId": 0,
+            })).collect::<Vec<_>>(),
+        }))
     }
 }
 

@@ -12,7 +12,7 @@ use super::signer::{
     api_key_header, header_text, InvalidApiKey, RequestSigner, SignRequest, Signer,
 };
 use super::venue::{
-    BodyEncoding, OrderFields, OrderVenue, ServerTime, Venue, VenueCall, VenueOrder,
+    BodyEncoding, OrderFields, OrderVenue, PaperFill, ServerTime, Venue, VenueCall, VenueOrder,
 };
 use crate::fetch::{ApiError, Envelope, Enveloped, RawValue};
 
@@ -140,15 +140,27 @@ impl Venue for Bybit {
     /// `symbol`, `side`, `orderType`, `timeInForce`, `price`, `qty`, `orderLinkId` on
     /// `POST /v5/order/create` (batches carry theirs in a list, and are journaled by path).
     fn order_fields(&self, path: &str) -> Option<OrderFields> {
-        (path == "/v5/order/create").then_some(OrderFields::new(
-            "symbol",
-            "side",
-            "orderType",
-            "timeInForce",
-            "price",
-            "qty",
-            "orderLinkId",
-        ))
+        (path == "/v5/order/create").then_some(
+            OrderFields::new(
+                "symbol",
+                "side",
+                "orderType",
+                "timeInForce",
+                "price",
+                "qty",
+                "orderLinkId",
+            )
+            .answer("orderId", "", ""),
+        )
+    }
+
+    /// `POST /v5/order/create`'s result, `{"orderId","orderLinkId"}`; `orderId` `"0"`: the
+    /// order exists nowhere.
+    fn paper_answer(&self, fill: &PaperFill<'_>) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "orderId": "0",
+            "orderLinkId": fill.client_order_id.unwrap_or_default(),
+        }))
     }
 }
 

@@ -73,7 +73,7 @@ where
             GateMode::Paper => match gate.paper_desk() {
                 Some(run) => (
                     OrderMode::Paper,
-                    match run.simulate(&order) {
+                    match run.simulate(&order, &|fill| client.venue().paper_answer(fill)) {
                         Ok(answer) => Route::Answer(answer),
                         Err(halted) => Route::Refuse(halted),
                     },
@@ -101,7 +101,7 @@ where
             return Err(RequestError::Halted(halted));
         }
         Route::Answer(answer) => {
-            let decoded = decode::<T>(answer);
+            let decoded = decode::<T>(answer, names.as_ref());
             record(OrderMode::Paper, outcome_of(&decoded));
             let (value, _) = decoded?;
             tracing::debug!(
@@ -115,7 +115,7 @@ where
 
     let sent_at = clock.now();
     let answer = client.send_order_answer(method, path, &fields).await;
-    let decoded = answer.and_then(decode::<T>);
+    let decoded = answer.and_then(|answer| decode::<T>(answer, names.as_ref()));
     record(OrderMode::Live, outcome_of(&decoded));
     let (value, _) = decoded.inspect_err(|error| {
         tracing::debug!(path, %error, "exchange request failed");
@@ -145,15 +145,22 @@ impl Route {
 
 /// The answer as `T`, keeping the fields the journal records. (The venue's format has opened
 /// any envelope and turned an error in it into a `RequestError` already.)
-fn decode<T: DeserializeOwned>(answer: Value) -> Result<(T, Accepted), RequestError> {
+fn decode<T: DeserializeOwned>(
+    answer: Value,
+    names: Option<&OrderFields>,
+) -> Result<(T, Accepted), RequestError> {
+    // Read under the venue's names; a name the venue leaves empty is not in its answer.
+    let field =
+        |name: Option<&'static str>| name.filter(|n| !n.is_empty()).and_then(|n| answer.get(n));
     let accepted = Accepted {
-        order_id: answer.get("orderId").and_then(Value::as_u64),
-        status: answer
-            .get("status")
+        order_id: field(names.map(|n| n.answer_order_id)).and_then(|id| match id {
+            Value::String(text) => text.parse().ok(),
+            other => other.as_u64(),
+        }),
+        status: field(names.map(|n| n.answer_status))
             .and_then(Value::as_str)
             .map(str::to_owned),
-        executed_qty: answer
-            .get("executedQty")
+        executed_qty: field(names.map(|n| n.answer_executed_qty))
             .and_then(Value::as_str)
             .and_then(|q| q.parse().ok()),
     };

@@ -66,6 +66,59 @@ pub trait Venue: Send + Sync + std::fmt::Debug + 'static {
         let _ = path;
         None
     }
+
+    /// The answer the venue gives to an accepted order placement, built from a paper-phase
+    /// fill, so that an adapter's code parses it unchanged (default: `None`, the venue has no
+    /// paper answer and a paper phase refuses its orders, halting trading again).
+    fn paper_answer(&self, fill: &PaperFill<'_>) -> Option<serde_json::Value> {
+        let _ = fill;
+        None
+    }
+}
+
+/// How a paper-phase order came out, as the simulation filled it against the current book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaperStatus {
+    /// Resting, nothing filled.
+    New,
+    /// Part filled, the rest resting.
+    PartiallyFilled,
+    /// Filled completely.
+    Filled,
+    /// Not resting (IOC, FOK, market) and not filled completely.
+    Expired,
+}
+
+/// A paper-phase fill, for [`Venue::paper_answer`]: the order as sent and what the simulation
+/// made of it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct PaperFill<'a> {
+    /// The symbol.
+    pub symbol: &'a str,
+    /// The side, as sent.
+    pub side: &'a str,
+    /// The order type, as sent.
+    pub order_type: &'a str,
+    /// The time in force, as sent.
+    pub time_in_force: Option<&'a str>,
+    /// The limit price.
+    pub price: Option<rust_decimal::Decimal>,
+    /// The quantity ordered.
+    pub quantity: rust_decimal::Decimal,
+    /// The client order id, as sent (or added by the journal).
+    pub client_order_id: Option<&'a str>,
+    /// The quantity filled.
+    pub executed: rust_decimal::Decimal,
+    /// The quote quantity filled.
+    pub quote: rust_decimal::Decimal,
+    /// The outcome.
+    pub status: PaperStatus,
+    /// Each fill: price and quantity.
+    pub fills: &'a [(rust_decimal::Decimal, rust_decimal::Decimal)],
+    /// When, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
 }
 
 /// How the parameters of a request with a body are sent.
@@ -116,6 +169,13 @@ pub struct OrderFields {
     pub client_order_id: &'static str,
     /// The longest client order id the venue accepts (Binance 36, Bybit 36, OKX 32).
     pub client_order_id_max_len: usize,
+    /// In the venue's answer to a placement: the order id (a number, or a string of digits),
+    /// the status and the quantity filled at once (empty where the answer has none).
+    pub answer_order_id: &'static str,
+    /// See [`answer_order_id`](Self::answer_order_id).
+    pub answer_status: &'static str,
+    /// See [`answer_order_id`](Self::answer_order_id).
+    pub answer_executed_qty: &'static str,
 }
 
 impl OrderFields {
@@ -139,7 +199,24 @@ impl OrderFields {
             quantity,
             client_order_id,
             client_order_id_max_len: 36,
+            answer_order_id: "",
+            answer_status: "",
+            answer_executed_qty: "",
         }
+    }
+
+    /// How the venue's answer to a placement names the order id, status and quantity filled
+    /// (default: none of them; the journal then records an accepted order without them).
+    pub const fn answer(
+        mut self,
+        order_id: &'static str,
+        status: &'static str,
+        executed_qty: &'static str,
+    ) -> Self {
+        self.answer_order_id = order_id;
+        self.answer_status = status;
+        self.answer_executed_qty = executed_qty;
+        self
     }
 
     /// The longest client order id the venue accepts.
@@ -279,5 +356,7 @@ pub trait OrderVenue: Venue {
 }
 
 crate::class::declare_class!(Plain for OrderFields);
+crate::class::declare_class!(Plain for PaperStatus);
+crate::class::declare_class!(['a] Plain for PaperFill<'a>);
 crate::class::declare_class!(Plain for VenueCall);
 crate::class::declare_class!(Plain for VenueOrder);
