@@ -780,6 +780,9 @@ async fn a_bybit_adapter_in_the_paper_phase_gets_bybit_s_answer_and_sends_nothin
         serde_json::from_str(journal.to_json_lines().lines().last().unwrap()).unwrap();
     assert_eq!(entry["mode"], "paper");
     assert_eq!(entry["client_order_id"], "mm-paper-1");
-    assert_eq!(entry["outcome"]["order_id"], 0, "Bybit's string id, read as the venue names it");
+    assert_eq!(
+        entry["outcome"]["order_id"], 0,
+        "Bybit's string id, read as the venue names it"
+    );
     by.shutdown().await;
 }
