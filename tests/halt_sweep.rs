@@ -339,6 +339,42 @@ async fn a_rate_limited_cancel_is_waited_out_not_dropped() {
     ex.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_ban_without_a_retry_after_is_not_hammered() {
+    let ex = binance().await;
+    let kill = switch()
+        .exchange(client(&ex))
+        .sweep_bounds(1, Duration::from_secs(10))
+        .build();
+    let trader = client(&ex);
+    let order = bid(&trader, BTC, "50000", None).await;
+    let faults = ex.faults();
+    faults.push_rest_fault(RestFault::Delay(Duration::ZERO), 1);
+    faults.error_next_requests(
+        1,
+        418,
+        -1003,
+        "Way too much request weight used; IP banned.",
+    );
+
+    kill.trip("operator stop");
+    let report = assessed(&kill).await;
+    let binance = &report.cancellation.venues[0];
+    assert_eq!(
+        report.cancellation.state,
+        SweepState::Incomplete,
+        "{report}"
+    );
+    assert_eq!(binance.retries, 0, "a request during a ban would extend it");
+    assert_eq!(binance.orders[0].outcome, CancelOutcome::Failed);
+    assert!(binance.orders[0].error.as_deref().unwrap().contains("418"));
+    assert_eq!(
+        report.cancellation.to_acknowledge(),
+        [order.order_id.to_string()]
+    );
+    ex.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() {
     let ex = binance().await;

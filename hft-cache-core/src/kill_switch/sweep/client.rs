@@ -29,18 +29,34 @@ pub(crate) struct SweepError {
     pub(crate) retry_after: Option<Duration>,
     /// The venue does not know the order (or, for a cancel-all, has none open).
     pub(crate) unknown_order: bool,
+    /// HTTP 418, an IP ban: a request before it lifts extends it, so the sweep retries only
+    /// after the `Retry-After` the ban names, never blindly.
+    pub(crate) banned: bool,
 }
 
 impl SweepError {
     fn of(error: &RequestError) -> Self {
         let kind = error.exchange_kind();
         let rate_limited = kind == Some(ExchangeErrorKind::RateLimited);
+        let status = match error {
+            RequestError::Exchange { status, .. } => Some(*status),
+            _ => error
+                .fetch_error()
+                .and_then(crate::fetch::FetchError::status),
+        };
+        let banned = status == Some(418);
+        let retry_after = retry_after_of(error);
         SweepError {
             text: error.to_string(),
-            retryable: rate_limited || error.is_retryable(),
+            retryable: if banned {
+                retry_after.is_some()
+            } else {
+                rate_limited || error.is_retryable()
+            },
             rate_limited,
-            retry_after: retry_after_of(error),
+            retry_after,
             unknown_order: kind == Some(ExchangeErrorKind::UnknownOrder),
+            banned,
         }
     }
 
@@ -51,6 +67,7 @@ impl SweepError {
             rate_limited: false,
             retry_after: None,
             unknown_order: false,
+            banned: false,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -39,7 +40,11 @@ pub(crate) async fn sweep_venue(
             return sweep;
         }
     }
-    let deadline = started + config.deadline;
+    // A bound set past what an Instant can hold is no bound: a year is as good.
+    let deadline = started
+        .checked_add(config.deadline)
+        .or_else(|| started.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(started);
     let symbol = match &scope {
         HaltScope::Symbol { symbol } => Some(symbol.clone()),
         _ => None,
@@ -93,6 +98,9 @@ pub(crate) async fn sweep_venue(
             }
         } else {
             for order in &open {
+                if Instant::now() >= deadline {
+                    break;
+                }
                 let done = retried(&config, deadline, &mut sweep, || {
                     client.cancel(order.clone())
                 })
@@ -242,7 +250,10 @@ where
         if error.rate_limited {
             wait = wait.max(error.retry_after.unwrap_or(config.rate_limit_wait));
         }
-        if Instant::now() + wait > deadline {
+        if Instant::now()
+            .checked_add(wait)
+            .is_none_or(|then| then > deadline)
+        {
             return Err(error);
         }
         sweep.retries += 1;
@@ -253,6 +264,7 @@ where
             step = "sweep",
             venue = %sweep.venue,
             attempt,
+            banned = error.banned,
             error = %error.text,
             retry_in_ms = wait.as_millis() as u64,
             "emergency: sweep request failed, retrying"
