@@ -649,6 +649,11 @@ async fn a_scoped_halt_on_one_symbol_leaves_the_other_symbols_orders_resting() {
     assert_eq!(report.scope, HaltScope::symbol(ETH));
     assert!(!kill.is_halted() && gate.check().is_ok());
     assert!(report.disabled_caches.is_empty());
+    assert!(
+        report.remediation.done[0].starts_with("scoped halt of symbol ETHUSDT"),
+        "{:#?}",
+        report.remediation
+    );
     let report = assessed(&kill).await;
     assert_eq!(report.cancellation.state, SweepState::Done, "{report}");
     assert_eq!(

@@ -394,3 +394,54 @@ impl fmt::Debug for TradingGate {
 crate::class::declare_class!(Plain for TradingGate);
 crate::class::declare_class!(Plain for GateMode);
 crate::class::declare_class!(Plain for Halted);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn halt(scope: HaltScope) -> Halted {
+        Halted {
+            reason: TripReason::Scoped {
+                scope,
+                cause: Box::new("test".into()),
+            },
+            at: Timestamp::ZERO,
+            at_unix_ms: 0,
+        }
+    }
+
+    #[test]
+    fn scoped_halts_set_the_scoped_bit_and_stack() {
+        let gate = TradingGate::new();
+        let raw = |g: &TradingGate| g.inner.mode.load(Ordering::Relaxed);
+        assert_eq!(raw(&gate) & SCOPED, 0);
+        assert!(gate.close_scope(halt(HaltScope::symbol("ETHUSDT"))));
+        assert!(
+            !gate.close_scope(halt(HaltScope::symbol("ETHUSDT"))),
+            "one per scope"
+        );
+        assert!(gate.close_scope(halt(HaltScope::venue("bybit"))));
+        assert_eq!(raw(&gate) & SCOPED, SCOPED);
+        assert_eq!(gate.mode(), GateMode::Live, "the bit is not a mode");
+        assert!(gate.check_order("bybit", "BTCUSDT", None).is_err());
+        assert!(gate.check_order("binance", "ETHUSDT", None).is_err());
+        assert!(gate.check_order("binance", "BTCUSDT", None).is_ok());
+
+        // The halt of everything keeps the scoped halts beneath it.
+        assert!(gate.close(Halted::unknown()));
+        assert!(gate.check_order("binance", "BTCUSDT", None).is_err());
+        gate.open();
+        assert_eq!(raw(&gate) & SCOPED, SCOPED);
+        assert!(gate.check_order("bybit", "BTCUSDT", None).is_err());
+
+        assert!(gate.open_scope(&HaltScope::venue("bybit")).is_some());
+        assert!(gate.open_scope(&HaltScope::venue("bybit")).is_none());
+        assert!(gate.open_scope(&HaltScope::symbol("ETHUSDT")).is_some());
+        assert_eq!(
+            raw(&gate) & SCOPED,
+            0,
+            "no scoped halt: the one-load path again"
+        );
+        assert!(gate.check_order("bybit", "ETHUSDT", None).is_ok());
+    }
+}

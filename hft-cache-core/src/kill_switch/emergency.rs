@@ -273,10 +273,10 @@ impl KillSwitch {
                 },
                 compliance.violations.len(),
                 compliance.health_problems.len(),
-                if all_caches_disabled {
-                    "every cache refuses reads"
-                } else {
-                    "SOME CACHES STILL SERVE"
+                match (all_caches_disabled, scope.is_all()) {
+                    (true, _) => "every cache refuses reads",
+                    (false, false) => "caches left serving the scopes still trading (scoped halt)",
+                    (false, true) => "SOME CACHES STILL SERVE",
                 },
             ),
         });
@@ -314,6 +314,25 @@ impl KillSwitch {
             assessing: assessor.is_some(),
             paper_orders: config.paper.as_ref().map(|p| p.orders_needed()),
         });
+        if !scope.is_all() {
+            // A scoped halt closed the gate for its scope only, and left the caches serving.
+            remediation.done.retain(|d| {
+                !d.starts_with("trading gate")
+                    && !d.starts_with("caches disabled")
+                    && !d.starts_with("no cache left")
+            });
+            remediation.done.insert(
+                0,
+                format!("scoped halt of {scope}: its orders are refused (cancels and queries still pass); other orders and the caches still serve"),
+            );
+            if let Some(resume) = remediation
+                .manual
+                .iter_mut()
+                .find(|m| m.starts_with("resume explicitly"))
+            {
+                *resume = format!("lift the scoped halt explicitly once its cause is fixed (KillSwitch::resume_scope({scope:?}))");
+            }
+        }
         if let AssessmentState::Failed {
             attempts,
             last_error,
