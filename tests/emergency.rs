@@ -154,10 +154,12 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
     .await;
 
     let journal = OrderJournal::new();
+    // The resting order must still rest for the assessment to report it.
     let kill = KillSwitch::builder()
         .registry(&registry)
         .journal(journal.clone())
         .exchange(client(&ex).build().unwrap())
+        .keep_resting_orders()
         .build();
     let trader = client(&ex)
         .trading_gate(kill.gate())
@@ -289,6 +291,8 @@ async fn with_the_exchange_down_the_halt_is_immediate_and_the_assessment_arrives
         .journal(journal.clone())
         .exchange(client(&ex).build().unwrap())
         .assessment_retry(10, Duration::from_millis(10), Duration::from_millis(40))
+        // The failures are the assessment's (tests/halt_sweep.rs has the sweep's own).
+        .keep_resting_orders()
         .build();
     let trader = client(&ex)
         .trading_gate(kill.gate())
@@ -339,6 +343,7 @@ async fn an_unreachable_exchange_leaves_a_report_that_says_so() {
         .journal(journal.clone())
         .exchange(client(&ex).build().unwrap())
         .assessment_retry(3, Duration::from_millis(5), Duration::from_millis(10))
+        .keep_resting_orders()
         .build();
     let trader = client(&ex).journal(journal.clone()).build().unwrap();
     place(&trader, &market("BUY", "0.001")).await.unwrap();

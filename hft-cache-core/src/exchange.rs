@@ -142,4 +142,7 @@ pub use gated::GatedRequest;
 /// matching version): zeroed on drop, never printed.
 pub use secrecy::SecretString;
 pub use signer::{InvalidApiKey, RequestSigner, SignRequest, Signer};
-pub use venue::{BodyEncoding, ServerTime, Venue};
+pub use venue::{
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
+    PaperStatus, ServerTime, Venue, VenueCall, VenueOrder,
+};

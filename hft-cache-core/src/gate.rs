@@ -6,6 +6,7 @@
 //! reach it. The paper phase the kill switch runs is seen here only as a [`PaperDesk`].
 
 mod reason;
+mod scope;
 
 use std::any::Any;
 use std::fmt;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use reason::TripReason;
+pub use scope::HaltScope;
 
 use crate::clock::Timestamp;
 #[cfg(feature = "venues")]
@@ -25,16 +27,26 @@ use crate::journal::OrderRequest;
 /// What answers order placements while the gate is in the paper phase: the kill switch's paper
 /// run. `Any` lets the switch take its own run back out of the gate.
 pub(crate) trait PaperDesk: Any + Send + Sync {
-    /// The answer the exchange would give to `order`, as JSON; a fault halts trading and is
-    /// returned.
+    /// The answer the exchange would give to `order`, as JSON, in the shape `answer` (the
+    /// venue's [`paper_answer`](crate::exchange::Venue::paper_answer)) gives it; a fault halts
+    /// trading and is returned.
     #[cfg(feature = "venues")]
-    fn simulate(self: Arc<Self>, order: &OrderRequest) -> Result<Value, Halted>;
+    fn simulate(
+        self: Arc<Self>,
+        order: &OrderRequest,
+        answer: &dyn Fn(&crate::exchange::PaperFill<'_>) -> Option<Value>,
+    ) -> Result<Value, Halted>;
 }
 
 /// Whether orders may be sent. Order paths call [`check`](TradingGate::check) before each
 /// order; the [`KillSwitch`](crate::kill_switch::KillSwitch) that handed out the gate closes it.
 ///
 /// Cheap to clone (clones share one state) and cheap to check: one atomic load while open.
+///
+/// Besides the halt of everything, a gate carries the kill switch's scoped halts (one venue,
+/// symbol or strategy, [`HaltScope`]): [`check_order`](TradingGate::check_order) refuses the
+/// orders in their scope and stays one atomic load while none is active; [`check`](TradingGate::check),
+/// which knows no order, sees only the halt of everything.
 ///
 /// Besides open ([`GateMode::Live`]) and closed ([`GateMode::Halted`]), a gate can be in the
 /// [`GateMode::Paper`] phase that follows a resume when the switch has a
@@ -62,7 +74,8 @@ pub struct TradingGate {
 
 #[derive(Default)]
 struct GateState {
-    /// A [`GateMode`] as `u8`; the one thing the hot path reads.
+    /// A [`GateMode`] as `u8`, with [`SCOPED`] set while a scoped halt is active; the one thing
+    /// the hot path reads.
     mode: AtomicU8,
     /// Why, and since when: written before `mode` becomes halted, cleared after it stops being
     /// halted, so a check that sees the gate closed always finds the reason. The paper run, while
@@ -76,7 +89,12 @@ struct Slot {
     // Set and read only by the kill switch's paper phase (feature `venues`).
     #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     paper: Option<Arc<dyn PaperDesk>>,
+    /// Scoped halts, oldest first; none with [`HaltScope::All`].
+    scoped: Vec<Halted>,
 }
+
+/// Set in the mode byte while a scoped halt is active.
+const SCOPED: u8 = 0x80;
 
 /// What a [`TradingGate`] lets order placement do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,7 +111,7 @@ pub enum GateMode {
 
 impl GateMode {
     const fn from_u8(raw: u8) -> Self {
-        match raw {
+        match raw & !SCOPED {
             0 => GateMode::Live,
             1 => GateMode::Paper,
             _ => GateMode::Halted,
@@ -150,6 +168,18 @@ impl Halted {
     }
 }
 
+impl Halted {
+    /// What the halt covers: [`HaltScope::All`], or the scope of a scoped halt (whose reason
+    /// is a [`TripReason::Scoped`]).
+    pub fn scope(&self) -> &HaltScope {
+        static ALL: HaltScope = HaltScope::All;
+        match &self.reason {
+            TripReason::Scoped { scope, .. } => scope,
+            _ => &ALL,
+        }
+    }
+}
+
 impl TradingGate {
     /// An open gate. Usually taken from [`KillSwitch::gate`](crate::kill_switch::KillSwitch::gate)
     /// instead, so that the switch can close it.
@@ -169,6 +199,103 @@ impl TradingGate {
             return Err(self.halted_reason());
         }
         Ok(())
+    }
+
+    /// [`check`](Self::check) for one order: also refused while a scoped halt covers it (its
+    /// `venue`, `symbol`, or a strategy prefix of its `client_order_id`). One atomic load while
+    /// no scoped halt is active.
+    ///
+    /// ```
+    /// use hft_cache::kill_switch::{Halt, HaltScope, KillSwitch};
+    /// use hft_cache::monitor::Registry;
+    ///
+    /// let kill = KillSwitch::builder().registry(&Registry::new()).build();
+    /// let gate = kill.gate();
+    /// kill.halt(Halt::new("ETH desk stop").scope(HaltScope::symbol("ETHUSDT")));
+    /// assert!(gate.check_order("binance", "ETHUSDT", None).is_err());
+    /// assert!(gate.check_order("binance", "BTCUSDT", None).is_ok());
+    /// assert!(gate.check().is_ok(), "the halt of everything is not active");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Halted`] while the kill switch has everything halted, or a scoped halt covering this
+    /// order is active (the scoped halt's reason and scope).
+    #[inline]
+    pub fn check_order(
+        &self,
+        venue: &str,
+        symbol: &str,
+        client_order_id: Option<&str>,
+    ) -> Result<(), Halted> {
+        // Acquire: as `mode`.
+        let raw = self.inner.mode.load(Ordering::Acquire);
+        if raw & SCOPED == 0 {
+            if GateMode::from_u8(raw) == GateMode::Halted {
+                return Err(self.halted_reason());
+            }
+            return Ok(());
+        }
+        self.check_scoped(venue, symbol, client_order_id)
+    }
+
+    #[cold]
+    fn check_scoped(
+        &self,
+        venue: &str,
+        symbol: &str,
+        client_order_id: Option<&str>,
+    ) -> Result<(), Halted> {
+        let slot = self.lock();
+        if let Some(halted) = &slot.halted {
+            return Err(halted.clone());
+        }
+        match slot
+            .scoped
+            .iter()
+            .find(|h| h.scope().covers_order(venue, symbol, client_order_id))
+        {
+            Some(halted) => Err(halted.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The scoped halts active now, oldest first.
+    pub fn scoped_halts(&self) -> Vec<Halted> {
+        self.lock().scoped.clone()
+    }
+
+    /// Adds a scoped halt; one with the same scope keeps its first reason. Returns whether this
+    /// call added it.
+    pub(crate) fn close_scope(&self, halt: Halted) -> bool {
+        let mut slot = self.lock();
+        if slot.scoped.iter().any(|h| h.scope() == halt.scope()) {
+            return false;
+        }
+        slot.scoped.push(halt);
+        let mode = GateMode::from_u8(self.inner.mode.load(Ordering::Acquire));
+        self.publish(&slot, mode);
+        true
+    }
+
+    /// Lifts the scoped halt of `scope`; returns it, if it was active.
+    pub(crate) fn open_scope(&self, scope: &HaltScope) -> Option<Halted> {
+        let mut slot = self.lock();
+        let position = slot.scoped.iter().position(|h| h.scope() == scope)?;
+        let halted = slot.scoped.remove(position);
+        let mode = GateMode::from_u8(self.inner.mode.load(Ordering::Acquire));
+        self.publish(&slot, mode);
+        Some(halted)
+    }
+
+    /// Stores `mode`, with the scoped bit as `slot` has it. Called with the slot locked.
+    fn publish(&self, slot: &Slot, mode: GateMode) {
+        let scoped = if slot.scoped.is_empty() { 0 } else { SCOPED };
+        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
+        // by an order path that reads the new mode.
+        self.inner
+            .mode
+            .store(mode.as_u8() | scoped, Ordering::Release);
     }
 
     /// Whether order placement is allowed: live or in the paper phase.
@@ -211,11 +338,7 @@ impl TradingGate {
         }
         slot.halted = Some(halt);
         slot.paper = None;
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Halted.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Halted);
         true
     }
 
@@ -223,11 +346,7 @@ impl TradingGate {
     #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn open(&self) {
         let mut slot = self.lock();
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Live.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Live);
         slot.halted = None;
         slot.paper = None;
     }
@@ -237,11 +356,7 @@ impl TradingGate {
     pub(crate) fn enter_paper(&self, run: Arc<dyn PaperDesk>) {
         let mut slot = self.lock();
         slot.paper = Some(run);
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Paper.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Paper);
         slot.halted = None;
     }
 
@@ -255,11 +370,7 @@ impl TradingGate {
             return false;
         }
         slot.paper = None;
-        // Release: what the procedure did before this (caches disabled or re-enabled) is seen
-        // by an order path that reads the new mode.
-        self.inner
-            .mode
-            .store(GateMode::Live.as_u8(), Ordering::Release);
+        self.publish(&slot, GateMode::Live);
         true
     }
 
@@ -295,3 +406,54 @@ impl fmt::Debug for TradingGate {
 crate::class::declare_class!(Plain for TradingGate);
 crate::class::declare_class!(Plain for GateMode);
 crate::class::declare_class!(Plain for Halted);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn halt(scope: HaltScope) -> Halted {
+        Halted {
+            reason: TripReason::Scoped {
+                scope,
+                cause: Box::new("test".into()),
+            },
+            at: Timestamp::ZERO,
+            at_unix_ms: 0,
+        }
+    }
+
+    #[test]
+    fn scoped_halts_set_the_scoped_bit_and_stack() {
+        let gate = TradingGate::new();
+        let raw = |g: &TradingGate| g.inner.mode.load(Ordering::Relaxed);
+        assert_eq!(raw(&gate) & SCOPED, 0);
+        assert!(gate.close_scope(halt(HaltScope::symbol("ETHUSDT"))));
+        assert!(
+            !gate.close_scope(halt(HaltScope::symbol("ETHUSDT"))),
+            "one per scope"
+        );
+        assert!(gate.close_scope(halt(HaltScope::venue("bybit"))));
+        assert_eq!(raw(&gate) & SCOPED, SCOPED);
+        assert_eq!(gate.mode(), GateMode::Live, "the bit is not a mode");
+        assert!(gate.check_order("bybit", "BTCUSDT", None).is_err());
+        assert!(gate.check_order("binance", "ETHUSDT", None).is_err());
+        assert!(gate.check_order("binance", "BTCUSDT", None).is_ok());
+
+        // The halt of everything keeps the scoped halts beneath it.
+        assert!(gate.close(Halted::unknown()));
+        assert!(gate.check_order("binance", "BTCUSDT", None).is_err());
+        gate.open();
+        assert_eq!(raw(&gate) & SCOPED, SCOPED);
+        assert!(gate.check_order("bybit", "BTCUSDT", None).is_err());
+
+        assert!(gate.open_scope(&HaltScope::venue("bybit")).is_some());
+        assert!(gate.open_scope(&HaltScope::venue("bybit")).is_none());
+        assert!(gate.open_scope(&HaltScope::symbol("ETHUSDT")).is_some());
+        assert_eq!(
+            raw(&gate) & SCOPED,
+            0,
+            "no scoped halt: the one-load path again"
+        );
+        assert!(gate.check_order("bybit", "ETHUSDT", None).is_ok());
+    }
+}

@@ -7,28 +7,50 @@
 //! 1. **Immediate action** ([`KillSwitch::trip`], synchronous): the gate closes (every
 //!    [`TradingGate::check`] fails with [`Halted`]), every registered cache refuses reads so only
 //!    fresh calls remain, a [`ComplianceReport`](crate::monitor::ComplianceReport) is taken, and an
-//!    [`EmergencyReport`] is returned, kept and logged as JSON.
+//!    [`EmergencyReport`] is returned, kept and logged as JSON. A **cancel sweep** starts on a
+//!    tokio task over every venue client given with [`KillSwitchBuilder::exchange`] (any
+//!    [`OrderVenue`](crate::exchange::OrderVenue): Binance spot, Bybit, ...; venues at once):
+//!    fresh open-orders query, cancel-all (or single cancels), confirming query, round after round
+//!    until nothing in the halt's scope is open or its bounds run out, 5xx and timeouts retried,
+//!    rate limits waited out; [`Cancellation`] in the report says `pending`, `done` or
+//!    `incomplete`, per venue and order, with `open_after`. Two trips in quick succession share
+//!    one sweep; [`KillSwitchBuilder::keep_resting_orders`] opts out.
 //! 2. **Assessment** (after the halt, never delaying it): the [`SuspectWindow`] and the orders the
 //!    [`OrderJournal`](crate::journal::OrderJournal) recorded in it; then, fetched fresh from the
-//!    exchange with retries, their status and fills, the open orders and the balances: the
-//!    exposure per symbol and asset ([`AssessmentState`], [`KillSwitch::assessed_report`]).
+//!    exchange with retries (after the sweep, with the Binance client), their status and fills,
+//!    the open orders and the balances: the exposure per symbol and asset ([`AssessmentState`],
+//!    [`KillSwitch::assessed_report`], which waits for the sweep and the assessment).
 //! 3. **Remediation**: the report's [`Remediation`] lists what the procedure changed and what an
 //!    operator must do by hand.
 //! 4. **Validation**: [`KillSwitch::resume`] succeeds only when a new report is compliant and
-//!    healthy (every feed back up, no static data past its max age); with a [`PaperPhase`] the
+//!    healthy (every feed back up, no static data past its max age) and the halt's sweep is done
+//!    ([`KillSwitch::resume_acknowledging`] resumes past an incomplete one by naming every order
+//!    it left open); with a [`PaperPhase`] the
 //!    gate then goes to [`GateMode::Paper`] and opens only after simulated orders pass without a
 //!    fault; with a [`RelapseWatch`] the triggers run at tighter limits for a while after.
+//!
+//! **Scopes.** [`KillSwitch::halt`] with a [`Halt`] of one venue, symbol or strategy
+//! ([`HaltScope`]) refuses only that scope's orders ([`TradingGate::check_order`]) and sweeps only
+//! them; scoped halts stack and [`KillSwitch::resume_scope`] lifts one by name.
+//!
+//! **Audit.** Every trip, scoped halt, resume, acknowledgment and refused resume is an
+//! [`AuditRecord`] (time, actor, reason, scope, report), kept by the switch
+//! ([`KillSwitch::audit_trail`]), in its report, and in the order journal's file.
 
 // The gate is part of the policy core and always here; the switch that closes it, with its
 // emergency procedure (which queries venues), comes with the `venues` feature.
-pub use crate::gate::{GateMode, Halted, TradingGate, TripReason};
+pub use crate::gate::{GateMode, HaltScope, Halted, TradingGate, TripReason};
 
 #[cfg(feature = "venues")]
 mod assessment;
 #[cfg(feature = "venues")]
+mod audit;
+#[cfg(feature = "venues")]
 mod builder;
 #[cfg(feature = "venues")]
 mod emergency;
+#[cfg(feature = "venues")]
+mod halt;
 #[cfg(feature = "venues")]
 mod paper;
 #[cfg(feature = "venues")]
@@ -39,6 +61,8 @@ mod remediation;
 mod report_text;
 #[cfg(feature = "venues")]
 mod resume;
+#[cfg(feature = "venues")]
+mod sweep;
 #[cfg(feature = "venues")]
 mod switch;
 #[cfg(feature = "venues")]
@@ -53,10 +77,16 @@ pub use assessment::{
 };
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
+pub use audit::{AuditAction, AuditRecord};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use builder::KillSwitchBuilder;
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use emergency::{EmergencyReport, EmergencyStep, StepKind};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
+pub use halt::{Halt, Resume};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use paper::{PaperPhase, PaperProgress};
@@ -69,6 +99,9 @@ pub use remediation::Remediation;
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use resume::ResumeError;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
+pub use sweep::{CancelOutcome, Cancellation, SweepState, SweptOrder, VenueSweep};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use switch::KillSwitch;

@@ -9,7 +9,10 @@ use secrecy::SecretString;
 
 use super::error::ExchangeErrorKind;
 use super::signer::{api_key_header, InvalidApiKey, RequestSigner, SignRequest, Signer};
-use super::venue::{BodyEncoding, ServerTime, Venue};
+use super::venue::{
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
+    PaperStatus, ServerTime, Venue, VenueCall, VenueOrder,
+};
 use crate::fetch::Bare;
 
 mod account;
@@ -21,8 +24,8 @@ pub use exchange_info::{
     AssetFilter, ExchangeFilter, ExchangeInfo, RateLimit, Sor, SymbolFilter, SymbolInfo,
 };
 pub use order::{
-    CancelledOrder, Fill, OpenOrders, Order, OrderAck, OrderFull, OrderResult, OrderSide,
-    OrderStatus, OrderType, TimeInForce,
+    CancelledEntry, CancelledOrder, CancelledOrders, Fill, OpenOrders, Order, OrderAck, OrderFull,
+    OrderResult, OrderSide, OrderStatus, OrderType, TimeInForce,
 };
 
 /// Binance spot's REST conventions, for [`SignedClient`](super::SignedClient) (its default
@@ -50,6 +53,10 @@ impl ServerTime for BinanceTime {
 impl Venue for Binance {
     type Format = Bare;
     type ServerTime = BinanceTime;
+
+    fn name(&self) -> &'static str {
+        "binance"
+    }
 
     fn time_path(&self) -> &str {
         "/api/v3/time"
@@ -93,6 +100,146 @@ impl Venue for Binance {
         secret: SecretString,
     ) -> Result<Box<dyn RequestSigner>, InvalidApiKey> {
         Ok(Box::new(BinanceSigner::new(api_key, secret)?))
+    }
+
+    /// `symbol`, `side`, `type`, `timeInForce`, `price`, `quantity`; `newClientOrderId` on the
+    /// paths ending in `/order` (lists and SOR orders name theirs differently).
+    fn order_fields(&self, path: &str) -> Option<OrderFields> {
+        let client_id = if path.trim_end_matches('/').ends_with("/order") {
+            "newClientOrderId"
+        } else {
+            ""
+        };
+        Some(
+            OrderFields::new(
+                "symbol",
+                "side",
+                "type",
+                "timeInForce",
+                "price",
+                "quantity",
+                client_id,
+            )
+            .answer("orderId", "status", "executedQty"),
+        )
+    }
+
+    /// Binance's `FULL` answer to a new order. `orderId` 0: the order exists nowhere.
+    fn paper_answer(&self, fill: &PaperFill<'_>) -> Option<serde_json::Value> {
+        let dec = |d: rust_decimal::Decimal| d.normalize().to_string();
+        let status = match fill.status {
+            PaperStatus::New => "NEW",
+            PaperStatus::PartiallyFilled => "PARTIALLY_FILLED",
+            PaperStatus::Filled => "FILLED",
+            _ => "EXPIRED",
+        };
+        Some(serde_json::json!({
+            "symbol": fill.symbol,
+            "orderId": 0,
+            "orderListId": -1,
+            "clientOrderId": fill.client_order_id.unwrap_or_default(),
+            "transactTime": fill.at_unix_ms,
+            "price": dec(fill.price.unwrap_or_default()),
+            "origQty": dec(fill.quantity),
+            "executedQty": dec(fill.executed),
+            "cummulativeQuoteQty": dec(fill.quote),
+            "status": status,
+            "timeInForce": fill.time_in_force.unwrap_or("GTC"),
+            "type": fill.order_type,
+            "side": fill.side,
+            "workingTime": fill.at_unix_ms,
+            "selfTradePreventionMode": "NONE",
+            "fills": fill.fills.iter().map(|(price, qty)| serde_json::json!({
+                "price": dec(*price),
+                "qty": dec(*qty),
+                "commission": "0",
+                "commissionAsset": "",
+                "tradeId": 0,
+            })).collect::<Vec<_>>(),
+        }))
+    }
+}
+
+/// Binance spot's sweep: `GET /api/v3/openOrders`, `DELETE /api/v3/openOrders` per symbol,
+/// `DELETE /api/v3/order`, `GET /api/v3/order`.
+impl OrderVenue for Binance {
+    type OpenOrders = OpenOrders;
+    type CancelAll = CancelledOrders;
+    type Cancelled = CancelledOrder;
+    type OrderStatus = Order;
+
+    fn open_orders(&self, symbol: Option<&str>, _cursor: Option<&str>) -> VenueCall {
+        let call = VenueCall::new(Method::GET, "/api/v3/openOrders");
+        match symbol {
+            Some(symbol) => call.param("symbol", symbol),
+            None => call,
+        }
+    }
+
+    fn cancel_all(&self, symbol: &str) -> Option<VenueCall> {
+        Some(VenueCall::new(Method::DELETE, "/api/v3/openOrders").param("symbol", symbol))
+    }
+
+    fn cancel(&self, order: &VenueOrder) -> VenueCall {
+        VenueCall::new(Method::DELETE, "/api/v3/order")
+            .param("symbol", order.symbol.as_str())
+            .param("orderId", order.order_id.as_str())
+    }
+
+    fn order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
+        Some(
+            VenueCall::new(Method::GET, "/api/v3/order")
+                .param("symbol", order.symbol.as_str())
+                .param("orderId", order.order_id.as_str()),
+        )
+    }
+}
+
+impl ListsOrders for OpenOrders {
+    fn orders(&self) -> Vec<VenueOrder> {
+        self.0.iter().map(Order::record).collect()
+    }
+}
+
+impl ListsCancelled for CancelledOrders {
+    fn cancelled_ids(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter_map(|c| c.order_id.map(|id| id.to_string()))
+            .collect()
+    }
+}
+
+impl ClosedStatus for Order {
+    fn filled(&self) -> Option<bool> {
+        match self.status {
+            OrderStatus::Filled => Some(true),
+            OrderStatus::Canceled
+            | OrderStatus::Expired
+            | OrderStatus::ExpiredInMatch
+            | OrderStatus::Rejected => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl Order {
+    /// The order as the kill switch's sweep records it.
+    pub fn record(&self) -> VenueOrder {
+        VenueOrder::new(
+            self.order_id.to_string(),
+            Some(self.client_order_id.clone()),
+            self.symbol.clone(),
+            match self.side {
+                OrderSide::Sell => "SELL",
+                _ => "BUY",
+            },
+            (!self.price.is_zero()).then_some(self.price),
+            self.orig_qty
+                .checked_sub(self.executed_qty)
+                .unwrap_or_default()
+                .max(rust_decimal::Decimal::ZERO),
+        )
     }
 }
 

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{RequestError, SignedClient, Venue};
+use super::{OrderFields, RequestError, SignedClient, Venue};
 use crate::clock::Timestamp;
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
@@ -33,10 +33,11 @@ where
 {
     let mut fields = object_of(params)?;
     let journal = client.journal();
-    if journal.is_some() && takes_client_order_id(path) {
-        ensure_client_order_id(&mut fields);
+    let names = client.venue().order_fields(path);
+    if let (Some(_), Some(names)) = (journal, &names) {
+        ensure_client_order_id(&mut fields, names);
     }
-    let order = OrderRequest::from_pairs(&pairs_of(&fields));
+    let order = OrderRequest::from_pairs(&pairs_of(&fields), names.as_ref());
     // Stamped before anything is sent: the decision's time, which the suspect window is about.
     let at = journal.map(|j| (j.clock().now(), unix_millis()));
     let record = |mode, outcome| {
@@ -46,6 +47,24 @@ where
     };
     let clock = client.fresh_client().clock();
 
+    // A scoped halt (venue, symbol, strategy) covering this order refuses it, whatever the mode.
+    if let Some(gate) = client.gate() {
+        let symbol = order.symbol.as_deref().unwrap_or_default();
+        let client_id = order.client_order_id.as_deref();
+        if let Err(halted) = gate.check_order(client.venue().name(), symbol, client_id) {
+            if !halted.scope().is_all() {
+                record(
+                    OrderMode::Live,
+                    OrderOutcome::Refused {
+                        reason: halted.to_string(),
+                    },
+                );
+                tracing::warn!(path, symbol, scope = %halted.scope(), reason = %halted.reason, "order refused: its scope is halted");
+                return Err(RequestError::Halted(halted));
+            }
+        }
+    }
+
     let (mode, route) = match client.gate() {
         None => (OrderMode::Live, Route::Send),
         Some(gate) => match gate.mode() {
@@ -54,7 +73,7 @@ where
             GateMode::Paper => match gate.paper_desk() {
                 Some(run) => (
                     OrderMode::Paper,
-                    match run.simulate(&order) {
+                    match run.simulate(&order, &|fill| client.venue().paper_answer(fill)) {
                         Ok(answer) => Route::Answer(answer),
                         Err(halted) => Route::Refuse(halted),
                     },
@@ -82,7 +101,7 @@ where
             return Err(RequestError::Halted(halted));
         }
         Route::Answer(answer) => {
-            let decoded = decode::<T>(answer);
+            let decoded = decode::<T>(answer, names.as_ref());
             record(OrderMode::Paper, outcome_of(&decoded));
             let (value, _) = decoded?;
             tracing::debug!(
@@ -96,7 +115,7 @@ where
 
     let sent_at = clock.now();
     let answer = client.send_order_answer(method, path, &fields).await;
-    let decoded = answer.and_then(decode::<T>);
+    let decoded = answer.and_then(|answer| decode::<T>(answer, names.as_ref()));
     record(OrderMode::Live, outcome_of(&decoded));
     let (value, _) = decoded.inspect_err(|error| {
         tracing::debug!(path, %error, "exchange request failed");
@@ -126,15 +145,22 @@ impl Route {
 
 /// The answer as `T`, keeping the fields the journal records. (The venue's format has opened
 /// any envelope and turned an error in it into a `RequestError` already.)
-fn decode<T: DeserializeOwned>(answer: Value) -> Result<(T, Accepted), RequestError> {
+fn decode<T: DeserializeOwned>(
+    answer: Value,
+    names: Option<&OrderFields>,
+) -> Result<(T, Accepted), RequestError> {
+    // Read under the venue's names; a name the venue leaves empty is not in its answer.
+    let field =
+        |name: Option<&'static str>| name.filter(|n| !n.is_empty()).and_then(|n| answer.get(n));
     let accepted = Accepted {
-        order_id: answer.get("orderId").and_then(Value::as_u64),
-        status: answer
-            .get("status")
+        order_id: field(names.map(|n| n.answer_order_id)).and_then(|id| match id {
+            Value::String(text) => text.parse().ok(),
+            other => other.as_u64(),
+        }),
+        status: field(names.map(|n| n.answer_status))
             .and_then(Value::as_str)
             .map(str::to_owned),
-        executed_qty: answer
-            .get("executedQty")
+        executed_qty: field(names.map(|n| n.answer_executed_qty))
             .and_then(Value::as_str)
             .and_then(|q| q.parse().ok()),
     };
@@ -256,21 +282,20 @@ fn pairs_of(fields: &Map<String, Value>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Orders placed at `.../order` take a `newClientOrderId` (lists and SOR orders name theirs
-/// differently, and are journaled without one).
-fn takes_client_order_id(path: &str) -> bool {
-    path.trim_end_matches('/').ends_with("/order")
-}
-
-/// Gives the order a client order id if it has none, so that the assessment can look it up
-/// even when its answer was lost.
-fn ensure_client_order_id(fields: &mut Map<String, Value>) {
+/// Gives the order a client order id, in the parameter its venue names, if it has none and
+/// the path takes one, so that the assessment can look it up even when its answer was lost.
+fn ensure_client_order_id(fields: &mut Map<String, Value>, names: &OrderFields) {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    if fields.contains_key("newClientOrderId") {
+    let name = names.client_order_id;
+    if name.is_empty() || fields.contains_key(name) {
         return;
     }
     let seq = NEXT.fetch_add(1, Ordering::Relaxed);
-    // Binance allows 36 characters of [.A-Za-z0-9:/_-].
-    let id = format!("hftj-{}-{seq}", unix_millis());
-    fields.insert("newClientOrderId".to_owned(), Value::String(id));
+    // Binance and Bybit allow 36 characters of [.A-Za-z0-9:/_-]; OKX 32 alphanumerics.
+    let mut id = format!("hftj{}{seq}", unix_millis());
+    if names.client_order_id_max_len >= 36 {
+        id = format!("hftj-{}-{seq}", unix_millis());
+    }
+    id.truncate(names.client_order_id_max_len);
+    fields.insert(name.to_owned(), Value::String(id));
 }

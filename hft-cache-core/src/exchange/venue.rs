@@ -51,6 +51,74 @@ pub trait Venue: Send + Sync + std::fmt::Debug + 'static {
         api_key: &str,
         secret: SecretString,
     ) -> Result<Box<dyn RequestSigner>, InvalidApiKey>;
+
+    /// The venue's name in reports and [halt scopes](crate::kill_switch::HaltScope::venue)
+    /// (`binance`, `bybit`; default `custom`).
+    fn name(&self) -> &'static str {
+        "custom"
+    }
+
+    /// How the venue names an order's fields in a placement to `path`, for the
+    /// [`OrderJournal`](crate::journal::OrderJournal) (default: `None`, the journal records the
+    /// path and the outcome only, and adds no client order id). An empty
+    /// [`client_order_id`](OrderFields::client_order_id) means the path takes none.
+    fn order_fields(&self, path: &str) -> Option<OrderFields> {
+        let _ = path;
+        None
+    }
+
+    /// The answer the venue gives to an accepted order placement, built from a paper-phase
+    /// fill, so that an adapter's code parses it unchanged (default: `None`, the venue has no
+    /// paper answer and a paper phase refuses its orders, halting trading again).
+    fn paper_answer(&self, fill: &PaperFill<'_>) -> Option<serde_json::Value> {
+        let _ = fill;
+        None
+    }
+}
+
+/// How a paper-phase order came out, as the simulation filled it against the current book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaperStatus {
+    /// Resting, nothing filled.
+    New,
+    /// Part filled, the rest resting.
+    PartiallyFilled,
+    /// Filled completely.
+    Filled,
+    /// Not resting (IOC, FOK, market) and not filled completely.
+    Expired,
+}
+
+/// A paper-phase fill, for [`Venue::paper_answer`]: the order as sent and what the simulation
+/// made of it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct PaperFill<'a> {
+    /// The symbol.
+    pub symbol: &'a str,
+    /// The side, as sent.
+    pub side: &'a str,
+    /// The order type, as sent.
+    pub order_type: &'a str,
+    /// The time in force, as sent.
+    pub time_in_force: Option<&'a str>,
+    /// The limit price.
+    pub price: Option<rust_decimal::Decimal>,
+    /// The quantity ordered.
+    pub quantity: rust_decimal::Decimal,
+    /// The client order id, as sent (or added by the journal).
+    pub client_order_id: Option<&'a str>,
+    /// The quantity filled.
+    pub executed: rust_decimal::Decimal,
+    /// The quote quantity filled.
+    pub quote: rust_decimal::Decimal,
+    /// The outcome.
+    pub status: PaperStatus,
+    /// Each fill: price and quantity.
+    pub fills: &'a [(rust_decimal::Decimal, rust_decimal::Decimal)],
+    /// When, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
 }
 
 /// How the parameters of a request with a body are sent.
@@ -70,3 +138,225 @@ pub trait ServerTime {
 }
 
 crate::class::declare_class!(owned Plain for BodyEncoding);
+
+/// How a venue names an order's fields in an order placement's parameters: what the
+/// [`OrderJournal`](crate::journal::OrderJournal) reads from each placement, and the parameter
+/// a client order id is given in when the journal adds one.
+///
+/// ```
+/// use hft_cache::exchange::bybit::Bybit;
+/// use hft_cache::exchange::Venue;
+///
+/// let fields = Bybit.order_fields("/v5/order/create").expect("Bybit names its order fields");
+/// assert_eq!((fields.quantity, fields.client_order_id), ("qty", "orderLinkId"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderFields {
+    /// The symbol (`symbol`, `instId`).
+    pub symbol: &'static str,
+    /// The side (`side`).
+    pub side: &'static str,
+    /// The order type (`type`, `orderType`, `ordType`).
+    pub order_type: &'static str,
+    /// The time in force (`timeInForce`; empty where the venue has none).
+    pub time_in_force: &'static str,
+    /// The limit price (`price`, `px`).
+    pub price: &'static str,
+    /// The quantity (`quantity`, `qty`, `sz`).
+    pub quantity: &'static str,
+    /// The client order id (`newClientOrderId`, `orderLinkId`, `clOrdId`).
+    pub client_order_id: &'static str,
+    /// The longest client order id the venue accepts (Binance 36, Bybit 36, OKX 32).
+    pub client_order_id_max_len: usize,
+    /// In the venue's answer to a placement: the order id (a number, or a string of digits),
+    /// the status and the quantity filled at once (empty where the answer has none).
+    pub answer_order_id: &'static str,
+    /// See [`answer_order_id`](Self::answer_order_id).
+    pub answer_status: &'static str,
+    /// See [`answer_order_id`](Self::answer_order_id).
+    pub answer_executed_qty: &'static str,
+}
+
+impl OrderFields {
+    /// Names every field; `client_order_id_max_len` 36.
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        symbol: &'static str,
+        side: &'static str,
+        order_type: &'static str,
+        time_in_force: &'static str,
+        price: &'static str,
+        quantity: &'static str,
+        client_order_id: &'static str,
+    ) -> Self {
+        OrderFields {
+            symbol,
+            side,
+            order_type,
+            time_in_force,
+            price,
+            quantity,
+            client_order_id,
+            client_order_id_max_len: 36,
+            answer_order_id: "",
+            answer_status: "",
+            answer_executed_qty: "",
+        }
+    }
+
+    /// How the venue's answer to a placement names the order id, status and quantity filled
+    /// (default: none of them; the journal then records an accepted order without them).
+    pub const fn answer(
+        mut self,
+        order_id: &'static str,
+        status: &'static str,
+        executed_qty: &'static str,
+    ) -> Self {
+        self.answer_order_id = order_id;
+        self.answer_status = status;
+        self.answer_executed_qty = executed_qty;
+        self
+    }
+
+    /// The longest client order id the venue accepts.
+    pub const fn client_order_id_max_len(mut self, len: usize) -> Self {
+        self.client_order_id_max_len = len;
+        self
+    }
+}
+
+/// One signed call a venue describes for the kill switch's cancel sweep: method, path and
+/// parameters (in the query of a `GET`/`DELETE`, in the body otherwise, encoded as the venue
+/// wants).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueCall {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path, e.g. `/api/v3/openOrders`.
+    pub path: &'static str,
+    /// The parameters, by name.
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+impl VenueCall {
+    /// A call with no parameters yet.
+    pub fn new(method: Method, path: &'static str) -> Self {
+        VenueCall {
+            method,
+            path,
+            params: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Adds a parameter.
+    #[must_use]
+    pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
+    }
+}
+
+/// An order resting on a venue, as the kill switch's sweep records it: a copy taken from a
+/// fresh answer at once, for the report (a record of that moment, never a state to trade on).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct VenueOrder {
+    /// The venue's order id, as text (Binance's numbers, Bybit's strings).
+    pub order_id: String,
+    /// The client order id (a strategy's prefix lives here), if the order has one.
+    pub client_order_id: Option<String>,
+    /// The symbol.
+    pub symbol: String,
+    /// The side, as the venue spells it (`BUY`, `Buy`, `buy`).
+    pub side: String,
+    /// The limit price, if it has one.
+    pub price: Option<rust_decimal::Decimal>,
+    /// The quantity still to fill.
+    pub quantity_left: rust_decimal::Decimal,
+}
+
+impl VenueOrder {
+    /// A record of one order.
+    pub fn new(
+        order_id: impl Into<String>,
+        client_order_id: Option<String>,
+        symbol: impl Into<String>,
+        side: impl Into<String>,
+        price: Option<rust_decimal::Decimal>,
+        quantity_left: rust_decimal::Decimal,
+    ) -> Self {
+        VenueOrder {
+            order_id: order_id.into(),
+            client_order_id: client_order_id.filter(|id| !id.is_empty()),
+            symbol: symbol.into(),
+            side: side.into(),
+            price,
+            quantity_left,
+        }
+    }
+}
+
+/// A venue's answer listing open orders: [`OrderVenue::OpenOrders`].
+pub trait ListsOrders {
+    /// Each order, copied into a record.
+    fn orders(&self) -> Vec<VenueOrder>;
+    /// The cursor of the next page, if the venue pages its answer and there is one.
+    fn next_page(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A venue's answer to a cancel-all: [`OrderVenue::CancelAll`].
+pub trait ListsCancelled {
+    /// The venue's ids of the orders it cancelled.
+    fn cancelled_ids(&self) -> Vec<String>;
+}
+
+/// What became of an order that is no longer open: [`OrderVenue::OrderStatus`].
+pub trait ClosedStatus {
+    /// `Some(true)` if it filled completely, `Some(false)` if it was cancelled, expired or
+    /// rejected, `None` if still open or the status is unknown.
+    fn filled(&self) -> Option<bool>;
+}
+
+/// What the kill switch's cancel sweep needs of a venue: how it lists open orders, cancels all
+/// of a symbol's (where it can), cancels one, and looks up what became of an order. Given a
+/// `SignedClient<V>` of such a venue, [`KillSwitchBuilder::exchange`] sweeps it on every halt.
+///
+/// The crate implements it for [`Binance`](super::binance::Binance) (`GET`/`DELETE
+/// /api/v3/openOrders`, `DELETE /api/v3/order`, `GET /api/v3/order`) and
+/// [`Bybit`](super::bybit::Bybit) (`GET /v5/order/realtime`, `POST /v5/order/cancel-all`,
+/// `POST /v5/order/cancel`).
+///
+/// [`KillSwitchBuilder::exchange`]: crate::kill_switch::KillSwitchBuilder::exchange
+pub trait OrderVenue: Venue {
+    /// The answer of [`open_orders`](Self::open_orders).
+    type OpenOrders: crate::policy::Live + DeserializeOwned + ListsOrders;
+    /// The answer of [`cancel_all`](Self::cancel_all).
+    type CancelAll: crate::policy::Live + DeserializeOwned + ListsCancelled;
+    /// The answer of [`cancel`](Self::cancel) (only its success is used).
+    type Cancelled: crate::policy::Live + DeserializeOwned;
+    /// The answer of [`order_status`](Self::order_status).
+    type OrderStatus: crate::policy::Live + DeserializeOwned + ClosedStatus;
+
+    /// Lists the open orders, of `symbol` or all, from page `cursor` on.
+    fn open_orders(&self, symbol: Option<&str>, cursor: Option<&str>) -> VenueCall;
+
+    /// Cancels every open order of `symbol` at once, if the venue can (`None`: it cannot, the
+    /// sweep cancels one at a time).
+    fn cancel_all(&self, symbol: &str) -> Option<VenueCall>;
+
+    /// Cancels one order.
+    fn cancel(&self, order: &VenueOrder) -> VenueCall;
+
+    /// Looks up an order that is no longer open, to tell a fill from a cancel (`None`: the
+    /// venue has no such query; the sweep reports the order as closed, cause unknown).
+    fn order_status(&self, order: &VenueOrder) -> Option<VenueCall>;
+}
+
+crate::class::declare_class!(Plain for OrderFields);
+crate::class::declare_class!(Plain for PaperStatus);
+crate::class::declare_class!(['a] Plain for PaperFill<'a>);
+crate::class::declare_class!(Plain for VenueCall);
+crate::class::declare_class!(Plain for VenueOrder);

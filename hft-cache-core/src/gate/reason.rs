@@ -70,6 +70,14 @@ pub enum TripReason {
         /// What it saw, in words.
         fault: String,
     },
+    /// A scoped halt (one venue, symbol or strategy): what the gate refuses that scope's orders
+    /// with. The report keeps the cause as its reason and the scope beside it.
+    Scoped {
+        /// What the halt covers.
+        scope: super::HaltScope,
+        /// Why it was halted.
+        cause: Box<TripReason>,
+    },
     /// A trigger fired, at its tightened limits, within the relapse watch after a resume.
     Relapse {
         /// How long after the resume.
@@ -94,6 +102,7 @@ impl TripReason {
             TripReason::ComplianceViolation { .. } => "compliance_violation",
             TripReason::PaperFault { .. } => "paper_fault",
             TripReason::Relapse { .. } => "relapse",
+            TripReason::Scoped { cause, .. } => cause.trigger(),
         }
     }
 
@@ -101,7 +110,7 @@ impl TripReason {
     pub fn cache(&self) -> Option<&str> {
         match self {
             TripReason::Manual { .. } | TripReason::PaperFault { .. } => None,
-            TripReason::Relapse { cause, .. } => cause.cache(),
+            TripReason::Relapse { cause, .. } | TripReason::Scoped { cause, .. } => cause.cache(),
             TripReason::FeedUnhealthy { cache, .. }
             | TripReason::StaleRefusals { cache, .. }
             | TripReason::RefreshFailingPastMaxAge { cache, .. } => Some(cache),
@@ -174,6 +183,7 @@ impl fmt::Display for TripReason {
             TripReason::PaperFault { fault } => {
                 write!(f, "paper phase failed, trading stays halted: {fault}")
             }
+            TripReason::Scoped { scope, cause } => write!(f, "{cause}, for {scope}"),
             TripReason::Relapse {
                 after_resume,
                 watch,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::DecisionInputs;
 use crate::clock::Timestamp;
+use crate::exchange::OrderFields;
 
 /// One order request this process sent, simulated or refused.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,8 +92,8 @@ impl OrderOutcome {
     }
 }
 
-/// The fields of an order request the journal and the paper simulation need, from its form
-/// parameters (Binance's names).
+/// The fields of an order request the journal and the paper simulation need, read from its
+/// parameters under the names its venue gives them ([`OrderFields`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct OrderRequest {
     pub(crate) symbol: Option<String>,
@@ -105,8 +106,16 @@ pub(crate) struct OrderRequest {
 }
 
 impl OrderRequest {
-    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> Self {
+    /// The fields `names` names; nothing without names (a venue that does not describe its
+    /// orders is journaled by path and outcome only).
+    pub(crate) fn from_pairs(pairs: &[(String, String)], names: Option<&OrderFields>) -> Self {
+        let Some(names) = names else {
+            return OrderRequest::default();
+        };
         let get = |name: &str| {
+            if name.is_empty() {
+                return None;
+            }
             pairs
                 .iter()
                 .find(|(k, _)| k == name)
@@ -114,13 +123,13 @@ impl OrderRequest {
         };
         let decimal = |name: &str| get(name).and_then(|v| v.parse::<Decimal>().ok());
         OrderRequest {
-            symbol: get("symbol"),
-            side: get("side"),
-            order_type: get("type"),
-            time_in_force: get("timeInForce"),
-            price: decimal("price"),
-            quantity: decimal("quantity"),
-            client_order_id: get("newClientOrderId"),
+            symbol: get(names.symbol),
+            side: get(names.side),
+            order_type: get(names.order_type),
+            time_in_force: get(names.time_in_force),
+            price: decimal(names.price),
+            quantity: decimal(names.quantity),
+            client_order_id: get(names.client_order_id),
         }
     }
 }

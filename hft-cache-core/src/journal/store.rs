@@ -248,6 +248,21 @@ impl OrderJournal {
         entry
     }
 
+    /// Appends one audit record of the kill switch to the file, as `{"audit":{..}}`, in the
+    /// journal's order (nothing without a file).
+    pub(crate) fn append_audit<T: Serialize>(&self, record: &T) {
+        let mut state = self.state();
+        let Some(file) = &mut state.file else {
+            return;
+        };
+        let mut line = serde_json::json!({ "audit": record }).to_string();
+        line.push('\n');
+        if let Err(error) = file.write_all(line.as_bytes()) {
+            state.totals.file_errors += 1;
+            tracing::error!(%error, "order journal: audit record not written to the file");
+        }
+    }
+
     /// The entries in memory stamped at or after `since`, oldest first; and whether older
     /// entries that might have been in the window were already dropped.
     pub(crate) fn since(&self, since: Timestamp) -> (Vec<JournalEntry>, bool) {

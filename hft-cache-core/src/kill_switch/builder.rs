@@ -9,7 +9,9 @@ use super::relapse::RelapseWatch;
 use super::switch::Config;
 use super::KillSwitch;
 use crate::clock::{SharedClock, SystemClock};
-use crate::exchange::SignedClient;
+use std::sync::Arc;
+
+use crate::exchange::{OrderVenue, SignedClient};
 use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
 use crate::monitor::Registry;
@@ -73,11 +75,51 @@ impl KillSwitchBuilder {
         self
     }
 
-    /// The client the assessment fetches fresh order status, open orders and balances with,
-    /// after each halt (default: none, no assessment). A client of its own is best: the
-    /// assessment needs no trading gate, only cancels-and-queries rights.
-    pub fn exchange(mut self, client: SignedClient) -> Self {
-        self.config.exchange = Some(client);
+    /// A venue client the cancel sweep cancels resting orders with after every halt, and, for
+    /// Binance spot, the assessment fetches fresh order status, open orders and balances with
+    /// (default: none, no sweep and no assessment). Call it once per venue (Binance, Bybit, any
+    /// [`OrderVenue`]); a second client of the same venue replaces the first. A client of its
+    /// own is best: the sweep needs no trading gate, only cancel-and-query rights.
+    pub fn exchange<V: OrderVenue>(mut self, client: SignedClient<V>) -> Self {
+        let name = client.venue().name();
+        self.config.exchanges.retain(|c| c.venue() != name);
+        self.config.exchanges.push(Arc::new(client));
+        self
+    }
+
+    /// Leaves resting orders on the venues at a halt instead of sweeping them (default: every
+    /// halt cancels the orders in its scope). The report says so
+    /// ([`SweepState::KeptResting`](super::SweepState::KeptResting)): such orders can still fill.
+    pub fn keep_resting_orders(mut self) -> Self {
+        self.config.keep_resting = true;
+        self
+    }
+
+    /// The cancel sweep's bounds: at most `rounds` rounds of list, cancel and confirm, and no
+    /// retry waits past `time` from the trip (default 5 rounds, 30 s). A sweep that ends with
+    /// orders open, or a venue unanswered, is incomplete.
+    pub fn sweep_bounds(mut self, rounds: u32, time: Duration) -> Self {
+        self.config.sweep.rounds = rounds.max(1);
+        self.config.sweep.deadline = time;
+        self
+    }
+
+    /// Retries of each sweep request that fails with a 5xx, a timeout, a connection failure or
+    /// a rate limit: `attempts` in all, waiting `initial`, doubling up to `max`, in between;
+    /// after a 429/418 at least the venue's `Retry-After`, else `rate_limit_wait` (default: 8
+    /// attempts, 100 ms to 2 s, 1 s).
+    pub fn sweep_retry(
+        mut self,
+        attempts: u32,
+        initial: Duration,
+        max: Duration,
+        rate_limit_wait: Duration,
+    ) -> Self {
+        let sweep = &mut self.config.sweep;
+        sweep.attempts = attempts.max(1);
+        sweep.initial_backoff = initial;
+        sweep.max_backoff = max.max(initial);
+        sweep.rate_limit_wait = rate_limit_wait;
         self
     }
 
@@ -121,6 +163,16 @@ impl fmt::Debug for KillSwitchBuilder {
             .field("paper_phase", &self.config.paper)
             .field("relapse_watch", &self.config.relapse)
             .field("journal", &self.config.journal)
+            .field(
+                "exchanges",
+                &self
+                    .config
+                    .exchanges
+                    .iter()
+                    .map(|c| c.venue())
+                    .collect::<Vec<_>>(),
+            )
+            .field("keep_resting_orders", &self.config.keep_resting)
             .finish_non_exhaustive()
     }
 }

@@ -6,10 +6,12 @@ use std::sync::atomic::Ordering;
 use serde::Serialize;
 
 use super::assessment::{self, AssessmentState, SuspectWindow};
+use super::audit::{self, AuditAction, AuditRecord};
 use super::remediation::{self, Remediation};
-use super::KillSwitch;
+use super::sweep::{self, Cancellation, SweepState, VenueSweep};
+use super::{Halt, KillSwitch};
 use crate::clock::Timestamp;
-use crate::gate::{Halted, TripReason};
+use crate::gate::{HaltScope, Halted, TripReason};
 use crate::monitor::ComplianceReport;
 use crate::report_format::unix_millis;
 
@@ -61,11 +63,17 @@ pub struct EmergencyReport {
     pub trip: u64,
     /// Why the switch was tripped.
     pub reason: TripReason,
+    /// What the halt covers.
+    pub scope: HaltScope,
+    /// Who tripped it: the operator named ([`Halt::by`](super::Halt::by)), the trigger, or the
+    /// code path.
+    pub actor: String,
     /// When, on the kill switch's clock (nanoseconds from its origin).
     pub at: Timestamp,
     /// When, in milliseconds since the Unix epoch.
     pub at_unix_ms: u64,
-    /// `false` when trading was already halted by an earlier trip (whose reason the gate keeps).
+    /// `false` when trading (in this scope) was already halted by an earlier trip (whose reason
+    /// the gate keeps).
     pub halted_trading: bool,
     /// The steps run, in order.
     pub steps: Vec<EmergencyStep>,
@@ -78,10 +86,17 @@ pub struct EmergencyReport {
     /// The assessment: the suspect window and the orders the journal recorded in it (`None`
     /// without a [journal](super::KillSwitchBuilder::journal)).
     pub suspect_window: Option<SuspectWindow>,
-    /// What the exchange said about them, fetched after the halt.
+    /// What the exchange said about them, fetched after the halt (and after the sweep).
     pub assessment: AssessmentState,
+    /// The cancel sweep of the resting orders in the halt's scope, confirmed by fresh
+    /// open-orders queries (updated as it proceeds; [`KillSwitch::assessed_report`] waits for
+    /// it).
+    pub cancellation: Cancellation,
     /// What the procedure changed and what is left to do by hand.
     pub remediation: Remediation,
+    /// The audit records about this report: its trip, refused resumes, acknowledgments, the
+    /// resume that lifted it.
+    pub audit: Vec<AuditRecord>,
 }
 
 /// One step of the emergency procedure and what came of it.
@@ -108,6 +123,9 @@ pub enum StepKind {
     Report,
     /// Fetch the suspect orders' status, open orders and balances (after the halt).
     Assess,
+    /// Cancel the resting orders in the halt's scope, confirmed by fresh open-orders queries
+    /// (after the halt).
+    CancelSweep,
 }
 
 impl StepKind {
@@ -119,6 +137,7 @@ impl StepKind {
             StepKind::Validate => "validate",
             StepKind::Report => "report",
             StepKind::Assess => "assess",
+            StepKind::CancelSweep => "cancel_sweep",
         }
     }
 }
@@ -129,8 +148,28 @@ impl KillSwitch {
     ///
     /// Tripping a halted switch runs the steps again (disabling any cache registered since)
     /// and records another report; the gate keeps the first reason.
+    ///
+    /// Every trip also starts a cancel sweep over the venue clients given with
+    /// [`exchange`](super::KillSwitchBuilder::exchange) (unless built with
+    /// [`keep_resting_orders`](super::KillSwitchBuilder::keep_resting_orders)), on a tokio task:
+    /// the report is returned at once with its [`cancellation`](EmergencyReport::cancellation)
+    /// pending, and nothing here waits on the network.
     pub fn trip(&self, reason: impl Into<TripReason>) -> EmergencyReport {
-        let reason = reason.into();
+        self.halt(Halt::new(reason))
+    }
+
+    /// Runs the emergency procedure for `halt`: [`trip`](Self::trip) for a halt of everything;
+    /// for a scoped halt (one venue, symbol or strategy), the gate refuses only the orders in
+    /// its scope, the caches keep serving the other scopes, and the sweep cancels only that
+    /// scope's orders. Scoped halts stack; each is lifted by
+    /// [`resume_scope`](Self::resume_scope). The trip is an audit record naming the actor.
+    pub fn halt(&self, halt: Halt) -> EmergencyReport {
+        let Halt {
+            reason,
+            scope,
+            actor,
+        } = halt;
+        let actor = actor.unwrap_or_else(|| audit::default_actor(&reason));
         let inner = &*self.inner;
         let mut reports = self.procedure();
         let trigger = reason.trigger();
@@ -139,11 +178,23 @@ impl KillSwitch {
         let at_unix_ms = unix_millis();
         let mut steps = Vec::with_capacity(4);
 
-        let halted_trading = inner.gate.close(Halted {
-            reason: reason.clone(),
+        let halted = Halted {
+            reason: if scope.is_all() {
+                reason.clone()
+            } else {
+                TripReason::Scoped {
+                    scope: scope.clone(),
+                    cause: Box::new(reason.clone()),
+                }
+            },
             at,
             at_unix_ms,
-        });
+        };
+        let halted_trading = if scope.is_all() {
+            inner.gate.close(halted)
+        } else {
+            inner.gate.close_scope(halted)
+        };
         tracing::error!(
             step = StepKind::HaltTrading.as_str(),
             trigger,
@@ -154,19 +205,27 @@ impl KillSwitch {
         );
         steps.push(EmergencyStep {
             step: StepKind::HaltTrading,
-            outcome: if halted_trading {
-                "trading gate closed: order placement refused".to_owned()
-            } else {
-                "trading gate already closed by an earlier trip".to_owned()
+            outcome: match (halted_trading, scope.is_all()) {
+                (true, true) => "trading gate closed: order placement refused".to_owned(),
+                (false, true) => "trading gate already closed by an earlier trip".to_owned(),
+                (true, false) => format!(
+                    "scoped halt of {scope}: its orders are refused, other orders still pass"
+                ),
+                (false, false) => format!("{scope} was already halted by an earlier trip"),
             },
         });
 
-        let disabled: Vec<String> = inner
-            .registry
-            .enter_emergency()
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        // A scoped halt leaves the caches to the scopes still trading.
+        let disabled: Vec<String> = if scope.is_all() {
+            inner
+                .registry
+                .enter_emergency()
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        } else {
+            Vec::new()
+        };
         tracing::error!(
             step = StepKind::DisableCaches.as_str(),
             trigger,
@@ -214,10 +273,10 @@ impl KillSwitch {
                 },
                 compliance.violations.len(),
                 compliance.health_problems.len(),
-                if all_caches_disabled {
-                    "every cache refuses reads"
-                } else {
-                    "SOME CACHES STILL SERVE"
+                match (all_caches_disabled, scope.is_all()) {
+                    (true, _) => "every cache refuses reads",
+                    (false, false) => "caches left serving the scopes still trading (scoped halt)",
+                    (false, true) => "SOME CACHES STILL SERVE",
                 },
             ),
         });
@@ -234,7 +293,8 @@ impl KillSwitch {
             )
         });
         let runtime = tokio::runtime::Handle::try_current().ok();
-        let assessment = match (&config.exchange, &runtime) {
+        let assessor = config.exchanges.iter().find_map(|c| c.binance());
+        let assessment = match (&assessor, &runtime) {
             (None, _) => AssessmentState::NotConfigured,
             (Some(_), None) => AssessmentState::Failed {
                 attempts: 0,
@@ -251,9 +311,28 @@ impl KillSwitch {
             disabled: &disabled,
             compliance: &compliance,
             window: suspect_window.as_ref(),
-            assessing: config.exchange.is_some(),
+            assessing: assessor.is_some(),
             paper_orders: config.paper.as_ref().map(|p| p.orders_needed()),
         });
+        if !scope.is_all() {
+            // A scoped halt closed the gate for its scope only, and left the caches serving.
+            remediation.done.retain(|d| {
+                !d.starts_with("trading gate")
+                    && !d.starts_with("caches disabled")
+                    && !d.starts_with("no cache left")
+            });
+            remediation.done.insert(
+                0,
+                format!("scoped halt of {scope}: its orders are refused (cancels and queries still pass); other orders and the caches still serve"),
+            );
+            if let Some(resume) = remediation
+                .manual
+                .iter_mut()
+                .find(|m| m.starts_with("resume explicitly"))
+            {
+                *resume = format!("lift the scoped halt explicitly once its cause is fixed (KillSwitch::resume_scope({scope:?}))");
+            }
+        }
         if let AssessmentState::Failed {
             attempts,
             last_error,
@@ -261,6 +340,40 @@ impl KillSwitch {
         {
             remediation.unassessed(*attempts, last_error);
         }
+        let (cancellation, start_sweep) = self.cancellation_at_trip(&scope, &reports, &runtime);
+        // Without venue clients there is no sweep step; the report's cancellation says so.
+        let sweep_step = cancellation.state != SweepState::NotConfigured;
+        steps.extend(sweep_step.then(|| {
+            EmergencyStep {
+                step: StepKind::CancelSweep,
+                outcome: match (cancellation.state, start_sweep) {
+                    (SweepState::Pending, true) => format!(
+                        "cancel sweep #{} of {scope} started over {} venue(s): {}",
+                        cancellation.sweep,
+                        config.exchanges.len(),
+                        config
+                            .exchanges
+                            .iter()
+                            .map(|c| c.venue())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    (SweepState::Pending, false) => format!(
+                        "cancel sweep #{} already running covers {scope}: one sweep, not two",
+                        cancellation.sweep
+                    ),
+                    (SweepState::KeptResting, _) => {
+                        "resting orders kept by choice (keep_resting_orders): they can still fill"
+                            .to_owned()
+                    }
+                    (SweepState::NotConfigured, _) => {
+                        "no venue client configured: resting orders NOT cancelled".to_owned()
+                    }
+                    _ => "cancel sweep could not start: no tokio runtime".to_owned(),
+                },
+            }
+        }));
+        remediation.at_sweep_start(&cancellation);
         steps.push(EmergencyStep {
             step: StepKind::Report,
             outcome: "emergency report recorded; resume requires an explicit, validated call"
@@ -271,6 +384,8 @@ impl KillSwitch {
         let report = EmergencyReport {
             trip,
             reason: reason.clone(),
+            scope: scope.clone(),
+            actor: actor.clone(),
             at,
             at_unix_ms,
             halted_trading,
@@ -280,7 +395,9 @@ impl KillSwitch {
             compliance,
             suspect_window,
             assessment,
+            cancellation,
             remediation,
+            audit: Vec::new(),
         };
         tracing::error!(
             step = StepKind::Report.as_str(),
@@ -290,19 +407,189 @@ impl KillSwitch {
             "emergency: report"
         );
         Self::keep(&mut reports, report.clone());
+        let action = if scope.is_all() {
+            AuditAction::Trip
+        } else {
+            AuditAction::ScopedHalt
+        };
+        let record = self.audit(
+            &mut reports,
+            action,
+            &actor,
+            reason.to_string(),
+            &scope,
+            Some(trip),
+            Vec::new(),
+        );
+        let mut report = report;
+        report.audit.push(record);
         drop(reports);
         inner.halts.send_replace(inner.gate.halted());
         inner.modes.send_replace(inner.gate.mode());
-        if let (Some(client), Some(runtime)) = (&config.exchange, runtime) {
-            let orders = report
-                .suspect_window
-                .as_ref()
-                .map(|w| w.orders.clone())
-                .unwrap_or_default();
-            // The halt is done; the assessment may take as long as the exchange needs.
-            runtime.spawn(self.clone().run_assessment(trip, client.clone(), orders));
+        let sweep = report.cancellation.sweep;
+        if let Some(runtime) = runtime {
+            if start_sweep {
+                // The halt is done; the sweep may take as long as its bounds allow.
+                runtime.spawn(self.clone().run_sweep(
+                    sweep,
+                    scope.clone(),
+                    tokio::time::Instant::now(),
+                ));
+            }
+            if let Some(client) = assessor {
+                let orders = report
+                    .suspect_window
+                    .as_ref()
+                    .map(|w| w.orders.clone())
+                    .unwrap_or_default();
+                // The assessment may take as long as the exchange needs; it follows the sweep,
+                // so that the exposure it reports is what the sweep left.
+                let wait_for = (report.cancellation.state == SweepState::Pending).then_some(sweep);
+                runtime.spawn(self.clone().run_assessment(trip, client, orders, wait_for));
+            }
         }
         report
+    }
+
+    /// The cancellation a trip starts with, and whether it starts a new sweep (else it joins
+    /// the running sweep that covers its scope, or none runs).
+    fn cancellation_at_trip(
+        &self,
+        scope: &HaltScope,
+        reports: &std::collections::VecDeque<EmergencyReport>,
+        runtime: &Option<tokio::runtime::Handle>,
+    ) -> (Cancellation, bool) {
+        let config = &self.inner.config;
+        if config.keep_resting {
+            return (
+                Cancellation::unswept(SweepState::KeptResting, scope.clone()),
+                false,
+            );
+        }
+        if config.exchanges.is_empty() {
+            return (
+                Cancellation::unswept(SweepState::NotConfigured, scope.clone()),
+                false,
+            );
+        }
+        let mut book = self
+            .inner
+            .sweeps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        book.started += 1;
+        let number = book.started;
+        if runtime.is_none() {
+            let mut cancellation = Cancellation::unswept(SweepState::Incomplete, scope.clone());
+            cancellation.sweep = number;
+            cancellation.venues = config
+                .exchanges
+                .iter()
+                .map(|c| VenueSweep {
+                    venue: c.venue().to_owned(),
+                    state: SweepState::Incomplete,
+                    rounds: 0,
+                    orders: Vec::new(),
+                    open_after: None,
+                    time_to_flat: None,
+                    retries: 0,
+                    rate_limited: 0,
+                    last_error: Some("no tokio runtime to run the sweep on".to_owned()),
+                })
+                .collect();
+            return (cancellation, false);
+        }
+        if let Some((running, _)) = book.running.iter().find(|(_, s)| s.covers(scope)) {
+            let running = *running;
+            book.started -= 1;
+            let joined = reports
+                .iter()
+                .rev()
+                .find(|r| r.cancellation.sweep == running)
+                .map(|r| r.cancellation.clone());
+            let mut cancellation =
+                joined.unwrap_or_else(|| Cancellation::unswept(SweepState::Pending, scope.clone()));
+            cancellation.sweep = running;
+            return (cancellation, false);
+        }
+        book.running.push((number, scope.clone()));
+        let mut cancellation = Cancellation::unswept(SweepState::Pending, scope.clone());
+        cancellation.sweep = number;
+        (cancellation, true)
+    }
+
+    /// Runs sweep `number` over every venue at once, after any sweep before it, and records
+    /// the result in every report that shares it.
+    async fn run_sweep(self, number: u64, scope: HaltScope, started: tokio::time::Instant) {
+        let serial = std::sync::Arc::clone(&self.inner.sweep_serial);
+        let _one_sweep_at_a_time = serial.lock().await;
+        let config = self.inner.config.sweep;
+        let venues =
+            futures_util::future::join_all(self.inner.config.exchanges.iter().map(|client| {
+                sweep::sweep_venue(
+                    std::sync::Arc::clone(client),
+                    scope.clone(),
+                    config,
+                    started,
+                )
+            }))
+            .await;
+        let done = venues.iter().all(|v| v.state == SweepState::Done);
+        let state = if done {
+            SweepState::Done
+        } else {
+            SweepState::Incomplete
+        };
+        let time_to_flat = if done {
+            venues.iter().filter_map(|v| v.time_to_flat).max()
+        } else {
+            None
+        };
+        let cancelled: usize = venues
+            .iter()
+            .flat_map(|v| &v.orders)
+            .filter(|o| o.outcome == super::CancelOutcome::Cancelled)
+            .count();
+        let open: usize = venues
+            .iter()
+            .map(|v| v.open_after.as_ref().map_or(0, Vec::len))
+            .sum();
+        if done {
+            tracing::warn!(
+                step = StepKind::CancelSweep.as_str(),
+                sweep = number,
+                %scope,
+                cancelled,
+                time_to_flat_ms = time_to_flat.map(|t| t.as_millis() as u64),
+                "emergency: cancel sweep done, confirmed flat on every venue"
+            );
+        } else {
+            tracing::error!(
+                step = StepKind::CancelSweep.as_str(),
+                sweep = number,
+                %scope,
+                cancelled,
+                open,
+                "emergency: cancel sweep INCOMPLETE, orders may still rest on the exchange"
+            );
+        }
+        self.inner
+            .sweeps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .running
+            .retain(|(n, _)| *n != number);
+        self.update_sweep(number, |report| {
+            let c = &mut report.cancellation;
+            c.state = state;
+            c.venues = venues.clone();
+            c.time_to_flat = time_to_flat;
+            report.remediation.swept(&report.cancellation);
+            report.steps.push(EmergencyStep {
+                step: StepKind::CancelSweep,
+                outcome: sweep_outcome(&report.cancellation),
+            });
+        });
     }
 
     async fn run_assessment(
@@ -310,7 +597,11 @@ impl KillSwitch {
         trip: u64,
         client: crate::exchange::SignedClient,
         orders: Vec<crate::journal::JournalEntry>,
+        after_sweep: Option<u64>,
     ) {
+        if let Some(sweep) = after_sweep {
+            self.sweep_finished(sweep).await;
+        }
         let retry = self.inner.config.retry;
         let mut attempt = 0;
         loop {
@@ -390,6 +681,37 @@ impl KillSwitch {
     }
 }
 
+/// The sweep's end, in one line.
+fn sweep_outcome(c: &Cancellation) -> String {
+    let count = |outcome| {
+        c.venues
+            .iter()
+            .flat_map(|v| &v.orders)
+            .filter(|o| o.outcome == outcome)
+            .count()
+    };
+    let rounds = c.venues.iter().map(|v| v.rounds).max().unwrap_or(0);
+    let tally = format!(
+        "{} cancelled, {} filled meanwhile, {} already closed, {} failed, {rounds} round(s)",
+        count(super::CancelOutcome::Cancelled),
+        count(super::CancelOutcome::FilledMeanwhile),
+        count(super::CancelOutcome::AlreadyClosed),
+        count(super::CancelOutcome::Failed),
+    );
+    match (c.state, c.time_to_flat) {
+        (SweepState::Done, Some(t)) => format!(
+            "cancel sweep #{} done: {tally}; confirmed flat {} ms after the trip",
+            c.sweep,
+            t.as_millis()
+        ),
+        _ => format!(
+            "cancel sweep #{} INCOMPLETE: {tally}; still open: {}",
+            c.sweep,
+            c.describe_open().join("; ")
+        ),
+    }
+}
+
 impl EmergencyReport {
     /// The report as one line of JSON.
     pub fn to_json(&self) -> String {
@@ -405,6 +727,7 @@ impl fmt::Display for EmergencyReport {
         for (n, step) in self.steps.iter().enumerate() {
             writeln!(f, "  {}. {}: {}", n + 1, step.step.as_str(), step.outcome)?;
         }
+        writeln!(f, "HALT of {}, by {}", self.scope, self.actor)?;
         write!(f, "{}", self.compliance)?;
         super::report_text::write_assessment(f, self)
     }

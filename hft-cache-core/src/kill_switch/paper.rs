@@ -31,8 +31,9 @@ use crate::stream_cache::StreamCache;
 ///
 /// The simulation answers in the [`SignedClient`](crate::exchange::SignedClient) that holds the
 /// switch's gate ([`trading_gate`](crate::exchange::SignedClientBuilder::trading_gate)), with the
-/// exchange's answer shape (Binance's `FULL` new-order answer, `orderId` 0), so an adapter's code
-/// runs unchanged; its journal records the orders as paper. An order path that does not go
+/// venue's answer shape ([`Venue::paper_answer`](crate::exchange::Venue::paper_answer): Binance's
+/// `FULL` new-order answer with `orderId` 0, Bybit's create result with `orderId` `"0"`), so an
+/// adapter's code runs unchanged; its journal records the orders as paper. An order path that does not go
 /// through such a client must check [`TradingGate::mode`](super::TradingGate::mode) itself.
 ///
 /// Defaults: 10 orders or 60 s.
@@ -221,7 +222,11 @@ impl PaperRun {
 impl PaperDesk for PaperRun {
     /// Simulates `order` against the current book: the answer the exchange would give, as JSON.
     /// A fault (stale or refused book, stale reads, unhealthy feed) halts trading and is returned.
-    fn simulate(self: Arc<Self>, order: &OrderRequest) -> Result<Value, Halted> {
+    fn simulate(
+        self: Arc<Self>,
+        order: &OrderRequest,
+        venue_answer: &dyn Fn(&crate::exchange::PaperFill<'_>) -> Option<Value>,
+    ) -> Result<Value, Halted> {
         let Some(kill) = self.kill() else {
             return Err(Halted::unknown());
         };
@@ -248,9 +253,14 @@ impl PaperDesk for PaperRun {
         }
         let answer = match fill {
             Ok(fill) => {
+                let Some(answer) = fill.answer(symbol, order, venue_answer) else {
+                    return halt(format!(
+                        "paper order on `{symbol}`: the venue has no paper answer (Venue::paper_answer), so its orders cannot be simulated"
+                    ));
+                };
                 // AcqRel: publishes the fill to the watcher that reads the count (see `progress`).
                 self.orders.fetch_add(1, Ordering::AcqRel);
-                fill.answer(symbol, order)
+                answer
             }
             Err(answer) => answer,
         };

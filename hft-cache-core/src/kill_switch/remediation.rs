@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use super::assessment::{Assessment, SuspectWindow};
+use super::sweep::{self, Cancellation, SweepState};
+use super::CancelOutcome;
 use crate::gate::TripReason;
 use crate::monitor::ComplianceReport;
 
@@ -145,6 +147,72 @@ impl Remediation {
                     symbol.net_filled_qty.normalize()
                 ));
             }
+        }
+    }
+
+    /// What the sweep's start means for the operator.
+    pub(crate) fn at_sweep_start(&mut self, c: &Cancellation) {
+        match c.state {
+            SweepState::KeptResting => self.manual.push(
+                "resting orders were kept by choice (keep_resting_orders): they can still fill; cancel them or keep them deliberately"
+                    .to_owned(),
+            ),
+            SweepState::NotConfigured => self.manual.push(
+                "no venue client was configured: resting orders were NOT cancelled; cancel them on the exchange"
+                    .to_owned(),
+            ),
+            SweepState::Incomplete => self.manual.push(format!(
+                "the cancel sweep could not run: {}; cancel resting orders on the exchange",
+                c.describe_open().join("; ")
+            )),
+            _ => {}
+        }
+    }
+
+    /// Adds what the sweep did and left.
+    pub(crate) fn swept(&mut self, c: &Cancellation) {
+        let orders = || {
+            c.venues
+                .iter()
+                .flat_map(|v| v.orders.iter().map(move |o| (v, o)))
+        };
+        let cancelled = orders()
+            .filter(|(_, o)| o.outcome == CancelOutcome::Cancelled)
+            .count();
+        match (c.state, c.time_to_flat) {
+            (SweepState::Done, Some(t)) => self.done.push(format!(
+                "resting orders in {} swept: {cancelled} cancelled; fresh open-orders queries confirm none open on {} ({} ms after the trip)",
+                c.scope,
+                c.venues.iter().map(|v| v.venue.as_str()).collect::<Vec<_>>().join(", "),
+                t.as_millis()
+            )),
+            _ => {
+                self.done.push(format!(
+                    "resting orders in {} swept: {cancelled} cancelled, but the sweep is INCOMPLETE",
+                    c.scope
+                ));
+                for line in c.describe_open() {
+                    self.manual.push(format!("still open or unknown after the sweep: {line}"));
+                }
+                for (venue, order) in orders().filter(|(_, o)| o.outcome == CancelOutcome::Failed) {
+                    self.manual.push(format!(
+                        "cancel failed for {}: {}",
+                        sweep::describe(&venue.venue, &order.order),
+                        order.error.as_deref().unwrap_or("unknown error")
+                    ));
+                }
+                self.manual.push(
+                    "resume is refused until these are cancelled or acknowledged one by one (KillSwitch::resume_acknowledging)"
+                        .to_owned(),
+                );
+            }
+        }
+        for (venue, order) in orders().filter(|(_, o)| o.outcome == CancelOutcome::FilledMeanwhile)
+        {
+            self.manual.push(format!(
+                "{} filled while it was being cancelled: include it in the exposure",
+                sweep::describe(&venue.venue, &order.order)
+            ));
         }
     }
 

@@ -133,6 +133,7 @@ pub(super) fn write_assessment(
             }
         }
     }
+    write_sweep(f, report)?;
     writeln!(f, "REMEDIATION, done:")?;
     for line in &report.remediation.done {
         writeln!(f, "  - {line}")?;
@@ -140,6 +141,63 @@ pub(super) fn write_assessment(
     writeln!(f, "REMEDIATION, by hand:")?;
     for line in &report.remediation.manual {
         writeln!(f, "  - {line}")?;
+    }
+    Ok(())
+}
+
+fn write_sweep(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt::Result {
+    let c = &report.cancellation;
+    write!(
+        f,
+        "CANCEL SWEEP #{} of {}: {}",
+        c.sweep,
+        c.scope,
+        c.state.as_str()
+    )?;
+    if let Some(t) = c.time_to_flat {
+        write!(f, ", flat {} ms after the trip", t.as_millis())?;
+    }
+    if !c.acknowledged.is_empty() {
+        write!(f, ", acknowledged open: {}", c.acknowledged.join(", "))?;
+    }
+    writeln!(f)?;
+    for v in &c.venues {
+        write!(
+            f,
+            "  {}: {}, {} round(s), {} retr(ies), {} rate limit(s)",
+            v.venue,
+            v.state.as_str(),
+            v.rounds,
+            v.retries,
+            v.rate_limited
+        )?;
+        match &v.open_after {
+            Some(open) => writeln!(f, ", open after: {}", open.len())?,
+            None => writeln!(f, ", open after: UNKNOWN (no query answered)")?,
+        }
+        for o in &v.orders {
+            let order = &o.order;
+            write!(
+                f,
+                "    {} {} {} {} left {}{}: {}",
+                order.order_id,
+                order.client_order_id.as_deref().unwrap_or("-"),
+                order.symbol,
+                order.side,
+                n(order.quantity_left),
+                order
+                    .price
+                    .map_or(String::new(), |p| format!(" @ {}", n(p))),
+                o.outcome.as_str()
+            )?;
+            match &o.error {
+                Some(error) => writeln!(f, " ({error})")?,
+                None => writeln!(f)?,
+            }
+        }
+        if let Some(error) = &v.last_error {
+            writeln!(f, "    last error: {error}")?;
+        }
     }
     Ok(())
 }

@@ -10,17 +10,21 @@ use tokio::sync::watch;
 use std::time::Duration;
 
 use super::assessment::Retry;
+use super::audit::{AuditAction, AuditRecord};
 use super::paper::{PaperPhase, PaperProgress, PaperRun};
 use super::relapse::RelapseWatch;
+use super::sweep::{SweepClient, SweepConfig};
 use super::{EmergencyReport, KillSwitchBuilder, WatcherBuilder};
 use crate::clock::{SharedClock, Timestamp};
-use crate::exchange::SignedClient;
-use crate::gate::{GateMode, Halted, TradingGate};
+use crate::gate::{GateMode, HaltScope, Halted, TradingGate};
 use crate::journal::OrderJournal;
 use crate::monitor::Registry;
+use crate::report_format::unix_millis;
 
 /// How many emergency reports a switch keeps.
 const KEPT_REPORTS: usize = 32;
+/// How many audit records a switch keeps in memory (the journal's file keeps every one).
+const KEPT_AUDIT: usize = 1024;
 
 /// Halts trading and disables the caches, by hand ([`trip`](KillSwitch::trip)) or when a
 /// [`Trigger`](super::Trigger) fires ([`watcher`](KillSwitch::watcher)); resumes only by an
@@ -85,7 +89,20 @@ pub(super) struct Inner {
     pub(super) updates: watch::Sender<u64>,
     /// The gate's mode after every trip, resume and end of a paper phase.
     pub(super) modes: watch::Sender<GateMode>,
+    /// The sweeps started and which are still running.
+    pub(super) sweeps: Mutex<SweepBook>,
+    /// Sweeps run one after another, never two racing.
+    pub(super) sweep_serial: Arc<tokio::sync::Mutex<()>>,
+    /// The audit trail, oldest first.
+    pub(super) audit: Mutex<(u64, VecDeque<AuditRecord>)>,
     pub(super) config: Config,
+}
+
+/// The sweeps of a switch: how many were started, and the scopes of those still running.
+#[derive(Default)]
+pub(super) struct SweepBook {
+    pub(super) started: u64,
+    pub(super) running: Vec<(u64, HaltScope)>,
 }
 
 /// What the builder set beyond the gate, registry and clock.
@@ -93,7 +110,11 @@ pub(super) struct Config {
     pub(super) paper: Option<PaperPhase>,
     pub(super) relapse: Option<RelapseWatch>,
     pub(super) journal: Option<OrderJournal>,
-    pub(super) exchange: Option<SignedClient>,
+    /// The venue clients the sweep cancels with (one per venue); the Binance one, if any, also
+    /// runs the assessment.
+    pub(super) exchanges: Vec<Arc<dyn SweepClient>>,
+    pub(super) keep_resting: bool,
+    pub(super) sweep: SweepConfig,
     pub(super) retry: Retry,
     pub(super) manual_window: Duration,
 }
@@ -104,7 +125,9 @@ impl Default for Config {
             paper: None,
             relapse: None,
             journal: None,
-            exchange: None,
+            exchanges: Vec::new(),
+            keep_resting: false,
+            sweep: SweepConfig::default(),
             retry: Retry::default(),
             manual_window: Duration::from_secs(60),
         }
@@ -137,6 +160,9 @@ impl KillSwitch {
                 last_resume: Mutex::new(None),
                 updates: watch::channel(0).0,
                 modes,
+                sweeps: Mutex::new(SweepBook::default()),
+                sweep_serial: Arc::new(tokio::sync::Mutex::new(())),
+                audit: Mutex::new((0, VecDeque::new())),
                 config,
             }),
         }
@@ -193,14 +219,14 @@ impl KillSwitch {
         run.tick(self)
     }
 
-    /// The most recent emergency report once its assessment is final (done, failed, or not
-    /// configured): waits for the assessment, which runs after the halt. `None` if the switch
-    /// never tripped.
+    /// The most recent emergency report once its cancel sweep and its assessment are final
+    /// (done, incomplete or failed, or not configured): waits for both, which run after the
+    /// halt. `None` if the switch never tripped.
     pub async fn assessed_report(&self) -> Option<EmergencyReport> {
         let mut updates = self.inner.updates.subscribe();
         loop {
             let report = self.last_report()?;
-            if report.assessment.is_final() {
+            if report.assessment.is_final() && report.cancellation.is_final() {
                 return Some(report);
             }
             // The sender lives as long as the switch.
@@ -234,6 +260,95 @@ impl KillSwitch {
                 "paper phase passed without a fault: trading is live"
             );
         }
+    }
+
+    /// Waits until the kept reports of sweep `sweep` show it final (or none is kept).
+    pub(super) async fn sweep_finished(&self, sweep: u64) {
+        let mut updates = self.inner.updates.subscribe();
+        loop {
+            let pending = self
+                .procedure()
+                .iter()
+                .any(|r| r.cancellation.sweep == sweep && !r.cancellation.is_final());
+            if !pending || updates.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Changes every kept report of sweep number `sweep`.
+    pub(super) fn update_sweep(&self, sweep: u64, mut change: impl FnMut(&mut EmergencyReport)) {
+        let mut reports = self.procedure();
+        for report in reports.iter_mut().filter(|r| r.cancellation.sweep == sweep) {
+            change(report);
+        }
+        drop(reports);
+        self.inner.updates.send_modify(|n| *n += 1);
+    }
+
+    /// The audit trail: every trip, scoped halt, resume, acknowledgment and refused resume
+    /// (the last 1024), oldest first.
+    pub fn audit_trail(&self) -> Vec<AuditRecord> {
+        let audit = self
+            .inner
+            .audit
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        audit.1.iter().cloned().collect()
+    }
+
+    /// Records an audit record: in the trail, in the report of trip `report` (if kept), and in
+    /// the journal's file.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn audit(
+        &self,
+        reports: &mut VecDeque<EmergencyReport>,
+        action: AuditAction,
+        actor: &str,
+        reason: String,
+        scope: &HaltScope,
+        report: Option<u64>,
+        orders: Vec<String>,
+    ) -> AuditRecord {
+        let record = {
+            let mut audit = self
+                .inner
+                .audit
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            audit.0 += 1;
+            let record = AuditRecord {
+                seq: audit.0,
+                at: self.inner.clock.now(),
+                at_unix_ms: unix_millis(),
+                action,
+                actor: actor.to_owned(),
+                reason,
+                scope: scope.clone(),
+                report,
+                orders,
+            };
+            if audit.1.len() == KEPT_AUDIT {
+                audit.1.pop_front();
+            }
+            audit.1.push_back(record.clone());
+            record
+        };
+        if let Some(report) = report.and_then(|t| reports.iter_mut().find(|r| r.trip == t)) {
+            report.audit.push(record.clone());
+        }
+        if let Some(journal) = &self.inner.config.journal {
+            journal.append_audit(&record);
+        }
+        tracing::warn!(
+            audit = action.as_str(),
+            actor = %record.actor,
+            scope = %record.scope,
+            reason = %record.reason,
+            report = record.report,
+            "kill switch audit record"
+        );
+        record
     }
 
     /// Changes the kept report of trip number `trip`, if it is still kept.

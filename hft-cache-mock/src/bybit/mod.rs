@@ -69,6 +69,7 @@ use tokio::task::JoinHandle;
 use crate::MockStartError;
 
 mod book;
+mod cancel_all;
 mod faults;
 mod rest;
 mod state;
@@ -365,6 +366,7 @@ fn router(state: BybitState) -> Router {
         .route("/v5/account/wallet-balance", get(rest::wallet_balance))
         .route("/v5/order/create", post(rest::create_order))
         .route("/v5/order/cancel", post(rest::cancel_order))
+        .route("/v5/order/cancel-all", post(cancel_all::cancel_all))
         .route("/v5/order/realtime", get(rest::open_orders))
         .layer(from_fn_with_state(Arc::clone(&state), rest::faults));
     api.route("/v5/public/spot", get(ws::public_spot))

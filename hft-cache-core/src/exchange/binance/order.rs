@@ -1,5 +1,5 @@
 //! Orders: `POST /api/v3/order` (ACK, RESULT, FULL), `GET /api/v3/order`,
-//! `DELETE /api/v3/order`, `GET /api/v3/openOrders`.
+//! `DELETE /api/v3/order`, `GET /api/v3/openOrders`, `DELETE /api/v3/openOrders`.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -277,6 +277,30 @@ pub struct CancelledOrder {
     /// The self-trade prevention mode.
     #[serde(default)]
     pub self_trade_prevention_mode: Option<String>,
+}
+
+/// `DELETE /api/v3/openOrders`: what was cancelled, one entry per order (an order list's
+/// entry has no `orderId` of its own and is skipped by the sweep; its orders are listed again
+/// by the confirming query if still open).
+#[derive(Debug, Deserialize, hft_cache_macros::Live)]
+#[hft(crate = "crate")]
+#[serde(transparent)]
+pub struct CancelledOrders(pub Vec<CancelledEntry>);
+
+/// One entry of [`CancelledOrders`].
+#[derive(Debug, Deserialize, hft_cache_macros::Live)]
+#[hft(crate = "crate")]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CancelledEntry {
+    /// The symbol.
+    pub symbol: String,
+    /// The exchange's order id (absent on an order list's entry).
+    #[serde(default)]
+    pub order_id: Option<u64>,
+    /// The status, `CANCELED` (absent on an order list's entry).
+    #[serde(default)]
+    pub status: Option<OrderStatus>,
 }
 
 crate::class::declare_class!(owned Plain for OrderSide);

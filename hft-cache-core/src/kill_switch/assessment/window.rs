@@ -96,7 +96,9 @@ fn window_basis(
                 format!("violation on `{cache}` at the halt, plus the cache's max age"),
             )
         }
-        TripReason::Relapse { cause, .. } => window_basis(cause, max_age_of, longest),
+        TripReason::Relapse { cause, .. } | TripReason::Scoped { cause, .. } => {
+            window_basis(cause, max_age_of, longest)
+        }
         TripReason::Manual { .. } | TripReason::PaperFault { .. } => (
             Duration::ZERO,
             longest,

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::book::{BookView, Level};
+use crate::exchange::{PaperFill, PaperStatus};
 use crate::journal::OrderRequest;
 use crate::report_format::unix_millis;
 
@@ -13,19 +14,34 @@ pub(super) struct Fill {
     fills: Vec<Level>,
     executed: Decimal,
     quote: Decimal,
-    status: &'static str,
+    status: PaperStatus,
 }
 
 /// Fills `order` against `book` as the exchange's matching would for a taker: walks the
 /// opposite side up to the limit price. Errors are the exchange's answer to a bad order.
 pub(super) fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value> {
-    let buy = match order.side.as_deref() {
+    // Venues spell them `BUY`, `Buy`, `buy`; `LIMIT`, `Limit`, `limit`.
+    let buy = match order
+        .side
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         Some("BUY") => true,
         Some("SELL") => false,
         _ => return Err(exchange_error(-1117, "Invalid side.")),
     };
-    let order_type = order.order_type.as_deref().unwrap_or("");
-    let limit = match order_type {
+    let order_type = order
+        .order_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let tif = order
+        .time_in_force
+        .as_deref()
+        .unwrap_or("GTC")
+        .to_ascii_uppercase();
+    let limit = match order_type.as_str() {
         "LIMIT" | "LIMIT_MAKER" => match order.price {
             Some(price) => Some(price),
             None => {
@@ -54,7 +70,7 @@ pub(super) fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value>
             }
         })
     };
-    let maker_only = order_type == "LIMIT_MAKER";
+    let maker_only = order_type == "LIMIT_MAKER" || tif == "POSTONLY";
     let mut fills = Vec::new();
     let mut left = qty;
     for level in levels.iter().take_while(|l| crosses(l)) {
@@ -74,22 +90,21 @@ pub(super) fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value>
         });
         left -= take;
     }
-    let tif = order.time_in_force.as_deref().unwrap_or("GTC");
     if tif == "FOK" && !left.is_zero() {
         fills.clear();
         left = qty;
     }
     let executed = qty - left;
     let quote = fills.iter().map(|f| f.price * f.qty).sum();
-    let rests = limit.is_some() && tif == "GTC";
+    let rests = limit.is_some() && matches!(tif.as_str(), "GTC" | "POSTONLY");
     let status = if left.is_zero() {
-        "FILLED"
+        PaperStatus::Filled
     } else if !rests {
-        "EXPIRED"
+        PaperStatus::Expired
     } else if executed.is_zero() {
-        "NEW"
+        PaperStatus::New
     } else {
-        "PARTIALLY_FILLED"
+        PaperStatus::PartiallyFilled
     };
     Ok(Fill {
         fills,
@@ -100,32 +115,27 @@ pub(super) fn fill(book: &BookView, order: &OrderRequest) -> Result<Fill, Value>
 }
 
 impl Fill {
-    /// Binance's `FULL` answer to a new order. `orderId` 0: the order exists nowhere.
-    pub(super) fn answer(&self, symbol: &str, order: &OrderRequest) -> Value {
-        let dec = |d: Decimal| d.normalize().to_string();
-        json!({
-            "symbol": symbol,
-            "orderId": 0,
-            "orderListId": -1,
-            "clientOrderId": order.client_order_id.clone().unwrap_or_default(),
-            "transactTime": unix_millis(),
-            "price": dec(order.price.unwrap_or_default()),
-            "origQty": dec(order.quantity.unwrap_or_default()),
-            "executedQty": dec(self.executed),
-            "cummulativeQuoteQty": dec(self.quote),
-            "status": self.status,
-            "timeInForce": order.time_in_force.clone().unwrap_or_else(|| "GTC".to_owned()),
-            "type": order.order_type.clone().unwrap_or_default(),
-            "side": order.side.clone().unwrap_or_default(),
-            "workingTime": unix_millis(),
-            "selfTradePreventionMode": "NONE",
-            "fills": self.fills.iter().map(|f| json!({
-                "price": dec(f.price),
-                "qty": dec(f.qty),
-                "commission": "0",
-                "commissionAsset": "",
-                "tradeId": 0,
-            })).collect::<Vec<_>>(),
+    /// The venue's answer to the order, from `venue_answer`; `None` if the venue has none.
+    pub(super) fn answer(
+        &self,
+        symbol: &str,
+        order: &OrderRequest,
+        venue_answer: &dyn Fn(&PaperFill<'_>) -> Option<Value>,
+    ) -> Option<Value> {
+        let fills: Vec<(Decimal, Decimal)> = self.fills.iter().map(|f| (f.price, f.qty)).collect();
+        venue_answer(&PaperFill {
+            symbol,
+            side: order.side.as_deref().unwrap_or_default(),
+            order_type: order.order_type.as_deref().unwrap_or_default(),
+            time_in_force: order.time_in_force.as_deref(),
+            price: order.price,
+            quantity: order.quantity.unwrap_or_default(),
+            client_order_id: order.client_order_id.as_deref(),
+            executed: self.executed,
+            quote: self.quote,
+            status: self.status,
+            fills: &fills,
+            at_unix_ms: unix_millis(),
         })
     }
 }
@@ -139,6 +149,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     use super::*;
+    use crate::exchange::Venue;
 
     fn book() -> BookView {
         let level = |price, qty| Level { price, qty };
@@ -168,23 +179,28 @@ mod tests {
         }
     }
 
-    fn outcome(order: &OrderRequest) -> (&'static str, Decimal, Decimal) {
+    fn outcome(order: &OrderRequest) -> (PaperStatus, Decimal, Decimal) {
         let fill = fill(&book(), order).unwrap();
         (fill.status, fill.executed, fill.quote)
     }
 
+    const FILLED: PaperStatus = PaperStatus::Filled;
+    const EXPIRED: PaperStatus = PaperStatus::Expired;
+    const NEW: PaperStatus = PaperStatus::New;
+    const PARTIALLY_FILLED: PaperStatus = PaperStatus::PartiallyFilled;
+
     #[test]
     fn takers_walk_the_book_up_to_their_limit() {
         let market = order("BUY", "MARKET", None, None, dec!(2));
-        assert_eq!(outcome(&market), ("FILLED", dec!(2), dec!(203)));
+        assert_eq!(outcome(&market), (FILLED, dec!(2), dec!(203)));
         let gtc = order("SELL", "LIMIT", Some("GTC"), Some(dec!(99)), dec!(3));
-        assert_eq!(outcome(&gtc), ("PARTIALLY_FILLED", dec!(1), dec!(99)));
+        assert_eq!(outcome(&gtc), (PARTIALLY_FILLED, dec!(1), dec!(99)));
         let ioc = order("SELL", "LIMIT", Some("IOC"), Some(dec!(98)), dec!(4));
-        assert_eq!(outcome(&ioc), ("EXPIRED", dec!(3), dec!(295)));
+        assert_eq!(outcome(&ioc), (EXPIRED, dec!(3), dec!(295)));
         let fok = order("BUY", "LIMIT", Some("FOK"), Some(dec!(101)), dec!(2));
-        assert_eq!(outcome(&fok), ("EXPIRED", dec!(0), dec!(0)));
+        assert_eq!(outcome(&fok), (EXPIRED, dec!(0), dec!(0)));
         let resting = order("BUY", "LIMIT", Some("GTC"), Some(dec!(100)), dec!(1));
-        assert_eq!(outcome(&resting), ("NEW", dec!(0), dec!(0)));
+        assert_eq!(outcome(&resting), (NEW, dec!(0), dec!(0)));
     }
 
     #[test]
@@ -211,9 +227,38 @@ mod tests {
     }
 
     #[test]
+    fn each_venue_answers_in_its_own_shape() {
+        use crate::exchange::binance::Binance;
+        use crate::exchange::bybit::Bybit;
+
+        let mut bybit = order("Buy", "Market", None, None, dec!(0.5));
+        bybit.client_order_id = Some("mm-1".to_owned());
+        let answer = fill(&book(), &bybit)
+            .unwrap()
+            .answer("BTCUSDT", &bybit, &|f| Bybit.paper_answer(f))
+            .unwrap();
+        assert_eq!(
+            answer,
+            serde_json::json!({"orderId": "0", "orderLinkId": "mm-1"})
+        );
+        let post_only = order("Sell", "Limit", Some("PostOnly"), Some(dec!(98)), dec!(1));
+        assert_eq!(fill(&book(), &post_only).err().unwrap()["code"], -2010);
+        let none = fill(&book(), &bybit)
+            .unwrap()
+            .answer("BTCUSDT", &bybit, &|_| None);
+        assert!(none.is_none(), "a venue without a paper answer gets none");
+        let _ = Binance;
+    }
+
+    #[test]
     fn the_answer_has_binance_s_shape_and_no_exchange_order_id() {
+        use crate::exchange::binance::Binance;
+
         let o = order("BUY", "MARKET", None, None, dec!(1.5));
-        let answer = fill(&book(), &o).unwrap().answer("BTCUSDT", &o);
+        let answer = fill(&book(), &o)
+            .unwrap()
+            .answer("BTCUSDT", &o, &|f| Binance.paper_answer(f))
+            .unwrap();
         assert_eq!(answer["orderId"], 0);
         assert_eq!(answer["executedQty"], "1.5");
         assert_eq!(answer["fills"].as_array().unwrap().len(), 2);

@@ -1,0 +1,196 @@
+//! A venue client as the sweep uses it: [`SweepClient`], implemented for `SignedClient<V>` of
+//! every [`OrderVenue`], so that one switch sweeps clients of different venues.
+
+use std::any::Any;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use crate::exchange::binance::Binance;
+use crate::exchange::{
+    ClosedStatus, ExchangeErrorKind, ListsCancelled, ListsOrders, OrderVenue, RequestError,
+    SignedClient, Venue, VenueCall, VenueOrder,
+};
+use crate::fresh::Fresh;
+
+/// Pages of open orders read at most per query (Bybit's 50 a page: 2 500 orders).
+const MAX_PAGES: usize = 50;
+
+/// A failed sweep request, as the sweep needs to know it.
+#[derive(Debug, Clone)]
+pub(crate) struct SweepError {
+    pub(crate) text: String,
+    /// Worth retrying: a 5xx, a timeout, a connection failure, a rate limit.
+    pub(crate) retryable: bool,
+    /// A 429/418 or the venue's rate-limit code.
+    pub(crate) rate_limited: bool,
+    /// The venue's `Retry-After`, when the error carries it.
+    pub(crate) retry_after: Option<Duration>,
+    /// The venue does not know the order (or, for a cancel-all, has none open).
+    pub(crate) unknown_order: bool,
+    /// HTTP 418, an IP ban: a request before it lifts extends it, so the sweep retries only
+    /// after the `Retry-After` the ban names, never blindly.
+    pub(crate) banned: bool,
+}
+
+impl SweepError {
+    fn of(error: &RequestError) -> Self {
+        let kind = error.exchange_kind();
+        let rate_limited = kind == Some(ExchangeErrorKind::RateLimited);
+        let status = match error {
+            RequestError::Exchange { status, .. } => Some(*status),
+            _ => error
+                .fetch_error()
+                .and_then(crate::fetch::FetchError::status),
+        };
+        let banned = status == Some(418);
+        let retry_after = retry_after_of(error);
+        SweepError {
+            text: error.to_string(),
+            retryable: if banned {
+                retry_after.is_some()
+            } else {
+                rate_limited || error.is_retryable()
+            },
+            rate_limited,
+            retry_after,
+            unknown_order: kind == Some(ExchangeErrorKind::UnknownOrder),
+            banned,
+        }
+    }
+
+    fn stale(what: &str, error: impl std::fmt::Display) -> Self {
+        SweepError {
+            text: format!("{what}: {error}"),
+            retryable: true,
+            rate_limited: false,
+            retry_after: None,
+            unknown_order: false,
+            banned: false,
+        }
+    }
+}
+
+/// The `Retry-After` a rate-limited (429) or banned (418) answer carried, if any.
+fn retry_after_of(error: &RequestError) -> Option<Duration> {
+    error.retry_after()
+}
+
+/// What the sweep does with one venue's client.
+pub(crate) trait SweepClient: Send + Sync {
+    /// The venue's name.
+    fn venue(&self) -> &'static str;
+    /// Every open order (of `symbol`), all pages.
+    fn open_orders(
+        &self,
+        symbol: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<VenueOrder>, SweepError>>;
+    /// Whether the venue can cancel a symbol's orders at once.
+    fn has_cancel_all(&self) -> bool;
+    /// Cancels every open order of `symbol`; the ids cancelled.
+    fn cancel_all(&self, symbol: String) -> BoxFuture<'_, Result<Vec<String>, SweepError>>;
+    /// Cancels one order.
+    fn cancel(&self, order: VenueOrder) -> BoxFuture<'_, Result<(), SweepError>>;
+    /// Whether a closed order filled (`Some(true)`), closed otherwise (`Some(false)`) or
+    /// is not known (`None`, also when the venue has no such query).
+    fn filled(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<bool>, SweepError>>;
+    /// The client as Binance's, for the assessment (which speaks Binance spot only).
+    fn binance(&self) -> Option<SignedClient<Binance>>;
+}
+
+async fn call<V: OrderVenue, T>(
+    client: &SignedClient<V>,
+    call: VenueCall,
+) -> Result<Fresh<T>, SweepError>
+where
+    T: crate::policy::Live + serde::de::DeserializeOwned,
+{
+    client
+        .signed::<T, _>(call.method, call.path, &call.params)
+        .await
+        .map_err(|e| SweepError::of(&e))
+}
+
+impl<V: OrderVenue> SweepClient for SignedClient<V> {
+    fn venue(&self) -> &'static str {
+        Venue::name(SignedClient::venue(self))
+    }
+
+    fn open_orders(
+        &self,
+        symbol: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<VenueOrder>, SweepError>> {
+        Box::pin(async move {
+            let venue = SignedClient::venue(self);
+            let mut orders = Vec::new();
+            let mut seen = BTreeSet::new();
+            let mut cursor: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let page: Fresh<V::OpenOrders> = call(
+                    self,
+                    venue.open_orders(symbol.as_deref(), cursor.as_deref()),
+                )
+                .await?;
+                // Copied into the report's record at once, while fresh.
+                let page = page
+                    .read()
+                    .map_err(|e| SweepError::stale("open orders", e))?;
+                for order in page.orders() {
+                    if seen.insert(order.order_id.clone()) {
+                        orders.push(order);
+                    }
+                }
+                cursor = page.next_page();
+                if cursor.is_none() {
+                    break;
+                }
+            }
+            Ok(orders)
+        })
+    }
+
+    fn has_cancel_all(&self) -> bool {
+        SignedClient::venue(self).cancel_all("-").is_some()
+    }
+
+    fn cancel_all(&self, symbol: String) -> BoxFuture<'_, Result<Vec<String>, SweepError>> {
+        Box::pin(async move {
+            let Some(request) = SignedClient::venue(self).cancel_all(&symbol) else {
+                return Ok(Vec::new());
+            };
+            let answer: Fresh<V::CancelAll> = call(self, request).await?;
+            let answer = answer
+                .read()
+                .map_err(|e| SweepError::stale("cancel-all", e))?;
+            Ok(answer.cancelled_ids())
+        })
+    }
+
+    fn cancel(&self, order: VenueOrder) -> BoxFuture<'_, Result<(), SweepError>> {
+        Box::pin(async move {
+            let request = SignedClient::venue(self).cancel(&order);
+            let _: Fresh<V::Cancelled> = call(self, request).await?;
+            Ok(())
+        })
+    }
+
+    fn filled(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<bool>, SweepError>> {
+        Box::pin(async move {
+            let Some(request) = SignedClient::venue(self).order_status(&order) else {
+                return Ok(None);
+            };
+            let status: Fresh<V::OrderStatus> = call(self, request).await?;
+            let status = status
+                .read()
+                .map_err(|e| SweepError::stale("order status", e))?;
+            Ok(status.filled())
+        })
+    }
+
+    fn binance(&self) -> Option<SignedClient<Binance>> {
+        (self as &dyn Any)
+            .downcast_ref::<SignedClient<Binance>>()
+            .cloned()
+    }
+}
