@@ -727,6 +727,8 @@ async fn tripped(venue: &Server, attempts: u32) -> (KillSwitch, EmergencyReport)
         .registry(&Registry::new())
         .journal(journal.clone())
         .exchange(binance(&venue.url))
+        // These tests count the assessment's own requests; the cancel sweep has its tests.
+        .keep_resting_orders()
         .assessment_retry(
             attempts,
             Duration::from_millis(5),
