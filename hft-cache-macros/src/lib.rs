@@ -11,6 +11,7 @@ mod attr;
 mod check;
 mod expand;
 mod generics;
+mod serde_attrs;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};

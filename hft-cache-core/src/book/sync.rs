@@ -109,4 +109,4 @@ pub(super) fn book_of(snapshot: &BookSnapshot) -> Result<OrderBook, BookError> {
     Ok(book)
 }
 
-crate::class::declare_class!(Plain for SyncOutcome);
+crate::class::declare_class!(owned Plain for SyncOutcome);
