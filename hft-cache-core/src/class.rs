@@ -333,8 +333,10 @@ pub const fn effective_max_age<T: Classified + ?Sized>() -> Option<Duration> {
 /// public type of the crate has a class, so a `NoLiveState` adapter holds it without `opaque`).
 ///
 /// `declare_class!(Plain for FeedHandle);` for a handle (never exclusive: it shares state),
-/// `declare_class!(owned Plain for Side);` for a plain value, or, for a generic type,
-/// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`
+/// `declare_class!(owned Plain for Side);` for a plain value, for a generic type
+/// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`, and for a
+/// handle over a user type, which takes that type's class (a venue holding live data makes its
+/// client live), `declare_class!([V: Venue] Plain joined(V) for SignedClient<V>);`.
 macro_rules! declare_class {
     (owned $class:ident for $ty:ty) => {
         $crate::class::declare_class!(@impl [] $class, Exclusive, $ty);
