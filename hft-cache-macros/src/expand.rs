@@ -366,15 +366,6 @@ fn concrete_arguments(
     class_of: Option<&[syn::Ident]>,
     krate: &Path,
 ) -> Option<Vec<TokenStream>> {
-    let bounded: Vec<String> = generics
-        .where_clause
-        .iter()
-        .flat_map(|w| w.predicates.iter())
-        .filter_map(|p| match p {
-            WherePredicate::Type(t) => Some(quote!(#t).to_string()),
-            _ => None,
-        })
-        .collect();
     generics
         .params
         .iter()
@@ -384,16 +375,11 @@ fn concrete_arguments(
                 Some(quote!(#lt))
             }
             GenericParam::Type(t) => {
-                let name = t.ident.to_string();
-                let in_where = bounded.iter().any(|b| {
-                    b.split(|c: char| !c.is_alphanumeric() && c != '_')
-                        .any(|w| w == name)
-                });
-                let unbounded = t.bounds.is_empty() && !in_where;
+                let probe_fits = bounds_met_by_probe(generics, t);
                 if class_of.is_some_and(|params| params.contains(&t.ident)) {
-                    return unbounded.then(|| quote!(#krate::__private::LiveProbe));
+                    return probe_fits.then(|| quote!(#krate::__private::LiveProbe));
                 }
-                if unbounded {
+                if probe_fits {
                     Some(quote!(u8))
                 } else {
                     t.default.as_ref().map(|default| quote!(#default))
@@ -405,6 +391,55 @@ fn concrete_arguments(
             }
         })
         .collect()
+}
+
+/// The traits both probe types (`u8` and the crate's `LiveProbe`) implement: a parameter bound
+/// only by these (inline or in the `where` clause) is probed like an unbounded one.
+const PROBE_TRAITS: &[&str] = &[
+    "Sized",
+    "Send",
+    "Sync",
+    "Unpin",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "Hash",
+    "Classified",
+    "LiveField",
+];
+
+/// Whether the probe types meet every bound on `param`: bounds from `PROBE_TRAITS`, `?Sized` and
+/// lifetimes, and no `where` predicate that names the parameter inside another type.
+fn bounds_met_by_probe(generics: &Generics, param: &syn::TypeParam) -> bool {
+    let fits = |bound: &syn::TypeParamBound| match bound {
+        syn::TypeParamBound::Trait(t) => {
+            matches!(t.modifier, syn::TraitBoundModifier::Maybe(_))
+                || t.path.segments.last().is_some_and(|s| {
+                    s.arguments.is_empty() && PROBE_TRAITS.iter().any(|known| s.ident == known)
+                })
+        }
+        syn::TypeParamBound::Lifetime(_) => true,
+        _ => false,
+    };
+    let params = TypeParams::of(&Generics {
+        params: std::iter::once(GenericParam::Type(param.clone())).collect(),
+        ..Generics::default()
+    });
+    param.bounds.iter().all(fits)
+        && generics
+            .where_clause
+            .iter()
+            .flat_map(|w| w.predicates.iter())
+            .all(|p| match p {
+                WherePredicate::Type(t) if params.is_opaque_to_the_macro(&t.bounded_ty) => {
+                    matches!(&t.bounded_ty, Type::Path(path) if path.path.is_ident(&param.ident))
+                        && t.bounds.iter().all(fits)
+                }
+                WherePredicate::Type(t) => !params.mentioned_in(&t.bounded_ty),
+                _ => true,
+            })
 }
 
 /// `opaque` vouches only for a type with no class: on a classified type it is an error, and the
