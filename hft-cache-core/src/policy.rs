@@ -279,7 +279,7 @@ ownership_rule! {
     /// A long-lived struct is never part of data: it would carry what it holds into a cache or
     /// a `Fresh` without its class.
     NotHandleInData for [Exclusive, Shared, NotExclusive],
-    message = "`{F}` is a long-lived `NoLiveState` struct and cannot be part of data",
+    message = "`{F}` is or holds a long-lived `NoLiveState` struct, which cannot be part of data",
     label = "a long-lived struct inside data",
     note = "a `NoLiveState` struct holds caches, clients and handles, not values: keep it beside the data, not inside it",
 }
