@@ -138,34 +138,106 @@ impl ClassMarker for Live {
     type AtLeastStatic = Live;
     type AtLeastStreamed = Live;
     type FieldRule = crate::proof::LiveRule;
-    type SharedPointer<O: OwnershipMarker> = NotExclusive;
+    type SharedPointer<O: OwnershipMarker> = O::AtLeastShared;
 }
 
 /// Whether a value is owned exclusively by whoever holds it: no interior mutability (`Cell`,
-/// `RefCell`, `Mutex`, `RwLock`, atomics, `OnceCell`) and no shared ownership (`Arc`, `Rc`,
-/// `Weak`) of live data anywhere inside. `Fresh<T>` holds only exclusive data, so nothing can be
+/// `RefCell`, `Mutex`, `RwLock`, atomics, `OnceCell`) and no shared access (`Arc`, `Rc`, `Weak`,
+/// `&`) to live data anywhere inside. `Fresh<T>` holds only exclusive data, so nothing can be
 /// taken out of it, written into it, or shared past its max age. Sealed.
+///
+/// Four levels, joined to the highest: [`Exclusive`] < [`Shared`] < [`NotExclusive`] <
+/// [`Handle`].
 pub trait OwnershipMarker: sealed::Sealed + Send + Sync + 'static {
-    /// Exclusive only if both are.
+    /// The higher of the two.
     type Join<R: OwnershipMarker>: OwnershipMarker;
+    #[doc(hidden)]
+    type AtLeastShared: OwnershipMarker;
+    #[doc(hidden)]
+    type AtLeastNotExclusive: OwnershipMarker;
 }
 
 /// Owned exclusively: reading it through `&` can neither change it nor share it.
 #[derive(Debug)]
 pub enum Exclusive {}
-/// Interior mutability or shared ownership of live data somewhere inside.
+/// Live data reached through a shared pointer or reference (`&T`, `Arc<T>`, `Cow::Borrowed`):
+/// it cannot be changed through `&`, but others hold it too. Allowed in a transient `Live` view
+/// with lifetime parameters, never in `Fresh<T>`.
+#[derive(Debug)]
+pub enum Shared {}
+/// Interior mutability somewhere inside (or a handle of the crate that shares state).
 #[derive(Debug)]
 pub enum NotExclusive {}
+/// A long-lived struct (`#[derive(NoLiveState)]`), or data holding one: never part of data.
+#[derive(Debug)]
+pub enum Handle {}
 
 impl sealed::Sealed for Exclusive {}
+impl sealed::Sealed for Shared {}
 impl sealed::Sealed for NotExclusive {}
+impl sealed::Sealed for Handle {}
 
 impl OwnershipMarker for Exclusive {
     type Join<R: OwnershipMarker> = R;
+    type AtLeastShared = Shared;
+    type AtLeastNotExclusive = NotExclusive;
+}
+
+impl OwnershipMarker for Shared {
+    type Join<R: OwnershipMarker> = R::AtLeastShared;
+    type AtLeastShared = Shared;
+    type AtLeastNotExclusive = NotExclusive;
 }
 
 impl OwnershipMarker for NotExclusive {
-    type Join<R: OwnershipMarker> = NotExclusive;
+    type Join<R: OwnershipMarker> = R::AtLeastNotExclusive;
+    type AtLeastShared = NotExclusive;
+    type AtLeastNotExclusive = NotExclusive;
+}
+
+impl OwnershipMarker for Handle {
+    type Join<R: OwnershipMarker> = Handle;
+    type AtLeastShared = Handle;
+    type AtLeastNotExclusive = Handle;
+}
+
+/// The types a max-age walk has already counted (see [`max_age_of`]): a type's max age is the
+/// shortest own max age of every derived type reachable through its fields, and recursion, also
+/// through other types or aliases, ends at a type already counted.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct AgeWalk {
+    seen: Vec<&'static str>,
+}
+
+impl AgeWalk {
+    /// Whether `T` is new to this walk (and now counted).
+    #[doc(hidden)]
+    pub fn enter<T: ?Sized>(&mut self) -> bool {
+        let name = std::any::type_name::<T>();
+        if self.seen.contains(&name) {
+            return false;
+        }
+        self.seen.push(name);
+        true
+    }
+}
+
+/// The shorter of two optional max ages: a value holding both is as old as its most perishable
+/// part.
+#[doc(hidden)]
+pub const fn min_age(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(x), Some(y)) => {
+            if x.as_nanos() <= y.as_nanos() {
+                Some(x)
+            } else {
+                Some(y)
+            }
+        }
+        (Some(x), None) => Some(x),
+        (None, y) => y,
+    }
 }
 
 /// The class a type belongs to, for the compiler (`Class`) and for reports (`CLASS`).
@@ -209,16 +281,27 @@ pub unsafe trait Classified {
     type Ownership: OwnershipMarker;
     /// The class, as a value.
     const CLASS: DataClass = <Self::Class as ClassMarker>::CLASS;
-    /// How long a value of this type may be used, if the type says (`#[hft(max_age_ms = N)]`,
-    /// lowered to the shortest max age of its fields). `None` means the class default
-    /// ([`DataClass::default_max_age`]).
+    /// How long a value of this type may be used, if the type itself says
+    /// (`#[hft(max_age_ms = N)]`). `None` means the class default
+    /// ([`DataClass::default_max_age`]). A value is used for at most the shortest max age of
+    /// everything inside it: [`max_age_of`] gives that.
     const MAX_AGE: Option<Duration> = None;
+    /// The shortest max age of `Self` and everything inside it that `walk` has not counted yet.
+    #[doc(hidden)]
+    fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+        let _ = walk;
+        effective_max_age::<Self>()
+    }
     /// That each field passed its class's rule: only the crate's own checks build one.
     #[doc(hidden)]
     const PROOF: crate::proof::Proof<Self, <Self::Class as ClassMarker>::FieldRule>;
 }
 
-/// The max age a value of type `T` is used for: its own, else its class's default, else zero.
+/// The max age a value of type `T` is used for: the shortest of its own and of every type inside
+/// it (a value is as old as its most perishable part), else its class's default, else zero.
+///
+/// Computed by walking the types inside `T` once each, so recursive types, also mutually
+/// recursive ones or through an alias, are fine; callers on a hot path keep the result.
 ///
 /// ```
 /// use std::time::Duration;
@@ -233,15 +316,13 @@ pub unsafe trait Classified {
 /// assert_eq!(max_age_of::<Position>(), Duration::from_millis(100));
 /// assert_eq!(max_age_of::<Vec<Position>>(), Duration::from_millis(100));
 /// ```
-pub const fn max_age_of<T: Classified + ?Sized>() -> Duration {
-    match effective_max_age::<T>() {
-        Some(age) => age,
-        None => Duration::ZERO,
-    }
+pub fn max_age_of<T: Classified + ?Sized>() -> Duration {
+    T::__max_age(&mut AgeWalk::default()).unwrap_or(Duration::ZERO)
 }
 
 /// `T`'s own max age, else its class's default; `None` for plain data.
-pub(crate) const fn effective_max_age<T: Classified + ?Sized>() -> Option<Duration> {
+#[doc(hidden)]
+pub const fn effective_max_age<T: Classified + ?Sized>() -> Option<Duration> {
     match T::MAX_AGE {
         Some(age) => Some(age),
         None => T::CLASS.default_max_age(),
@@ -252,8 +333,10 @@ pub(crate) const fn effective_max_age<T: Classified + ?Sized>() -> Option<Durati
 /// public type of the crate has a class, so a `NoLiveState` adapter holds it without `opaque`).
 ///
 /// `declare_class!(Plain for FeedHandle);` for a handle (never exclusive: it shares state),
-/// `declare_class!(owned Plain for Side);` for a plain value, or, for a generic type,
-/// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`
+/// `declare_class!(owned Plain for Side);` for a plain value, for a generic type
+/// `declare_class!([K: CacheKey, V: StaticValue] Plain for StaticReader<K, V>);`, and for a
+/// handle over a user type, which takes that type's class (a venue holding live data makes its
+/// client live), `declare_class!([V: Venue] Plain joined(V) for SignedClient<V>);`.
 macro_rules! declare_class {
     (owned $class:ident for $ty:ty) => {
         $crate::class::declare_class!(@impl [] $class, Exclusive, $ty);
@@ -263,6 +346,32 @@ macro_rules! declare_class {
     };
     ([$($generics:tt)*] $class:ident for $ty:ty) => {
         $crate::class::declare_class!(@impl [$($generics)*] $class, NotExclusive, $ty);
+    };
+    ([$($generics:tt)*] $class:ident joined($($param:ident),+) for $ty:ty) => {
+        // SAFETY: the crate's own handle over user types: it holds values of those types (or
+        // acts on them), so it takes their class; it shares state, so it is never exclusive.
+        #[diagnostic::do_not_recommend]
+        unsafe impl<$($generics)*> $crate::class::Classified for $ty
+        where
+            $($param: $crate::class::Classified,)+
+        {
+            type Class = $crate::class::declare_class!(@join $crate::class::$class; $($param),+);
+            type Ownership = $crate::class::NotExclusive;
+            fn __max_age(walk: &mut $crate::class::AgeWalk) -> ::core::option::Option<::core::time::Duration> {
+                let mut age = $crate::class::effective_max_age::<Self>();
+                $(age = $crate::class::min_age(age, <$param as $crate::class::Classified>::__max_age(walk));)+
+                age
+            }
+            const PROOF: $crate::proof::Proof<Self, <Self::Class as $crate::class::ClassMarker>::FieldRule> =
+                $crate::proof::Proof::trusted();
+        }
+    };
+    (@join $acc:ty; $param:ident $(, $rest:ident)*) => {
+        $crate::class::declare_class!(@join <$acc as $crate::class::ClassMarker>::Join<<$param as $crate::class::Classified>::Class>; $($rest),*)
+    };
+    (@join $acc:ty;) => { $acc };
+    (owned [$($generics:tt)*] $class:ident for $ty:ty) => {
+        $crate::class::declare_class!(@impl [$($generics)*] $class, Exclusive, $ty);
     };
     (@impl [$($generics:tt)*] $class:ident, $ownership:ident, $ty:ty) => {
         // SAFETY: the crate's own type, reviewed where it is defined: it holds no data of a

@@ -1,6 +1,7 @@
 //! `Classified` for std and third-party types: plain types are Plain, containers take the
-//! highest class inside (and the shortest max age), and anything that can be changed or shared
-//! through `&` is not exclusive.
+//! highest class of every parameter that can carry a value (and the shortest max age), anything
+//! that can be changed through `&` is not exclusive, and shared access to live data (`&T`,
+//! `Arc<T>`, `Cow::Borrowed`) is only shared.
 //!
 //! Every impl here is `do_not_recommend`, so an error about a container speaks of the
 //! container ("`Vec<Balance>` is live trading data...") rather than of this table.
@@ -18,29 +19,11 @@ use std::sync::{self, Arc, LazyLock, Mutex, OnceLock, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::class::{ClassMarker, Classified, Exclusive, NotExclusive, OwnershipMarker, Plain};
+use crate::class::{
+    min_age, AgeWalk, ClassMarker, Classified, Exclusive, NotExclusive, OwnershipMarker, Plain,
+    Static,
+};
 use crate::proof::Proof;
-
-/// The smaller of two optional max ages: a value holding both is as old as its most perishable part.
-const fn min_age(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
-    match (a, b) {
-        (Some(x), Some(y)) => {
-            if x.as_nanos() <= y.as_nanos() {
-                Some(x)
-            } else {
-                Some(y)
-            }
-        }
-        (Some(x), None) => Some(x),
-        (None, y) => y,
-    }
-}
-
-/// The max age of a value holding a `T`: `T`'s own, else its class's default (so that joining a
-/// 60 s static type into a streamed one cannot lift the streamed default of 5 s).
-const fn age<T: Classified + ?Sized>() -> Option<Duration> {
-    crate::class::effective_max_age::<T>()
-}
 
 /// Types with no trading meaning and nothing inside: Plain, with the given ownership.
 macro_rules! plain {
@@ -107,7 +90,9 @@ macro_rules! container {
         unsafe impl<T: Classified $(+ ?$sized)? $(, $extra)*> Classified for $($ty)::+<T $(, $extra)*> {
             type Class = T::Class;
             type Ownership = container!(@ownership $kind T);
-            const MAX_AGE: Option<Duration> = age::<T>();
+            fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+                T::__max_age(walk)
+            }
             const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
@@ -119,13 +104,12 @@ macro_rules! container {
 container!(owned:
     Option<T>, Vec<T>, VecDeque<T>, LinkedList<T>, BinaryHeap<T>, BTreeSet<T>, Box<T: ?Sized>,
     Reverse<T>, Wrapping<T>, Saturating<T>, Range<T>, RangeInclusive<T>, RangeFrom<T>,
-    RangeTo<T>, RangeToInclusive<T>, Bound<T>, HashSet<T, S>,
+    RangeTo<T>, RangeToInclusive<T>, Bound<T>,
 );
 container!(shared: Arc<T: ?Sized>, Rc<T: ?Sized>);
 container!(mutable:
     Mutex<T: ?Sized>, RwLock<T: ?Sized>, Cell<T: ?Sized>, RefCell<T: ?Sized>,
-    UnsafeCell<T: ?Sized>, OnceCell<T>, OnceLock<T>, LazyLock<T, F>, LazyCell<T, F>,
-    JoinHandle<T>, Sender<T>, SyncSender<T>, Receiver<T>,
+    UnsafeCell<T: ?Sized>, OnceCell<T>, OnceLock<T>, JoinHandle<T>, Sender<T>, SyncSender<T>, Receiver<T>,
 );
 
 // Weak pointers share ownership whatever they point at, and tokio's synchronisation types are
@@ -141,77 +125,156 @@ container!(mutable:
     arc_swap::ArcSwapOption<T>,
 );
 
-/// References, pointers and views: the class and ownership of what they point at.
-macro_rules! pointer {
-    ($(impl<$($lt:lifetime),* ; $t:ident> for $ty:ty;)*) => {$(
-        // SAFETY: a reference holds only what it points at.
-        #[diagnostic::do_not_recommend]
-        unsafe impl<$($lt,)* $t: Classified + ?Sized> Classified for $ty {
-            type Class = $t::Class;
-            type Ownership = $t::Ownership;
-            const MAX_AGE: Option<Duration> = age::<$t>();
-            const PROOF: Proof<Self, <$t::Class as ClassMarker>::FieldRule> = Proof::trusted();
-        }
-    )*};
-}
-pointer! {
-    impl<'a; T> for &'a T;
-    impl<'a; T> for &'a mut T;
+// SAFETY: a shared reference reaches what it points at, which others may hold too: shared
+// access to live data is `Shared`, never exclusive.
+#[diagnostic::do_not_recommend]
+unsafe impl<T: Classified + ?Sized> Classified for &T {
+    type Class = T::Class;
+    type Ownership = <T::Class as ClassMarker>::SharedPointer<T::Ownership>;
+    fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+        T::__max_age(walk)
+    }
+    const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
-// SAFETY: a `Cow` holds a `B` or its owned form, which has the same class.
+// SAFETY: an exclusive reference is as exclusive as what it points at.
+#[diagnostic::do_not_recommend]
+unsafe impl<T: Classified + ?Sized> Classified for &mut T {
+    type Class = T::Class;
+    type Ownership = T::Ownership;
+    fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+        T::__max_age(walk)
+    }
+    const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
+}
+
+// SAFETY: a `Cow` holds a borrowed `B` (shared access) or its owned form: both classes joined.
 #[diagnostic::do_not_recommend]
 unsafe impl<B> Classified for Cow<'_, B>
 where
     B: Classified + ToOwned + ?Sized,
+    B::Owned: Classified,
 {
-    type Class = B::Class;
-    type Ownership = B::Ownership;
-    const MAX_AGE: Option<Duration> = age::<B>();
-    const PROOF: Proof<Self, <B::Class as ClassMarker>::FieldRule> = Proof::trusted();
+    type Class = <B::Class as ClassMarker>::Join<<B::Owned as Classified>::Class>;
+    type Ownership =
+        <<B::Class as ClassMarker>::SharedPointer<B::Ownership> as OwnershipMarker>::Join<
+            <B::Owned as Classified>::Ownership,
+        >;
+    fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+        min_age(
+            B::__max_age(walk),
+            <B::Owned as Classified>::__max_age(walk),
+        )
+    }
+    const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
 }
 
-// SAFETY: a pinned pointer holds what the pointer holds.
-#[diagnostic::do_not_recommend]
-unsafe impl<P: Classified> Classified for Pin<P> {
-    type Class = P::Class;
-    type Ownership = P::Ownership;
-    const MAX_AGE: Option<Duration> = age::<P>();
-    const PROOF: Proof<Self, <P::Class as ClassMarker>::FieldRule> = Proof::trusted();
-}
-
-// SAFETY: a slice or array holds only its elements.
-#[diagnostic::do_not_recommend]
-unsafe impl<T: Classified> Classified for [T] {
-    type Class = T::Class;
-    type Ownership = T::Ownership;
-    const MAX_AGE: Option<Duration> = age::<T>();
-    const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
-}
-
-// SAFETY: as above.
-#[diagnostic::do_not_recommend]
-unsafe impl<T: Classified, const N: usize> Classified for [T; N] {
-    type Class = T::Class;
-    type Ownership = T::Ownership;
-    const MAX_AGE: Option<Duration> = age::<T>();
-    const PROOF: Proof<Self, <T::Class as ClassMarker>::FieldRule> = Proof::trusted();
-}
-
-/// Two-parameter containers: the joined class, ownership and max age of both.
-macro_rules! pair {
-    ($($ty:ident<$a:ident, $b:ident $(, $extra:ident)*>),* $(,)?) => {$(
-        // SAFETY: the container holds only values of its two parameters.
+/// Views that hold only their one parameter: its class, ownership and max age.
+macro_rules! view {
+    ($(impl<$t:ident $(: ?$sized:ident)? $(, const $n:ident: $nty:ty)?> for $ty:ty;)*) => {$(
+        // SAFETY: the view holds only values of its parameter.
         #[diagnostic::do_not_recommend]
-        unsafe impl<$a: Classified, $b: Classified $(, $extra)*> Classified for $ty<$a, $b $(, $extra)*> {
-            type Class = <$a::Class as ClassMarker>::Join<$b::Class>;
-            type Ownership = <$a::Ownership as OwnershipMarker>::Join<$b::Ownership>;
-            const MAX_AGE: Option<Duration> = min_age(age::<$a>(), age::<$b>());
+        unsafe impl<$t: Classified $(+ ?$sized)? $(, const $n: $nty)?> Classified for $ty {
+            type Class = $t::Class;
+            type Ownership = $t::Ownership;
+            fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+                $t::__max_age(walk)
+            }
+            const PROOF: Proof<Self, <$t::Class as ClassMarker>::FieldRule> = Proof::trusted();
+        }
+    )*};
+}
+view! {
+    impl<P> for Pin<P>;
+    impl<T> for [T];
+    impl<T, const N: usize> for [T; N];
+}
+
+/// Lazily initialised cells: the value's class joined with the initialiser's (a closure type
+/// may carry values; a function pointer is plain), never exclusive.
+macro_rules! lazy {
+    ($($ty:ident),*) => {$(
+        // SAFETY: the cell holds a `T` or the `F` that makes it.
+        #[diagnostic::do_not_recommend]
+        unsafe impl<T: Classified, F: Classified> Classified for $ty<T, F> {
+            type Class = <T::Class as ClassMarker>::Join<F::Class>;
+            type Ownership = NotExclusive;
+            fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+                min_age(T::__max_age(walk), F::__max_age(walk))
+            }
             const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
 }
-pair!(HashMap<K, V, S>, BTreeMap<K, V>, Result<T, E>);
+lazy!(LazyLock, LazyCell);
+
+/// Function pointers hold code, not data: plain.
+macro_rules! fn_pointers {
+    ($(($($arg:ident),*)),* $(,)?) => {$(
+        // SAFETY: a function pointer holds no value.
+        #[diagnostic::do_not_recommend]
+        unsafe impl<R $(, $arg)*> Classified for fn($($arg),*) -> R {
+            type Class = Plain;
+            type Ownership = Exclusive;
+            const PROOF: Proof<Self, <Plain as ClassMarker>::FieldRule> = Proof::trusted();
+        }
+    )*};
+}
+fn_pointers!(
+    (),
+    (A),
+    (A, B),
+    (A, B, C),
+    (A, B, C, D),
+    (A, B, C, D, E),
+    (A, B, C, D, E, F)
+);
+
+/// Two-parameter containers: the joined class, ownership and max age of both.
+macro_rules! pair {
+    ($($ty:ident<$a:ident, $b:ident>),* $(,)?) => {$(
+        // SAFETY: the container holds only values of its two parameters.
+        #[diagnostic::do_not_recommend]
+        unsafe impl<$a: Classified, $b: Classified> Classified for $ty<$a, $b> {
+            type Class = <$a::Class as ClassMarker>::Join<$b::Class>;
+            type Ownership = <$a::Ownership as OwnershipMarker>::Join<$b::Ownership>;
+            fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+                min_age($a::__max_age(walk), $b::__max_age(walk))
+            }
+            const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
+        }
+    )*};
+}
+pair!(BTreeMap<K, V>, Result<T, E>, HashSet<T, S>);
+
+// SAFETY: a hash map holds keys, values and its hasher (which may carry state): all joined.
+#[diagnostic::do_not_recommend]
+unsafe impl<K: Classified, V: Classified, S: Classified> Classified for HashMap<K, V, S> {
+    type Class = <K::Class as ClassMarker>::Join<<V::Class as ClassMarker>::Join<S::Class>>;
+    type Ownership = <K::Ownership as OwnershipMarker>::Join<
+        <V::Ownership as OwnershipMarker>::Join<S::Ownership>,
+    >;
+    fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+        min_age(
+            K::__max_age(walk),
+            min_age(V::__max_age(walk), S::__max_age(walk)),
+        )
+    }
+    const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
+}
+
+// SAFETY: std's hashers hold keys and counters, no domain data.
+plain!(Exclusive:
+    std::hash::RandomState, std::hash::DefaultHasher,
+);
+
+// SAFETY: a marker of the hasher type; holds no value.
+#[diagnostic::do_not_recommend]
+unsafe impl<H> Classified for std::hash::BuildHasherDefault<H> {
+    type Class = Plain;
+    type Ownership = Exclusive;
+    const PROOF: Proof<Self, <Plain as ClassMarker>::FieldRule> = Proof::trusted();
+}
 
 /// The joined class of a list of types, folded from the right.
 macro_rules! joined {
@@ -223,8 +286,10 @@ macro_rules! joined {
 
 /// The smallest max age of a list of types.
 macro_rules! joined_max_age {
-    ($last:ident) => { age::<$last>() };
-    ($first:ident, $($rest:ident),+) => { min_age(age::<$first>(), joined_max_age!($($rest),+)) };
+    ($walk:ident; $last:ident) => { $last::__max_age($walk) };
+    ($walk:ident; $first:ident, $($rest:ident),+) => {
+        min_age($first::__max_age($walk), joined_max_age!($walk; $($rest),+))
+    };
 }
 
 macro_rules! tuples {
@@ -234,7 +299,9 @@ macro_rules! tuples {
         unsafe impl<$($name: Classified),+> Classified for ($($name,)+) {
             type Class = joined!(Class ClassMarker; $($name),+);
             type Ownership = joined!(Ownership OwnershipMarker; $($name),+);
-            const MAX_AGE: Option<Duration> = joined_max_age!($($name),+);
+            fn __max_age(walk: &mut AgeWalk) -> Option<Duration> {
+                joined_max_age!(walk; $($name),+)
+            }
             const PROOF: Proof<Self, <Self::Class as ClassMarker>::FieldRule> = Proof::trusted();
         }
     )*};
@@ -258,3 +325,21 @@ tuples!(
     (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O),
     (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P),
 );
+
+// The HTTP and JSON types the crate re-exports (`fetch::{Method, header}`, `fetch::RawValue`,
+// `exchange::SecretString`): plain values. A secret is plain data, held in `secrecy`'s type,
+// which never prints it.
+plain!(Exclusive:
+    reqwest::Method, reqwest::StatusCode, reqwest::header::HeaderName,
+    reqwest::header::HeaderValue, serde_json::value::RawValue, secrecy::SecretString,
+);
+container!(owned: reqwest::header::HeaderMap<T>);
+
+// SAFETY: an endpoint is static data in the policy's own table (endpoints, rate limits,
+// timeouts are exchange configuration).
+#[diagnostic::do_not_recommend]
+unsafe impl Classified for reqwest::Url {
+    type Class = Static;
+    type Ownership = Exclusive;
+    const PROOF: Proof<Self, <Static as ClassMarker>::FieldRule> = Proof::trusted();
+}

@@ -37,6 +37,8 @@ use crate::proof::Proof;
 pub struct Fresh<T: Live> {
     value: T,
     sent_at: Timestamp,
+    /// `max_age_of::<T>()`, walked once when the value arrived rather than on every read.
+    max_age: Duration,
     clock: SharedClock,
 }
 
@@ -60,6 +62,7 @@ impl<T: Live> Fresh<T> {
         Fresh {
             value,
             sent_at,
+            max_age: max_age_of::<T>(),
             clock,
         }
     }
@@ -100,10 +103,11 @@ impl<T: Live> Fresh<T> {
         self.clock.now().saturating_since(self.sent_at)
     }
 
-    /// How long a `T` may be used: `#[hft(max_age_ms = N)]`, else 250 ms.
+    /// How long a `T` may be used: the shortest of `#[hft(max_age_ms = N)]` (else 250 ms) and
+    /// the max ages of everything inside it.
     #[inline]
     pub const fn max_age(&self) -> Duration {
-        max_age_of::<T>()
+        self.max_age
     }
 
     /// Whether [`read`](Fresh::read) would succeed now.
@@ -129,7 +133,9 @@ impl<T: Live> fmt::Debug for Fresh<T> {
 unsafe impl<T: Live> Classified for Fresh<T> {
     type Class = class::Live;
     type Ownership = class::Exclusive;
-    const MAX_AGE: Option<Duration> = Some(max_age_of::<T>());
+    fn __max_age(walk: &mut class::AgeWalk) -> Option<Duration> {
+        T::__max_age(walk)
+    }
     const PROOF: Proof<Self, <class::Live as ClassMarker>::FieldRule> = Proof::trusted();
 }
 

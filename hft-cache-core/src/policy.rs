@@ -22,7 +22,9 @@ pub use crate::class::{max_age_of, ClassMarker, OwnershipMarker};
 /// The classes and ownerships as types: what a type's [`Classified::Class`] and
 /// [`Classified::Ownership`] name, and what the rules are implemented for.
 pub mod class {
-    pub use crate::class::{Exclusive, Live, NotExclusive, Plain, Static, Streamed};
+    pub use crate::class::{
+        Exclusive, Handle, Live, NotExclusive, Plain, Shared, Static, Streamed,
+    };
 }
 
 /// The private supertraits that seal the rules and bundles: one per trait, implemented exactly
@@ -87,6 +89,10 @@ mod tags {
         IsLive,
         ExclusiveInFresh,
         ExclusiveInLive,
+        NotMutableInLiveView,
+        NotMutableInData,
+        NotHandleInData,
+        LiveViewField,
         Static,
         Streamed,
         Live,
@@ -213,46 +219,85 @@ rule! {
     note = "static data belongs in a `StaticCache`, streamed data in a `StreamCache`; derive `Live` on balances, orders and positions",
 }
 
-/// Rules on ownership rather than class: `Fresh<T>` and live fields hold exclusive data only.
+/// Rules on ownership rather than class: `Fresh<T>` and live fields hold exclusive data only,
+/// no data holds interior mutability or a long-lived handle.
 macro_rules! ownership_rule {
-    ($(#[$doc:meta])* $name:ident, message = $msg:literal, label = $label:literal, note = $note:literal $(,)?) => {
+    (
+        $(#[$doc:meta])*
+        $name:ident for [$($ownership:ident),*],
+        message = $msg:literal,
+        label = $label:literal,
+        note = $note:literal $(,)?
+    ) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<F: ?Sized>: OwnershipMarker + sealed::Rule<tags::$name, F> {}
-        #[diagnostic::do_not_recommend]
-        impl<F: ?Sized> sealed::Rule<tags::$name, F> for class::Exclusive {}
-        #[diagnostic::do_not_recommend]
-        impl<F: ?Sized> $name<F> for class::Exclusive {}
+        $(
+            #[diagnostic::do_not_recommend]
+            impl<F: ?Sized> sealed::Rule<tags::$name, F> for class::$ownership {}
+            #[diagnostic::do_not_recommend]
+            impl<F: ?Sized> $name<F> for class::$ownership {}
+        )*
     };
 }
 
 ownership_rule! {
     /// `Fresh<T>` holds owned, exclusive data.
-    ExclusiveInFresh,
+    ExclusiveInFresh for [Exclusive],
     message = "`{F}` can be changed or shared through a shared reference, so `Fresh` cannot hold it",
     label = "interior mutability or shared live data in `Fresh<T>`",
-    note = "`Fresh<T>` holds owned, exclusive data (no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics, and no `Arc`/`Rc` of live data), so nothing can be taken out, written in, or shared past its max age",
+    note = "`Fresh<T>` holds owned, exclusive data (no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics, and no `&`, `Arc`/`Rc` or `Cow::Borrowed` of live data), so nothing can be taken out, written in, or shared past its max age",
 }
 
 ownership_rule! {
-    /// Live data is owned exclusively.
-    ExclusiveInLive,
+    /// Live data is owned exclusively (a handle is refused by [`NotHandleInData`]).
+    ExclusiveInLive for [Exclusive, Handle],
     message = "`{F}` can be changed or shared through a shared reference, so it cannot be part of live data",
     label = "interior mutability or shared live data in a `Live` type",
-    note = "live data is read through `Fresh<T>`, which holds owned, exclusive data (no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics, and no `Arc`/`Rc` of live data)",
+    note = "live data is read through `Fresh<T>`, which holds owned, exclusive data (no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics, and no `&`, `Arc`/`Rc` or `Cow::Borrowed` of live data); a transient view of borrowed live data has a lifetime parameter",
+}
+
+ownership_rule! {
+    /// A transient `Live` view (a type with lifetime parameters) may borrow live data, but holds
+    /// no interior mutability.
+    NotMutableInLiveView for [Exclusive, Shared, Handle],
+    message = "`{F}` can be changed through a shared reference, so it cannot be part of live data",
+    label = "interior mutability in a `Live` view",
+    note = "live data holds no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics or `OnceCell`: what it says is what the response said",
+}
+
+ownership_rule! {
+    /// Static and streamed data hold no interior mutability: cached values are read by many
+    /// readers and replaced whole, never changed in place.
+    NotMutableInData for [Exclusive, Shared, Handle],
+    message = "`{F}` can be changed through a shared reference, so it cannot be part of static or streamed data",
+    label = "interior mutability in cached data",
+    note = "a cache replaces its values whole and readers share them: no `Cell`, `RefCell`, `Mutex`, `RwLock`, atomics or `OnceCell` inside; keep mutable state in a `NoLiveState` struct",
+}
+
+ownership_rule! {
+    /// A long-lived struct is never part of data: it would carry what it holds into a cache or
+    /// a `Fresh` without its class.
+    NotHandleInData for [Exclusive, Shared, NotExclusive],
+    message = "`{F}` is or holds a long-lived `NoLiveState` struct, which cannot be part of data",
+    label = "a long-lived struct inside data",
+    note = "a `NoLiveState` struct holds caches, clients and handles, not values: keep it beside the data, not inside it",
 }
 
 /// Declares a bundle trait: a name for "every rule in this list holds for `Self`'s class" (and,
 /// after `;`, for its ownership).
 macro_rules! bundle {
-    ($(#[$doc:meta])* $name:ident: $($rule:ident)&+ $(; $($orule:ident)&+)?, unclassified = $msg:literal, note = $note:literal) => {
+    (
+        $(#[$doc:meta])* $name:ident $(=> [$($super:ident),+])?: $($rule:ident)&+ $(; $($orule:ident)&+)?,
+        unclassified = $msg:literal, note = $note:literal
+    ) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = "no data class", note = $note)]
-        pub trait $name: Classified + sealed::Bundle<tags::$name> {}
+        pub trait $name: Classified + sealed::Bundle<tags::$name> $($(+ $super)+)? {}
         impl<T: Classified + ?Sized> sealed::Bundle<tags::$name> for T
             where $(T::Class: $rule<T>,)+ $($(T::Ownership: $orule<T>,)+)? {}
         impl<T: Classified + ?Sized> $name for T
-            where $(T::Class: $rule<T>,)+ $($(T::Ownership: $orule<T>,)+)? {}
+            where $(T::Class: $rule<T>,)+ $($(T::Ownership: $orule<T>,)+)? $($(T: $super,)+)? {}
     };
 }
 
@@ -279,23 +324,32 @@ bundle! {
 
 bundle! {
     /// A field `#[derive(Static)]` accepts: plain or static.
-    StaticField: StaticFieldNotLive & StaticFieldNotStreamed,
+    StaticField: StaticFieldNotLive & StaticFieldNotStreamed; NotMutableInData & NotHandleInData,
     unclassified = "`{Self}` has not declared a data class and cannot be part of static data",
     note = "derive `Static` on it, or use a plain std type instead"
 }
 
 bundle! {
     /// A field `#[derive(Streamed)]` accepts: plain, static or streamed.
-    StreamedField: StreamedFieldNotLive,
+    StreamedField: StreamedFieldNotLive; NotMutableInData & NotHandleInData,
     unclassified = "`{Self}` has not declared a data class and cannot be part of streamed data",
     note = "derive `Static` or `Streamed` on it, or use a plain std type instead"
 }
 
 bundle! {
     /// A field `#[derive(Live)]` accepts: data of any class, owned exclusively.
-    LiveField: LiveAnyClass; ExclusiveInLive,
+    LiveField: LiveAnyClass; ExclusiveInLive & NotHandleInData,
     unclassified = "`{Self}` has not declared a data class, so it cannot be part of live data",
     note = "live data is read through `Fresh<T>`, which must know that nothing inside it can be changed or shared through `&`: derive `Static` on enums such as order sides and statuses, or use a plain std type"
+}
+
+bundle! {
+    /// A field of a transient `#[derive(Live)]` view (a type with lifetime parameters): data of
+    /// any class, borrowed or owned, with no interior mutability. Such a view is never exclusive,
+    /// so `Fresh` does not hold it.
+    LiveViewField: LiveAnyClass; NotMutableInLiveView & NotHandleInData,
+    unclassified = "`{Self}` has not declared a data class, so it cannot be part of live data",
+    note = "derive `Static` on enums such as order sides and statuses, or use a plain std type"
 }
 
 bundle! {
@@ -324,7 +378,7 @@ pub(crate) mod class_traits {
         /// fn takes_static<T: Static>(_: &T) {}
         /// takes_static(&vec![SymbolInfo { tick_size: Default::default() }]);
         /// ```
-        Static: IsStatic,
+        Static => [StaticValue, CacheKey, StateField]: IsStatic,
         unclassified = "`{Self}` has not declared a data class, so it is not static data",
         note = "derive `Static` on symbol info, trading rules, fee schedules and exchange config"
     }
@@ -332,7 +386,7 @@ pub(crate) mod class_traits {
     bundle! {
         /// Data of class `Streamed`: order books, tickers and trades from a stream, or a container
         /// of them. Implemented by `#[derive(Streamed)]`.
-        Streamed: IsStreamed,
+        Streamed => [StreamValue, StateField]: IsStreamed,
         unclassified = "`{Self}` has not declared a data class, so it is not streamed market data",
         note = "derive `Streamed` on order books, tickers and trades that arrive on a stream"
     }
@@ -383,12 +437,13 @@ pub(crate) use class_traits::Static;
 #[doc(hidden)]
 pub mod __private {
     pub use super::checks::{
-        field_under, live_field, state_field, static_field, streamed_field, Probe, ProbeFallback,
-        RuleFor,
+        field_under, live_field, live_view_field, state_field, static_field, streamed_field, Probe,
+        ProbeFallback, RuleFor,
     };
+    pub use crate::class::{effective_max_age, min_age, AgeWalk};
     pub use crate::proof::{
-        cons, nil, seal, Checked, CloneCheck, Fields, LiveRule, NotCloneFallback, Proof, StateRule,
-        StaticRule, StreamedRule,
+        cons, nil, seal, Checked, CloneCheck, ConstZero, Fields, LiveProbe, LiveRule,
+        NotCloneFallback, Proof, StateRule, StaticRule, StreamedRule,
     };
     pub use core::option::Option::{self, None, Some};
     pub use core::time::Duration;

@@ -112,3 +112,34 @@ impl<T: Clone> CloneCheck<T> {
     pub const CHECKED: Checked<CloneCheck<T>, LiveRule> =
         panic!("live trading data must not be `Clone` or `Copy`: a copy outlives its freshness");
 }
+
+/// A zero of each type a const parameter can have on stable Rust, so that the derives can probe
+/// a generic type at zero whatever its const parameters' types are called.
+pub trait ConstZero {
+    /// Zero, `false` or `'\0'`.
+    const ZERO: Self;
+}
+
+macro_rules! const_zero {
+    ($zero:expr => $($ty:ty),*) => {$(
+        impl ConstZero for $ty {
+            const ZERO: Self = $zero;
+        }
+    )*};
+}
+const_zero!(0 => u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+const_zero!(false => bool);
+const_zero!('\0' => char);
+
+/// A live type that is not `Clone`: what a `class_of` wrapper's `Clone` probe puts in for its
+/// class parameters. It holds nothing.
+#[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LiveProbe;
+
+// SAFETY: holds nothing; declared live so that a wrapper of it turns out live.
+unsafe impl crate::class::Classified for LiveProbe {
+    type Class = crate::class::Live;
+    type Ownership = crate::class::Exclusive;
+    const PROOF: Proof<Self, <crate::class::Live as crate::class::ClassMarker>::FieldRule> =
+        Proof::trusted();
+}

@@ -21,6 +21,9 @@ pub struct TypeAttrs {
 pub struct FieldAttrs {
     /// `opaque`, with its span.
     pub opaque: Option<Span>,
+    /// `trusted_transform`, with its span: the user vouches that the field's serde
+    /// `deserialize_with`/`with` function only converts what the response body holds.
+    pub trusted_transform: Option<Span>,
 }
 
 /// Collects errors instead of stopping at the first, so one build shows them all.
@@ -129,9 +132,20 @@ pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs
                 }
                 out.opaque = Some(meta.path.span());
                 Ok(())
+            } else if meta.path.is_ident("trusted_transform") {
+                if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                    return Err(meta.error(
+                        "`trusted_transform` takes no value: write `#[hft(trusted_transform)]` on a live field with a serde `deserialize_with` or `with` function",
+                    ));
+                }
+                if out.trusted_transform.is_some() {
+                    return Err(meta.error("`trusted_transform` is set twice"));
+                }
+                out.trusted_transform = Some(meta.path.span());
+                Ok(())
             } else {
                 Err(meta.error(format!(
-                    "unknown `hft` field setting `{}`: the only field setting is `opaque`",
+                    "unknown `hft` field setting `{}`: the field settings are `opaque` and `trusted_transform`",
                     path_text(&meta.path)
                 )))
             }
@@ -156,7 +170,7 @@ pub fn reject_variant_attrs(attrs: &[Attribute], errors: &mut Errors) {
     for attr in hft_attrs(attrs) {
         errors.push(syn::Error::new_spanned(
             attr,
-            "`#[hft(...)]` has no effect on an enum variant: put `max_age_ms` or `crate` on the type, and `opaque` on a field",
+            "`#[hft(...)]` has no effect on an enum variant: put `max_age_ms` or `crate` on the type, and `opaque` or `trusted_transform` on a field",
         ));
     }
 }

@@ -4,6 +4,7 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Type};
 
 use crate::attr::{parse_field_attrs, reject_variant_attrs, Errors, FieldAttrs, TypeAttrs};
+use crate::serde_attrs::{self, Place};
 use crate::Derive;
 
 /// The longest a live value may be used: the policy says even a second is too old for a cache of
@@ -26,6 +27,10 @@ pub fn fields<'a>(
     check_max_age(derive, type_attrs, errors);
     check_class_of(input, derive, type_attrs, errors);
 
+    let live = derive == Derive::Live;
+    if live {
+        serde_attrs::check(&input.attrs, Place::Container, None, errors);
+    }
     let all: Vec<&Fields> = match &input.data {
         Data::Struct(s) => vec![&s.fields],
         Data::Enum(e) => e
@@ -33,6 +38,9 @@ pub fn fields<'a>(
             .iter()
             .map(|v| {
                 reject_variant_attrs(&v.attrs, errors);
+                if live {
+                    serde_attrs::check(&v.attrs, Place::Variant, None, errors);
+                }
                 &v.fields
             })
             .collect(),
@@ -51,12 +59,37 @@ pub fn fields<'a>(
     let mut out = Vec::new();
     for field in all.into_iter().flat_map(|f| f.iter()) {
         let attrs = parse_field_attrs(&field.attrs, errors);
+        if live {
+            serde_attrs::check(
+                &field.attrs,
+                Place::Field,
+                Some((&field.ty, attrs.trusted_transform)),
+                errors,
+            );
+        } else if let Some(span) = attrs.trusted_transform {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`trusted_transform` vouches for how a field of live data is deserialized; a `{}` type's fields need no vouching",
+                    derive.name()
+                ),
+            ));
+        }
         if let Some(span) = attrs.opaque {
-            if crate::generics::TypeParams::of(&input.generics).is_param(&field.ty) {
+            let params = crate::generics::TypeParams::of(&input.generics);
+            if params.is_param_behind_pointers(&field.ty) {
                 errors.push(syn::Error::new(
                     field.ty.span(),
                     "`#[hft(opaque)]` cannot vouch for a type parameter: it may be live data; remove `opaque` and the parameter gets the field rule as a bound",
                 ));
+            } else {
+                let scan = crate::generics::OpaqueScan::of(&field.ty, &params, &input.ident);
+                for mac in scan.macros {
+                    errors.push(syn::Error::new(
+                        mac.span(),
+                        "`#[hft(opaque)]` cannot see inside a type macro, which may expand to live data: write the type out",
+                    ));
+                }
             }
             if derive != Derive::NoLiveState {
                 errors.push(syn::Error::new(

@@ -15,7 +15,7 @@ use syn::{
 
 use crate::attr::{parse_type_attrs, Errors, TypeAttrs};
 use crate::check::{self, Field};
-use crate::generics::{mentions_self, type_arguments, TypeParams};
+use crate::generics::{erase_lifetimes, mentions_self, OpaqueScan, TypeParams};
 use crate::Derive;
 
 pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
@@ -44,8 +44,11 @@ struct Plan {
     field_bound: TokenStream,
 }
 
-fn plan(derive: Derive, krate: &Path) -> Plan {
+fn plan(derive: Derive, krate: &Path, generics: &Generics) -> Plan {
     let (class, check_fn, bound) = match derive {
+        Derive::Live if is_view(generics) => {
+            (quote!(Live), quote!(live_view_field), quote!(LiveViewField))
+        }
         Derive::Static => (quote!(Static), quote!(static_field), quote!(StaticField)),
         Derive::Streamed => (
             quote!(Streamed),
@@ -70,7 +73,7 @@ fn generate(
     krate: &Path,
 ) -> TokenStream {
     let ident = &input.ident;
-    let mut plan = plan(derive, krate);
+    let mut plan = plan(derive, krate, &input.generics);
     let params = TypeParams::of(&input.generics);
     let checked: Vec<&Type> = fields
         .iter()
@@ -90,7 +93,7 @@ fn generate(
         .iter()
         .filter(|ty| params.mentioned_in(ty))
         .map(|ty| quote_spanned!(ty.span()=> #ty: #bound))
-        .chain(opaque_argument_bounds(fields, &params, krate))
+        .chain(opaque_argument_bounds(input, fields, &params, krate))
         .collect();
     if let Some((class_params, _)) = &attrs.class_of {
         // The class follows the parameters, so every field is checked under that class's rule,
@@ -108,7 +111,7 @@ fn generate(
                     .iter()
                     .map(|ty| quote_spanned!(ty.span()=> #rule: #krate::__private::RuleFor<#ty>)),
             )
-            .chain(opaque_argument_bounds(fields, &params, krate))
+            .chain(opaque_argument_bounds(input, fields, &params, krate))
             .collect();
         plan.check_fn = quote!(#krate::__private::field_under);
         plan.class = class;
@@ -143,8 +146,8 @@ fn generate(
         |tail, head| quote!(#krate::__private::cons(#head, #tail)),
     );
     let proof = quote!(#krate::__private::seal(#checks));
-    let ownership = ownership(derive, &direct, krate);
-    let max_age = max_age(derive, attrs, &direct, krate);
+    let ownership = ownership(derive, &input.generics, krate);
+    let max_age = max_age(derive, attrs, &checked, krate);
 
     let marker = (derive == Derive::NoLiveState).then(|| {
         quote! {
@@ -153,7 +156,7 @@ fn generate(
             unsafe impl #impl_generics #krate::NoLiveState for #ident #ty_generics #where_clause {}
         }
     });
-    let probes = probes(input, derive, fields, &params, krate);
+    let probes = probes(input, derive, attrs, fields, &params, krate);
     // An impl without bounds is never why a bound fails: keep it out of rustc's lists of "other
     // types that implement `Classified`". One with bounds stays, so that a failing bound is
     // reported as the field's own rule.
@@ -180,60 +183,76 @@ fn generate(
     }
 }
 
-/// Live data is exclusive by its field rule; a `NoLiveState` struct is a handle, never exclusive;
-/// static and streamed data are as exclusive as their fields.
-fn ownership(derive: Derive, direct: &[&Type], krate: &Path) -> TokenStream {
+/// A derived type's ownership is fixed by its class, and every field is checked against it (so
+/// no fold over the fields can run into a cycle through recursive types): static, streamed and
+/// live data are exclusive (their field rules refuse interior mutability and shared live data),
+/// a live view with lifetime parameters may borrow live data and so is only shared, and a
+/// `NoLiveState` struct is a handle, which no data may hold.
+fn ownership(derive: Derive, generics: &Generics, krate: &Path) -> TokenStream {
     match derive {
-        Derive::Live => quote!(#krate::policy::class::Exclusive),
-        Derive::NoLiveState => quote!(#krate::policy::class::NotExclusive),
-        Derive::Static | Derive::Streamed => direct.iter().rev().fold(
-            quote!(#krate::policy::class::Exclusive),
-            |tail, ty| {
-                quote_spanned!(ty.span()=> <<#ty as #krate::Classified>::Ownership as #krate::policy::OwnershipMarker>::Join<#tail>)
-            },
-        ),
+        Derive::Live if is_view(generics) => quote!(#krate::policy::class::Shared),
+        Derive::Static | Derive::Streamed | Derive::Live => {
+            quote!(#krate::policy::class::Exclusive)
+        }
+        Derive::NoLiveState => quote!(#krate::policy::class::Handle),
     }
 }
 
-/// The type's own max age (or its class's default), lowered to the shortest of its fields':
-/// a value is as old as its most perishable part. Written with `core` paths and the real trait
-/// only, so no crate path can change it.
-fn max_age(derive: Derive, attrs: &TypeAttrs, direct: &[&Type], krate: &Path) -> TokenStream {
+/// A live type with lifetime parameters is a transient view: it may borrow live data.
+fn is_view(generics: &Generics) -> bool {
+    generics.lifetimes().next().is_some()
+}
+
+/// The type's own max age (`MAX_AGE`, from `max_age_ms`), and the walk that lowers it to the
+/// shortest of its fields' (a value is as old as its most perishable part). Every checked field
+/// takes part, also one that mentions `Self`, is a macro or a projection: the walk counts each
+/// type once, so recursion ends. Written with `core` paths and the real trait only, so no crate
+/// path can change it.
+fn max_age(derive: Derive, attrs: &TypeAttrs, checked: &[&Type], krate: &Path) -> TokenStream {
     if derive == Derive::NoLiveState {
         return TokenStream::new();
     }
-    let own = match attrs.max_age_ms {
-        Some((ms, _)) => {
-            quote!(::core::option::Option::Some(::core::time::Duration::from_millis(#ms)))
-        }
-        None => quote!(<Self as #krate::Classified>::CLASS.default_max_age()),
-    };
-    let lowers = direct.iter().map(|ty| {
-        quote_spanned! {ty.span()=>
-            let field = match <#ty as #krate::Classified>::MAX_AGE {
-                ::core::option::Option::Some(age) => ::core::option::Option::Some(age),
-                ::core::option::Option::None => <#ty as #krate::Classified>::CLASS.default_max_age(),
-            };
-            if let ::core::option::Option::Some(field) = field {
-                age = match age {
-                    ::core::option::Option::Some(a) if a.as_nanos() <= field.as_nanos() => ::core::option::Option::Some(a),
-                    _ => ::core::option::Option::Some(field),
-                };
-            }
+    let own = attrs.max_age_ms.map(|(ms, _)| {
+        quote! {
+            const MAX_AGE: ::core::option::Option<::core::time::Duration> =
+                ::core::option::Option::Some(::core::time::Duration::from_millis(#ms));
         }
     });
+    let params = attrs
+        .class_of
+        .iter()
+        .flat_map(|(params, _)| params.iter())
+        .map(|p| quote!(#p));
+    let lowers = checked
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> #ty))
+        .chain(params)
+        .map(|ty| {
+            quote! {
+                age = #krate::__private::min_age(age, <#ty as #krate::Classified>::__max_age(walk));
+            }
+        });
     quote! {
-        const MAX_AGE: ::core::option::Option<::core::time::Duration> = {
-            let mut age: ::core::option::Option<::core::time::Duration> = #own;
+        #own
+        fn __max_age(
+            walk: &mut #krate::__private::AgeWalk,
+        ) -> ::core::option::Option<::core::time::Duration> {
+            if !walk.enter::<Self>() {
+                return ::core::option::Option::None;
+            }
+            #[allow(unused_mut)]
+            let mut age = #krate::__private::effective_max_age::<Self>();
             #(#lowers)*
             age
-        };
+        }
     }
 }
 
-/// An `opaque` field's type arguments that mention the type's parameters must be free of live
-/// data like any field (they cannot be probed until the parameters are known).
+/// What an `opaque` field holds that only the parameters decide (a parameter, a projection of
+/// one, wherever it sits inside) must be free of live data like any field: it gets the state
+/// rule as a bound, since it cannot be probed until the parameters are known.
 fn opaque_argument_bounds<'a>(
+    input: &'a DeriveInput,
     fields: &'a [Field<'a>],
     params: &'a TypeParams,
     krate: &'a Path,
@@ -241,10 +260,8 @@ fn opaque_argument_bounds<'a>(
     fields
         .iter()
         .filter(|f| f.attrs.opaque.is_some())
-        .flat_map(|f| type_arguments(f.ty))
-        .map(|(arg, _)| arg)
-        .filter(|arg| params.is_param(arg))
-        .map(move |arg| quote_spanned!(arg.span()=> #arg: #krate::policy::StateField))
+        .flat_map(move |f| OpaqueScan::of(f.ty, params, &input.ident).bounded)
+        .map(move |ty| quote_spanned!(ty.span()=> #ty: #krate::policy::StateField))
 }
 
 fn extend_where(base: Option<&WhereClause>, bounds: &[TokenStream]) -> TokenStream {
@@ -262,7 +279,7 @@ fn extend_where(base: Option<&WhereClause>, bounds: &[TokenStream]) -> TokenStre
 /// that error alone.
 fn stub_impl(input: &DeriveInput, derive: Derive, krate: &Path) -> TokenStream {
     let ident = &input.ident;
-    let class = plan(derive, krate).class;
+    let class = plan(derive, krate, &input.generics).class;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
@@ -282,21 +299,29 @@ fn stub_impl(input: &DeriveInput, derive: Derive, krate: &Path) -> TokenStream {
 fn probes(
     input: &DeriveInput,
     derive: Derive,
+    attrs: &TypeAttrs,
     fields: &[Field<'_>],
     params: &TypeParams,
     krate: &Path,
 ) -> TokenStream {
     let mut out = TokenStream::new();
     if derive == Derive::Live {
-        out.extend(clone_probe(input, krate));
+        out.extend(clone_probe(input, None, krate));
+    } else if let Some((params, _)) = &attrs.class_of {
+        out.extend(clone_probe(input, Some(params), krate));
     }
     for field in fields.iter().filter(|f| f.attrs.opaque.is_some()) {
-        if !params.mentioned_in(field.ty) {
+        if !params.mentioned_in(field.ty) && !mentions_self(field.ty, &input.ident) {
             out.extend(opaque_probe(field.ty, krate));
         }
-        for (arg, outer) in type_arguments(field.ty) {
-            if !params.mentioned_in(arg) {
-                out.extend(opaque_argument_probe(field.ty, arg, &outer, krate));
+        for (inner, outer) in OpaqueScan::of(field.ty, params, &input.ident).probed {
+            if !std::ptr::eq(inner, field.ty) {
+                // What sits around it can be probed only if it mentions no parameter.
+                let outer: Vec<&Type> = outer
+                    .into_iter()
+                    .filter(|t| !params.mentioned_in(t) && !mentions_self(t, &input.ident))
+                    .collect();
+                out.extend(opaque_argument_probe(field.ty, inner, &outer, krate));
             }
         }
     }
@@ -308,12 +333,17 @@ fn has_generics(generics: &Generics) -> bool {
 }
 
 /// Evaluates the live type's proof, whose `Clone` check fails when the type is `Clone`. A
-/// generic type is probed at its defaults, or at `u8` and zero for parameters without bounds
-/// (a conditional `Clone` impl such as `derive(Clone)` holds there); one with bounded
-/// parameters and no defaults cannot be probed before it is used.
-fn clone_probe(input: &DeriveInput, krate: &Path) -> TokenStream {
+/// generic type is probed at `u8` for every type parameter without bounds (so that a conditional
+/// `impl<T: Clone> Clone` holds there; defaults are not used, since a default that is not `Clone`
+/// would hide it) and at zero for every const parameter, whatever its type is called. One with
+/// bounded parameters is probed at their defaults, or, without defaults, not before it is used.
+///
+/// A `class_of` wrapper is probed with its class parameters set to a live type of the crate that
+/// is not `Clone`: the wrapper turns out live there, and only an impl that makes it `Clone`
+/// anyway (a hand-written `impl<T> Clone`) is refused.
+fn clone_probe(input: &DeriveInput, class_of: Option<&[syn::Ident]>, krate: &Path) -> TokenStream {
     let ident = &input.ident;
-    let Some(args) = concrete_arguments(&input.generics) else {
+    let Some(args) = concrete_arguments(&input.generics, class_of, krate) else {
         return TokenStream::new();
     };
     let ty = if args.is_empty() {
@@ -331,16 +361,11 @@ fn clone_probe(input: &DeriveInput, krate: &Path) -> TokenStream {
 }
 
 /// Arguments that instantiate the type's parameters concretely, if every parameter can be.
-fn concrete_arguments(generics: &Generics) -> Option<Vec<TokenStream>> {
-    let bounded: Vec<String> = generics
-        .where_clause
-        .iter()
-        .flat_map(|w| w.predicates.iter())
-        .filter_map(|p| match p {
-            WherePredicate::Type(t) => Some(quote!(#t).to_string()),
-            _ => None,
-        })
-        .collect();
+fn concrete_arguments(
+    generics: &Generics,
+    class_of: Option<&[syn::Ident]>,
+    krate: &Path,
+) -> Option<Vec<TokenStream>> {
     generics
         .params
         .iter()
@@ -350,31 +375,71 @@ fn concrete_arguments(generics: &Generics) -> Option<Vec<TokenStream>> {
                 Some(quote!(#lt))
             }
             GenericParam::Type(t) => {
-                if let Some(default) = &t.default {
-                    return Some(quote!(#default));
+                let probe_fits = bounds_met_by_probe(generics, t);
+                if class_of.is_some_and(|params| params.contains(&t.ident)) {
+                    return probe_fits.then(|| quote!(#krate::__private::LiveProbe));
                 }
-                let name = t.ident.to_string();
-                let in_where = bounded
-                    .iter()
-                    .any(|b| b.split_whitespace().any(|w| w == name));
-                (t.bounds.is_empty() && !in_where).then(|| quote!(u8))
+                if probe_fits {
+                    Some(quote!(u8))
+                } else {
+                    t.default.as_ref().map(|default| quote!(#default))
+                }
             }
             GenericParam::Const(c) => {
-                if let Some(default) = &c.default {
-                    return Some(quote!({ #default }));
-                }
                 let ty = &c.ty;
-                let ty_text = quote!(#ty).to_string();
-                match ty_text.as_str() {
-                    "bool" => Some(quote!(false)),
-                    "char" => Some(quote!('\0')),
-                    "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32"
-                    | "i64" | "i128" | "isize" => Some(quote!(0)),
-                    _ => None,
-                }
+                Some(quote!({ <#ty as #krate::__private::ConstZero>::ZERO }))
             }
         })
         .collect()
+}
+
+/// The traits both probe types (`u8` and the crate's `LiveProbe`) implement: a parameter bound
+/// only by these (inline or in the `where` clause) is probed like an unbounded one.
+const PROBE_TRAITS: &[&str] = &[
+    "Sized",
+    "Send",
+    "Sync",
+    "Unpin",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "Hash",
+    "Classified",
+    "LiveField",
+];
+
+/// Whether the probe types meet every bound on `param`: bounds from `PROBE_TRAITS`, `?Sized` and
+/// lifetimes, and no `where` predicate that names the parameter inside another type.
+fn bounds_met_by_probe(generics: &Generics, param: &syn::TypeParam) -> bool {
+    let fits = |bound: &syn::TypeParamBound| match bound {
+        syn::TypeParamBound::Trait(t) => {
+            matches!(t.modifier, syn::TraitBoundModifier::Maybe(_))
+                || t.path.segments.last().is_some_and(|s| {
+                    s.arguments.is_empty() && PROBE_TRAITS.iter().any(|known| s.ident == known)
+                })
+        }
+        syn::TypeParamBound::Lifetime(_) => true,
+        _ => false,
+    };
+    let params = TypeParams::of(&Generics {
+        params: std::iter::once(GenericParam::Type(param.clone())).collect(),
+        ..Generics::default()
+    });
+    param.bounds.iter().all(fits)
+        && generics
+            .where_clause
+            .iter()
+            .flat_map(|w| w.predicates.iter())
+            .all(|p| match p {
+                WherePredicate::Type(t) if params.is_opaque_to_the_macro(&t.bounded_ty) => {
+                    matches!(&t.bounded_ty, Type::Path(path) if path.path.is_ident(&param.ident))
+                        && t.bounds.iter().all(fits)
+                }
+                WherePredicate::Type(t) => !params.mentioned_in(&t.bounded_ty),
+                _ => true,
+            })
 }
 
 /// `opaque` vouches only for a type with no class: on a classified type it is an error, and the
@@ -384,6 +449,7 @@ fn opaque_probe(ty: &Type, krate: &Path) -> TokenStream {
         "`{}` has a data class, and `#[hft(opaque)]` vouches only for types with none: remove it, and the field is checked as usual",
         type_text(ty)
     );
+    let ty = &erase_lifetimes(ty);
     quote_spanned! {ty.span()=>
         const _: () = {
             #[allow(unused_imports)]
@@ -395,20 +461,23 @@ fn opaque_probe(ty: &Type, krate: &Path) -> TokenStream {
     }
 }
 
-/// A classified type argument inside an `opaque` field is checked as usual: it must not be live.
-/// It is reported only where nothing around it is classified (else that is the error).
+/// A classified type inside an `opaque` field is checked as usual: it must not be live. It is
+/// reported only where nothing around it (that can be probed) is classified: else that is the
+/// error.
 fn opaque_argument_probe(field: &Type, arg: &Type, outer: &[&Type], krate: &Path) -> TokenStream {
     let message = format!(
         "`{}` is live trading data and cannot be kept in a long-lived struct, not even inside the `#[hft(opaque)]` field `{}`",
         type_text(arg),
         type_text(field)
     );
-    quote_spanned! {arg.span()=>
+    let span = arg.span();
+    let arg = &erase_lifetimes(arg);
+    let outer: Vec<Type> = outer.iter().map(|t| erase_lifetimes(t)).collect();
+    quote_spanned! {span=>
         const _: () = {
             #[allow(unused_imports)]
             use #krate::__private::ProbeFallback as _;
             if #krate::__private::Probe::<#arg>::IS_LIVE
-                && !#krate::__private::Probe::<#field>::IS_CLASSIFIED
                 #(&& !#krate::__private::Probe::<#outer>::IS_CLASSIFIED)*
             {
                 ::core::panic!(#message);
@@ -429,4 +498,6 @@ fn type_text(ty: &Type) -> String {
         .replace(" :: ", "::")
         .replace(":: ", "::")
         .replace("& ", "&")
+        .replace("* const ", "*const ")
+        .replace("* mut ", "*mut ")
 }

@@ -11,6 +11,7 @@ mod attr;
 mod check;
 mod expand;
 mod generics;
+mod serde_attrs;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
@@ -62,6 +63,14 @@ pub fn derive_streamed(input: TokenStream) -> TokenStream {
 ///
 /// Such a type can only be held in a `Fresh<T>`, never cached, and must not be `Clone` or
 /// `Copy`. `#[hft(max_age_ms = N)]` sets how long a fetched value may be read (default 250 ms).
+///
+/// Every field must come from the response body: serde attributes that fill a field from
+/// elsewhere (`default = "path"`, `skip`, `skip_deserializing`, a container `default`, `from`,
+/// `try_from`, `remote`) are refused, and a `deserialize_with`/`with` function other than the
+/// known transforms (`rust_decimal::serde::*`, `chrono::serde::*`, `time::serde::*`) needs
+/// `#[hft(trusted_transform)]` on the field, a visible vouch that it only converts the body's
+/// own data. A type with lifetime parameters is a transient view that may borrow live data
+/// and is never held in a `Fresh`.
 #[proc_macro_derive(Live, attributes(hft))]
 pub fn derive_live(input: TokenStream) -> TokenStream {
     run(input, Derive::Live)

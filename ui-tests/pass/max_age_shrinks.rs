@@ -38,14 +38,16 @@ struct Slow {
     qty: i64,
 }
 
-const _: () = {
+// `max_age_of` walks the types inside, at run time.
+fn max_ages() {
     assert!(max_age_of::<Rules>().as_millis() == 60_000);
     assert!(max_age_of::<Ticker>().as_millis() == 5_000);
     assert!(max_age_of::<Account>().as_millis() == 50);
     assert!(max_age_of::<(Ticker, Fees)>().as_millis() == 5_000);
     assert!(max_age_of::<Slow>().as_millis() == 1_000);
-};
+}
 
 fn main() {
+    max_ages();
     assert_eq!(max_age_of::<Rules>(), Duration::from_secs(60));
 }

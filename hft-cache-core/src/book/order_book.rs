@@ -594,8 +594,8 @@ impl fmt::Debug for OrderBook {
     }
 }
 
-crate::class::declare_class!(Plain for Side);
-crate::class::declare_class!(Plain for BookError);
+crate::class::declare_class!(owned Plain for Side);
+crate::class::declare_class!(owned Plain for BookError);
 crate::class::declare_class!(Streamed for OrderBook);
 
 #[cfg(test)]

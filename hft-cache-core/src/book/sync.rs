@@ -167,4 +167,4 @@ pub(super) fn book_of(
     Ok(book)
 }
 
-crate::class::declare_class!(Plain for SyncOutcome);
+crate::class::declare_class!(owned Plain for SyncOutcome);

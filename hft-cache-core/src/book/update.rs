@@ -36,5 +36,5 @@ pub struct BookDelta {
     pub checksum: Option<i32>,
 }
 
-crate::class::declare_class!(Streamed for BookSnapshot);
-crate::class::declare_class!(Streamed for BookDelta);
+crate::class::declare_class!(owned Plain for BookSnapshot);
+crate::class::declare_class!(owned Plain for BookDelta);

@@ -68,5 +68,5 @@ impl From<DepthUpdate> for BookDelta {
     }
 }
 
-crate::class::declare_class!(Streamed for DepthSnapshot);
-crate::class::declare_class!(Streamed for DepthUpdate);
+crate::class::declare_class!(owned Plain for DepthSnapshot);
+crate::class::declare_class!(owned Plain for DepthUpdate);

@@ -320,6 +320,6 @@ impl<V: Venue> fmt::Debug for SignedClientBuilder<V> {
     }
 }
 
-crate::class::declare_class!([V: Venue] Plain for SignedClientBuilder<V>);
+crate::class::declare_class!([V: Venue] Plain joined(V) for SignedClientBuilder<V>);
 
 crate::class::declare_class!(Plain for SignedClientBuildError);

@@ -592,4 +592,4 @@ impl<V: Venue> fmt::Debug for SignedClient<V> {
     }
 }
 
-crate::class::declare_class!([V: Venue] Plain for SignedClient<V>);
+crate::class::declare_class!([V: Venue] Plain joined(V) for SignedClient<V>);

@@ -45,7 +45,7 @@ pub enum BookMessage {
     Reconnect,
 }
 
-crate::class::declare_class!(Streamed for BookMessage);
+crate::class::declare_class!(owned Plain for BookMessage);
 
 /// How a venue's book stream is reached and read: the one venue-specific part of a
 /// [`DepthFeed`]. [`BinanceDepth`] ships; a venue that sends its book on the stream (Bybit
@@ -768,6 +768,6 @@ impl<P: BookStream> SymbolTask<P> {
 }
 
 crate::class::declare_class!(Plain for DepthFeedHandle);
-crate::class::declare_class!([P] Plain for DepthFeedBuilder<P>);
+crate::class::declare_class!([P] Plain joined(P) for DepthFeedBuilder<P>);
 
 crate::class::declare_class!(owned Plain for DepthFeed);

@@ -267,7 +267,7 @@ impl std::fmt::Debug for HealthRecorder {
     }
 }
 
-crate::class::declare_class!(Plain for FeedPhase);
+crate::class::declare_class!(owned Plain for FeedPhase);
 crate::class::declare_class!(Plain for FeedHealth);
 crate::class::declare_class!(Plain for HealthRecorder);
 

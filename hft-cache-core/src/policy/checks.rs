@@ -4,7 +4,7 @@
 
 use std::marker::PhantomData;
 
-use super::{LiveField, StateField, StaticField, StreamedField};
+use super::{LiveField, LiveViewField, StateField, StaticField, StreamedField};
 use crate::class::{self, Classified};
 use crate::proof::{Checked, LiveRule, StateRule, StaticRule, StreamedRule};
 
@@ -23,6 +23,12 @@ pub const fn streamed_field<F: ?Sized + StreamedField>() -> Checked<F, StreamedR
 /// A field of a `#[derive(Live)]` type.
 #[inline(always)]
 pub const fn live_field<F: ?Sized + LiveField>() -> Checked<F, LiveRule> {
+    Checked::new()
+}
+
+/// A field of a `#[derive(Live)]` view with lifetime parameters: may borrow live data.
+#[inline(always)]
+pub const fn live_view_field<F: ?Sized + LiveViewField>() -> Checked<F, LiveRule> {
     Checked::new()
 }
 
