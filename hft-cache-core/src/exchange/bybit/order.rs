@@ -37,12 +37,15 @@ pub struct RealtimeOrder {
     pub side: String,
     /// The limit price (`"0"` or empty for a market order).
     #[serde(default, deserialize_with = "lenient_decimal")]
+    #[hft(trusted_transform)]
     pub price: Decimal,
     /// The quantity ordered.
     #[serde(default, deserialize_with = "lenient_decimal")]
+    #[hft(trusted_transform)]
     pub qty: Decimal,
     /// The quantity still to fill.
     #[serde(default, deserialize_with = "lenient_decimal")]
+    #[hft(trusted_transform)]
     pub leaves_qty: Decimal,
     /// `New`, `PartiallyFilled`, `Filled`, `Cancelled`, `Rejected`, ...
     #[serde(default)]
