@@ -57,7 +57,6 @@ async fn a_rate_limited_snapshot_is_retried_only_after_the_venues_retry_after() 
     let (rest_url, seen) = rate_limited_snapshots().await;
     let books = StreamCache::<String, BookView>::builder()
         .name("books")
-        .max_age(Duration::from_secs(30))
         .build()
         .unwrap();
     let feed = DepthFeed::builder(ws.ws_url.clone(), rest_url)
