@@ -40,6 +40,14 @@ pub const HFT_CACHE_LIVE: &[&str] = &[
     "exchange::binance::OrderAck",
     "exchange::binance::OrderFull",
     "exchange::binance::OrderResult",
+    "exchange::binance::CancelledOrders",
+    "exchange::binance::CancelledEntry",
+    "exchange::bybit::RealtimeOrders",
+    "exchange::bybit::RealtimeOrder",
+    "exchange::bybit::CancelAllResult",
+    "exchange::bybit::OrderIds",
+    // The derives' non-Clone probe (`__private`): live, never held by users.
+    "__private::LiveProbe",
 ];
 
 /// Names of hft-cache's methods that return `Fresh<T>`: a call of one reads live data.
