@@ -129,13 +129,13 @@ impl BookStream for OkxBooks {
     }
 
     fn subscribe(&self, symbol: &str) -> Option<String> {
-        Some(
-            serde_json::json!({
-                "op": "subscribe",
-                "args": [{"channel": self.channel, "instId": symbol}],
-            })
-            .to_string(),
-        )
+        // Strings through serde_json, so that a symbol or channel cannot break the frame.
+        let text = |s: &str| serde_json::Value::from(s).to_string();
+        Some(format!(
+            r#"{{"op":"subscribe","args":[{{"channel":{},"instId":{}}}]}}"#,
+            text(&self.channel),
+            text(symbol)
+        ))
     }
 
     /// OKX's text `ping`; the venue closes a link that sends nothing for 30 seconds.
