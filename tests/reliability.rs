@@ -150,7 +150,7 @@ fn no_read_is_ever_older_than_its_max_age() {
         }
         let now = clock.now().as_nanos();
         let current_epoch = epoch.load(Ordering::SeqCst);
-        if current_epoch % 2 == 0 && step % 7 != 0 {
+        if current_epoch.is_multiple_of(2) && !step.is_multiple_of(7) {
             for i in 0..50 {
                 feed.publish(
                     format!("S{i}"),
@@ -162,8 +162,8 @@ fn no_read_is_ever_older_than_its_max_age() {
             }
         }
         // The refresher: every 10 steps, and one load in four fails.
-        if step % 10 == 0 {
-            failing.store(step % 40 == 0, Ordering::SeqCst);
+        if step.is_multiple_of(10) {
+            failing.store(step.is_multiple_of(40), Ordering::SeqCst);
             let _ = runtime.block_on(rules.refresh());
         }
         std::thread::yield_now();

@@ -19,9 +19,10 @@ use std::sync::{self, Arc, LazyLock, Mutex, OnceLock, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+#[cfg(feature = "http")]
+use crate::class::Static;
 use crate::class::{
     min_age, AgeWalk, ClassMarker, Classified, Exclusive, NotExclusive, OwnershipMarker, Plain,
-    Static,
 };
 use crate::proof::Proof;
 
@@ -329,14 +330,20 @@ tuples!(
 // The HTTP and JSON types the crate re-exports (`fetch::{Method, header}`, `fetch::RawValue`,
 // `exchange::SecretString`): plain values. A secret is plain data, held in `secrecy`'s type,
 // which never prints it.
+plain!(Exclusive: serde_json::value::RawValue);
+#[cfg(feature = "http")]
 plain!(Exclusive:
     reqwest::Method, reqwest::StatusCode, reqwest::header::HeaderName,
-    reqwest::header::HeaderValue, serde_json::value::RawValue, secrecy::SecretString,
+    reqwest::header::HeaderValue,
 );
+#[cfg(feature = "venues")]
+plain!(Exclusive: secrecy::SecretString);
+#[cfg(feature = "http")]
 container!(owned: reqwest::header::HeaderMap<T>);
 
 // SAFETY: an endpoint is static data in the policy's own table (endpoints, rate limits,
 // timeouts are exchange configuration).
+#[cfg(feature = "http")]
 #[diagnostic::do_not_recommend]
 unsafe impl Classified for reqwest::Url {
     type Class = Static;

@@ -267,6 +267,7 @@ impl TradingGate {
 
     /// Adds a scoped halt; one with the same scope keeps its first reason. Returns whether this
     /// call added it.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn close_scope(&self, halt: Halted) -> bool {
         let mut slot = self.lock();
         if slot.scoped.iter().any(|h| h.scope() == halt.scope()) {
@@ -279,6 +280,7 @@ impl TradingGate {
     }
 
     /// Lifts the scoped halt of `scope`; returns it, if it was active.
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn open_scope(&self, scope: &HaltScope) -> Option<Halted> {
         let mut slot = self.lock();
         let position = slot.scoped.iter().position(|h| h.scope() == scope)?;

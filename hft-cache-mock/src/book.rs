@@ -171,7 +171,7 @@ impl Book {
     pub(crate) fn evolve(&mut self, rng: &mut Rng) -> Vec<LevelChange> {
         let mut changes = Vec::new();
         for _ in 0..rng.one_to(3) {
-            let side = if rng.next_u64() % 2 == 0 {
+            let side = if rng.next_u64().is_multiple_of(2) {
                 Side::Buy
             } else {
                 Side::Sell

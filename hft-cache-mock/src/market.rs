@@ -163,7 +163,7 @@ impl Market {
             book.evolve(rng)
         };
         self.apply(&mut st, changes, faults);
-        if st.rng.next_u64() % TRADE_ONE_IN == 0 {
+        if st.rng.next_u64().is_multiple_of(TRADE_ONE_IN) {
             self.market_trade(&mut st, faults);
         }
         let mut ledger = ledger.lock().unwrap_or_else(PoisonError::into_inner);
@@ -185,7 +185,7 @@ impl Market {
 
     /// Someone else's small market order against the best level of a random side.
     fn market_trade(&self, st: &mut MarketState, faults: &FaultState) {
-        let taker = if st.rng.next_u64() % 2 == 0 {
+        let taker = if st.rng.next_u64().is_multiple_of(2) {
             Side::Buy
         } else {
             Side::Sell

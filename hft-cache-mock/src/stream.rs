@@ -62,7 +62,7 @@ pub(crate) async fn run_market(state: AppState, cadence: Cadence) {
             _ = stats.tick() => {
                 stats_round += 1;
                 for market in state.markets.values() {
-                    market.publish_stats(stats_round % 2 == 0, faults);
+                    market.publish_stats(stats_round.is_multiple_of(2), faults);
                 }
             }
             _ = shutdown.changed() => return,

@@ -22,6 +22,7 @@ use crate::book::{
     BookDelta, BookError, BookLimits, BookSnapshot, BookSync, BookView, BufferStats, SyncOutcome,
 };
 use crate::clock::{SharedClock, SystemClock};
+use crate::fetch::FetchError;
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 use crate::tls::{RootCertificate, TrustRoots};
 
@@ -406,6 +407,24 @@ impl Drop for DepthFeedHandle {
 
 /// The pending snapshot's result; never resolves when there is none (`select!` disables the
 /// branch then anyway).
+/// The wait before the next snapshot request after a failed one: the backoff's, or what the
+/// venue asked for when longer (`Retry-After` on a 429 or 418, as the crate's HTTP errors keep
+/// it); a ban (418) that names no wait gets the backoff's ceiling, never a quick retry.
+fn snapshot_wait(
+    error: &(dyn std::error::Error + Send + Sync + 'static),
+    backoff: Duration,
+    ceiling: Duration,
+) -> Duration {
+    let Some(fetch) = error.downcast_ref::<FetchError>() else {
+        return backoff;
+    };
+    match fetch.retry_after() {
+        Some(venue) => venue.max(backoff),
+        None if fetch.is_banned() => ceiling.max(backoff),
+        None => backoff,
+    }
+}
+
 async fn next_snapshot(
     snapshot: &mut Option<SnapshotFuture>,
 ) -> Result<BookSnapshot, SnapshotError> {
@@ -607,9 +626,10 @@ impl<P: BookStream> SymbolTask<P> {
                             }
                         }
                         Err(e) => {
-                            tracing::warn!(symbol = %self.symbol, error = %e, "book snapshot failed; retrying");
+                            let wait = snapshot_wait(&*e, snapshot_backoff.next_wait(), self.config.snapshot_backoff.1);
+                            tracing::warn!(symbol = %self.symbol, error = %e, ?wait, "book snapshot failed; retrying");
                             self.health.snapshot_failure();
-                            Next::Snapshot(snapshot_backoff.next_wait())
+                            Next::Snapshot(wait)
                         }
                     }
                 }

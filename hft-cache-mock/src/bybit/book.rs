@@ -91,7 +91,7 @@ impl Book {
         let mut bids = Vec::new();
         let mut asks = Vec::new();
         for _ in 0..1 + self.next() % 3 {
-            let on_bid = self.next() % 2 == 0;
+            let on_bid = self.next().is_multiple_of(2);
             let index = (self.next() % 10) as usize;
             let qty = self.quantity();
             let side = if on_bid {
@@ -109,9 +109,9 @@ impl Book {
                 if on_bid { &mut bids } else { &mut asks }.push((price, qty));
             }
         }
-        if self.next() % 4 == 0 {
+        if self.next().is_multiple_of(4) {
             let tick = self.instrument.tick_size;
-            let up = self.next() % 2 == 0;
+            let up = self.next().is_multiple_of(2);
             let qty = self.quantity();
             if up {
                 // A new best bid one tick above; the best ask there leaves; the far bid leaves.
