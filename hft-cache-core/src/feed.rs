@@ -45,6 +45,7 @@ pub mod bybit;
 mod depth;
 mod health;
 mod link;
+pub mod okx;
 mod settings;
 mod supervise;
 mod typed;

@@ -1,4 +1,5 @@
-//! [`SnapshotDeltaSync`]: a snapshot on the stream, then deltas whose id grows by one.
+//! [`SnapshotDeltaSync`]: a snapshot on the stream, then deltas that each continue the book
+//! from its id.
 
 use super::checksum::BookChecksum;
 use super::limits::BookLimits;
@@ -10,15 +11,27 @@ use super::update::{BookDelta, BookSnapshot};
 /// OKX's `books`):
 ///
 /// - a snapshot replaces the book and may be served at once (there is nothing to straddle);
-/// - each delta's `first_update_id` must be the book's id + 1 (Bybit's `u` strictly +1), else
-///   it is a gap; a delta at or below the book's id is a duplicate and ignored;
+/// - a delta covers the update ids `first_update_id..=last_update_id` and must start right
+///   after the book's id (`first_update_id` = the book's id + 1), else it is a gap; the ids
+///   need not be consecutive, only the chain unbroken. Bybit's `u` grows by one, so its delta
+///   is `u..=u`; OKX's `seqId` jumps, and each update names the one before it, so its delta is
+///   `prevSeqId + 1 ..= seqId` (the shipped `feed::okx::OkxBooks` maps it so);
+/// - a delta wholly at or below the book's id is a duplicate and ignored;
+/// - an empty delta right after the book (`first_update_id` = the book's id + 1,
+///   `last_update_id` = the book's id: OKX's heartbeat, `prevSeqId` = `seqId` = the book's) says
+///   the book is unchanged as of now: it is applied like any delta (its levels, normally none;
+///   its checksum, if any, verified), and the book is served again as current
+///   ([`SyncOutcome::Applied`] at the same id);
+/// - a delta whose ids run backwards (`first_update_id` > `last_update_id` + 1: OKX's
+///   sequence reset, `seqId` < `prevSeqId`) means the venue renumbered its stream; the book
+///   cannot be proven continuous across it, so it is discarded as after a gap
+///   ([`SyncOutcome::Gap`], `got` the delta's last id) and a new snapshot is needed;
 /// - deltas before the first snapshot are ignored (the snapshot supersedes them);
 /// - the venue's cross sequence (`seq`) of the last message is kept;
 /// - with a [`BookChecksum`], every checksum a message carries is verified, and a mismatch
 ///   discards the book as a gap does;
-/// - ids are checked (a delta whose first id is above its last + 1, or a book at `u64::MAX` that
-///   would need one more, is [`SyncOutcome::Invalid`]) and levels are capped by
-///   [`BookLimits`]: nothing a venue sends can panic it or grow it without bound.
+/// - a book at `u64::MAX` that would need one more id is [`SyncOutcome::Invalid`], and levels
+///   are capped by [`BookLimits`]: nothing a venue sends can panic it or grow it without bound.
 ///
 /// ```
 /// use hft_cache::book::{BookDelta, BookSnapshot, BookSync, SnapshotDeltaSync, SyncOutcome};
@@ -40,6 +53,24 @@ use super::update::{BookDelta, BookSnapshot};
 /// assert_eq!(sync.on_delta(delta(18521289, 7961638800)), SyncOutcome::Applied { last_update_id: 18521289 });
 /// assert_eq!(sync.seq(), Some(7961638800));
 /// assert_eq!(sync.on_delta(delta(18521291, 7961638900)), SyncOutcome::Gap { expected: 18521290, got: 18521291 });
+/// assert!(sync.needs_snapshot());
+///
+/// // OKX: `prevSeqId + 1 ..= seqId`, ids that jump, a heartbeat, a reset.
+/// let okx = |prev: u64, seq: u64| BookDelta {
+///     first_update_id: prev + 1, last_update_id: seq, seq: Some(seq),
+///     bids: vec![], asks: vec![(dec!(16611.00), dec!(0.5))],
+///     checksum: None,
+/// };
+/// let mut sync = SnapshotDeltaSync::new();
+/// let okx_snapshot = BookSnapshot {
+///     update_id: 10, seq: Some(10),
+///     bids: vec![(dec!(16493.50), dec!(0.006))], asks: vec![(dec!(16611.00), dec!(0.029))],
+///     checksum: None,
+/// };
+/// sync.on_snapshot(okx_snapshot);
+/// assert_eq!(sync.on_delta(okx(10, 15)), SyncOutcome::Applied { last_update_id: 15 });
+/// assert_eq!(sync.on_delta(BookDelta { asks: vec![], ..okx(15, 15) }), SyncOutcome::Applied { last_update_id: 15 });
+/// assert_eq!(sync.on_delta(okx(15, 3)), SyncOutcome::Gap { expected: 16, got: 3 });
 /// assert!(sync.needs_snapshot());
 /// ```
 #[derive(Default)]
@@ -114,14 +145,24 @@ impl BookSync for SnapshotDeltaSync {
         let Some(live) = &mut self.live else {
             return SyncOutcome::Ignored;
         };
-        let expected = match check_ids(&delta).and_then(|()| next_id(live.update_id)) {
+        let expected = match next_id(live.update_id) {
             Ok(expected) => expected,
             Err(e) => {
                 self.live = None;
                 return SyncOutcome::Invalid(e);
             }
         };
-        if delta.last_update_id < expected {
+        if check_ids(&delta).is_err() {
+            // The venue renumbered its stream (OKX's sequence reset): resync.
+            self.live = None;
+            return SyncOutcome::Gap {
+                expected,
+                got: delta.last_update_id,
+            };
+        }
+        // An empty delta right after the book (OKX's heartbeat) is applied: it changes
+        // nothing, and its checksum confirms the book.
+        if delta.last_update_id < expected && delta.first_update_id != expected {
             return SyncOutcome::Ignored;
         }
         if delta.first_update_id != expected {
