@@ -46,6 +46,10 @@ pub const HFT_CACHE_LIVE: &[&str] = &[
     "exchange::bybit::RealtimeOrder",
     "exchange::bybit::CancelAllResult",
     "exchange::bybit::OrderIds",
+    "exchange::okx::PendingOrders",
+    "exchange::okx::PendingOrder",
+    "exchange::okx::OrderResults",
+    "exchange::okx::OrderResult",
     // The derives' non-Clone probe (`__private`): live, never held by users.
     "__private::LiveProbe",
 ];
