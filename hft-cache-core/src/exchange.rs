@@ -9,15 +9,19 @@
 //! [`Fresh<T>`](crate::Fresh) of the inner type, static data as plain values, typed errors,
 //! and secrets that are never printed.
 //!
-//! The crate ships [`binance::Binance`] (the default; `SignedClient` alone means
-//! `SignedClient<Binance>`), [`bybit::Bybit`], and the [`okx::OkxSigner`].
+//! The crate ships three venues: [`binance::Binance`] (the default; `SignedClient` alone means
+//! `SignedClient<Binance>`), [`bybit::Bybit`] and [`okx::Okx`], each with its envelope, server
+//! time, error classifier and the kill switch's cancel sweep ([`OrderVenue`]).
 //!
 //! # Writing an adapter for another venue
 //!
-//! 1. **Answers.** If the venue wraps them (`{"code":0,"data":..}`), implement
+//! 1. **Answers.** If the venue wraps them (`{"ok":true,"result":..}`), implement
 //!    [`Envelope`](crate::fetch::Envelope) for the wrapper: `open` hands back the payload's raw
 //!    JSON or the venue's error, never a decoded value. The crate decodes the payload inside the
 //!    fetch, so callers get `Fresh<Inner>`, and an error code in an HTTP 200 is a typed error.
+//!    Make every part the venue may leave out an `Option` (error answers often carry no
+//!    payload), and look inside per-order results if the venue reports a rejection there (as
+//!    [`okx::OkxEnvelope`] does with OKX's `sCode`).
 //! 2. **Signing.** Use [`BinanceSigner`](binance::BinanceSigner) (HMAC in the parameters),
 //!    [`BybitSigner`](bybit::BybitSigner) (HMAC in headers) or [`OkxSigner`](okx::OkxSigner)
 //!    (base64 HMAC over method and path), or implement [`RequestSigner`] with [`Signer`], the
@@ -26,7 +30,8 @@
 //!    ([`ServerTime`]), the body encoding, which calls place orders (cancels must not match:
 //!    they stay allowed while halted), and the classifier that maps codes to
 //!    [`ExchangeErrorKind`], with [`ExecutionUnknown`](ExchangeErrorKind::ExecutionUnknown) for
-//!    answers that leave an order's fate open (query it before placing it again).
+//!    answers that leave an order's fate open (query it before placing it again). Implement
+//!    [`OrderVenue`] too, so that the kill switch can list and cancel its resting orders.
 //! 4. **Static data** (symbols, rules, fees) goes into a [`StaticCache`](crate::StaticCache)
 //!    whose loader uses [`SignedClient::public_get`] or
 //!    [`FreshRequest::fetch_static`](crate::fetch::FreshRequest::fetch_static): the size limit,
@@ -34,8 +39,11 @@
 //! 5. **The adapter** struct derives `NoLiveState`: it holds the client, caches and gate, and
 //!    never a balance or an order.
 //!
+//! An imaginary venue, "Acme", that wraps answers in `{"ok":..,"result":..,"error":..}` and signs
+//! in headers the way Bybit does:
+//!
 //! ```no_run
-//! use hft_cache::exchange::okx::OkxSigner;
+//! use hft_cache::exchange::bybit::BybitSigner;
 //! use hft_cache::exchange::{
 //!     BodyEncoding, ExchangeErrorKind, InvalidApiKey, RequestSigner, SecretString, ServerTime,
 //!     SignedClient, Venue,
@@ -44,68 +52,74 @@
 //! use hft_cache::{Fresh, Live};
 //! use serde::Deserialize;
 //!
-//! /// OKX-style answers: `{"code":"0","msg":"","data":[..]}`.
+//! /// `{"ok":true,"result":{..}}` or `{"ok":false,"error":{"code":"E_AUTH","message":".."}}`.
 //! #[derive(Deserialize)]
-//! struct OkxEnvelope {
-//!     code: String,
-//!     msg: String,
-//!     data: Box<RawValue>,
+//! struct AcmeEnvelope {
+//!     ok: bool,
+//!     result: Option<Box<RawValue>>,
+//!     error: Option<AcmeError>,
 //! }
 //!
-//! impl Envelope for OkxEnvelope {
+//! #[derive(Deserialize)]
+//! struct AcmeError {
+//!     code: String,
+//!     message: String,
+//! }
+//!
+//! impl Envelope for AcmeEnvelope {
 //!     fn open(self) -> Result<Box<RawValue>, ApiError> {
-//!         match self.code.parse::<i64>() {
-//!             Ok(0) => Ok(self.data),
-//!             code => Err(ApiError { code: code.unwrap_or(-1), msg: self.msg }),
+//!         match (self.ok, self.result, self.error) {
+//!             (true, Some(result), _) => Ok(result),
+//!             // Acme's codes are words: map the ones the classifier needs to numbers.
+//!             (_, _, Some(e)) => Err(ApiError {
+//!                 code: match e.code.as_str() { "E_AUTH" => 401, "E_RATE" => 429, "E_FUNDS" => 1008, _ => -1 },
+//!                 msg: format!("{}: {}", e.code, e.message),
+//!             }),
+//!             _ => Err(ApiError { code: -1, msg: "an answer with neither result nor error".into() }),
 //!         }
 //!     }
 //! }
 //!
-//! /// `GET /api/v5/public/time`: `[{"ts":"1597026383085"}]`.
+//! /// `GET /v1/time`: `{"ok":true,"result":{"unix_ms":1597026383085}}`.
 //! #[derive(Deserialize)]
-//! struct OkxTime(Vec<OkxTs>);
-//! #[derive(Deserialize)]
-//! struct OkxTs {
-//!     ts: String,
+//! struct AcmeTime {
+//!     unix_ms: i64,
 //! }
 //!
-//! impl ServerTime for OkxTime {
+//! impl ServerTime for AcmeTime {
 //!     fn unix_ms(&self) -> i64 {
-//!         self.0.first().and_then(|t| t.ts.parse().ok()).unwrap_or_default()
+//!         self.unix_ms
 //!     }
 //! }
 //!
 //! #[derive(Debug)]
-//! struct Okx {
-//!     passphrase: SecretString,
-//! }
+//! struct Acme;
 //!
-//! impl Venue for Okx {
-//!     type Format = Enveloped<OkxEnvelope>;
-//!     type ServerTime = OkxTime;
+//! impl Venue for Acme {
+//!     type Format = Enveloped<AcmeEnvelope>;
+//!     type ServerTime = AcmeTime;
 //!
 //!     fn time_path(&self) -> &str {
-//!         "/api/v5/public/time"
+//!         "/v1/time"
 //!     }
 //!     fn body_encoding(&self) -> BodyEncoding {
 //!         BodyEncoding::Json
 //!     }
 //!     fn places_order(&self, method: &Method, path: &str) -> bool {
-//!         *method == Method::POST
-//!             && matches!(path, "/api/v5/trade/order" | "/api/v5/trade/batch-orders" | "/api/v5/trade/amend-order")
+//!         *method == Method::POST && matches!(path, "/v1/orders" | "/v1/orders/amend")
 //!     }
 //!     fn classify(&self, status: u16, code: Option<i64>, placing_order: bool) -> ExchangeErrorKind {
 //!         match (code, status) {
 //!             (_, 500..=599) if placing_order => ExchangeErrorKind::ExecutionUnknown,
-//!             (Some(50111 | 50113), _) => ExchangeErrorKind::Unauthorized,
-//!             (Some(50011), _) | (_, 429) => ExchangeErrorKind::RateLimited,
-//!             (Some(51008), _) => ExchangeErrorKind::OrderRejected,
+//!             (Some(401), _) | (_, 401) => ExchangeErrorKind::Unauthorized,
+//!             (Some(429), _) | (_, 429) => ExchangeErrorKind::RateLimited,
+//!             (Some(1008), _) => ExchangeErrorKind::OrderRejected,
 //!             (_, 500..=599) => ExchangeErrorKind::Unavailable,
 //!             _ => ExchangeErrorKind::Other,
 //!         }
 //!     }
 //!     fn signer(&self, key: &str, secret: SecretString) -> Result<Box<dyn RequestSigner>, InvalidApiKey> {
-//!         Ok(Box::new(OkxSigner::new(key, secret, self.passphrase.clone())?))
+//!         Ok(Box::new(BybitSigner::new(key, secret)?))
 //!     }
 //! }
 //!
@@ -113,13 +127,12 @@
 //! struct Balances(Vec<serde_json::Value>);
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let okx = Okx { passphrase: "passphrase".into() };
-//! let client = SignedClient::builder_for(okx, "https://www.okx.com")
+//! let client = SignedClient::builder_for(Acme, "https://api.acme.example")
 //!     .api_key("key")
 //!     .secret("secret")
 //!     .build()?;
 //! client.sync_time().await?;
-//! let balances: Fresh<Balances> = client.signed_get("/api/v5/account/balance", &[("ccy", "BTC")]).await?;
+//! let balances: Fresh<Balances> = client.signed_get("/v1/balances", &[("asset", "BTC")]).await?;
 //! # let _ = balances; Ok(()) }
 //! ```
 

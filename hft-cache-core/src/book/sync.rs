@@ -62,7 +62,8 @@ impl SyncOutcome {
 ///
 /// Two procedures ship: [`DepthSync`](super::DepthSync) (Binance: REST snapshot plus buffered
 /// `[U;u]` deltas) and [`SnapshotDeltaSync`](super::SnapshotDeltaSync) (Bybit v5, OKX: a
-/// snapshot on the stream, then deltas whose id grows by exactly one).
+/// snapshot on the stream, then an unbroken chain of deltas: each starts right after the
+/// book's id, whether ids grow by one as on Bybit or jump as OKX's `seqId` does).
 pub trait BookSync {
     /// Seeds the book from a snapshot.
     fn on_snapshot(&mut self, snapshot: BookSnapshot) -> SyncOutcome;

@@ -36,24 +36,40 @@ pub struct ApiError {
 /// ```
 /// use hft_cache::fetch::{ApiError, Envelope, RawValue};
 ///
-/// /// OKX-style: `{"code":"0","msg":"","data":[..]}`, the code as a string.
+/// /// `{"code":0,"msg":"","data":{..}}`; an error answer may carry no `data`, and a code may come
+/// /// as a number or a string.
 /// #[derive(serde::Deserialize)]
-/// struct OkxEnvelope {
-///     code: String,
+/// struct MyEnvelope {
+///     code: serde_json::Value,
+///     #[serde(default)]
 ///     msg: String,
-///     data: Box<RawValue>,
+///     data: Option<Box<RawValue>>,
 /// }
 ///
-/// impl Envelope for OkxEnvelope {
+/// impl Envelope for MyEnvelope {
 ///     fn open(self) -> Result<Box<RawValue>, ApiError> {
-///         match self.code.parse::<i64>() {
-///             Ok(0) => Ok(self.data),
-///             Ok(code) => Err(ApiError { code, msg: self.msg }),
-///             Err(_) => Err(ApiError { code: -1, msg: format!("non-numeric code {}", self.code) }),
+///         let code = match &self.code {
+///             serde_json::Value::Number(n) => n.as_i64(),
+///             serde_json::Value::String(s) => s.parse().ok(),
+///             _ => None,
+///         };
+///         match (code, self.data) {
+///             (Some(0), Some(data)) => Ok(data),
+///             (Some(0), None) => Err(ApiError { code: -1, msg: "success without data".into() }),
+///             (Some(code), _) => Err(ApiError { code, msg: self.msg }),
+///             (None, _) => Err(ApiError { code: -1, msg: format!("code {}: {}", self.code, self.msg) }),
 ///         }
 ///     }
 /// }
+///
+/// let open = |body: &str| serde_json::from_str::<MyEnvelope>(body).unwrap().open();
+/// assert_eq!(open(r#"{"code":0,"data":[1]}"#).unwrap().get(), "[1]");
+/// assert_eq!(open(r#"{"code":"50113","msg":"Invalid Sign"}"#).unwrap_err().code, 50113);
+/// assert_eq!(open(r#"{"code":"E1","msg":"x"}"#).unwrap_err().code, -1);
 /// ```
+///
+/// The shipped envelopes ([`BybitEnvelope`](crate::exchange::bybit::BybitEnvelope),
+/// [`OkxEnvelope`](crate::exchange::okx::OkxEnvelope)) are complete examples.
 pub trait Envelope: DeserializeOwned + 'static {
     /// The payload's raw JSON when the venue reports success, else its error.
     ///
