@@ -413,6 +413,7 @@ fn every_book_sync_survives_hostile_numbers() {
 
 /// Binance's stream, with a `decode` that panics on one frame: the stand-in for any bug a
 /// frame could reach. The task's panic is caught at its boundary.
+#[derive(hft_cache::NoLiveState)]
 struct Panicky(BinanceDepth);
 
 impl BookStream for Panicky {

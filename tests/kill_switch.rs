@@ -13,7 +13,7 @@ use hft_cache::kill_switch::StepKind;
 use hft_cache::kill_switch::{
     Halted, KillSwitch, ResumeError, TradingGate, Trigger, TripReason, WatcherBuildError,
 };
-use hft_cache::monitor::{CacheStats, MonitoredCache, Registry};
+use hft_cache::monitor::{Registry, StandInCache};
 use hft_cache::static_cache::StaticReadError;
 use hft_cache::stream_cache::{FeedFault, StreamReadError};
 use hft_cache::{Static, StaticCache, StreamCache, Streamed};
@@ -550,38 +550,12 @@ mod app {
     }
 }
 
-#[derive(Clone)]
-struct RogueCache {
-    enabled: Arc<AtomicBool>,
-}
+/// A stand-in cache of live data, which the real caches cannot be.
+struct RogueCache;
 
 impl RogueCache {
-    fn live() -> Self {
-        RogueCache {
-            enabled: Arc::new(AtomicBool::new(true)),
-        }
-    }
-}
-
-impl MonitoredCache for RogueCache {
-    type Value = app::Balance;
-    fn name(&self) -> &str {
-        "rogue"
-    }
-    fn max_age(&self) -> Duration {
-        Duration::from_millis(250)
-    }
-    fn stats(&self) -> CacheStats {
-        CacheStats::default()
-    }
-    fn disable(&self) {
-        self.enabled.store(false, Ordering::SeqCst);
-    }
-    fn enable(&self) {
-        self.enabled.store(true, Ordering::SeqCst);
-    }
-    fn is_enabled(&self) -> bool {
-        self.enabled.load(Ordering::SeqCst)
+    fn live() -> StandInCache<app::Balance> {
+        StandInCache::new("rogue", Duration::from_millis(250))
     }
 }
 

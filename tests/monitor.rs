@@ -5,12 +5,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use hft_cache::clock::ManualClock;
-use hft_cache::monitor::{CacheStats, MonitoredCache, Registry};
 use hft_cache::monitor::{CacheStatus, HealthProblem, Violation};
+use hft_cache::monitor::{Registry, StandInCache};
 use hft_cache::stream_cache::FeedFault;
 use hft_cache::{DataClass, Static, StaticCache, StreamCache, Streamed};
 use serde_json::Value;
@@ -67,21 +67,12 @@ fn book() -> Book {
 }
 
 /// A cache that reports whatever the test sets: the real caches cannot hold live data or serve
-/// stale data, so only a cache that lies can show that the monitor catches it.
-/// The registry reads a cache's class from its value type, so the rogue says what it holds
-/// through its type parameter.
-struct RogueCache<V> {
-    stats: Arc<Mutex<CacheStats>>,
-    _holds: std::marker::PhantomData<fn() -> V>,
-}
+/// stale data, so only a stand-in that lies can show that the monitor catches it. The registry
+/// reads its class from its value type.
+type RogueCache<V> = StandInCache<V>;
 
-impl<V> Clone for RogueCache<V> {
-    fn clone(&self) -> Self {
-        RogueCache {
-            stats: self.stats.clone(),
-            _holds: std::marker::PhantomData,
-        }
-    }
+fn rogue<V>() -> RogueCache<V> {
+    StandInCache::new("rogue", Duration::from_millis(250))
 }
 
 /// What the rogue caches hold.
@@ -94,36 +85,6 @@ mod app {
     #[derive(hft_cache::Static)]
     pub struct Rules {
         pub _lot: u64,
-    }
-}
-
-impl<V> RogueCache<V> {
-    fn new() -> Self {
-        RogueCache {
-            stats: Arc::default(),
-            _holds: std::marker::PhantomData,
-        }
-    }
-    fn set(&self, f: impl FnOnce(&mut CacheStats)) {
-        f(&mut self.stats.lock().unwrap());
-    }
-}
-
-impl<V: hft_cache::Classified + 'static> MonitoredCache for RogueCache<V> {
-    type Value = V;
-    fn name(&self) -> &str {
-        "rogue"
-    }
-    fn max_age(&self) -> Duration {
-        Duration::from_millis(250)
-    }
-    fn stats(&self) -> CacheStats {
-        self.stats.lock().unwrap().clone()
-    }
-    fn disable(&self) {}
-    fn enable(&self) {}
-    fn is_enabled(&self) -> bool {
-        true
     }
 }
 
@@ -323,7 +284,7 @@ async fn caches_refusing_stale_data_are_compliant_but_unhealthy() {
 #[test]
 fn a_cache_of_live_data_is_a_violation() {
     let registry = Registry::new();
-    let (_, events) = capture(|| registry.register(RogueCache::<app::Balance>::new()));
+    let (_, events) = capture(|| registry.register(rogue::<app::Balance>()));
     let report = registry.report();
     assert!(!report.compliant);
     assert_eq!(
@@ -354,15 +315,15 @@ fn a_cache_of_live_data_is_a_violation() {
 #[test]
 fn reads_served_from_expired_data_are_a_violation_that_stays() {
     let registry = Registry::new();
-    let rogue = RogueCache::<app::Rules>::new();
+    let rogue = rogue::<app::Rules>();
     registry.register(rogue.clone());
-    rogue.set(|s| {
+    rogue.set_stats(|s| {
         s.refreshes = 1;
         s.hits = 10;
         s.data_age = Some(Duration::from_millis(200));
     });
     assert!(registry.report().compliant, "in date");
-    rogue.set(|s| {
+    rogue.set_stats(|s| {
         s.hits = 20;
         s.data_age = Some(Duration::from_secs(1));
     });
@@ -371,7 +332,7 @@ fn reads_served_from_expired_data_are_a_violation_that_stays() {
         "the hits may have come before it expired"
     );
     let (report, events) = capture(|| {
-        rogue.set(|s| {
+        rogue.set_stats(|s| {
             s.hits = 23;
             s.data_age = Some(Duration::from_secs(2));
         });
@@ -390,7 +351,7 @@ fn reads_served_from_expired_data_are_a_violation_that_stays() {
         && e.fields.get("violation").map(String::as_str) == Some("served_past_max_age")));
 
     // A new data set does not clear it: the cache was caught serving expired data.
-    rogue.set(|s| {
+    rogue.set_stats(|s| {
         s.refreshes = 2;
         s.data_age = Some(Duration::ZERO);
     });

@@ -211,6 +211,9 @@ pub(crate) fn register<S: CacheShared>(shared: S, registry: Option<Registry>) ->
 
 /// The one implementation: registries hold the shared state (weakly), and the public handles
 /// forward to it (`monitored_through_shared!`).
+#[diagnostic::do_not_recommend]
+impl<S: CacheShared> crate::cache_stats::sealed::Sealed for S {}
+
 impl<S: CacheShared> MonitoredCache for S {
     type Value = <S::Body as CacheBody>::Value;
     fn name(&self) -> &str {
@@ -267,6 +270,9 @@ pub(crate) use shared_state;
 /// `registry.register(cache.clone())` works.
 macro_rules! monitored_through_shared {
     ([$($generics:tt)*] $handle:ty, $value:ty) => {
+        #[diagnostic::do_not_recommend]
+        impl<$($generics)*> $crate::cache_stats::sealed::Sealed for $handle {}
+
         impl<$($generics)*> $crate::cache_stats::MonitoredCache for $handle {
             type Value = $value;
             fn name(&self) -> &str {

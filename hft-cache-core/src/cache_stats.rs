@@ -7,13 +7,26 @@ use serde::Serialize;
 use crate::class::Classified;
 use crate::report_format::opt_duration_ms;
 
+pub(crate) mod sealed {
+    /// The seal of [`MonitoredCache`](super::MonitoredCache): implemented for the crate's caches.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not one of hft-cache's caches, so the compliance monitor cannot vouch for it",
+        label = "a cache of your own",
+        note = "keep static data in a `StaticCache` and streamed data in a `StreamCache`: the monitor reports only the crate's caches, whose max age and counters it can trust"
+    )]
+    pub trait Sealed {}
+}
+
 /// A cache the compliance monitor can report on and the kill switch can disable.
 ///
 /// Implemented by [`StaticCache`](crate::static_cache::StaticCache) and
-/// [`StreamCache`](crate::stream_cache::StreamCache); a test may implement it for a stand-in.
-/// The registry trusts types, not words: a cache's class and value type in the compliance report
-/// come from [`Value`](MonitoredCache::Value), never from what the cache says about itself.
-pub trait MonitoredCache: Send + Sync + 'static {
+/// [`StreamCache`](crate::stream_cache::StreamCache) only: the trait is sealed, because the
+/// compliance report and the kill switch trust what a cache says of itself (its max age, its
+/// counters, that it stopped serving when disabled), and only the crate's caches keep those
+/// promises by construction. A cache's class and value type come from
+/// [`Value`](MonitoredCache::Value), never from what the cache says. Tests that need a cache
+/// breaking the rules use `monitor::StandInCache` (feature `test-util`).
+pub trait MonitoredCache: sealed::Sealed + Send + Sync + 'static {
     /// The type of the values it holds; the report shows its class and name.
     type Value: Classified + ?Sized;
     /// The cache's name, as given to its builder.

@@ -21,9 +21,13 @@
 
 mod registry;
 mod report;
+#[cfg(feature = "test-util")]
+mod stand_in;
 mod text;
 mod validate;
 
 pub use crate::cache_stats::{CacheStats, FeedStats, MonitoredCache};
 pub use registry::{CacheId, CacheInfo, Registry};
 pub use report::{CacheReport, CacheStatus, ComplianceReport, HealthProblem, Violation};
+#[cfg(feature = "test-util")]
+pub use stand_in::StandInCache;

@@ -102,7 +102,8 @@ mod tags {
         StaticField,
         StreamedField,
         LiveField,
-        StateField
+        StateField,
+        HoldsNoLiveData
     );
 }
 
@@ -358,6 +359,45 @@ bundle! {
     unclassified = "`{Self}` has not declared a data class, so a `NoLiveState` struct cannot vouch for it",
     note = "derive a class on it (a handle type of your own can derive `NoLiveState`), or, if it is a foreign type with no class that holds no live data, mark the field `#[hft(opaque)]`"
 }
+
+/// A type of yours that the crate keeps for as long as it runs (a request signer, a book
+/// stream, the venue a kill switch sweeps) holds no live data: the rule of a field of a
+/// `NoLiveState` struct, checked where the crate takes such a value.
+///
+/// Implemented for every type that passes [`StateField`]: derive `NoLiveState` on a signer or
+/// book stream of your own (its fields are then checked), or use the crate's own types.
+///
+/// ```
+/// use hft_cache::policy::HoldsNoLiveData;
+/// use hft_cache::{Live, NoLiveState};
+///
+/// fn kept_for_good<T: HoldsNoLiveData>(_: T) {}
+///
+/// #[derive(NoLiveState)]
+/// struct MySigner {
+///     key_id: String,
+/// }
+/// kept_for_good(MySigner { key_id: "k1".into() });
+/// ```
+///
+/// ```compile_fail
+/// # use hft_cache::policy::HoldsNoLiveData;
+/// # use hft_cache::Live;
+/// # fn kept_for_good<T: HoldsNoLiveData>(_: T) {}
+/// #[derive(Live)]
+/// struct Balance {
+///     free: u64,
+/// }
+/// kept_for_good(Balance { free: 1 }); // live data, kept for good: refused
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has not shown that it holds no live data, so hft-cache will not keep it",
+    label = "kept by hft-cache for as long as the process runs",
+    note = "derive `NoLiveState` on a signer or book stream of your own: its fields are checked like those of any long-lived struct"
+)]
+pub trait HoldsNoLiveData: sealed::Bundle<tags::HoldsNoLiveData> {}
+impl<T: StateField + ?Sized> sealed::Bundle<tags::HoldsNoLiveData> for T {}
+impl<T: StateField + ?Sized> HoldsNoLiveData for T {}
 
 /// The class traits and `NoLiveState`: re-exported at the crate root, which is their one path.
 pub(crate) mod class_traits {

@@ -10,6 +10,8 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
+use crate::policy::HoldsNoLiveData;
+
 /// Signs a request for one venue: reads the method, path, query, body, timestamp and receive
 /// window, and writes what the venue expects: headers (Bybit, OKX), parameters (Binance), or
 /// both. Implementations hold the credentials and never print them.
@@ -19,11 +21,16 @@ use sha2::Sha256;
 /// with another scheme implements this trait, and [`SignedClient`](super::SignedClient) does
 /// the rest (timestamps, time sync, the trading gate, typed errors).
 ///
+/// The client keeps its signer for as long as it lives, so a signer must show that it holds no
+/// live data ([`HoldsNoLiveData`]): derive `NoLiveState` on it.
+///
 /// ```
 /// use hft_cache::exchange::{RequestSigner, SignRequest, Signer};
 /// use hft_cache::fetch::{header::HeaderValue, Method};
+/// use hft_cache::NoLiveState;
 ///
 /// /// A venue that wants `X-SIG: hex(HMAC(timestamp + path + body))`.
+/// #[derive(NoLiveState)]
 /// struct MySigner(Signer);
 ///
 /// impl RequestSigner for MySigner {
@@ -38,7 +45,7 @@ use sha2::Sha256;
 /// MySigner(Signer::new("secret")).sign(&mut request);
 /// assert_eq!(request.headers["x-sig"].len(), 64);
 /// ```
-pub trait RequestSigner: Send + Sync + 'static {
+pub trait RequestSigner: HoldsNoLiveData + Send + Sync + 'static {
     /// Adds the signature (and whatever else the venue's scheme needs) to `request`.
     fn sign(&self, request: &mut SignRequest);
 }

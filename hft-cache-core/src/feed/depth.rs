@@ -23,6 +23,7 @@ use crate::book::{
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::fetch::FetchError;
+use crate::policy::HoldsNoLiveData;
 use crate::stream_cache::{FeedFault, FeedWriter, StreamCache};
 use crate::tls::{RootCertificate, TrustRoots};
 
@@ -52,7 +53,7 @@ crate::class::declare_class!(owned Plain for BookMessage);
 /// [`DepthFeed`]. [`BinanceDepth`] ships; a venue that sends its book on the stream (Bybit
 /// v5, OKX) needs `url`, `subscribe` and `decode`, with
 /// [`SnapshotDeltaSync`](crate::book::SnapshotDeltaSync) as its procedure.
-pub trait BookStream: Send + Sync + 'static {
+pub trait BookStream: HoldsNoLiveData + Send + Sync + 'static {
     /// The venue's synchronisation procedure.
     type Sync: BookSync + Send + 'static;
 

@@ -15,6 +15,7 @@ use crate::exchange::{OrderVenue, SignedClient};
 use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
 use crate::monitor::Registry;
+use crate::policy::HoldsNoLiveData;
 
 /// Configures a [`KillSwitch`].
 #[must_use]
@@ -80,7 +81,7 @@ impl KillSwitchBuilder {
     /// (default: none, no sweep and no assessment). Call it once per venue (Binance, Bybit, any
     /// [`OrderVenue`]); a second client of the same venue replaces the first. A client of its
     /// own is best: the sweep needs no trading gate, only cancel-and-query rights.
-    pub fn exchange<V: OrderVenue>(mut self, client: SignedClient<V>) -> Self {
+    pub fn exchange<V: OrderVenue + HoldsNoLiveData>(mut self, client: SignedClient<V>) -> Self {
         let name = client.venue().name();
         self.config.exchanges.retain(|c| c.venue() != name);
         self.config.exchanges.push(Arc::new(client));
