@@ -387,4 +387,15 @@ macro_rules! declare_class {
 }
 pub(crate) use declare_class;
 
+// The derives' non-Clone probe, declared here so that `proof` needs nothing of `class`.
+// SAFETY: holds nothing; declared live so that a wrapper of it turns out live.
+unsafe impl Classified for crate::proof::LiveProbe {
+    type Class = crate::class::Live;
+    type Ownership = crate::class::Exclusive;
+    const PROOF: crate::proof::Proof<
+        Self,
+        <crate::class::Live as crate::class::ClassMarker>::FieldRule,
+    > = crate::proof::Proof::trusted();
+}
+
 crate::class::declare_class!(owned Plain for DataClass);

@@ -22,7 +22,7 @@ pub use scope::HaltScope;
 
 use crate::clock::Timestamp;
 #[cfg(feature = "venues")]
-use crate::journal::OrderRequest;
+use crate::order::OrderRequest;
 
 /// What answers order placements while the gate is in the paper phase: the kill switch's paper
 /// run. `Any` lets the switch take its own run back out of the gate.
@@ -34,7 +34,7 @@ pub(crate) trait PaperDesk: Any + Send + Sync {
     fn simulate(
         self: Arc<Self>,
         order: &OrderRequest,
-        answer: &dyn Fn(&crate::exchange::PaperFill<'_>) -> Option<Value>,
+        answer: &dyn Fn(&crate::order::PaperFill<'_>) -> Option<Value>,
     ) -> Result<Value, Halted>;
 }
 

@@ -55,7 +55,6 @@ mod entry;
 mod inputs;
 mod store;
 
-pub(crate) use entry::OrderRequest;
 pub use entry::{JournalEntry, OrderMode, OrderOutcome};
 pub use inputs::DecisionInputs;
 pub use store::{JournalBuildError, JournalTotals, OrderJournal, OrderJournalBuilder};

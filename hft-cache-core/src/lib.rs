@@ -1,6 +1,19 @@
 //! The runtime of hft-cache: data classes, `Fresh<T>`, the permitted caches, the clock.
 //!
-//! Users depend on the `hft-cache` facade, which re-exports this crate and the derives.
+//! Users depend on the `hft-cache` facade, which re-exports this crate and the derives. In the
+//! order an adapter author meets them:
+//!
+//! 1. The crate root: the class traits and derives ([`Static`], [`Streamed`], [`Live`],
+//!    [`NoLiveState`]), [`Classified`] and [`DataClass`].
+//! 2. Static data: [`StaticCache`] and [`static_cache`].
+//! 3. Streamed data: [`StreamCache`] and [`stream_cache`], written by `feed` (feature `feeds`),
+//!    over the order books of [`book`].
+//! 4. Live data: [`Fresh`] and [`Expired`], made only by `fetch` (feature `http`) and `exchange`
+//!    (feature `venues`).
+//! 5. Oversight: [`monitor`], [`kill_switch`], `journal` (feature `venues`) and `ops` (feature
+//!    `ops`).
+//! 6. Time: [`clock`]; the rules behind the bounds: [`policy`]; private roots: `tls` (feature
+//!    `http`).
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -36,6 +49,8 @@ pub mod monitor;
 #[cfg(feature = "ops")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
 pub mod ops;
+#[cfg(feature = "venues")]
+mod order;
 pub mod policy;
 mod proof;
 mod report_format;

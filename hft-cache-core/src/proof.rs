@@ -135,11 +135,3 @@ const_zero!('\0' => char);
 /// class parameters. It holds nothing.
 #[derive(Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LiveProbe;
-
-// SAFETY: holds nothing; declared live so that a wrapper of it turns out live.
-unsafe impl crate::class::Classified for LiveProbe {
-    type Class = crate::class::Live;
-    type Ownership = crate::class::Exclusive;
-    const PROOF: Proof<Self, <crate::class::Live as crate::class::ClassMarker>::FieldRule> =
-        Proof::trusted();
-}

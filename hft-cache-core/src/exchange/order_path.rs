@@ -14,7 +14,8 @@ use crate::clock::Timestamp;
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
 use crate::gate::{GateMode, Halted, TradingGate};
-use crate::journal::{DecisionInputs, JournalEntry, OrderMode, OrderOutcome, OrderRequest};
+use crate::journal::{DecisionInputs, JournalEntry, OrderMode, OrderOutcome};
+use crate::order::OrderRequest;
 use crate::policy::Live;
 use crate::report_format::unix_millis;
 

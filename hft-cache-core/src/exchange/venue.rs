@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use super::error::ExchangeErrorKind;
 use super::signer::{InvalidApiKey, RequestSigner};
 use crate::fetch::ResponseFormat;
+pub use crate::order::{OrderFields, PaperFill, PaperStatus};
 
 /// One exchange's REST conventions, for [`SignedClient<V>`](super::SignedClient): how answers
 /// are wrapped, how requests are signed and their parameters encoded, where the server time is,
@@ -76,51 +77,6 @@ pub trait Venue: Send + Sync + std::fmt::Debug + 'static {
     }
 }
 
-/// How a paper-phase order came out, as the simulation filled it against the current book.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PaperStatus {
-    /// Resting, nothing filled.
-    New,
-    /// Part filled, the rest resting.
-    PartiallyFilled,
-    /// Filled completely.
-    Filled,
-    /// Not resting (IOC, FOK, market) and not filled completely.
-    Expired,
-}
-
-/// A paper-phase fill, for [`Venue::paper_answer`]: the order as sent and what the simulation
-/// made of it.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct PaperFill<'a> {
-    /// The symbol.
-    pub symbol: &'a str,
-    /// The side, as sent.
-    pub side: &'a str,
-    /// The order type, as sent.
-    pub order_type: &'a str,
-    /// The time in force, as sent.
-    pub time_in_force: Option<&'a str>,
-    /// The limit price.
-    pub price: Option<rust_decimal::Decimal>,
-    /// The quantity ordered.
-    pub quantity: rust_decimal::Decimal,
-    /// The client order id, as sent (or added by the journal).
-    pub client_order_id: Option<&'a str>,
-    /// The quantity filled.
-    pub executed: rust_decimal::Decimal,
-    /// The quote quantity filled.
-    pub quote: rust_decimal::Decimal,
-    /// The outcome.
-    pub status: PaperStatus,
-    /// Each fill: price and quantity.
-    pub fills: &'a [(rust_decimal::Decimal, rust_decimal::Decimal)],
-    /// When, in milliseconds since the Unix epoch.
-    pub at_unix_ms: u64,
-}
-
 /// How the parameters of a request with a body are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -138,93 +94,6 @@ pub trait ServerTime {
 }
 
 crate::class::declare_class!(owned Plain for BodyEncoding);
-
-/// How a venue names an order's fields in an order placement's parameters: what the
-/// [`OrderJournal`](crate::journal::OrderJournal) reads from each placement, and the parameter
-/// a client order id is given in when the journal adds one.
-///
-/// ```
-/// use hft_cache::exchange::bybit::Bybit;
-/// use hft_cache::exchange::Venue;
-///
-/// let fields = Bybit.order_fields("/v5/order/create").expect("Bybit names its order fields");
-/// assert_eq!((fields.quantity, fields.client_order_id), ("qty", "orderLinkId"));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OrderFields {
-    /// The symbol (`symbol`, `instId`).
-    pub symbol: &'static str,
-    /// The side (`side`).
-    pub side: &'static str,
-    /// The order type (`type`, `orderType`, `ordType`).
-    pub order_type: &'static str,
-    /// The time in force (`timeInForce`; empty where the venue has none).
-    pub time_in_force: &'static str,
-    /// The limit price (`price`, `px`).
-    pub price: &'static str,
-    /// The quantity (`quantity`, `qty`, `sz`).
-    pub quantity: &'static str,
-    /// The client order id (`newClientOrderId`, `orderLinkId`, `clOrdId`).
-    pub client_order_id: &'static str,
-    /// The longest client order id the venue accepts (Binance 36, Bybit 36, OKX 32).
-    pub client_order_id_max_len: usize,
-    /// In the venue's answer to a placement: the order id (a number, or a string of digits),
-    /// the status and the quantity filled at once (empty where the answer has none).
-    pub answer_order_id: &'static str,
-    /// See [`answer_order_id`](Self::answer_order_id).
-    pub answer_status: &'static str,
-    /// See [`answer_order_id`](Self::answer_order_id).
-    pub answer_executed_qty: &'static str,
-}
-
-impl OrderFields {
-    /// Names every field; `client_order_id_max_len` 36.
-    #[allow(clippy::too_many_arguments)]
-    pub const fn new(
-        symbol: &'static str,
-        side: &'static str,
-        order_type: &'static str,
-        time_in_force: &'static str,
-        price: &'static str,
-        quantity: &'static str,
-        client_order_id: &'static str,
-    ) -> Self {
-        OrderFields {
-            symbol,
-            side,
-            order_type,
-            time_in_force,
-            price,
-            quantity,
-            client_order_id,
-            client_order_id_max_len: 36,
-            answer_order_id: "",
-            answer_status: "",
-            answer_executed_qty: "",
-        }
-    }
-
-    /// How the venue's answer to a placement names the order id, status and quantity filled
-    /// (default: none of them; the journal then records an accepted order without them).
-    pub const fn answer(
-        mut self,
-        order_id: &'static str,
-        status: &'static str,
-        executed_qty: &'static str,
-    ) -> Self {
-        self.answer_order_id = order_id;
-        self.answer_status = status;
-        self.answer_executed_qty = executed_qty;
-        self
-    }
-
-    /// The longest client order id the venue accepts.
-    pub const fn client_order_id_max_len(mut self, len: usize) -> Self {
-        self.client_order_id_max_len = len;
-        self
-    }
-}
 
 /// One signed call a venue describes for the kill switch's cancel sweep: method, path and
 /// parameters (in the query of a `GET`/`DELETE`, in the body otherwise, encoded as the venue
@@ -355,8 +224,5 @@ pub trait OrderVenue: Venue {
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall>;
 }
 
-crate::class::declare_class!(Plain for OrderFields);
-crate::class::declare_class!(Plain for PaperStatus);
-crate::class::declare_class!(['a] Plain for PaperFill<'a>);
 crate::class::declare_class!(Plain for VenueCall);
 crate::class::declare_class!(Plain for VenueOrder);

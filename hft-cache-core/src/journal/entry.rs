@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::DecisionInputs;
 use crate::clock::Timestamp;
-use crate::exchange::OrderFields;
 
 /// One order request this process sent, simulated or refused.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,48 +88,6 @@ impl OrderOutcome {
                 self,
                 OrderOutcome::Accepted { .. } | OrderOutcome::Unknown { .. }
             )
-    }
-}
-
-/// The fields of an order request the journal and the paper simulation need, read from its
-/// parameters under the names its venue gives them ([`OrderFields`]).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct OrderRequest {
-    pub(crate) symbol: Option<String>,
-    pub(crate) side: Option<String>,
-    pub(crate) order_type: Option<String>,
-    pub(crate) time_in_force: Option<String>,
-    pub(crate) price: Option<Decimal>,
-    pub(crate) quantity: Option<Decimal>,
-    pub(crate) client_order_id: Option<String>,
-}
-
-impl OrderRequest {
-    /// The fields `names` names; nothing without names (a venue that does not describe its
-    /// orders is journaled by path and outcome only).
-    pub(crate) fn from_pairs(pairs: &[(String, String)], names: Option<&OrderFields>) -> Self {
-        let Some(names) = names else {
-            return OrderRequest::default();
-        };
-        let get = |name: &str| {
-            if name.is_empty() {
-                return None;
-            }
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let decimal = |name: &str| get(name).and_then(|v| v.parse::<Decimal>().ok());
-        OrderRequest {
-            symbol: get(names.symbol),
-            side: get(names.side),
-            order_type: get(names.order_type),
-            time_in_force: get(names.time_in_force),
-            price: decimal(names.price),
-            quantity: decimal(names.quantity),
-            client_order_id: get(names.client_order_id),
-        }
     }
 }
 

@@ -19,8 +19,8 @@ use crate::book::BookView;
 use crate::clock::Timestamp;
 use crate::gate::PaperDesk;
 use crate::gate::{Halted, TripReason};
-use crate::journal::OrderRequest;
 use crate::monitor::{CacheId, ComplianceReport};
+use crate::order::OrderRequest;
 use crate::report_format::duration_ms;
 use crate::stream_cache::StreamCache;
 

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::book::{BookView, Level};
 use crate::exchange::{PaperFill, PaperStatus};
-use crate::journal::OrderRequest;
+use crate::order::OrderRequest;
 use crate::report_format::unix_millis;
 
 /// A simulated taker fill against the book's levels.
