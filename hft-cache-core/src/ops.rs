@@ -69,6 +69,7 @@
 //! ```
 
 mod metrics;
+mod request;
 mod serve;
 
 use std::fmt;
@@ -88,13 +89,24 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::kill_switch::KillSwitch;
+use crate::gate::HaltScope;
+use crate::kill_switch::{Halt, KillSwitch, Resume, ResumeError};
+use request::{BadResume, Widened};
 
 /// The environment variable the token is read from unless told otherwise.
 pub const DEFAULT_TOKEN_ENV: &str = "HFT_CACHE_OPS_TOKEN";
 
 /// A `/halt` reason longer than this many characters is cut to it.
 pub const MAX_REASON_CHARS: usize = 500;
+
+/// An operator name (from `by` or the header) longer than this many characters is cut to it.
+pub const MAX_OPERATOR_CHARS: usize = 100;
+
+/// The header that names the operator when the body does not (`by`).
+pub const OPERATOR_HEADER: &str = "x-hft-operator";
+
+/// The audit actor of a `/halt` or refused `/resume` that named no operator.
+pub const OPERATOR_MISSING: &str = "ops.operator_missing";
 
 /// The most of a request body the endpoint reads (4 KiB: 500 characters of any UTF-8 with
 /// room to spare); the rest is never read.
@@ -321,44 +333,122 @@ async fn halt(
         return unauthorized();
     }
     let raw = serve::read_capped(body, MAX_BODY_BYTES, ops.body_timeout).await;
-    let said = reason_of(&raw);
-    let reason = if said.is_empty() {
-        format!("ops endpoint, from {peer}")
-    } else {
-        format!("ops endpoint, from {peer}: {said}")
-    };
-    let report = ops.kill.trip(reason);
+    let asked = request::halt(&raw, is_json(&headers), operator_header(&headers));
+    let mut reason = format!("ops endpoint, from {peer}");
+    match &asked.widened {
+        None => {}
+        Some(Widened::Malformed(error)) => {
+            tracing::warn!(%peer, %error, "ops endpoint: /halt body is not a halt request; halting everything");
+            reason.push_str(", body not a halt request, so everything is halted");
+        }
+        Some(Widened::NoOperator(scope)) => {
+            tracing::warn!(%peer, %scope, "ops endpoint: scoped /halt names no operator; halting everything");
+            reason.push_str(&format!(
+                ", no operator named, so the halt of {scope} asked for covers everything"
+            ));
+        }
+    }
+    if !asked.why.is_empty() {
+        reason.push_str(": ");
+        reason.push_str(&asked.why);
+    }
+    let operator = asked.operator.as_deref().unwrap_or_else(|| {
+        tracing::warn!(%peer, "ops endpoint: /halt names no operator; halting, audited as {OPERATOR_MISSING}");
+        OPERATOR_MISSING
+    });
+    let report = ops
+        .kill
+        .halt(Halt::new(reason).scope(asked.scope).by(operator));
     json(StatusCode::OK, report.to_json())
-}
-
-/// A reason, not a document: logs and reports carry it, so any bytes decode (lossily) and it
-/// is cut to [`MAX_REASON_CHARS`].
-fn reason_of(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw)
-        .trim()
-        .chars()
-        .take(MAX_REASON_CHARS)
-        .collect()
 }
 
 async fn resume(
     State(ops): State<Arc<Ops>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    body: Body,
 ) -> Response {
     if !authorized(&ops, &headers, peer, "/resume") {
         return unauthorized();
     }
-    match ops.kill.resume() {
+    let raw = serve::read_capped(body, MAX_BODY_BYTES, ops.body_timeout).await;
+    let asked = match request::resume(&raw, is_json(&headers), operator_header(&headers)) {
+        Ok(asked) => asked,
+        Err(refused) => {
+            let scope = match &refused {
+                BadResume::NoOperator { scope } => scope.clone(),
+                BadResume::Malformed(_) => HaltScope::All,
+            };
+            // Who asked, if the header says so even though the body could not be read.
+            let actor = operator_header(&headers)
+                .and_then(request::operator_of_bytes)
+                .unwrap_or_else(|| OPERATOR_MISSING.to_owned());
+            tracing::warn!(%peer, %actor, error = %refused, "ops endpoint: /resume refused");
+            ops.kill
+                .audit_refused_resume(&scope, &actor, format!("ops endpoint, from {peer}: {refused}"));
+            return json(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({ "resumed": false, "error": refused.to_string() }).to_string(),
+            );
+        }
+    };
+    let scope = asked.scope.clone();
+    let resume = Resume::scope(asked.scope)
+        .by(asked.operator.clone())
+        .acknowledging(asked.acknowledge);
+    match ops.kill.resume_with(resume) {
         Ok(_) => json(
             StatusCode::OK,
-            serde_json::json!({ "resumed": true, "gate": ops.kill.gate().mode() }).to_string(),
+            serde_json::json!({
+                "resumed": true,
+                "scope": request::wire(&scope),
+                "by": asked.operator,
+                "gate": ops.kill.gate().mode(),
+            })
+            .to_string(),
         ),
-        Err(error) => json(
-            StatusCode::CONFLICT,
-            serde_json::json!({ "resumed": false, "error": error.to_string() }).to_string(),
-        ),
+        Err(error) => {
+            let (open, to_acknowledge) = match &error {
+                ResumeError::SweepPending { open, .. } => (open.clone(), Vec::new()),
+                ResumeError::SweepIncomplete {
+                    open,
+                    to_acknowledge,
+                    ..
+                } => (open.clone(), to_acknowledge.clone()),
+                ResumeError::ValidationFailed { reasons, .. } => (reasons.clone(), Vec::new()),
+                _ => (Vec::new(), Vec::new()),
+            };
+            json(
+                StatusCode::CONFLICT,
+                serde_json::json!({
+                    "resumed": false,
+                    "scope": request::wire(&scope),
+                    "by": asked.operator,
+                    "error": error.to_string(),
+                    "open": open,
+                    "to_acknowledge": to_acknowledge,
+                })
+                .to_string(),
+            )
+        }
     }
+}
+
+/// Whether the body is declared JSON (`application/json`, or any `+json` type).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| {
+            let essence = essence.trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+}
+
+/// The raw `X-HFT-Operator` header, if given.
+fn operator_header(headers: &HeaderMap) -> Option<&[u8]> {
+    headers.get(OPERATOR_HEADER).map(|v| v.as_bytes())
 }
 
 /// Whether the request carries the right bearer token; a refusal is logged.
