@@ -5,8 +5,49 @@
 //! | --- | --- | --- |
 //! | `GET /compliance` | none | the [`ComplianceReport`](crate::monitor::ComplianceReport), JSON |
 //! | `GET /metrics` | none | OpenMetrics text (`prometheus-client`): cache hits, misses, refusals, feed health, gate mode, trips |
-//! | `POST /halt` | bearer token | trips the switch (the body, if any, is the reason); the [`EmergencyReport`](crate::kill_switch::EmergencyReport), JSON |
-//! | `POST /resume` | bearer token | [`KillSwitch::resume`]: 200 with the gate mode, or 409 with why not |
+//! | `POST /halt` | bearer token | [`KillSwitch::halt`] of everything or of one scope (body below); always 200 with the [`EmergencyReport`](crate::kill_switch::EmergencyReport), JSON, whose `cancellation` is the sweep just started |
+//! | `POST /resume` | bearer token | [`KillSwitch::resume_with`] of everything or of one scope, acknowledging orders: 200 with the gate mode; 400 without an operator or with a body that is not a resume request; 409 with the switch's reason and the open orders named |
+//!
+//! # Halt and resume bodies
+//!
+//! ```text
+//! POST /halt    {"scope": "all", "by": "alice", "why": "risk desk: feed suspect"}
+//! POST /halt    {"scope": {"symbol": "BTCUSDT"}, "by": "alice", "why": "BTC quotes wrong"}
+//! POST /halt    risk desk: feed suspect                        (plain text: everything)
+//! POST /resume  {"scope": {"venue": "bybit"}, "by": "bob"}
+//! POST /resume  {"scope": "all", "by": "bob", "acknowledge": ["8812", "bybit"]}
+//! ```
+//!
+//! - **Scope** is `"all"` (also when left out), `{"venue": "binance"}`, `{"symbol": "BTCUSDT"}`
+//!   or `{"strategy": "mm1"}` (the orders whose client order id starts with `mm1`): a
+//!   [`HaltScope`], spelled the same way in halts, resumes and the resume's answer. A scoped
+//!   halt refuses and sweeps only its scope's orders; a resume lifts the halt of the scope it
+//!   names.
+//! - **Operator**: `by`, or else the `X-HFT-Operator` header ([`OPERATOR_HEADER`]); trimmed, control
+//!   characters dropped, cut to [`MAX_OPERATOR_CHARS`]. It is the actor of the audit record
+//!   ([`AuditRecord`](crate::kill_switch::AuditRecord)) of every halt, resume, acknowledgment
+//!   and refusal made through the endpoint.
+//! - **A body is JSON** when its content type is `application/json` (or `…+json`) or it starts
+//!   with `{`; any other `/halt` body is plain text, the reason of a halt of everything.
+//! - **`acknowledge`** lists the venue order ids (and the names of venues whose open orders are
+//!   unknown) of an incomplete sweep that the operator resumes past, as the 409 answer's
+//!   `to_acknowledge` lists them ([`KillSwitch::resume_acknowledging`]).
+//!
+//! A halt is never refused, so what it cannot trust widens it to everything: a JSON body that is
+//! not a halt request (malformed, cut at the body cap, an unknown field, an empty or unknown
+//! scope) halts everything with the body's text as the reason; a scoped halt that names no
+//! operator halts everything too (narrowing a halt is for someone who answers for it), and the
+//! reason says which scope was asked for. A halt with no operator at all is audited with the
+//! actor [`OPERATOR_MISSING`] (`ops.operator_missing`). A resume is the opposite: without an
+//! operator, or with a body that is not a resume request, it is refused with 400 and audited as
+//! a refused resume ([`KillSwitch::audit_refused_resume`]); the switch's own refusals (the sweep
+//! pending or incomplete, validation failed, nothing to lift) answer 409:
+//!
+//! ```text
+//! {"resumed": false, "scope": "all", "by": "bob",
+//!  "error": "resume refused, trading stays halted: the cancel sweep of all is incomplete, ...",
+//!  "open": ["binance order 8812 BTCUSDT BUY 0.01 @ 50000"], "to_acknowledge": ["8812"]}
+//! ```
 //!
 //! The token is read from an environment variable (default `HFT_CACHE_OPS_TOKEN`) when the
 //! server starts, and compared in constant time. A missing or wrong token gets 401 and a
@@ -21,10 +62,12 @@
 //!   from the headers alone; its body is never read, and the connection is closed after the
 //!   answer.
 //! - **Bodies are capped at [`MAX_BODY_BYTES`] (4 KiB)**, read within the body timeout (default
-//!   5 s). Only `/halt` reads one, as its reason; what is past the cap is never read.
-//! - **An authorized halt always halts.** The reason is the body's first 4 KiB decoded lossily
-//!   (bytes that are not UTF-8 become `U+FFFD`), trimmed and cut to [`MAX_REASON_CHARS`] (500)
-//!   characters; a body too long, not UTF-8, or too slow to arrive never stops the trip.
+//!   5 s). Only `/halt` and `/resume` read one, after the token; what is past the cap is never
+//!   read.
+//! - **An authorized halt always halts.** The reason (the plain-text body, or the JSON `why`) is
+//!   decoded lossily (bytes that are not UTF-8 become `U+FFFD`), trimmed and cut to
+//!   [`MAX_REASON_CHARS`] (500) characters; a body too long, not UTF-8, not JSON, or too slow to
+//!   arrive never stops the trip (it only widens it to everything).
 //! - **A request head must arrive whole within the header timeout** (default 5 s, also the
 //!   longest a kept-alive connection waits for its next request), and is at most 16 KiB; a
 //!   slow-header client (slowloris) is dropped when it runs out.
@@ -56,14 +99,28 @@
 //! assert!(metrics.contains("hft_trading_gate{mode=\"live\"} 1"));
 //! let refused = http.post(format!("{url}/halt")).send().await?;
 //! assert_eq!(refused.status(), 401);
-//! let halted = http
-//!     .post(format!("{url}/halt"))
-//!     .bearer_auth("example-token")
-//!     .body("risk desk")
-//!     .send()
-//!     .await?;
+//! let post = |route: &str, body: &'static str| {
+//!     http.post(format!("{url}{route}")).bearer_auth("example-token").body(body).send()
+//! };
+//!
+//! // One symbol, by alice: only its orders are refused (and swept).
+//! let halted = post("/halt", r#"{"scope":{"symbol":"ETHUSDT"},"by":"alice","why":"ETH quotes wrong"}"#).await?;
 //! assert_eq!(halted.status(), 200);
+//! assert!(!kill.is_halted());
+//! assert!(kill.gate().check_order("binance", "ETHUSDT", None).is_err());
+//! assert!(kill.gate().check_order("binance", "BTCUSDT", None).is_ok());
+//!
+//! // A resume names its operator, or is refused; a named one lifts the scope it names.
+//! assert_eq!(post("/resume", r#"{"scope":{"symbol":"ETHUSDT"}}"#).await?.status(), 400);
+//! let resumed = post("/resume", r#"{"scope":{"symbol":"ETHUSDT"},"by":"bob"}"#).await?;
+//! assert_eq!(resumed.status(), 200);
+//! assert!(kill.gate().check_order("binance", "ETHUSDT", None).is_ok());
+//!
+//! // Plain text halts everything.
+//! assert_eq!(post("/halt", "risk desk").await?.status(), 200);
 //! assert!(kill.is_halted());
+//! let actors: Vec<String> = kill.audit_trail().into_iter().map(|a| a.actor).collect();
+//! assert_eq!(actors, ["alice", "ops.operator_missing", "bob", "ops.operator_missing"]);
 //! ops.shutdown().await;
 //! # Ok(()) }
 //! ```
