@@ -840,7 +840,11 @@ async fn a_strategy_sweep_sends_its_cancels_together_and_counts_every_retry() {
         } else {
             (ETH, format!("{}", 2500 - i))
         };
-        mm.push(bid(&trader, symbol, &price, Some(&format!("mm-{i}"))).await.order_id);
+        mm.push(
+            bid(&trader, symbol, &price, Some(&format!("mm-{i}")))
+                .await
+                .order_id,
+        );
     }
     let arb = bid(&trader, BTC, "48000", Some("arb-1")).await;
     // The list passes; then three 503s land on whichever single cancels go out first.
@@ -858,7 +862,10 @@ async fn a_strategy_sweep_sends_its_cancels_together_and_counts_every_retry() {
         .collect();
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(outcomes(&report, "binance"), expected);
-    assert_eq!(c.venues[0].retries, 3, "every retry of every cancel counted");
+    assert_eq!(
+        c.venues[0].retries, 3,
+        "every retry of every cancel counted"
+    );
     assert!(c.venues[0].last_error.as_deref().unwrap().contains("503"));
     let left = open_on(&trader, BTC).await;
     assert_eq!(left, [(arb.order_id, arb.client_order_id.clone())]);

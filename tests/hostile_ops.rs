@@ -444,8 +444,7 @@ async fn an_authorized_json_halt_that_is_cut_broken_or_unnamed_halts_everything(
         assert_eq!(report["scope"]["kind"], "all", "{report}");
         assert!(kill.is_halted());
         assert!(
-            report["reason"]["reason"].as_str().unwrap().chars().count()
-                < MAX_REASON_CHARS + 200
+            report["reason"]["reason"].as_str().unwrap().chars().count() < MAX_REASON_CHARS + 200
         );
         kill.resume().unwrap();
     }

@@ -363,7 +363,11 @@ impl Venue {
             ("quantity", "0.01"),
             ("price", price),
         ];
-        let ack: Fresh<Ack> = self.trader.signed_post("/api/v3/order", &order).await.unwrap();
+        let ack: Fresh<Ack> = self
+            .trader
+            .signed_post("/api/v3/order", &order)
+            .await
+            .unwrap();
         let id = ack.read().unwrap().order_id;
         id
     }
@@ -544,23 +548,39 @@ async fn without_an_operator_a_halt_still_halts_everything_and_a_resume_is_refus
     let (status, refused) = v.send("/resume", "", "text/plain", None).await;
     assert_eq!(status, 400, "{refused}");
     assert_eq!(refused["resumed"], false);
-    assert!(refused["error"].as_str().unwrap().contains("X-HFT-Operator"));
+    assert!(refused["error"]
+        .as_str()
+        .unwrap()
+        .contains("X-HFT-Operator"));
     let (status, _) = v
         .send("/resume", r#"{"by":"   "}"#, "application/json", None)
         .await;
     assert_eq!(status, 400, "a blank name is no name");
     // A body that is not a resume request is refused too, whoever sends it.
     let (status, refused) = v
-        .send("/resume", r#"{"scope":"all","by":"dan","acknowledged":[]}"#, "application/json", Some("dan"))
+        .send(
+            "/resume",
+            r#"{"scope":"all","by":"dan","acknowledged":[]}"#,
+            "application/json",
+            Some("dan"),
+        )
         .await;
     assert_eq!(status, 400);
-    assert!(refused["error"].as_str().unwrap().contains("not a resume request"));
+    assert!(refused["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a resume request"));
     assert!(v.kill.is_halted(), "nothing resumed");
 
     // A malformed halt halts everything too (already halted: another report, the gate keeps
     // the first reason).
     let (status, report) = v
-        .send("/halt", r#"{"scope":{"symbol":"#, "application/json", Some("erin"))
+        .send(
+            "/halt",
+            r#"{"scope":{"symbol":"#,
+            "application/json",
+            Some("erin"),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(report["scope"]["kind"], "all");
@@ -613,7 +633,9 @@ async fn a_resume_past_an_incomplete_sweep_acknowledges_the_orders_it_names() {
         faults.push_rest_fault(refused.clone(), 1);
         faults.push_rest_fault(RestFault::Delay(Duration::ZERO), 1);
     }
-    let (status, _) = v.send("/halt", "cancel is broken", "text/plain", Some("gina")).await;
+    let (status, _) = v
+        .send("/halt", "cancel is broken", "text/plain", Some("gina"))
+        .await;
     assert_eq!(status, 200);
     let swept = v.swept().await;
     assert_eq!(swept.cancellation.state, SweepState::Incomplete, "{swept}");
@@ -623,7 +645,10 @@ async fn a_resume_past_an_incomplete_sweep_acknowledges_the_orders_it_names() {
         .send("/resume", r#"{"by":"gina"}"#, "application/json", None)
         .await;
     assert_eq!(status, 409, "{refused}");
-    assert_eq!(refused["to_acknowledge"], serde_json::json!([stuck.to_string()]));
+    assert_eq!(
+        refused["to_acknowledge"],
+        serde_json::json!([stuck.to_string()])
+    );
     let open = refused["open"][0].as_str().unwrap();
     assert!(open.contains(&format!("binance order {stuck}")), "{open}");
     assert!(refused["error"].as_str().unwrap().contains("incomplete"));

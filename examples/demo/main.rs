@@ -349,7 +349,10 @@ fn print_sweep(at: Duration, report: &EmergencyReport) {
             t.as_millis()
         ),
         (SweepState::Done, None) => println!("{head}; nothing was open; open after: 0"),
-        _ => println!("{head}; NOT FLAT, still open: {}", c.describe_open().join("; ")),
+        _ => println!(
+            "{head}; NOT FLAT, still open: {}",
+            c.describe_open().join("; ")
+        ),
     }
     for v in &c.venues {
         for o in &v.orders {
@@ -361,7 +364,9 @@ fn print_sweep(at: Duration, report: &EmergencyReport) {
                 order.symbol,
                 order.side,
                 order.quantity_left.normalize(),
-                order.price.map_or("market".to_owned(), |p| p.normalize().to_string()),
+                order
+                    .price
+                    .map_or("market".to_owned(), |p| p.normalize().to_string()),
                 o.outcome.as_str()
             );
         }
@@ -459,7 +464,12 @@ async fn summary(
                     format!(
                         ", NOT flat: {}",
                         open.iter()
-                            .map(|o| format!("{} {} @ {}", o.order_id, o.orig_qty.normalize(), o.price.normalize()))
+                            .map(|o| format!(
+                                "{} {} @ {}",
+                                o.order_id,
+                                o.orig_qty.normalize(),
+                                o.price.normalize()
+                            ))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )

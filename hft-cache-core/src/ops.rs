@@ -441,8 +441,11 @@ async fn resume(
                 .and_then(request::operator_of_bytes)
                 .unwrap_or_else(|| OPERATOR_MISSING.to_owned());
             tracing::warn!(%peer, %actor, error = %refused, "ops endpoint: /resume refused");
-            ops.kill
-                .audit_refused_resume(&scope, &actor, format!("ops endpoint, from {peer}: {refused}"));
+            ops.kill.audit_refused_resume(
+                &scope,
+                &actor,
+                format!("ops endpoint, from {peer}: {refused}"),
+            );
             return json(
                 StatusCode::BAD_REQUEST,
                 serde_json::json!({ "resumed": false, "error": refused.to_string() }).to_string(),

@@ -79,7 +79,9 @@ pub(super) struct ResumeRequest {
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub(super) enum BadResume {
     /// Nobody was named.
-    #[error("resume refused: name the operator in the body's `by` or in the X-HFT-Operator header")]
+    #[error(
+        "resume refused: name the operator in the body's `by` or in the X-HFT-Operator header"
+    )]
     NoOperator {
         /// The scope the body asked to lift (everything if it said none).
         scope: HaltScope,
@@ -108,7 +110,10 @@ pub(super) fn halt(raw: &[u8], json_type: bool, header_operator: Option<&[u8]>) 
         Ok((scope, by, why)) => HaltRequest {
             scope,
             operator: by.as_deref().and_then(operator_of).or(header),
-            why: why.as_deref().map(|w| reason_of(w.as_bytes())).unwrap_or_default(),
+            why: why
+                .as_deref()
+                .map(|w| reason_of(w.as_bytes()))
+                .unwrap_or_default(),
             widened: None,
         },
         // Whatever was said is kept as the reason: the words may be all there is.
@@ -136,7 +141,8 @@ pub(super) fn resume(
             acknowledge: Vec::new(),
         }
     } else if looks_json(raw, json_type) {
-        serde_json::from_slice::<ResumeBody>(raw).map_err(|e| BadResume::Malformed(e.to_string()))?
+        serde_json::from_slice::<ResumeBody>(raw)
+            .map_err(|e| BadResume::Malformed(e.to_string()))?
     } else {
         return Err(BadResume::Malformed("it is not JSON".to_owned()));
     };
@@ -175,7 +181,9 @@ fn scope_of(scope: Option<WireScope>) -> Result<HaltScope, String> {
     let named = |what: &str, name: String| {
         let name = name.trim().to_owned();
         if name.is_empty() || name.chars().any(char::is_control) {
-            Err(format!("the scope's {what} is empty or has control characters"))
+            Err(format!(
+                "the scope's {what} is empty or has control characters"
+            ))
         } else {
             Ok(name)
         }
@@ -296,7 +304,11 @@ mod tests {
             assert!(matches!(r.widened, Some(Widened::Malformed(_))), "{r:?}");
             assert_eq!(r.why, reason_of(body));
         }
-        let r = halt(br#"{"scope":{"symbol":"ETHUSDT"},"why":"eth"}"#, false, None);
+        let r = halt(
+            br#"{"scope":{"symbol":"ETHUSDT"},"why":"eth"}"#,
+            false,
+            None,
+        );
         assert_eq!(r.scope, HaltScope::All);
         assert_eq!(
             r.widened,

@@ -127,9 +127,10 @@ pub(crate) async fn sweep_venue(
                     if Instant::now() >= deadline {
                         return (order, None, tally);
                     }
-                    let done =
-                        retried(&config, deadline, &mut tally, || client.cancel(order.clone()))
-                            .await;
+                    let done = retried(&config, deadline, &mut tally, || {
+                        client.cancel(order.clone())
+                    })
+                    .await;
                     (order, Some(done), tally)
                 });
             }
@@ -143,7 +144,11 @@ pub(crate) async fn sweep_venue(
                     Some(Ok(())) => {
                         cancelled.insert(order.order_id.clone());
                     }
-                    None | Some(Err(SweepError { unknown_order: true, .. })) => {}
+                    None
+                    | Some(Err(SweepError {
+                        unknown_order: true,
+                        ..
+                    })) => {}
                     Some(Err(e)) => sweep.fail(std::iter::once(order), &e),
                 }
             }
