@@ -827,3 +827,48 @@ async fn a_bybit_adapter_in_the_paper_phase_gets_bybit_s_answer_and_sends_nothin
     );
     by.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_strategy_sweep_sends_its_cancels_together_and_counts_every_retry() {
+    let ex = binance().await;
+    let kill = switch().exchange(client(&ex)).build();
+    let trader = client(&ex);
+    let mut mm = Vec::new();
+    for i in 0..12 {
+        let (symbol, price) = if i % 2 == 0 {
+            (BTC, format!("{}", 50000 - i))
+        } else {
+            (ETH, format!("{}", 2500 - i))
+        };
+        mm.push(
+            bid(&trader, symbol, &price, Some(&format!("mm-{i}")))
+                .await
+                .order_id,
+        );
+    }
+    let arb = bid(&trader, BTC, "48000", Some("arb-1")).await;
+    // The list passes; then three 503s land on whichever single cancels go out first.
+    ex.faults()
+        .push_rest_fault(RestFault::Delay(Duration::ZERO), 1);
+    ex.faults().fail_next_requests(3);
+
+    kill.halt(Halt::new("mm quotes wrong").scope(HaltScope::strategy("mm-")));
+    let report = assessed(&kill).await;
+    let c = &report.cancellation;
+    assert_eq!(c.state, SweepState::Done, "{report}");
+    let mut expected: Vec<(String, CancelOutcome)> = mm
+        .iter()
+        .map(|id| (id.to_string(), CancelOutcome::Cancelled))
+        .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(outcomes(&report, "binance"), expected);
+    assert_eq!(
+        c.venues[0].retries, 3,
+        "every retry of every cancel counted"
+    );
+    assert!(c.venues[0].last_error.as_deref().unwrap().contains("503"));
+    let left = open_on(&trader, BTC).await;
+    assert_eq!(left, [(arb.order_id, arb.client_order_id.clone())]);
+    assert!(open_on(&trader, ETH).await.is_empty());
+    ex.shutdown().await;
+}

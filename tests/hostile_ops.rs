@@ -423,3 +423,44 @@ async fn resume_with_a_big_unauthenticated_body_changes_nothing() {
     assert!(kill.is_halted());
     ops.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_authorized_json_halt_that_is_cut_broken_or_unnamed_halts_everything() {
+    let kill = switch();
+    let ops = server("HFT_HOSTILE_OPS_JSON", &kill).spawn().await.unwrap();
+    // A scoped halt whose body runs past the cap: what was read is not a whole document.
+    let padding = "x".repeat(64 * 1024);
+    let cut = format!(r#"{{"scope":{{"symbol":"ETHUSDT"}},"by":"alice","why":"{padding}"}}"#);
+    let bodies: [&[u8]; 4] = [
+        cut.as_bytes(),
+        b"{\"scope\":{\"symbol\":\"ETH\xff\xfe\"},\"by\":\"alice\"}",
+        br#"{"scope":{"symbol":"ETHUSDT"},"by":"alice","extra":1}"#,
+        br#"{"scope":{"venue":"binance"}}"#,
+    ];
+    for body in bodies {
+        let (head, report) = authorized_halt(&ops, body.len(), body).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(report["scope"]["kind"], "all", "{report}");
+        assert!(kill.is_halted());
+        assert!(
+            report["reason"]["reason"].as_str().unwrap().chars().count() < MAX_REASON_CHARS + 200
+        );
+        kill.resume().unwrap();
+    }
+    // An authorized resume whose body is past the cap is refused: nothing resumes.
+    kill.trip("before the resume");
+    let huge = format!(r#"{{"by":"alice","acknowledge":["{padding}"]}}"#);
+    let refused = reqwest::Client::new()
+        .post(format!("http://{}/resume", ops.local_addr()))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await;
+    if let Ok(response) = refused {
+        assert_eq!(response.status(), 400);
+    }
+    assert!(kill.is_halted());
+    ops.shutdown().await;
+}

@@ -64,6 +64,15 @@ pub struct OrderAck {
     pub order_id: u64,
 }
 
+/// One open order, as `GET /api/v3/openOrders` answers (live: fetched for one look, dropped).
+#[derive(Live, Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenOrder {
+    pub order_id: u64,
+    pub price: Decimal,
+    pub orig_qty: Decimal,
+}
+
 /// Why an order was not sent or not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -304,6 +313,14 @@ impl BinanceAdapter {
             .rules_age(self.rules.age())
             .scope(self.client.signed_post("/api/v3/order", &params))
             .await?)
+    }
+
+    /// The open orders of `symbol`, fetched now: whether we are flat is the exchange's answer,
+    /// never our memory of what we sent.
+    pub async fn open_orders(&self, symbol: &str) -> Result<Fresh<Vec<OpenOrder>>, RequestError> {
+        self.client
+            .signed_get("/api/v3/openOrders", &[("symbol", symbol)])
+            .await
     }
 
     /// Cancels an order. Cancelling is allowed while halted: it only reduces exposure.

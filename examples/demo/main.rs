@@ -4,18 +4,25 @@
 //! window and the exposure now (fetched fresh), the remediation record, and the validation: a
 //! paper phase that trades against the live book without sending anything, then live trading.
 //!
-//! `cargo run --example demo` (about 10 s; `--seconds N` to change; `RUST_LOG=warn` to see the
-//! policy's own log events).
+//! At the halt the adapter has a ladder of five limit bids resting on the exchange: the kill
+//! switch's cancel sweep cancels them and confirms with a fresh open-orders query that nothing is
+//! left; the demo prints the sweep, and its summary says whether the process was flat.
+//!
+//! `cargo run --example demo` (about 10 s; `--seconds N` to change; `--report PATH` writes the
+//! final emergency reports as a JSON array; `RUST_LOG=warn` to see the policy's own log events).
 
 mod adapter;
 
+use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use adapter::{BinanceAdapter, Endpoints, OrderError};
 use hft_cache::exchange::SignedClient;
 use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::{
-    GateMode, KillSwitch, PaperPhase, RelapseWatch, TradingGate, Trigger,
+    CancelOutcome, EmergencyReport, GateMode, KillSwitch, PaperPhase, RelapseWatch, SweepState,
+    TradingGate, Trigger,
 };
 use hft_cache::monitor::Registry;
 use hft_cache_mock::MockExchange;
@@ -23,6 +30,8 @@ use rust_decimal_macros::dec;
 
 const SYMBOL: &str = "BTCUSDT";
 const TICK: Duration = Duration::from_millis(250);
+/// The bid ladder: how many ticks under the best bid each of the resting bids sits.
+const LADDER: [u32; 5] = [5, 10, 15, 20, 25];
 
 #[derive(Default)]
 struct Tally {
@@ -40,7 +49,7 @@ struct Tally {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let seconds = seconds_from_args()?;
+    let Args { seconds, report } = args()?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -82,8 +91,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         journal.clone(),
     )
     .await?;
-    // The assessment's own client: it fetches order status and balances fresh after a trip, and
-    // is never halted (it places nothing).
+    // The kill switch's own client: after a trip it cancels every resting order (the sweep) and
+    // fetches order status and balances fresh (the assessment); it is never halted (it places
+    // nothing).
     let assessor = SignedClient::builder(exchange.http_url())
         .api_key("demo-key")
         .secret("demo-secret")
@@ -114,13 +124,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stall_until = stall_from + Duration::from_millis(2500).min(total.mul_f64(0.3));
     let (mut stalled, mut stall_done) = (false, false);
     let mut tally = Tally::default();
-    let mut resting: Option<u64> = None;
+    let mut resting: VecDeque<u64> = VecDeque::new();
     let mut last_halt_note = String::new();
     let mut last_mode = GateMode::Live;
-    let mut assessed = false;
+    // The last trip whose sweep and assessment were printed.
+    let mut reported_trip = 0;
     let mut next_report = Duration::from_secs(1);
     let start = Instant::now();
-    println!("trading {SYMBOL} for {seconds} s: a limit bid 5 ticks under the market, replaced every {TICK:?}\n");
+    println!(
+        "trading {SYMBOL} for {seconds} s: a ladder of {} limit bids {}..{} ticks under the market, the oldest replaced every {TICK:?}\n",
+        LADDER.len(),
+        LADDER[0],
+        LADDER[LADDER.len() - 1]
+    );
 
     while start.elapsed() < total {
         let now = start.elapsed();
@@ -145,15 +161,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if note != last_halt_note {
                 tally.trips += 1;
                 println!("[{:>5.1}s] KILL SWITCH: {note}", secs(now));
+                if !resting.is_empty() {
+                    println!(
+                        "[{:>5.1}s] {} of our bids rest on the exchange: the kill switch's cancel sweep is cancelling them",
+                        secs(now),
+                        resting.len()
+                    );
+                }
+                // Ours no more to cancel: the sweep does it, and the exchange says what is left.
+                resting.clear();
                 last_halt_note = note;
             }
-            if !assessed {
-                // The halt never waited for this: the assessment runs after it, fetching the
-                // suspect orders' status and the balances fresh from the exchange.
+            if kill.trips() > reported_trip {
+                // The halt never waited for these: the sweep cancels the resting orders and
+                // confirms with a fresh query, then the assessment fetches the suspect orders'
+                // status and the balances fresh from the exchange.
                 if let Ok(Some(report)) =
                     tokio::time::timeout(Duration::from_secs(5), kill.assessed_report()).await
                 {
-                    assessed = true;
+                    reported_trip = report.trip;
+                    print_sweep(start.elapsed(), &report);
                     print_assessment(&report.to_string());
                 }
             }
@@ -188,14 +215,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(_) => tally.book_reads += 1,
             Err(_) => tally.book_refusals += 1,
         }
-        if let Some(id) = resting.take() {
-            match adapter.cancel(SYMBOL, id).await {
-                Ok(_) => tally.cancelled += 1,
-                Err(_) => tally.errors += 1,
-            }
-        }
         let paper = kill.gate().mode() == GateMode::Paper;
-        match adapter.bid_below_market(SYMBOL, 5).await {
+        let ticks = LADDER[((tally.placed + tally.paper) % LADDER.len() as u64) as usize];
+        match adapter.bid_below_market(SYMBOL, ticks).await {
             Ok(ack) => {
                 if paper {
                     tally.paper += 1;
@@ -203,13 +225,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     tally.placed += 1;
                 }
                 // A paper order exists nowhere (its id is 0): there is nothing to cancel.
-                resting = ack.read().ok().map(|a| a.order_id).filter(|&id| id != 0);
+                resting.extend(ack.read().ok().map(|a| a.order_id).filter(|&id| id != 0));
             }
             Err(OrderError::Halted(_)) => tally.refused_halted += 1,
             Err(OrderError::Book(_)) => tally.refused_book += 1,
             Err(e) => {
                 tally.errors += 1;
                 println!("[{:>5.1}s] order error: {e}", secs(now));
+            }
+        }
+
+        // The new bid is in: the oldest makes way (a refused bid leaves the ladder as it was).
+        while resting.len() > LADDER.len() {
+            if let Some(id) = resting.pop_front() {
+                match adapter.cancel(SYMBOL, id).await {
+                    Ok(_) => tally.cancelled += 1,
+                    Err(_) => tally.errors += 1,
+                }
             }
         }
 
@@ -221,12 +253,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     exchange.faults().stall_stream(false);
-    if let Some(id) = resting.take() {
-        if adapter.cancel(SYMBOL, id).await.is_ok() {
-            tally.cancelled += 1;
+    for id in resting.drain(..) {
+        match adapter.cancel(SYMBOL, id).await {
+            Ok(_) => tally.cancelled += 1,
+            Err(_) => tally.errors += 1,
         }
     }
+    // The last sweep and assessment, final, for the summary and the report file.
+    let _ = tokio::time::timeout(Duration::from_secs(10), kill.assessed_report()).await;
     summary(&adapter, &kill, &registry, &journal, &tally).await;
+    if let Some(path) = report {
+        let reports = kill.reports();
+        std::fs::write(&path, serde_json::to_string_pretty(&reports)?)
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+        println!(
+            "\n{} emergency report(s) written to {} (JSON array)",
+            reports.len(),
+            path.display()
+        );
+    }
     exchange.shutdown().await;
     Ok(())
 }
@@ -272,6 +317,62 @@ async fn progress(adapter: &BinanceAdapter, at: Duration, tally: &Tally) {
     );
 }
 
+/// The cancel sweep of a halt, in a few lines: what it cancelled, when it was flat, what is left.
+fn print_sweep(at: Duration, report: &EmergencyReport) {
+    let c = &report.cancellation;
+    let count = |outcome| {
+        c.venues
+            .iter()
+            .flat_map(|v| &v.orders)
+            .filter(|o| o.outcome == outcome)
+            .count()
+    };
+    let open_after: usize = c
+        .venues
+        .iter()
+        .map(|v| v.open_after.as_ref().map_or(0, Vec::len))
+        .sum();
+    let rounds = c.venues.iter().map(|v| v.rounds).max().unwrap_or(0);
+    let head = format!(
+        "[{:>5.1}s] CANCEL SWEEP #{} ({}): {} cancelled, {} filled meanwhile, {} already closed, {} failed, {rounds} round(s)",
+        secs(at),
+        c.sweep,
+        c.state.as_str(),
+        count(CancelOutcome::Cancelled),
+        count(CancelOutcome::FilledMeanwhile),
+        count(CancelOutcome::AlreadyClosed),
+        count(CancelOutcome::Failed),
+    );
+    match (c.state, c.time_to_flat) {
+        (SweepState::Done, Some(t)) => println!(
+            "{head}; confirmed flat {} ms after the trip; open after: {open_after}",
+            t.as_millis()
+        ),
+        (SweepState::Done, None) => println!("{head}; nothing was open; open after: 0"),
+        _ => println!(
+            "{head}; NOT FLAT, still open: {}",
+            c.describe_open().join("; ")
+        ),
+    }
+    for v in &c.venues {
+        for o in &v.orders {
+            let order = &o.order;
+            println!(
+                "           {} order {} {} {} {} @ {}: {}",
+                v.venue,
+                order.order_id,
+                order.symbol,
+                order.side,
+                order.quantity_left.normalize(),
+                order
+                    .price
+                    .map_or("market".to_owned(), |p| p.normalize().to_string()),
+                o.outcome.as_str()
+            );
+        }
+    }
+}
+
 /// The assessment part of the emergency report, as a risk officer reads it.
 fn print_assessment(report: &str) {
     println!("---- emergency report, with the assessment ----");
@@ -293,8 +394,15 @@ async fn summary(
         "book reads: {} served, {} refused (stale or unhealthy feed: never served)",
         tally.book_reads, tally.book_refusals
     );
+    let reports = kill.reports();
+    let swept: usize = reports
+        .iter()
+        .flat_map(|r| &r.cancellation.venues)
+        .flat_map(|v| &v.orders)
+        .filter(|o| o.outcome == CancelOutcome::Cancelled)
+        .count();
     println!(
-        "orders: {} placed, {} cancelled, {} refused by the kill switch, {} refused for want of a fresh book, {} errors",
+        "orders: {} placed, {} cancelled by the adapter and {swept} by the kill switch's sweep, {} refused by the kill switch, {} refused for want of a fresh book, {} errors",
         tally.placed, tally.cancelled, tally.refused_halted, tally.refused_book, tally.errors
     );
     println!(
@@ -307,6 +415,70 @@ async fn summary(
         tally.resumes,
         kill.gate().mode()
     );
+    let mut flat_at_every_halt = true;
+    for report in &reports {
+        let c = &report.cancellation;
+        let flat = c.state == SweepState::Done;
+        flat_at_every_halt &= flat;
+        let cancelled = c
+            .venues
+            .iter()
+            .flat_map(|v| &v.orders)
+            .filter(|o| o.outcome == CancelOutcome::Cancelled)
+            .count();
+        match c.time_to_flat {
+            Some(t) if flat => println!(
+                "  halt #{} by {}: FLAT, {cancelled} resting order(s) cancelled, confirmed by the exchange {} ms after the trip",
+                report.trip,
+                report.actor,
+                t.as_millis()
+            ),
+            None if flat => println!(
+                "  halt #{} by {}: FLAT, nothing was resting",
+                report.trip, report.actor
+            ),
+            _ => println!(
+                "  halt #{} by {}: NOT FLAT (sweep {}): {}",
+                report.trip,
+                report.actor,
+                c.state.as_str(),
+                c.describe_open().join("; ")
+            ),
+        }
+    }
+    if !reports.is_empty() {
+        println!(
+            "flat at every halt: {}",
+            if flat_at_every_halt { "yes" } else { "NO" }
+        );
+    }
+    // Live data: the exchange's answer now, not our memory of what we sent.
+    match adapter.open_orders(SYMBOL).await {
+        Ok(open) => match open.read() {
+            Ok(open) => println!(
+                "open orders on the exchange at exit (fetched fresh): {}{}",
+                open.len(),
+                if open.is_empty() {
+                    ", flat".to_owned()
+                } else {
+                    format!(
+                        ", NOT flat: {}",
+                        open.iter()
+                            .map(|o| format!(
+                                "{} {} @ {}",
+                                o.order_id,
+                                o.orig_qty.normalize(),
+                                o.price.normalize()
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ),
+            Err(e) => println!("open orders at exit: expired before read ({e})"),
+        },
+        Err(e) => println!("open orders at exit: fetch failed ({e})"),
+    }
     println!("order journal: {}", journal.totals());
     if let Some(h) = adapter.feed_health(SYMBOL) {
         println!(
@@ -336,9 +508,17 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-fn seconds_from_args() -> Result<u64, String> {
+/// What the command line asked for.
+struct Args {
+    seconds: u64,
+    /// Where to write the final emergency reports, as a JSON array.
+    report: Option<PathBuf>,
+}
+
+fn args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let mut seconds = 10;
+    let mut report = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--seconds" => {
@@ -350,12 +530,20 @@ fn seconds_from_args() -> Result<u64, String> {
                     return Err("--seconds must be at least 1".into());
                 }
             }
+            "--report" => {
+                let path = args.next().ok_or("--report needs a file path")?;
+                report = Some(PathBuf::from(path));
+            }
             "--help" | "-h" => {
-                println!("cargo run --example demo [-- --seconds N]");
+                println!("cargo run --example demo [-- --seconds N] [--report PATH]");
                 std::process::exit(0);
             }
-            other => return Err(format!("unknown argument {other:?}; try --seconds N")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; try --seconds N or --report PATH"
+                ))
+            }
         }
     }
-    Ok(seconds)
+    Ok(Args { seconds, report })
 }

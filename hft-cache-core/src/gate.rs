@@ -118,7 +118,6 @@ impl GateMode {
         }
     }
 
-    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     const fn as_u8(self) -> u8 {
         match self {
             GateMode::Live => 0,
@@ -230,11 +229,24 @@ impl TradingGate {
     ) -> Result<(), Halted> {
         // Acquire: as `mode`.
         let raw = self.inner.mode.load(Ordering::Acquire);
-        if raw & SCOPED == 0 {
-            if GateMode::from_u8(raw) == GateMode::Halted {
-                return Err(self.halted_reason());
-            }
+        // Live or paper with no scoped halt: the only values below `Halted`'s, since a scoped
+        // halt sets the top bit. One load and one compare, as `check`.
+        if raw < GateMode::Halted.as_u8() {
             return Ok(());
+        }
+        self.check_closed(raw, venue, symbol, client_order_id)
+    }
+
+    #[cold]
+    fn check_closed(
+        &self,
+        raw: u8,
+        venue: &str,
+        symbol: &str,
+        client_order_id: Option<&str>,
+    ) -> Result<(), Halted> {
+        if raw & SCOPED == 0 {
+            return Err(self.halted_reason());
         }
         self.check_scoped(venue, symbol, client_order_id)
     }

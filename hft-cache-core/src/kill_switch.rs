@@ -10,9 +10,9 @@
 //!    [`EmergencyReport`] is returned, kept and logged as JSON. A **cancel sweep** starts on a
 //!    tokio task over every venue client given with [`KillSwitchBuilder::exchange`] (any
 //!    [`OrderVenue`](crate::exchange::OrderVenue): Binance spot, Bybit, ...; venues at once):
-//!    fresh open-orders query, cancel-all (or single cancels), confirming query, round after round
-//!    until nothing in the halt's scope is open or its bounds run out, 5xx and timeouts retried,
-//!    rate limits waited out; [`Cancellation`] in the report says `pending`, `done` or
+//!    fresh open-orders query, cancel-all per symbol (or single cancels; a round's cancels go out
+//!    together, a few at a time), confirming query, round after round until nothing in the halt's
+//!    scope is open or its bounds run out, 5xx and timeouts retried, rate limits waited out; [`Cancellation`] in the report says `pending`, `done` or
 //!    `incomplete`, per venue and order, with `open_after`. Two trips in quick succession share
 //!    one sweep; [`KillSwitchBuilder::keep_resting_orders`] opts out.
 //! 2. **Assessment** (after the halt, never delaying it): the [`SuspectWindow`] and the orders the
@@ -30,12 +30,19 @@
 //!    fault; with a [`RelapseWatch`] the triggers run at tighter limits for a while after.
 //!
 //! **Scopes.** [`KillSwitch::halt`] with a [`Halt`] of one venue, symbol or strategy
-//! ([`HaltScope`]) refuses only that scope's orders ([`TradingGate::check_order`]) and sweeps only
-//! them; scoped halts stack and [`KillSwitch::resume_scope`] lifts one by name.
+//! ([`HaltScope`]) refuses only that scope's orders ([`TradingGate::check_order`], one load and
+//! one compare while no scoped halt is active) and sweeps only them; scoped halts stack and
+//! [`KillSwitch::resume_scope`] (or [`KillSwitch::resume_with`] and a [`Resume`]) lifts one by
+//! name. The ops endpoint (feature `ops`) takes the same scopes in JSON: `POST /halt`
+//! `{"scope":{"symbol":"BTCUSDT"},"by":"alice","why":".."}`, `POST /resume`
+//! `{"scope":..,"by":"bob","acknowledge":[..]}`.
 //!
 //! **Audit.** Every trip, scoped halt, resume, acknowledgment and refused resume is an
 //! [`AuditRecord`] (time, actor, reason, scope, report), kept by the switch
-//! ([`KillSwitch::audit_trail`]), in its report, and in the order journal's file.
+//! ([`KillSwitch::audit_trail`]), in its report, and in the order journal's file. The actor is
+//! who asked ([`Halt::by`], [`Resume::by`], the operator an ops request names), else the trigger
+//! or the code path. A control surface that refuses a resume before it reaches the switch (the
+//! ops endpoint, for want of an operator) records it with [`KillSwitch::audit_refused_resume`].
 
 // The gate is part of the policy core and always here; the switch that closes it, with its
 // emergency procedure (which queries venues), comes with the `venues` feature.

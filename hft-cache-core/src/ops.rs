@@ -5,8 +5,49 @@
 //! | --- | --- | --- |
 //! | `GET /compliance` | none | the [`ComplianceReport`](crate::monitor::ComplianceReport), JSON |
 //! | `GET /metrics` | none | OpenMetrics text (`prometheus-client`): cache hits, misses, refusals, feed health, gate mode, trips |
-//! | `POST /halt` | bearer token | trips the switch (the body, if any, is the reason); the [`EmergencyReport`](crate::kill_switch::EmergencyReport), JSON |
-//! | `POST /resume` | bearer token | [`KillSwitch::resume`]: 200 with the gate mode, or 409 with why not |
+//! | `POST /halt` | bearer token | [`KillSwitch::halt`] of everything or of one scope (body below); always 200 with the [`EmergencyReport`](crate::kill_switch::EmergencyReport), JSON, whose `cancellation` is the sweep just started |
+//! | `POST /resume` | bearer token | [`KillSwitch::resume_with`] of everything or of one scope, acknowledging orders: 200 with the gate mode; 400 without an operator or with a body that is not a resume request; 409 with the switch's reason and the open orders named |
+//!
+//! # Halt and resume bodies
+//!
+//! ```text
+//! POST /halt    {"scope": "all", "by": "alice", "why": "risk desk: feed suspect"}
+//! POST /halt    {"scope": {"symbol": "BTCUSDT"}, "by": "alice", "why": "BTC quotes wrong"}
+//! POST /halt    risk desk: feed suspect                        (plain text: everything)
+//! POST /resume  {"scope": {"venue": "bybit"}, "by": "bob"}
+//! POST /resume  {"scope": "all", "by": "bob", "acknowledge": ["8812", "bybit"]}
+//! ```
+//!
+//! - **Scope** is `"all"` (also when left out), `{"venue": "binance"}`, `{"symbol": "BTCUSDT"}`
+//!   or `{"strategy": "mm1"}` (the orders whose client order id starts with `mm1`): a
+//!   [`HaltScope`], spelled the same way in halts, resumes and the resume's answer. A scoped
+//!   halt refuses and sweeps only its scope's orders; a resume lifts the halt of the scope it
+//!   names.
+//! - **Operator**: `by`, or else the `X-HFT-Operator` header ([`OPERATOR_HEADER`]); trimmed, control
+//!   characters dropped, cut to [`MAX_OPERATOR_CHARS`]. It is the actor of the audit record
+//!   ([`AuditRecord`](crate::kill_switch::AuditRecord)) of every halt, resume, acknowledgment
+//!   and refusal made through the endpoint.
+//! - **A body is JSON** when its content type is `application/json` (or `…+json`) or it starts
+//!   with `{`; any other `/halt` body is plain text, the reason of a halt of everything.
+//! - **`acknowledge`** lists the venue order ids (and the names of venues whose open orders are
+//!   unknown) of an incomplete sweep that the operator resumes past, as the 409 answer's
+//!   `to_acknowledge` lists them ([`KillSwitch::resume_acknowledging`]).
+//!
+//! A halt is never refused, so what it cannot trust widens it to everything: a JSON body that is
+//! not a halt request (malformed, cut at the body cap, an unknown field, an empty or unknown
+//! scope) halts everything with the body's text as the reason; a scoped halt that names no
+//! operator halts everything too (narrowing a halt is for someone who answers for it), and the
+//! reason says which scope was asked for. A halt with no operator at all is audited with the
+//! actor [`OPERATOR_MISSING`] (`ops.operator_missing`). A resume is the opposite: without an
+//! operator, or with a body that is not a resume request, it is refused with 400 and audited as
+//! a refused resume ([`KillSwitch::audit_refused_resume`]); the switch's own refusals (the sweep
+//! pending or incomplete, validation failed, nothing to lift) answer 409:
+//!
+//! ```text
+//! {"resumed": false, "scope": "all", "by": "bob",
+//!  "error": "resume refused, trading stays halted: the cancel sweep of all is incomplete, ...",
+//!  "open": ["binance order 8812 BTCUSDT BUY 0.01 @ 50000"], "to_acknowledge": ["8812"]}
+//! ```
 //!
 //! The token is read from an environment variable (default `HFT_CACHE_OPS_TOKEN`) when the
 //! server starts, and compared in constant time. A missing or wrong token gets 401 and a
@@ -21,10 +62,12 @@
 //!   from the headers alone; its body is never read, and the connection is closed after the
 //!   answer.
 //! - **Bodies are capped at [`MAX_BODY_BYTES`] (4 KiB)**, read within the body timeout (default
-//!   5 s). Only `/halt` reads one, as its reason; what is past the cap is never read.
-//! - **An authorized halt always halts.** The reason is the body's first 4 KiB decoded lossily
-//!   (bytes that are not UTF-8 become `U+FFFD`), trimmed and cut to [`MAX_REASON_CHARS`] (500)
-//!   characters; a body too long, not UTF-8, or too slow to arrive never stops the trip.
+//!   5 s). Only `/halt` and `/resume` read one, after the token; what is past the cap is never
+//!   read.
+//! - **An authorized halt always halts.** The reason (the plain-text body, or the JSON `why`) is
+//!   decoded lossily (bytes that are not UTF-8 become `U+FFFD`), trimmed and cut to
+//!   [`MAX_REASON_CHARS`] (500) characters; a body too long, not UTF-8, not JSON, or too slow to
+//!   arrive never stops the trip (it only widens it to everything).
 //! - **A request head must arrive whole within the header timeout** (default 5 s, also the
 //!   longest a kept-alive connection waits for its next request), and is at most 16 KiB; a
 //!   slow-header client (slowloris) is dropped when it runs out.
@@ -56,19 +99,34 @@
 //! assert!(metrics.contains("hft_trading_gate{mode=\"live\"} 1"));
 //! let refused = http.post(format!("{url}/halt")).send().await?;
 //! assert_eq!(refused.status(), 401);
-//! let halted = http
-//!     .post(format!("{url}/halt"))
-//!     .bearer_auth("example-token")
-//!     .body("risk desk")
-//!     .send()
-//!     .await?;
+//! let post = |route: &str, body: &'static str| {
+//!     http.post(format!("{url}{route}")).bearer_auth("example-token").body(body).send()
+//! };
+//!
+//! // One symbol, by alice: only its orders are refused (and swept).
+//! let halted = post("/halt", r#"{"scope":{"symbol":"ETHUSDT"},"by":"alice","why":"ETH quotes wrong"}"#).await?;
 //! assert_eq!(halted.status(), 200);
+//! assert!(!kill.is_halted());
+//! assert!(kill.gate().check_order("binance", "ETHUSDT", None).is_err());
+//! assert!(kill.gate().check_order("binance", "BTCUSDT", None).is_ok());
+//!
+//! // A resume names its operator, or is refused; a named one lifts the scope it names.
+//! assert_eq!(post("/resume", r#"{"scope":{"symbol":"ETHUSDT"}}"#).await?.status(), 400);
+//! let resumed = post("/resume", r#"{"scope":{"symbol":"ETHUSDT"},"by":"bob"}"#).await?;
+//! assert_eq!(resumed.status(), 200);
+//! assert!(kill.gate().check_order("binance", "ETHUSDT", None).is_ok());
+//!
+//! // Plain text halts everything.
+//! assert_eq!(post("/halt", "risk desk").await?.status(), 200);
 //! assert!(kill.is_halted());
+//! let actors: Vec<String> = kill.audit_trail().into_iter().map(|a| a.actor).collect();
+//! assert_eq!(actors, ["alice", "ops.operator_missing", "bob", "ops.operator_missing"]);
 //! ops.shutdown().await;
 //! # Ok(()) }
 //! ```
 
 mod metrics;
+mod request;
 mod serve;
 
 use std::fmt;
@@ -88,13 +146,24 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::kill_switch::KillSwitch;
+use crate::gate::HaltScope;
+use crate::kill_switch::{Halt, KillSwitch, Resume, ResumeError};
+use request::{BadResume, Widened};
 
 /// The environment variable the token is read from unless told otherwise.
 pub const DEFAULT_TOKEN_ENV: &str = "HFT_CACHE_OPS_TOKEN";
 
 /// A `/halt` reason longer than this many characters is cut to it.
 pub const MAX_REASON_CHARS: usize = 500;
+
+/// An operator name (from `by` or the header) longer than this many characters is cut to it.
+pub const MAX_OPERATOR_CHARS: usize = 100;
+
+/// The header that names the operator when the body does not (`by`).
+pub const OPERATOR_HEADER: &str = "x-hft-operator";
+
+/// The audit actor of a `/halt` or refused `/resume` that named no operator.
+pub const OPERATOR_MISSING: &str = "ops.operator_missing";
 
 /// The most of a request body the endpoint reads (4 KiB: 500 characters of any UTF-8 with
 /// room to spare); the rest is never read.
@@ -321,44 +390,125 @@ async fn halt(
         return unauthorized();
     }
     let raw = serve::read_capped(body, MAX_BODY_BYTES, ops.body_timeout).await;
-    let said = reason_of(&raw);
-    let reason = if said.is_empty() {
-        format!("ops endpoint, from {peer}")
-    } else {
-        format!("ops endpoint, from {peer}: {said}")
-    };
-    let report = ops.kill.trip(reason);
+    let asked = request::halt(&raw, is_json(&headers), operator_header(&headers));
+    let mut reason = format!("ops endpoint, from {peer}");
+    match &asked.widened {
+        None => {}
+        Some(Widened::Malformed(error)) => {
+            tracing::warn!(%peer, %error, "ops endpoint: /halt body is not a halt request; halting everything");
+            reason.push_str(", body not a halt request, so everything is halted");
+        }
+        Some(Widened::NoOperator(scope)) => {
+            tracing::warn!(%peer, %scope, "ops endpoint: scoped /halt names no operator; halting everything");
+            reason.push_str(&format!(
+                ", no operator named, so the halt of {scope} asked for covers everything"
+            ));
+        }
+    }
+    if !asked.why.is_empty() {
+        reason.push_str(": ");
+        reason.push_str(&asked.why);
+    }
+    let operator = asked.operator.as_deref().unwrap_or_else(|| {
+        tracing::warn!(%peer, "ops endpoint: /halt names no operator; halting, audited as {OPERATOR_MISSING}");
+        OPERATOR_MISSING
+    });
+    let report = ops
+        .kill
+        .halt(Halt::new(reason).scope(asked.scope).by(operator));
     json(StatusCode::OK, report.to_json())
-}
-
-/// A reason, not a document: logs and reports carry it, so any bytes decode (lossily) and it
-/// is cut to [`MAX_REASON_CHARS`].
-fn reason_of(raw: &[u8]) -> String {
-    String::from_utf8_lossy(raw)
-        .trim()
-        .chars()
-        .take(MAX_REASON_CHARS)
-        .collect()
 }
 
 async fn resume(
     State(ops): State<Arc<Ops>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    body: Body,
 ) -> Response {
     if !authorized(&ops, &headers, peer, "/resume") {
         return unauthorized();
     }
-    match ops.kill.resume() {
+    let raw = serve::read_capped(body, MAX_BODY_BYTES, ops.body_timeout).await;
+    let asked = match request::resume(&raw, is_json(&headers), operator_header(&headers)) {
+        Ok(asked) => asked,
+        Err(refused) => {
+            let scope = match &refused {
+                BadResume::NoOperator { scope } => scope.clone(),
+                BadResume::Malformed(_) => HaltScope::All,
+            };
+            // Who asked, if the header says so even though the body could not be read.
+            let actor = operator_header(&headers)
+                .and_then(request::operator_of_bytes)
+                .unwrap_or_else(|| OPERATOR_MISSING.to_owned());
+            tracing::warn!(%peer, %actor, error = %refused, "ops endpoint: /resume refused");
+            ops.kill.audit_refused_resume(
+                &scope,
+                &actor,
+                format!("ops endpoint, from {peer}: {refused}"),
+            );
+            return json(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({ "resumed": false, "error": refused.to_string() }).to_string(),
+            );
+        }
+    };
+    let scope = asked.scope.clone();
+    let resume = Resume::scope(asked.scope)
+        .by(asked.operator.clone())
+        .acknowledging(asked.acknowledge);
+    match ops.kill.resume_with(resume) {
         Ok(_) => json(
             StatusCode::OK,
-            serde_json::json!({ "resumed": true, "gate": ops.kill.gate().mode() }).to_string(),
+            serde_json::json!({
+                "resumed": true,
+                "scope": request::wire(&scope),
+                "by": asked.operator,
+                "gate": ops.kill.gate().mode(),
+            })
+            .to_string(),
         ),
-        Err(error) => json(
-            StatusCode::CONFLICT,
-            serde_json::json!({ "resumed": false, "error": error.to_string() }).to_string(),
-        ),
+        Err(error) => {
+            let (open, to_acknowledge) = match &error {
+                ResumeError::SweepPending { open, .. } => (open.clone(), Vec::new()),
+                ResumeError::SweepIncomplete {
+                    open,
+                    to_acknowledge,
+                    ..
+                } => (open.clone(), to_acknowledge.clone()),
+                ResumeError::ValidationFailed { reasons, .. } => (reasons.clone(), Vec::new()),
+                _ => (Vec::new(), Vec::new()),
+            };
+            json(
+                StatusCode::CONFLICT,
+                serde_json::json!({
+                    "resumed": false,
+                    "scope": request::wire(&scope),
+                    "by": asked.operator,
+                    "error": error.to_string(),
+                    "open": open,
+                    "to_acknowledge": to_acknowledge,
+                })
+                .to_string(),
+            )
+        }
     }
+}
+
+/// Whether the body is declared JSON (`application/json`, or any `+json` type).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| {
+            let essence = essence.trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+}
+
+/// The raw `X-HFT-Operator` header, if given.
+fn operator_header(headers: &HeaderMap) -> Option<&[u8]> {
+    headers.get(OPERATOR_HEADER).map(|v| v.as_bytes())
 }
 
 /// Whether the request carries the right bearer token; a refusal is logged.

@@ -280,6 +280,50 @@ impl KillSwitch {
         Ok(after)
     }
 
+    /// Records a resume refused before it reached the switch: a control surface (the
+    /// [ops endpoint](crate::ops), an operator console of your own) that turned a request away,
+    /// for want of an operator name or of a readable body, still leaves an audit record
+    /// ([`AuditAction::ResumeRefused`]) naming `actor`, `reason` and `scope`, attached to the
+    /// report of that scope's last halt. Nothing else changes: the gate stays as it is.
+    ///
+    /// ```
+    /// use hft_cache::kill_switch::{AuditAction, HaltScope, KillSwitch};
+    /// use hft_cache::monitor::Registry;
+    ///
+    /// let kill = KillSwitch::builder().registry(&Registry::new()).build();
+    /// kill.trip("risk desk");
+    /// let record = kill.audit_refused_resume(&HaltScope::All, "console.anonymous", "no operator named");
+    /// assert_eq!(record.action, AuditAction::ResumeRefused);
+    /// assert_eq!(record.report, Some(1));
+    /// assert!(kill.is_halted());
+    /// assert_eq!(kill.last_report().unwrap().audit.last(), Some(&record));
+    /// ```
+    pub fn audit_refused_resume(
+        &self,
+        scope: &HaltScope,
+        actor: &str,
+        reason: impl Into<String>,
+    ) -> super::AuditRecord {
+        let mut reports = self.procedure();
+        let trip = reports
+            .iter()
+            .rev()
+            .find(|r| r.scope == *scope)
+            .map(|r| r.trip);
+        let record = self.audit(
+            &mut reports,
+            AuditAction::ResumeRefused,
+            actor,
+            reason.into(),
+            scope,
+            trip,
+            Vec::new(),
+        );
+        drop(reports);
+        self.inner.updates.send_modify(|n| *n += 1);
+        record
+    }
+
     fn acknowledge(
         &self,
         reports: &mut std::collections::VecDeque<super::EmergencyReport>,

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::{self, StreamExt};
 use tokio::time::Instant;
 
 use super::{
@@ -12,6 +13,10 @@ use super::{
 };
 use crate::exchange::VenueOrder;
 use crate::gate::HaltScope;
+
+/// Cancel requests of one venue in flight at once: enough for a round's symbols in one round
+/// trip, few enough not to trip a venue's burst limits.
+const CONCURRENT_CANCELS: usize = 8;
 
 /// Sweeps `client`'s orders in `scope`, from the trip at `started`, within `config`'s bounds.
 pub(crate) async fn sweep_venue(
@@ -82,13 +87,31 @@ pub(crate) async fn sweep_venue(
         }
 
         let mut cancelled: BTreeSet<String> = BTreeSet::new();
+        // The cancels of a round go out together (a few at a time): one round trip for the
+        // lot, not one per symbol or order.
+        let client = &client;
         if cancel_all {
             let symbols: BTreeSet<&str> = open.iter().map(|o| o.symbol.as_str()).collect();
+            // Built in a loop, not by a closure over references: a closure's lifetimes in the
+            // future's type keep the spawned sweep from being `Send`.
+            let mut requests = Vec::with_capacity(symbols.len());
             for symbol in symbols {
-                let done = retried(&config, deadline, &mut sweep, || {
-                    client.cancel_all(symbol.to_owned())
-                })
+                let symbol = symbol.to_owned();
+                let mut tally = VenueSweep::scratch(venue);
+                requests.push(async move {
+                    let done = retried(&config, deadline, &mut tally, || {
+                        client.cancel_all(symbol.clone())
+                    })
+                    .await;
+                    (symbol, done, tally)
+                });
+            }
+            let done: Vec<_> = stream::iter(requests)
+                .buffer_unordered(CONCURRENT_CANCELS)
+                .collect()
                 .await;
+            for (symbol, done, tally) in done {
+                sweep.absorb(tally);
                 match done {
                     Ok(ids) => cancelled.extend(ids),
                     // Nothing open there any more: the confirming query tells what became of it.
@@ -97,20 +120,36 @@ pub(crate) async fn sweep_venue(
                 }
             }
         } else {
+            let mut requests = Vec::with_capacity(open.len());
             for order in &open {
-                if Instant::now() >= deadline {
-                    break;
-                }
-                let done = retried(&config, deadline, &mut sweep, || {
-                    client.cancel(order.clone())
-                })
+                let mut tally = VenueSweep::scratch(venue);
+                requests.push(async move {
+                    if Instant::now() >= deadline {
+                        return (order, None, tally);
+                    }
+                    let done = retried(&config, deadline, &mut tally, || {
+                        client.cancel(order.clone())
+                    })
+                    .await;
+                    (order, Some(done), tally)
+                });
+            }
+            let done: Vec<_> = stream::iter(requests)
+                .buffer_unordered(CONCURRENT_CANCELS)
+                .collect()
                 .await;
+            for (order, done, tally) in done {
+                sweep.absorb(tally);
                 match done {
-                    Ok(()) => {
+                    Some(Ok(())) => {
                         cancelled.insert(order.order_id.clone());
                     }
-                    Err(e) if e.unknown_order => {}
-                    Err(e) => sweep.fail(std::iter::once(order), &e),
+                    None
+                    | Some(Err(SweepError {
+                        unknown_order: true,
+                        ..
+                    })) => {}
+                    Some(Err(e)) => sweep.fail(std::iter::once(order), &e),
                 }
             }
         }
@@ -184,6 +223,30 @@ pub(crate) async fn sweep_venue(
 }
 
 impl VenueSweep {
+    /// An empty record of `venue`, to count one request's retries in while others run.
+    fn scratch(venue: &str) -> Self {
+        VenueSweep {
+            venue: venue.to_owned(),
+            state: SweepState::Pending,
+            rounds: 0,
+            orders: Vec::new(),
+            open_after: None,
+            time_to_flat: None,
+            retries: 0,
+            rate_limited: 0,
+            last_error: None,
+        }
+    }
+
+    /// Adds the retries and the last error counted in `tally`.
+    fn absorb(&mut self, tally: VenueSweep) {
+        self.retries += tally.retries;
+        self.rate_limited += tally.rate_limited;
+        if tally.last_error.is_some() {
+            self.last_error = tally.last_error;
+        }
+    }
+
     /// Records an order seen open (its quantity left as now).
     fn note(&mut self, order: &VenueOrder) {
         match self
