@@ -37,6 +37,7 @@ pub mod monitor;
 #[cfg_attr(docsrs, doc(cfg(feature = "ops")))]
 pub mod ops;
 pub mod policy;
+pub mod pre_trade;
 mod proof;
 mod report_format;
 pub mod static_cache;
