@@ -20,9 +20,9 @@ use crate::fetch::{FetchError, FreshClient, FreshRequest};
 use crate::fresh::Fresh;
 use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
-use crate::pre_trade::{Decision, PreTrade};
 use crate::policy::Live;
 use crate::policy::PublicData;
+use crate::pre_trade::{Decision, PreTrade};
 
 /// A signed REST client for one venue `V` (Binance by default), for exchange adapters.
 ///
@@ -276,7 +276,9 @@ impl<V: Venue> SignedClient<V> {
         P: Serialize + ?Sized,
     {
         if self.places_order(&method, path) {
-            return self.submit_order(Some(decision), method, path, params).await;
+            return self
+                .submit_order(Some(decision), method, path, params)
+                .await;
         }
         self.signed(method, path, params).await
     }

@@ -102,12 +102,12 @@ where
                     OrderMode::Paper,
                     match pre_check() {
                         Err(refused) => Route::PreTrade(refused),
-                        Ok(()) => match run
-                            .simulate(&order, &|fill| client.venue().paper_answer(fill))
-                        {
-                            Ok(answer) => Route::Answer(answer),
-                            Err(halted) => Route::Refuse(halted),
-                        },
+                        Ok(()) => {
+                            match run.simulate(&order, &|fill| client.venue().paper_answer(fill)) {
+                                Ok(answer) => Route::Answer(answer),
+                                Err(halted) => Route::Refuse(halted),
+                            }
+                        }
                     },
                 ),
                 // The phase ended between the two reads: go by the gate as it is now.

@@ -80,7 +80,12 @@ impl<'a> OrderTicket<'a> {
             .symbol
             .as_deref()
             .ok_or_else(|| unreadable("the order has no symbol"))?;
-        let side = match order.side.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let side = match order
+            .side
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("buy") => OrderSide::Buy,
             Some("sell") => OrderSide::Sell,
             _ => return Err(unreadable("the order's side is neither buy nor sell")),
@@ -88,7 +93,11 @@ impl<'a> OrderTicket<'a> {
         let quantity = order
             .quantity
             .ok_or_else(|| unreadable("the order has no quantity in the base asset"))?;
-        let kind_name = order.order_type.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let kind_name = order
+            .order_type
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let kind = match (kind_name.as_str(), order.price) {
             ("market" | "stop_loss" | "take_profit", _) => OrderKind::Market,
             (_, Some(_)) => OrderKind::Limit,

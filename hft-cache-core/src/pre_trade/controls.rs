@@ -124,7 +124,9 @@ pub struct Escalation {
 #[non_exhaustive]
 pub enum PreTradeBuildError {
     /// No rules cache was given, and venue rules were not explicitly skipped.
-    #[error("no trading rules cache: give one with `rules(..)`, or `without_venue_rules()` explicitly")]
+    #[error(
+        "no trading rules cache: give one with `rules(..)`, or `without_venue_rules()` explicitly"
+    )]
     NoRules,
     /// An escalation was configured without a kill switch to trip.
     #[error("an escalation needs a kill switch: `kill_switch(..)`")]
@@ -381,7 +383,10 @@ impl PreTrade {
 
     /// `symbol`'s limits (its own, or the defaults).
     pub fn limits(&self, symbol: &str) -> &Limits {
-        self.inner.symbols.get(symbol).unwrap_or(&self.inner.defaults)
+        self.inner
+            .symbols
+            .get(symbol)
+            .unwrap_or(&self.inner.defaults)
     }
 
     /// The refusals so far, by rule.
@@ -465,7 +470,9 @@ impl PreTrade {
         };
         if let Some(rules) = &inner.rules {
             let open = decision.and_then(|d| d.open_order_count(order.symbol));
-            match rules.read(order.symbol, |r| check::venue_rules(r, order, value_price, open)) {
+            match rules.read(order.symbol, |r| {
+                check::venue_rules(r, order, value_price, open)
+            }) {
                 Ok(Some(outcome)) => outcome?,
                 Ok(None) => {
                     return Err(Refusal::RulesUnavailable {
@@ -616,7 +623,10 @@ impl fmt::Debug for PreTrade {
         f.debug_struct("PreTrade")
             .field("defaults", &self.inner.defaults)
             .field("symbols", &self.inner.symbols.len())
-            .field("rules", &self.inner.rules.as_ref().map(|r| r.name().to_owned()))
+            .field(
+                "rules",
+                &self.inner.rules.as_ref().map(|r| r.name().to_owned()),
+            )
             .field("throttle", &self.inner.limiter.throttle)
             .field("refusals", &self.refusals())
             .finish_non_exhaustive()

@@ -251,7 +251,9 @@ pub enum Refusal {
     },
     /// The message throttle has no room: orders and cancels are sent at most `limit` per
     /// `per`.
-    #[error("throttle: more than {limit} orders and cancels per {per:?}; room again in {retry_in:?}")]
+    #[error(
+        "throttle: more than {limit} orders and cancels per {per:?}; room again in {retry_in:?}"
+    )]
     Throttle {
         /// The throttle's count.
         limit: u32,

@@ -140,29 +140,35 @@ impl TradingRules {
                     min_price,
                     max_price,
                     tick_size,
-                } => rules.price = Some(PriceRule {
-                    min: *min_price,
-                    max: *max_price,
-                    tick: *tick_size,
-                }),
+                } => {
+                    rules.price = Some(PriceRule {
+                        min: *min_price,
+                        max: *max_price,
+                        tick: *tick_size,
+                    })
+                }
                 SymbolFilter::LotSize {
                     min_qty,
                     max_qty,
                     step_size,
-                } => rules.lot = Some(LotRule {
-                    min: *min_qty,
-                    max: *max_qty,
-                    step: *step_size,
-                }),
+                } => {
+                    rules.lot = Some(LotRule {
+                        min: *min_qty,
+                        max: *max_qty,
+                        step: *step_size,
+                    })
+                }
                 SymbolFilter::MarketLotSize {
                     min_qty,
                     max_qty,
                     step_size,
-                } => rules.market_lot = Some(LotRule {
-                    min: *min_qty,
-                    max: *max_qty,
-                    step: *step_size,
-                }),
+                } => {
+                    rules.market_lot = Some(LotRule {
+                        min: *min_qty,
+                        max: *max_qty,
+                        step: *step_size,
+                    })
+                }
                 SymbolFilter::MinNotional {
                     min_notional,
                     apply_to_market,

@@ -103,7 +103,11 @@ impl Limiter {
     /// Takes one message's room; how long until there is room, if there is none.
     pub(super) fn take(&self) -> Result<(), Duration> {
         self.limiter.check().map_err(|not_until| {
-            Duration::from(not_until.earliest_possible().saturating_sub(self.clock.now()))
+            Duration::from(
+                not_until
+                    .earliest_possible()
+                    .saturating_sub(self.clock.now()),
+            )
         })
     }
 }

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use crate::book::BookView;
 use crate::cache_core::{CacheBody, CacheCore, Read};
-use crate::pre_trade::{BookQuote, Receipt};
 use crate::cache_stats::{CacheStats, FeedStats};
 use crate::clock::{Clock, Timestamp};
 use crate::counters::Counters;
 use crate::policy::{CacheKey, StreamValue};
+use crate::pre_trade::{BookQuote, Receipt};
 
 use super::builder::StreamCacheBuilder;
 use super::error::{FeedFault, StreamReadError};
@@ -327,10 +327,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let (top, receipt) = self.read_receipted(symbol, |view| {
-            (
-                (view.best_bid(), view.best_ask()),
-                Arc::clone(&view.symbol),
-            )
+            ((view.best_bid(), view.best_ask()), Arc::clone(&view.symbol))
         })?;
         Ok(BookQuote::new(top.0, top.1, receipt))
     }
