@@ -749,6 +749,10 @@ async fn a_burst_of_refusals_trips_the_kill_switch() {
         report.reason
     );
     assert_eq!(controls.refusals().get(Rule::PriceCollar), 3);
+    // Counted in the compliance report of the switch's registry (and so in the ops metrics).
+    let compliance = kill.registry().report();
+    assert_eq!(compliance.pre_trade_refusals.get(Rule::PriceCollar), 3);
+    assert!(compliance.to_json_pretty().contains(r#""price_collar": 3"#));
     // Halted: even a good order is refused by the gate now, until a validated resume.
     let result = send(&client, &w.decision(), &limit("BUY", "0.001", "60000")).await;
     assert!(matches!(result, Err(RequestError::Halted(_))));

@@ -38,11 +38,12 @@ mod throttle;
 
 pub use decision::{BookQuote, Decision, InputAge};
 pub use receipt::{InputKind, Receipt};
-pub use refusal::{Refusal, Rule};
+pub(crate) use refusal::RefusalTally;
+pub use refusal::{Refusal, RefusalCounts, Rule};
 
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
-pub use check::{OrderKind, OrderSide, OrderTicket, RefusalCounts};
+pub use check::{OrderKind, OrderSide, OrderTicket};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use controls::{Escalation, Limits, PreTrade, PreTradeBuildError, PreTradeBuilder};

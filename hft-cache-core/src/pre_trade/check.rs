@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use serde::ser::SerializeMap;
 
 use super::controls::Limits;
 use super::rules::{LotRule, TradingRules};
-use super::{BookQuote, Refusal, Rule};
+use super::{BookQuote, Refusal};
 use crate::journal::OrderRequest;
 
 /// Buy or sell.
@@ -159,12 +158,16 @@ pub(super) fn price_against_book(
         }
     }
     if let Some(limit_bps) = limits.collar_mid_bps {
-        let mid = bid
-            .checked_add(ask)
-            .and_then(|sum| sum.checked_div(Decimal::TWO))
-            .ok_or_else(no_book)?;
-        let off = price.checked_sub(mid).map_or(Decimal::MAX, |d| d.abs());
-        if past(off, mid, limit_bps) {
+        // |price − mid| / mid against the collar, as |2·price − (bid + ask)| / (bid + ask):
+        // the same ratio without a division.
+        let sum = bid.checked_add(ask).ok_or_else(no_book)?;
+        let off = price
+            .checked_mul(Decimal::TWO)
+            .and_then(|twice| twice.checked_sub(sum))
+            .map_or(Decimal::MAX, |d| d.abs());
+        if past(off, sum, limit_bps) {
+            let mid = sum / Decimal::TWO;
+            let off = price.checked_sub(mid).map_or(Decimal::MAX, |d| d.abs());
             return Err(collar(price, "mid", mid, off, limit_bps));
         }
     }
@@ -326,41 +329,6 @@ pub(super) fn order_limits(
     Ok(())
 }
 
-/// How many orders the pre-trade check refused, by rule, since the [`PreTrade`](super::PreTrade)
-/// was built. Serializes as `{"price_collar": 2, ...}` (rules with no refusal left out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RefusalCounts {
-    pub(super) counts: [u64; Rule::ALL.len()],
-}
-
-impl RefusalCounts {
-    /// Refusals under `rule`.
-    pub fn get(&self, rule: Rule) -> u64 {
-        self.counts[rule.index()]
-    }
-
-    /// Refusals under every rule.
-    pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
-    }
-
-    /// Each rule with its count, zero counts included, in [`Rule::ALL`] order.
-    pub fn iter(&self) -> impl Iterator<Item = (Rule, u64)> + '_ {
-        Rule::ALL.iter().map(|rule| (*rule, self.get(*rule)))
-    }
-}
-
-impl serde::Serialize for RefusalCounts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let nonzero = || self.iter().filter(|(_, n)| *n > 0);
-        let mut map = serializer.serialize_map(Some(nonzero().count()))?;
-        for (rule, n) in nonzero() {
-            map.serialize_entry(rule.as_str(), &n)?;
-        }
-        map.end()
-    }
-}
-
 /// How long ago `then` was, for a refusal's message.
 pub(super) fn ago(now: crate::clock::Timestamp, then: crate::clock::Timestamp) -> Duration {
     now.saturating_since(then)
@@ -369,4 +337,3 @@ pub(super) fn ago(now: crate::clock::Timestamp, then: crate::clock::Timestamp) -
 crate::class::declare_class!(Plain for OrderSide);
 crate::class::declare_class!(Plain for OrderKind);
 crate::class::declare_class!(['a] Plain for OrderTicket<'a>);
-crate::class::declare_class!(Plain for RefusalCounts);

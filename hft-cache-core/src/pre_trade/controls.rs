@@ -9,18 +9,20 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use super::check::{self, OrderTicket, RefusalCounts};
+use super::check::{self, OrderTicket};
 use super::rules::TradingRules;
 use super::throttle::{Limiter, Throttle};
-use super::{Decision, Refusal, Rule};
+use super::{Decision, Refusal, RefusalCounts, RefusalTally, Rule};
 use crate::clock::{SharedClock, SystemClock, Timestamp};
 use crate::kill_switch::{KillSwitch, TripReason};
 use crate::log_limit::LogLimit;
+use crate::monitor::Registry;
 use crate::StaticCache;
 
 /// How many recent orders the duplicate check keeps, at most.
 const DUPLICATES_KEPT: usize = 4096;
-/// How many orders a symbol's notional window keeps, at most (older ones count as sent now).
+/// How many orders a symbol's notional window keeps apart, at most: past it, the oldest is
+/// merged into the next (and so counts until that one leaves the window, never less).
 const WINDOW_KEPT: usize = 4096;
 
 /// One symbol's limits (or the defaults every symbol without its own gets).
@@ -148,6 +150,7 @@ pub struct PreTradeBuilder {
     throttle: Throttle,
     escalation: Option<Escalation>,
     kill_switch: Option<KillSwitch>,
+    registry: Option<Registry>,
     clock: Option<SharedClock>,
 }
 
@@ -163,6 +166,7 @@ impl PreTradeBuilder {
             throttle: Throttle::default(),
             escalation: None,
             kill_switch: None,
+            registry: None,
             clock: None,
         }
     }
@@ -227,6 +231,14 @@ impl PreTradeBuilder {
         self
     }
 
+    /// Counts the refusals in `registry`'s [`ComplianceReport`](crate::monitor::ComplianceReport)
+    /// (`pre_trade_refusals`) and so in the ops metrics (`hft_pre_trade_refusals_total{rule}`).
+    /// Without it, the registry of the [`kill_switch`](Self::kill_switch), if any.
+    pub fn registry(mut self, registry: &Registry) -> Self {
+        self.registry = Some(registry.clone());
+        self
+    }
+
     #[cfg(feature = "test-util")]
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     /// The clock the check ages receipts by, and the throttle and windows run on (default:
@@ -255,6 +267,17 @@ impl PreTradeBuilder {
             (Some(e), Some(switch)) => Some((e, switch)),
         };
         let clock = self.clock.unwrap_or_else(SystemClock::shared);
+        let counts = Arc::new(RefusalTally::default());
+        // The compliance report (and the ops metrics) count the refusals: in the registry
+        // given, else in that of the kill switch the escalation trips.
+        let registry = self.registry.or_else(|| {
+            escalation
+                .as_ref()
+                .map(|(_, switch)| switch.registry().clone())
+        });
+        if let Some(registry) = registry {
+            registry.add_refusal_tally(Arc::clone(&counts));
+        }
         let duplicate_window = self
             .symbols
             .values()
@@ -265,7 +288,7 @@ impl PreTradeBuilder {
             inner: Arc::new(Inner {
                 limiter: Limiter::new(self.throttle, Arc::clone(&clock)),
                 defaults: self.defaults,
-                symbols: self.symbols,
+                symbols: self.symbols.into_iter().collect(),
                 rules: self.rules,
                 budget: self.budget,
                 allow_undecided: self.allow_undecided,
@@ -274,7 +297,7 @@ impl PreTradeBuilder {
                 duplicate_window,
                 hasher: ahash::RandomState::new(),
                 state: Mutex::new(State::default()),
-                counts: Default::default(),
+                counts,
                 bursts: Default::default(),
                 logs: Default::default(),
                 unlogged: Default::default(),
@@ -319,7 +342,7 @@ pub struct PreTrade {
 
 struct Inner {
     defaults: Limits,
-    symbols: HashMap<String, Limits>,
+    symbols: HashMap<String, Limits, ahash::RandomState>,
     rules: Option<StaticCache<String, TradingRules>>,
     budget: Option<Duration>,
     allow_undecided: bool,
@@ -330,7 +353,7 @@ struct Inner {
     duplicate_window: Option<Duration>,
     hasher: ahash::RandomState,
     state: Mutex<State>,
-    counts: [AtomicU64; Rule::ALL.len()],
+    counts: Arc<RefusalTally>,
     /// Recent refusals per rule, for the escalation.
     bursts: Mutex<[VecDeque<Timestamp>; Rule::ALL.len()]>,
     logs: [LogLimit; Rule::ALL.len()],
@@ -341,10 +364,12 @@ struct Inner {
 /// What the controls remember of the orders they passed.
 #[derive(Default)]
 struct State {
-    /// Recent orders: when, and a hash of symbol, side, price and quantity.
+    /// Recent orders, oldest first: when, and a hash of symbol, side, price and quantity.
     recent: VecDeque<(Timestamp, u64)>,
+    /// The same orders by hash: when each was last sent.
+    last_sent: HashMap<u64, Timestamp, ahash::RandomState>,
     /// Per symbol: the notional sent within its window, with the orders that make it up.
-    windows: HashMap<String, Window>,
+    windows: HashMap<String, Window, ahash::RandomState>,
 }
 
 #[derive(Default)]
@@ -356,7 +381,7 @@ struct Window {
 impl Window {
     fn prune(&mut self, now: Timestamp, window: Duration) {
         while let Some(&(at, notional)) = self.sent.front() {
-            if now.saturating_since(at) <= window && self.sent.len() < WINDOW_KEPT {
+            if now.saturating_since(at) <= window {
                 break;
             }
             self.sent.pop_front();
@@ -392,9 +417,7 @@ impl PreTrade {
     /// The refusals so far, by rule.
     pub fn refusals(&self) -> RefusalCounts {
         let mut counts = RefusalCounts::default();
-        for (count, total) in counts.counts.iter_mut().zip(&self.inner.counts) {
-            *count = total.load(Ordering::Relaxed);
-        }
+        self.inner.counts.add_to(&mut counts);
         counts
     }
 
@@ -492,21 +515,18 @@ impl PreTrade {
         check::order_limits(limits, order, notional)?;
 
         let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = inner.hasher.hash_one((
-            order.symbol,
-            order.side,
-            order.price.map(|p| p.normalize()),
-            order.quantity.normalize(),
-        ));
+        // `Decimal`'s hash is of its normalized form: 1.0 and 1.00 are the same order.
+        let key = inner
+            .hasher
+            .hash_one((order.symbol, order.side, order.price, order.quantity));
         if let Some(window) = limits.duplicate_window {
             let intentional = decision.is_some_and(Decision::is_intentional_duplicate);
             let seen = state
-                .recent
-                .iter()
-                .rev()
-                .take_while(|(at, _)| now.saturating_since(*at) <= window)
-                .find(|(_, k)| *k == key);
-            if let (Some(&(at, _)), false) = (seen, intentional) {
+                .last_sent
+                .get(&key)
+                .copied()
+                .filter(|at| now.saturating_since(*at) <= window);
+            if let (Some(at), false) = (seen, intentional) {
                 return Err(Refusal::Duplicate {
                     symbol: order.symbol.to_owned(),
                     ago: check::ago(now, at),
@@ -546,19 +566,32 @@ impl PreTrade {
                 Some(w) => w,
                 None => state.windows.entry(order.symbol.to_owned()).or_default(),
             };
+            if window.sent.len() >= WINDOW_KEPT {
+                if let Some((_, oldest)) = window.sent.pop_front() {
+                    if let Some(next) = window.sent.front_mut() {
+                        next.1 = next.1.checked_add(oldest).unwrap_or(Decimal::MAX);
+                    }
+                }
+            }
             window.sent.push_back((now, notional));
             window.sum = window.sum.checked_add(notional).unwrap_or(Decimal::MAX);
         }
         if let Some(keep) = inner.duplicate_window {
-            while state
-                .recent
-                .front()
-                .is_some_and(|(at, _)| now.saturating_since(*at) > keep)
-                || state.recent.len() >= DUPLICATES_KEPT
-            {
-                state.recent.pop_front();
+            let State {
+                recent, last_sent, ..
+            } = &mut *state;
+            while let Some(&(at, old)) = recent.front() {
+                if now.saturating_since(at) <= keep && recent.len() < DUPLICATES_KEPT {
+                    break;
+                }
+                recent.pop_front();
+                // Forgotten only if this was its last sending.
+                if last_sent.get(&old) == Some(&at) {
+                    last_sent.remove(&old);
+                }
             }
-            state.recent.push_back((now, key));
+            recent.push_back((now, key));
+            last_sent.insert(key, now);
         }
         Ok(())
     }
@@ -569,7 +602,7 @@ impl PreTrade {
         let inner = &*self.inner;
         let rule = refusal.rule();
         let i = rule.index();
-        inner.counts[i].fetch_add(1, Ordering::Relaxed);
+        inner.counts.bump(rule);
         let unlogged = inner.unlogged[i].fetch_add(1, Ordering::Relaxed) + 1;
         if inner.logs[i].allow(now) {
             inner.unlogged[i].store(0, Ordering::Relaxed);

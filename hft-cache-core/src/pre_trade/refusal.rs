@@ -1,7 +1,10 @@
 //! [`Refusal`]: why the pre-trade check kept an order from being sent, naming the rule, the
 //! value and the limit.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use serde::ser::SerializeMap;
 
 use rust_decimal::Decimal;
 
@@ -87,8 +90,6 @@ impl Rule {
     }
 
     /// Its position in [`ALL`](Self::ALL).
-    // The signed client's order path (feature `venues`).
-    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
     pub(crate) fn index(self) -> usize {
         self as usize
     }
@@ -303,5 +304,62 @@ impl Refusal {
     }
 }
 
+/// How many orders the pre-trade check refused, by rule, since they were built (the
+/// compliance report sums those registered with its registry). Serializes as `{"price_collar": 2, ...}` (rules with no refusal left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RefusalCounts {
+    pub(super) counts: [u64; Rule::ALL.len()],
+}
+
+impl RefusalCounts {
+    /// Refusals under `rule`.
+    pub fn get(&self, rule: Rule) -> u64 {
+        self.counts[rule.index()]
+    }
+
+    /// Refusals under every rule.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Each rule with its count, zero counts included, in [`Rule::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Rule, u64)> + '_ {
+        Rule::ALL.iter().map(|rule| (*rule, self.get(*rule)))
+    }
+}
+
+impl serde::Serialize for RefusalCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let nonzero = || self.iter().filter(|(_, n)| *n > 0);
+        let mut map = serializer.serialize_map(Some(nonzero().count()))?;
+        for (rule, n) in nonzero() {
+            map.serialize_entry(rule.as_str(), &n)?;
+        }
+        map.end()
+    }
+}
+
+/// The refusal counters one set of controls bumps and a registry's report reads.
+#[derive(Debug, Default)]
+pub(crate) struct RefusalTally {
+    counts: [AtomicU64; Rule::ALL.len()],
+}
+
+impl RefusalTally {
+    // The pre-trade controls (feature `venues`).
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
+    pub(crate) fn bump(&self, rule: Rule) {
+        self.counts[rule.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds these counts to `into`.
+    pub(crate) fn add_to(&self, into: &mut RefusalCounts) {
+        for (sum, count) in into.counts.iter_mut().zip(&self.counts) {
+            *sum = sum.saturating_add(count.load(Ordering::Relaxed));
+        }
+    }
+}
+
 crate::class::declare_class!(owned Plain for Rule);
+crate::class::declare_class!(Plain for RefusalCounts);
 crate::class::declare_class!(owned Plain for Refusal);

@@ -480,6 +480,7 @@ where
                         healthy: feed.is_healthy(),
                         fault: feed.fault().map(|f| f.to_string()),
                         unhealthy_for: feed.unhealthy_since().map(|t| now.saturating_since(t)),
+                        epoch: feed.epoch(),
                         keys: entries
                             .iter()
                             .filter(|(_, writer)| Arc::ptr_eq(writer, feed))
