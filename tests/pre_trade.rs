@@ -823,3 +823,56 @@ async fn our_filters_agree_with_the_mocks() {
         "both sides exercised: {passed} passed, {refused} refused"
     );
 }
+
+#[tokio::test]
+async fn the_paper_phase_runs_the_same_checks() {
+    let w = world().await;
+    let registry = Registry::new();
+    let kill = KillSwitch::builder()
+        .registry(&registry)
+        .clock(w.clock.shared())
+        .journal(w.journal.clone())
+        .paper_phase(hft_cache::kill_switch::PaperPhase::new(&w.books).orders(3))
+        .build();
+    let client = w
+        .client_builder()
+        .trading_gate(kill.gate())
+        .pre_trade(w.controls().build().unwrap())
+        .build()
+        .unwrap();
+    kill.trip("operator stop");
+    kill.resume().unwrap();
+    assert_eq!(kill.gate().mode(), hft_cache::kill_switch::GateMode::Paper);
+
+    // Refused in the paper phase as it would be live, and not simulated.
+    let undecided: Result<Fresh<Ack>, _> = client
+        .signed_post("/api/v3/order", &limit("BUY", "0.001", "60000"))
+        .await;
+    assert_eq!(refusal(undecided), Refusal::NoDecision);
+    let decision = w.decision();
+    w.clock.advance(Duration::from_secs(6));
+    let stale = refusal(send(&client, &decision, &limit("BUY", "0.001", "60000")).await);
+    assert_eq!(stale.rule(), Rule::InputExpired);
+    // A decided order is simulated; nothing reaches the exchange.
+    publish_book(&w.feed, dec!(60000), dec!(60001));
+    accepted(send(&client, &w.decision(), &limit("BUY", "0.001", "59000")).await);
+    assert_eq!(w.open_orders().await, 0);
+    let entries = journal_lines(&w.journal);
+    let modes: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["mode"].as_str().unwrap(),
+                e["outcome"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            ("paper", "refused"),
+            ("paper", "refused"),
+            ("paper", "accepted")
+        ]
+    );
+}
