@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use smallvec::SmallVec;
 
 use super::{InputKind, Receipt, Refusal};
 use crate::book::Level;
@@ -99,7 +98,7 @@ impl BookQuote {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Decision {
-    inputs: SmallVec<[Receipt; 4]>,
+    inputs: Vec<Receipt>,
     book: Option<BookQuote>,
     open_orders: Option<(Arc<str>, u32)>,
     budget: Option<Duration>,
