@@ -55,8 +55,14 @@ pub const HFT_CACHE_LIVE: &[&str] = &[
 ];
 
 /// Names of hft-cache's methods that return `Fresh<T>`: a call of one reads live data.
-pub const HFT_CACHE_LIVE_METHODS: &[&str] =
-    &["fetch", "fetch_enveloped", "signed_get", "signed_post"];
+pub const HFT_CACHE_LIVE_METHODS: &[&str] = &[
+    "fetch",
+    "fetch_enveloped",
+    "signed_get",
+    "signed_post",
+    "signed_decided",
+    "signed_post_decided",
+];
 
 /// The name that stands for every fetched live value.
 pub const FRESH: &str = "Fresh";

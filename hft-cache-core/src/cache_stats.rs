@@ -84,6 +84,10 @@ pub struct FeedStats {
     /// How long it has been unhealthy.
     #[serde(with = "opt_duration_ms")]
     pub unhealthy_for: Option<Duration>,
+    /// Its health epoch: how many times it has become unhealthy. A decision
+    /// [`Receipt`](crate::pre_trade::Receipt) of one of its values is refused at send time
+    /// once this has moved past the epoch of the read.
+    pub epoch: u64,
     /// How many keys it has written.
     pub keys: usize,
     /// Whether it is a user's own transport, written through

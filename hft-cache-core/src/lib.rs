@@ -52,6 +52,7 @@ pub mod ops;
 #[cfg(feature = "venues")]
 mod order;
 pub mod policy;
+pub mod pre_trade;
 mod proof;
 mod report_format;
 pub mod static_cache;

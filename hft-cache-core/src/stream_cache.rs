@@ -13,7 +13,7 @@
 mod builder;
 pub(crate) mod cache;
 mod error;
-mod feed;
+pub(crate) mod feed;
 mod reader;
 mod slot;
 mod slot_table;

@@ -15,6 +15,7 @@ use crate::clock::SharedClock;
 use crate::fetch::{FetchError, FreshClient};
 use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
+use crate::pre_trade::PreTrade;
 use crate::tls::{RootCertificate, TrustRoots};
 
 /// The largest receive window accepted (Binance's maximum).
@@ -90,6 +91,7 @@ pub struct SignedClientBuilder<V: Venue> {
     max_time_offset: Duration,
     gate: Option<TradingGate>,
     journal: Option<OrderJournal>,
+    pre_trade: Option<PreTrade>,
     time_path: Option<String>,
     order_rule: Option<fn(&Method, &str) -> bool>,
     roots: TrustRoots,
@@ -112,6 +114,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             max_time_offset: DEFAULT_MAX_TIME_OFFSET,
             gate: None,
             journal: None,
+            pre_trade: None,
             time_path: None,
             order_rule: None,
             roots: TrustRoots::default(),
@@ -223,6 +226,19 @@ impl<V: Venue> SignedClientBuilder<V> {
         self
     }
 
+    /// Runs `controls` on every order placement, after signing and right before the order is
+    /// written: the receipts of its [`Decision`](crate::pre_trade::Decision) (given with
+    /// [`SignedClient::signed_decided`] or [`Decision::scope`](crate::pre_trade::Decision::scope))
+    /// must still be within their max ages and their feeds healthy in the same epoch, then the
+    /// price collar, the venue's rules, the limits, the duplicate window and the throttle. A
+    /// refusal is [`RequestError::PreTrade`](super::RequestError::PreTrade) and nothing is sent;
+    /// the journal records it. Cancels take room in the throttle but are never refused. The
+    /// paper phase runs the same checks.
+    pub fn pre_trade(mut self, controls: PreTrade) -> Self {
+        self.pre_trade = Some(controls);
+        self
+    }
+
     /// Checks `gate` before every order placement: while the kill switch has trading halted,
     /// the order is refused with [`RequestError::Halted`](super::RequestError::Halted) and never
     /// sent. Cancels and queries still go through.
@@ -295,6 +311,7 @@ impl<V: Venue> SignedClientBuilder<V> {
             max_time_offset_ms,
             gate: self.gate,
             journal: self.journal,
+            pre_trade: self.pre_trade,
         })
     }
 }

@@ -22,6 +22,7 @@ use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
 use crate::policy::Live;
 use crate::policy::PublicData;
+use crate::pre_trade::{Decision, PreTrade};
 
 /// A signed REST client for one venue `V` (Binance by default), for exchange adapters.
 ///
@@ -101,6 +102,8 @@ pub struct SignedClient<V: Venue = Binance> {
     pub(super) gate: Option<TradingGate>,
     /// Records every order placement, when set.
     pub(super) journal: Option<OrderJournal>,
+    /// Checks every order placement right before it is sent, when set.
+    pub(super) pre_trade: Option<PreTrade>,
 }
 
 /// What the builder fixed about the venue, shared by clones.
@@ -122,6 +125,7 @@ impl<V: Venue> Clone for SignedClient<V> {
             max_time_offset_ms: self.max_time_offset_ms,
             gate: self.gate.clone(),
             journal: self.journal.clone(),
+            pre_trade: self.pre_trade.clone(),
         }
     }
 }
@@ -240,15 +244,29 @@ impl<V: Venue> SignedClient<V> {
         P: Serialize + ?Sized,
     {
         if self.places_order(&method, path) {
-            return self.submit_order(method, path, params).await;
+            return self.submit_order(None, method, path, params).await;
+        }
+        if let (Some(controls), false) = (&self.pre_trade, method == Method::GET) {
+            // A cancel or amend: it takes room in the throttle, and is never refused.
+            controls.note_cancel();
         }
         self.send_signed(method, path, params, false).await
     }
 
-    /// Every order placement passes here, and only here: the trading gate (halted, paper or
-    /// live), the journal, then the signed request (see `journal::order_path`).
-    async fn submit_order<T, P>(
+    /// [`signed`](Self::signed) for an order placement decided on `decision`: with
+    /// [`pre_trade`](SignedClientBuilder::pre_trade), the decision's receipts are checked right
+    /// before the order is written, and the journal records each input's age at that instant.
+    /// (Without this, a placement uses the decision of the enclosing
+    /// [`Decision::scope`], if any.) A call that does not place an order is sent as by
+    /// [`signed`](Self::signed).
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::PreTrade`] for a refused order (nothing is sent); otherwise as
+    /// [`signed`](Self::signed).
+    pub async fn signed_decided<T, P>(
         &self,
+        decision: &Decision,
         method: Method,
         path: &str,
         params: &P,
@@ -257,21 +275,70 @@ impl<V: Venue> SignedClient<V> {
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
-        super::order_path::place_order(self, method, path, params).await
+        if self.places_order(&method, path) {
+            return self
+                .submit_order(Some(decision), method, path, params)
+                .await;
+        }
+        self.signed(method, path, params).await
+    }
+
+    /// [`signed_decided`](Self::signed_decided) with `POST`: places an order decided on
+    /// `decision`.
+    ///
+    /// # Errors
+    ///
+    /// As [`signed_decided`](Self::signed_decided).
+    pub async fn signed_post_decided<T, P>(
+        &self,
+        decision: &Decision,
+        path: &str,
+        params: &P,
+    ) -> Result<Fresh<T>, RequestError>
+    where
+        T: Live + DeserializeOwned,
+        P: Serialize + ?Sized,
+    {
+        self.signed_decided(decision, Method::POST, path, params)
+            .await
+    }
+
+    /// The pre-trade controls order placements pass, if any.
+    pub fn pre_trade(&self) -> Option<&PreTrade> {
+        self.pre_trade.as_ref()
+    }
+
+    /// Every order placement passes here, and only here: the trading gate (halted, paper or
+    /// live), the journal, then the signed request (see `journal::order_path`).
+    async fn submit_order<T, P>(
+        &self,
+        decision: Option<&Decision>,
+        method: Method,
+        path: &str,
+        params: &P,
+    ) -> Result<Fresh<T>, RequestError>
+    where
+        T: Live + DeserializeOwned,
+        P: Serialize + ?Sized,
+    {
+        super::order_path::place_order(self, decision, method, path, params).await
     }
 
     /// Sends an order placement that the order path has let through, and hands back the venue's
-    /// answer for the journal to read before it is decoded.
+    /// answer for the journal to read before it is decoded. `before_send` runs after signing,
+    /// right before the request is written; an error from it sends nothing.
     pub(crate) async fn send_order_answer<P>(
         &self,
         method: Method,
         path: &str,
         params: &P,
+        before_send: impl FnOnce() -> Result<(), RequestError>,
     ) -> Result<serde_json::Value, RequestError>
     where
         P: Serialize + ?Sized,
     {
         let request = self.signed_request(method, path, params)?;
+        before_send()?;
         request
             .fetch_not_live_as::<V::Format, serde_json::Value>()
             .await

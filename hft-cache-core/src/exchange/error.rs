@@ -50,6 +50,10 @@ pub enum RequestError {
     /// An order placement was refused before it was sent: the kill switch has halted trading.
     #[error(transparent)]
     Halted(#[from] Halted),
+    /// An order placement was refused by the client's pre-trade check, right before it would
+    /// have been sent: nothing was sent.
+    #[error("order refused before sending: {0}")]
+    PreTrade(#[from] crate::pre_trade::Refusal),
     /// The parameters could not be encoded (as a query string, a form or JSON); nothing was sent.
     #[error("invalid request parameters: {reason}")]
     Params {
@@ -121,6 +125,7 @@ impl RequestError {
             RequestError::Exchange { kind, .. } => Some(*kind),
             RequestError::Fetch { kind, .. } => *kind,
             RequestError::Halted(_)
+            | RequestError::PreTrade(_)
             | RequestError::Params { .. }
             | RequestError::Redirect { .. }
             | RequestError::ImplausibleServerTime { .. } => None,
@@ -153,6 +158,14 @@ impl RequestError {
     /// requests sent on after a 429). Never retryable: each request during the ban extends it.
     pub fn is_banned(&self) -> bool {
         self.status() == Some(418)
+    }
+
+    /// The pre-trade refusal, if the client's pre-trade check refused the order.
+    pub fn pre_trade_refusal(&self) -> Option<&crate::pre_trade::Refusal> {
+        match self {
+            RequestError::PreTrade(refusal) => Some(refusal),
+            _ => None,
+        }
     }
 
     /// The fetch failure underneath, if this is one.

@@ -17,12 +17,14 @@ use crate::gate::{GateMode, Halted, TradingGate};
 use crate::journal::{DecisionInputs, JournalEntry, OrderMode, OrderOutcome};
 use crate::order::OrderRequest;
 use crate::policy::Live;
+use crate::pre_trade::{Decision, InputAge, Refusal};
 use crate::report_format::unix_millis;
 
 /// Places an order: refused while halted, simulated in the paper phase, sent when live; each
 /// recorded in the client's journal, if it has one.
 pub(crate) async fn place_order<V, T, P>(
     client: &SignedClient<V>,
+    decision: Option<&Decision>,
     method: Method,
     path: &str,
     params: &P,
@@ -39,14 +41,38 @@ where
         ensure_client_order_id(&mut fields, names);
     }
     let order = OrderRequest::from_pairs(&pairs_of(&fields), names.as_ref());
+    // An explicit decision, else the enclosing `Decision::scope`'s.
+    let scoped = match decision {
+        Some(_) => None,
+        None => Decision::current(),
+    };
+    let decision = decision.or(scoped.as_deref());
     // Stamped before anything is sent: the decision's time, which the suspect window is about.
     let at = journal.map(|j| (j.clock().now(), unix_millis()));
+    // When the pre-trade check ran: the instant the inputs' ages are measured at.
+    // (Nanoseconds + 1; 0 until it runs. Atomic, as the order future must be `Send`.)
+    let checked_at = AtomicU64::new(0);
     let record = |mode, outcome| {
         if let (Some(journal), Some(at)) = (journal, at) {
-            journal.record(entry(at, path, &order, mode, outcome));
+            let measured = match (decision, checked_at.load(Ordering::Relaxed)) {
+                (Some(decision), nanos) if nanos > 0 => {
+                    decision.measured(Timestamp::from_nanos(nanos - 1))
+                }
+                _ => Vec::new(),
+            };
+            journal.record(entry(at, path, &order, mode, outcome, measured));
         }
     };
     let clock = client.fresh_client().clock();
+    // The pre-trade check, right before the order would be written (after signing).
+    let pre_check = || -> Result<(), Refusal> {
+        let Some(controls) = client.pre_trade() else {
+            return Ok(());
+        };
+        let now = controls.clock().now();
+        checked_at.store(now.as_nanos().saturating_add(1), Ordering::Relaxed);
+        controls.check_request(&order, decision, now)
+    };
 
     // A scoped halt (venue, symbol, strategy) covering this order refuses it, whatever the mode.
     if let Some(gate) = client.gate() {
@@ -72,11 +98,17 @@ where
             GateMode::Live => (OrderMode::Live, Route::Send),
             GateMode::Halted => (OrderMode::Live, Route::by_gate(gate)),
             GateMode::Paper => match gate.paper_desk() {
+                // The paper phase runs the same checks as live trading.
                 Some(run) => (
                     OrderMode::Paper,
-                    match run.simulate(&order, &|fill| client.venue().paper_answer(fill)) {
-                        Ok(answer) => Route::Answer(answer),
-                        Err(halted) => Route::Refuse(halted),
+                    match pre_check() {
+                        Err(refused) => Route::PreTrade(refused),
+                        Ok(()) => {
+                            match run.simulate(&order, &|fill| client.venue().paper_answer(fill)) {
+                                Ok(answer) => Route::Answer(answer),
+                                Err(halted) => Route::Refuse(halted),
+                            }
+                        }
                     },
                 ),
                 // The phase ended between the two reads: go by the gate as it is now.
@@ -86,6 +118,15 @@ where
     };
     match route {
         Route::Send => {}
+        Route::PreTrade(refusal) => {
+            record(
+                mode,
+                OrderOutcome::Refused {
+                    reason: format!("pre-trade: {refusal}"),
+                },
+            );
+            return Err(RequestError::PreTrade(refusal));
+        }
         Route::Refuse(halted) => {
             record(
                 mode,
@@ -115,7 +156,11 @@ where
     }
 
     let sent_at = clock.now();
-    let answer = client.send_order_answer(method, path, &fields).await;
+    let answer = client
+        .send_order_answer(method, path, &fields, || {
+            pre_check().map_err(RequestError::PreTrade)
+        })
+        .await;
     let decoded = answer.and_then(|answer| decode::<T>(answer, names.as_ref()));
     record(OrderMode::Live, outcome_of(&decoded));
     let (value, _) = decoded.inspect_err(|error| {
@@ -132,6 +177,8 @@ enum Route {
     Refuse(Halted),
     /// The paper phase's simulated answer.
     Answer(Value),
+    /// Not simulated: the pre-trade check refused it.
+    PreTrade(Refusal),
 }
 
 impl Route {
@@ -182,6 +229,9 @@ struct Accepted {
 
 fn outcome_of<T>(decoded: &Result<(T, Accepted), RequestError>) -> OrderOutcome {
     match decoded {
+        Err(RequestError::PreTrade(refusal)) => OrderOutcome::Refused {
+            reason: format!("pre-trade: {refusal}"),
+        },
         Ok((_, accepted)) => OrderOutcome::Accepted {
             order_id: accepted.order_id,
             status: accepted.status.clone(),
@@ -203,6 +253,7 @@ fn outcome_of<T>(decoded: &Result<(T, Accepted), RequestError>) -> OrderOutcome 
 fn placed_or_unknown(error: &RequestError) -> bool {
     match error {
         RequestError::Halted(_)
+        | RequestError::PreTrade(_)
         | RequestError::Params { .. }
         | RequestError::ImplausibleServerTime { .. } => false,
         // The configured host received the signed order and answered with a redirect: what it
@@ -230,6 +281,7 @@ fn entry(
     order: &OrderRequest,
     mode: OrderMode,
     outcome: OrderOutcome,
+    inputs: Vec<InputAge>,
 ) -> JournalEntry {
     JournalEntry {
         seq: 0,
@@ -243,6 +295,7 @@ fn entry(
         quantity: order.quantity,
         client_order_id: order.client_order_id.clone(),
         decided_on: DecisionInputs::current(),
+        inputs,
         mode,
         outcome,
     }

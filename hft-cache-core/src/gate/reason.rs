@@ -78,6 +78,21 @@ pub enum TripReason {
         /// Why it was halted.
         cause: Box<TripReason>,
     },
+    /// Pre-trade refusals of one rule came in a burst: the
+    /// [`PreTrade`](crate::pre_trade::PreTrade) controls' escalation.
+    PreTradeBreach {
+        /// The rule (`price_collar`, `input_expired`, ...).
+        rule: String,
+        /// Refusals of it counted in the window.
+        refusals: u64,
+        /// The escalation's count (it fires at it).
+        limit: u64,
+        /// The escalation's window.
+        #[serde(with = "duration_ms")]
+        within: Duration,
+        /// The last refusal, in words.
+        last: String,
+    },
     /// A trigger fired, at its tightened limits, within the relapse watch after a resume.
     Relapse {
         /// How long after the resume.
@@ -101,6 +116,7 @@ impl TripReason {
             TripReason::RefreshFailingPastMaxAge { .. } => "refresh_failing_past_max_age",
             TripReason::ComplianceViolation { .. } => "compliance_violation",
             TripReason::PaperFault { .. } => "paper_fault",
+            TripReason::PreTradeBreach { .. } => "pre_trade_breach",
             TripReason::Relapse { .. } => "relapse",
             TripReason::Scoped { cause, .. } => cause.trigger(),
         }
@@ -109,7 +125,9 @@ impl TripReason {
     /// The cache concerned, if a trigger fired on one.
     pub fn cache(&self) -> Option<&str> {
         match self {
-            TripReason::Manual { .. } | TripReason::PaperFault { .. } => None,
+            TripReason::Manual { .. }
+            | TripReason::PaperFault { .. }
+            | TripReason::PreTradeBreach { .. } => None,
             TripReason::Relapse { cause, .. } | TripReason::Scoped { cause, .. } => cause.cache(),
             TripReason::FeedUnhealthy { cache, .. }
             | TripReason::StaleRefusals { cache, .. }
@@ -183,6 +201,16 @@ impl fmt::Display for TripReason {
             TripReason::PaperFault { fault } => {
                 write!(f, "paper phase failed, trading stays halted: {fault}")
             }
+            TripReason::PreTradeBreach {
+                rule,
+                refusals,
+                limit,
+                within,
+                last,
+            } => write!(
+                f,
+                "trigger pre_trade_breach: {refusals} pre-trade refusals of rule `{rule}` within {within:?} (limit {limit}); last: {last}"
+            ),
             TripReason::Scoped { scope, cause } => write!(f, "{cause}, for {scope}"),
             TripReason::Relapse {
                 after_resume,

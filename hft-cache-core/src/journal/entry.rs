@@ -30,8 +30,14 @@ pub struct JournalEntry {
     /// The client order id the request carried (the client adds one when the caller did not,
     /// so the assessment can always look the order up).
     pub client_order_id: Option<String>,
-    /// The ages of the data the order was decided on, if the adapter attached them.
+    /// The ages of the data the order was decided on, as the adapter reported them with
+    /// [`DecisionInputs::scope`] (superseded by [`inputs`](Self::inputs), which the crate
+    /// measures itself).
     pub decided_on: Option<DecisionInputs>,
+    /// Each input of the order's [`Decision`](crate::pre_trade::Decision), with its age as the
+    /// crate measured it from the input's receipt at the instant of the pre-trade check (right
+    /// before sending); empty without a decision or without pre-trade controls.
+    pub inputs: Vec<crate::pre_trade::InputAge>,
     /// Live (sent to the exchange) or paper (simulated).
     pub mode: OrderMode,
     /// What came of it.

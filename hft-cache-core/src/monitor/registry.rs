@@ -86,6 +86,8 @@ struct Inner {
 #[derive(Default)]
 struct State {
     entries: Vec<Entry>,
+    /// The refusal counters of the pre-trade controls registered here.
+    refusals: Vec<Arc<crate::pre_trade::RefusalTally>>,
     /// While an emergency stop is in force: the caches it disabled (and those registered since,
     /// which it disabled on arrival), to be re-enabled on resume.
     emergency: Option<Vec<CacheId>>,
@@ -275,8 +277,21 @@ impl Registry {
                 (info, enabled, stats, violations)
             })
             .collect();
+        let mut refusals = crate::pre_trade::RefusalCounts::default();
+        for tally in &state.refusals {
+            tally.add_to(&mut refusals);
+        }
         drop(state);
-        ComplianceReport::assemble(caches)
+        let mut report = ComplianceReport::assemble(caches);
+        report.pre_trade_refusals = refusals;
+        report
+    }
+
+    /// Counts a set of pre-trade controls' refusals in every report.
+    // The pre-trade controls (feature `venues`).
+    #[cfg_attr(not(feature = "venues"), allow(dead_code))]
+    pub(crate) fn add_refusal_tally(&self, tally: Arc<crate::pre_trade::RefusalTally>) {
+        self.state().refusals.push(tally);
     }
 
     /// Disables every enabled cache and keeps disabling new ones until

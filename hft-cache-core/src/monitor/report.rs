@@ -56,6 +56,9 @@ pub struct ComplianceReport {
     /// [`StreamCache::custom_transport_writer`](crate::stream_cache::StreamCache::custom_transport_writer):
     /// the crate cannot vouch for their feeds' health reporting, so a reviewer should.
     pub custom_transport_caches: Vec<String>,
+    /// Orders the pre-trade controls registered here refused, by rule (`{"price_collar": 2}`),
+    /// since they were built.
+    pub pre_trade_refusals: crate::pre_trade::RefusalCounts,
 }
 
 /// One cache in a [`ComplianceReport`].
@@ -275,6 +278,7 @@ impl ComplianceReport {
             health_problems,
             caches,
             custom_transport_caches,
+            pre_trade_refusals: crate::pre_trade::RefusalCounts::default(),
         }
     }
 

@@ -151,6 +151,16 @@ impl Collector for SwitchCollector {
             let labels = [("mode", label.as_str())];
             ConstGauge::new(i64::from(each == mode)).encode(gate.encode_family(&labels)?)?;
         }
+        let mut refusals = encoder.encode_descriptor(
+            "hft_pre_trade_refusals",
+            "Orders the pre-trade controls refused before sending, by rule.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (rule, n) in report.pre_trade_refusals.iter() {
+            let labels = [("rule", rule.as_str())];
+            ConstCounter::new(n).encode(refusals.encode_family(&labels)?)?;
+        }
         counter(
             &mut encoder,
             "hft_kill_switch_trips",
@@ -196,6 +206,10 @@ mod tests {
         );
         assert!(text.contains("hft_kill_switch_trips_total 0"), "{text}");
         assert!(text.contains("hft_trading_gate{mode=\"live\"} 1"), "{text}");
+        assert!(
+            text.contains("hft_pre_trade_refusals_total{rule=\"price_collar\"} 0"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 }

@@ -14,6 +14,7 @@ use crate::cache_core::{CacheBody, CacheCore, Read};
 use crate::cache_stats::CacheStats;
 use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StaticValue};
+use crate::pre_trade::Receipt;
 
 use super::builder::StaticCacheBuilder;
 use super::error::{RefreshError, StaticReadError};
@@ -166,6 +167,35 @@ where
         let shared = &*self.shared;
         let snapshot = shared.body.served.load();
         shared.read_counted(&snapshot, key, f, |read| shared.core.count(read))
+    }
+
+    /// [`read`](StaticCache::read), handing back with the result a [`Receipt`] of the read:
+    /// the key, when the data set was loaded and its max age, for a
+    /// [`Decision`](crate::pre_trade::Decision) that a signed client checks again when the order
+    /// is sent. A read that asks for no receipt pays nothing for this one.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](StaticCache::read).
+    pub fn read_with_receipt<Q, R>(
+        &self,
+        key: &Q,
+        f: impl FnOnce(&V) -> R,
+    ) -> Result<(Option<R>, Receipt), StaticReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + fmt::Display + ?Sized,
+    {
+        let shared = &*self.shared;
+        let snapshot = shared.body.served.load();
+        let found = shared.read_counted(&snapshot, key, f, |read| shared.core.count(read))?;
+        let receipt = Receipt::static_data(
+            shared.core.name(),
+            Arc::from(key.to_string()),
+            snapshot.loaded_at,
+            snapshot.expires_at.saturating_since(snapshot.loaded_at),
+        );
+        Ok((found, receipt))
     }
 
     /// A handle for one thread's hot loop: its reads skip even the atomic reference counting

@@ -6,11 +6,13 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::book::BookView;
 use crate::cache_core::{CacheBody, CacheCore, Read};
 use crate::cache_stats::{CacheStats, FeedStats};
 use crate::clock::{Clock, Timestamp};
 use crate::counters::Counters;
 use crate::policy::{CacheKey, StreamValue};
+use crate::pre_trade::{BookQuote, Receipt};
 
 use super::builder::StreamCacheBuilder;
 use super::error::{FeedFault, StreamReadError};
@@ -187,6 +189,66 @@ where
         shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))
     }
 
+    /// [`read`](StreamCache::read), handing back with the result a [`Receipt`] of the read:
+    /// the key, when the value was written, its max age, and the writing feed with its health
+    /// epoch, for a [`Decision`](crate::pre_trade::Decision) that a signed client checks again
+    /// when the order is sent. A read that asks for no receipt pays nothing for this one.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](StreamCache::read).
+    pub fn read_with_receipt<Q, R>(
+        &self,
+        key: &Q,
+        f: impl FnOnce(&V) -> R,
+    ) -> Result<(R, Receipt), StreamReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + fmt::Display + ?Sized,
+    {
+        self.read_receipted(key, |value| (f(value), Arc::from(key.to_string())))
+    }
+
+    /// The read behind every receipt: `f` gives the result and the key's name.
+    fn read_receipted<Q, R>(
+        &self,
+        key: &Q,
+        f: impl FnOnce(&V) -> (R, Arc<str>),
+    ) -> Result<(R, Receipt), StreamReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let shared = &*self.shared;
+        let entry = shared
+            .body
+            .slots
+            .get(key)
+            .and_then(|keyed| keyed.slot.load());
+        // The epoch is taken before the value is checked and read: a break after this load
+        // moves the epoch past it, so the receipt can only be too strict, never too lenient.
+        let word = entry.as_deref().map(|e| e.feed.health_word());
+        let read = shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))?;
+        let (Some(entry), Some(word)) = (entry.as_deref(), word) else {
+            // A read that succeeded found an entry; this only keeps the types honest.
+            let cache = Arc::clone(shared.core.name());
+            return Err(StreamReadError::Missing { cache });
+        };
+        let (result, key) = read;
+        // A feed seen broken at the epoch load (and healthy again by the check) gets the epoch
+        // before its break, which the send-time check refuses.
+        let epoch = (word >> 1).wrapping_sub(word & 1);
+        let receipt = Receipt::stream(
+            shared.core.name(),
+            key,
+            entry.updated_at,
+            shared.core.max_age(),
+            Arc::clone(&entry.feed),
+            epoch,
+        );
+        Ok((result, receipt))
+    }
+
     /// A handle for one thread's hot loop: it remembers each key's slot and keeps a hold on the
     /// value it last saw there, so a read of a value that has not changed since skips the
     /// atomic hold and release of [`read`](StreamCache::read) (a cache line that threads
@@ -245,6 +307,29 @@ where
     /// A snapshot of the counters and of every feed's health.
     pub fn stats(&self) -> CacheStats {
         crate::cache_stats::MonitoredCache::stats(self)
+    }
+}
+
+impl<K> StreamCache<K, BookView>
+where
+    K: CacheKey + Eq + Hash + Clone + Send + Sync + 'static,
+{
+    /// The top of `symbol`'s book with a [`Receipt`] of the read: what a
+    /// [`Decision`](crate::pre_trade::Decision)'s price collar compares an order's limit price
+    /// with, as of the moment the book was written.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](StreamCache::read).
+    pub fn quote<Q>(&self, symbol: &Q) -> Result<BookQuote, StreamReadError>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let (top, receipt) = self.read_receipted(symbol, |view| {
+            ((view.best_bid(), view.best_ask()), Arc::clone(&view.symbol))
+        })?;
+        Ok(BookQuote::new(top.0, top.1, receipt))
     }
 }
 
@@ -395,6 +480,7 @@ where
                         healthy: feed.is_healthy(),
                         fault: feed.fault().map(|f| f.to_string()),
                         unhealthy_for: feed.unhealthy_since().map(|t| now.saturating_since(t)),
+                        epoch: feed.epoch(),
                         keys: entries
                             .iter()
                             .filter(|(_, writer)| Arc::ptr_eq(writer, feed))

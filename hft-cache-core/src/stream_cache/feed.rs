@@ -3,19 +3,25 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{FeedFault, StreamCache};
 use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StreamValue};
 
+/// Bit 0 of the health word: set while the feed is unhealthy.
+const UNHEALTHY: u64 = 1;
+
 /// A feed's health, shared by the writer and every entry it wrote.
 pub(crate) struct FeedState {
     name: String,
     /// Written through [`StreamCache::custom_transport_writer`], not by one of the crate's feeds.
     custom_transport: bool,
-    healthy: AtomicBool,
+    /// The health word: bit 0 set while unhealthy, the bits above it the feed's epoch, which
+    /// every healthy-to-unhealthy transition bumps. One word, so that a reader takes the flag
+    /// and the epoch it belongs to in one load (a decision receipt keeps both).
+    health: AtomicU64,
     fault: Mutex<Option<FeedFault>>,
     /// When the feed became unhealthy, as clock nanoseconds + 1; 0 while healthy.
     unhealthy_since: AtomicU64,
@@ -26,7 +32,7 @@ impl FeedState {
         FeedState {
             name,
             custom_transport,
-            healthy: AtomicBool::new(true),
+            health: AtomicU64::new(0),
             fault: Mutex::new(None),
             unhealthy_since: AtomicU64::new(0),
         }
@@ -42,10 +48,21 @@ impl FeedState {
 
     #[inline]
     pub(crate) fn is_healthy(&self) -> bool {
-        // Pairs with the release half of the writer's swaps: a reader that sees the feed
+        self.health_word() & UNHEALTHY == 0
+    }
+
+    /// The health word (see `health`).
+    #[inline]
+    pub(crate) fn health_word(&self) -> u64 {
+        // Pairs with the release half of the writer's updates: a reader that sees the feed
         // healthy again also sees the fault and `unhealthy_since` it cleared before the flip.
         // (On x86 an acquire load is a plain load: the read path pays nothing for it.)
-        self.healthy.load(Ordering::Acquire)
+        self.health.load(Ordering::Acquire)
+    }
+
+    /// The feed's epoch now: how many times it has become unhealthy.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.health_word() >> 1
     }
 
     pub(crate) fn fault(&self) -> Option<FeedFault> {
@@ -107,8 +124,14 @@ where
     /// [`mark_healthy`](FeedWriter::mark_healthy).
     pub fn mark_unhealthy(&self, fault: FeedFault) {
         let state = &*self.state;
-        // AcqRel: see `is_healthy`; the flag flips first so that reads stop at once.
-        let was_healthy = state.healthy.swap(false, Ordering::AcqRel);
+        // AcqRel: see `health_word`; the flag flips first so that reads stop at once, and the
+        // epoch moves with it, in the same word.
+        let was_healthy = state
+            .health
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                (word & UNHEALTHY == 0).then(|| (word | UNHEALTHY).wrapping_add(2))
+            })
+            .is_ok();
         if was_healthy {
             let now = self
                 .cache
@@ -138,8 +161,8 @@ where
             *current = None;
         }
         state.unhealthy_since.store(0, Ordering::Relaxed);
-        // AcqRel: the cleared fault above is published with the flag (see `is_healthy`).
-        if !state.healthy.swap(true, Ordering::AcqRel) {
+        // AcqRel: the cleared fault above is published with the flag (see `health_word`).
+        if state.health.fetch_and(!UNHEALTHY, Ordering::AcqRel) & UNHEALTHY != 0 {
             tracing::info!(
                 cache = self.cache.name(),
                 feed = state.name.as_str(),
@@ -151,6 +174,14 @@ where
     /// Whether the feed's keys are being served.
     pub fn is_healthy(&self) -> bool {
         self.state.is_healthy()
+    }
+
+    /// The feed's health epoch: how many times it has become unhealthy. A decision
+    /// [`Receipt`](crate::pre_trade::Receipt) of a value this feed wrote keeps the epoch it was
+    /// read in, and is refused at send time once the epoch has moved on, even if the feed is
+    /// healthy again by then.
+    pub fn epoch(&self) -> u64 {
+        self.state.epoch()
     }
 
     /// Why the feed is unhealthy, if it is.

@@ -99,6 +99,11 @@ fn window_basis(
         TripReason::Relapse { cause, .. } | TripReason::Scoped { cause, .. } => {
             window_basis(cause, max_age_of, longest)
         }
+        TripReason::PreTradeBreach { within, rule, .. } => (
+            *within,
+            longest,
+            format!("pre-trade refusals of `{rule}` counted over {within:?}, plus the longest max age of the caches"),
+        ),
         TripReason::Manual { .. } | TripReason::PaperFault { .. } => (
             Duration::ZERO,
             longest,
