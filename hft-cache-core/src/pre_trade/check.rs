@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::controls::Limits;
 use super::rules::{LotRule, TradingRules};
 use super::{BookQuote, Refusal};
-use crate::journal::OrderRequest;
+use crate::order::OrderRequest;
 
 /// Buy or sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -441,7 +441,7 @@ impl PreTrade {
     /// The check of an order placement, from its parameters as the journal read them, at `now`.
     pub(crate) fn check_request(
         &self,
-        order: &crate::journal::OrderRequest,
+        order: &crate::order::OrderRequest,
         decision: Option<&Decision>,
         now: Timestamp,
     ) -> Result<(), Refusal> {
