@@ -113,8 +113,8 @@ impl<T: Live> Fresh<T> {
     /// A [`Receipt`](crate::pre_trade::Receipt) of this value: when its request was sent and
     /// its max age, for a [`Decision`](crate::pre_trade::Decision) that a signed client checks
     /// again when the order is sent.
-    pub fn receipt(&self) -> crate::pre_trade::Receipt {
-        crate::pre_trade::Receipt::fresh(std::any::type_name::<T>(), self.sent_at, self.max_age)
+    pub fn receipt(&self) -> crate::receipt::Receipt {
+        crate::receipt::Receipt::fresh(std::any::type_name::<T>(), self.sent_at, self.max_age)
     }
 
     /// Whether [`read`](Fresh::read) would succeed now.

@@ -57,6 +57,8 @@ mod builder;
 #[cfg(feature = "venues")]
 mod emergency;
 #[cfg(feature = "venues")]
+mod escalation;
+#[cfg(feature = "venues")]
 mod halt;
 #[cfg(feature = "venues")]
 mod paper;

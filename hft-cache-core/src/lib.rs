@@ -54,6 +54,7 @@ mod order;
 pub mod policy;
 pub mod pre_trade;
 mod proof;
+mod receipt;
 mod report_format;
 pub mod static_cache;
 pub mod stream_cache;

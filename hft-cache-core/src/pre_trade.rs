@@ -24,8 +24,6 @@
 //! the signed client (feature `venues`).
 
 mod decision;
-mod receipt;
-mod refusal;
 
 #[cfg(feature = "venues")]
 mod check;
@@ -36,14 +34,14 @@ mod rules;
 #[cfg(feature = "venues")]
 mod throttle;
 
-pub use decision::{BookQuote, Decision, InputAge};
-pub use receipt::{InputKind, Receipt};
-pub(crate) use refusal::RefusalTally;
-pub use refusal::{Refusal, RefusalCounts, Rule};
+pub use crate::receipt::{BookQuote, InputAge, InputKind, Receipt, Refusal, RefusalCounts, Rule};
+pub use decision::Decision;
 
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use check::{OrderKind, OrderSide, OrderTicket};
+#[cfg(feature = "venues")]
+pub(crate) use controls::Escalate;
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use controls::{Escalation, Limits, PreTrade, PreTradeBuildError, PreTradeBuilder};

@@ -18,6 +18,7 @@ use crate::fetch::Bare;
 mod account;
 mod exchange_info;
 mod order;
+mod pre_trade;
 
 pub use account::{Account, AccountBalance, CommissionRates};
 pub use exchange_info::{

@@ -7,7 +7,10 @@ use serde::de::DeserializeOwned;
 use super::error::ExchangeErrorKind;
 use super::signer::{InvalidApiKey, RequestSigner};
 use crate::fetch::ResponseFormat;
+use crate::fresh::Fresh;
 pub use crate::order::{OrderFields, PaperFill, PaperStatus};
+use crate::policy::Live;
+use crate::pre_trade::Decision;
 
 /// One exchange's REST conventions, for [`SignedClient<V>`](super::SignedClient): how answers
 /// are wrapped, how requests are signed and their parameters encoded, where the server time is,
@@ -173,6 +176,24 @@ pub trait ListsOrders {
     /// The cursor of the next page, if the venue pages its answer and there is one.
     fn next_page(&self) -> Option<String> {
         None
+    }
+}
+
+// A method of the pre-trade decision that names a venue's answer, so here with the venues.
+impl Decision {
+    /// How many orders `symbol` has open, from a fresh open-orders answer (its receipt is an
+    /// input too), for the venue's maximum of open orders.
+    #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
+    #[must_use]
+    pub fn open_orders<T>(self, symbol: &str, orders: &Fresh<T>) -> Self
+    where
+        T: Live + ListsOrders,
+    {
+        let count = orders.read().map_or(u32::MAX, |open| {
+            let n = open.orders().iter().filter(|o| o.symbol == symbol).count();
+            u32::try_from(n).unwrap_or(u32::MAX)
+        });
+        self.with_open_orders(symbol, count, orders.receipt())
     }
 }
 

@@ -37,7 +37,7 @@ pub struct JournalEntry {
     /// Each input of the order's [`Decision`](crate::pre_trade::Decision), with its age as the
     /// crate measured it from the input's receipt at the instant of the pre-trade check (right
     /// before sending); empty without a decision or without pre-trade controls.
-    pub inputs: Vec<crate::pre_trade::InputAge>,
+    pub inputs: Vec<crate::receipt::InputAge>,
     /// Live (sent to the exchange) or paper (simulated).
     pub mode: OrderMode,
     /// What came of it.

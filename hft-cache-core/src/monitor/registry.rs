@@ -87,7 +87,7 @@ struct Inner {
 struct State {
     entries: Vec<Entry>,
     /// The refusal counters of the pre-trade controls registered here.
-    refusals: Vec<Arc<crate::pre_trade::RefusalTally>>,
+    refusals: Vec<Arc<crate::receipt::RefusalTally>>,
     /// While an emergency stop is in force: the caches it disabled (and those registered since,
     /// which it disabled on arrival), to be re-enabled on resume.
     emergency: Option<Vec<CacheId>>,
@@ -277,7 +277,7 @@ impl Registry {
                 (info, enabled, stats, violations)
             })
             .collect();
-        let mut refusals = crate::pre_trade::RefusalCounts::default();
+        let mut refusals = crate::receipt::RefusalCounts::default();
         for tally in &state.refusals {
             tally.add_to(&mut refusals);
         }
@@ -290,7 +290,7 @@ impl Registry {
     /// Counts a set of pre-trade controls' refusals in every report.
     // The pre-trade controls (feature `venues`).
     #[cfg_attr(not(feature = "venues"), allow(dead_code))]
-    pub(crate) fn add_refusal_tally(&self, tally: Arc<crate::pre_trade::RefusalTally>) {
+    pub(crate) fn add_refusal_tally(&self, tally: Arc<crate::receipt::RefusalTally>) {
         self.state().refusals.push(tally);
     }
 

@@ -58,7 +58,7 @@ pub struct ComplianceReport {
     pub custom_transport_caches: Vec<String>,
     /// Orders the pre-trade controls registered here refused, by rule (`{"price_collar": 2}`),
     /// since they were built.
-    pub pre_trade_refusals: crate::pre_trade::RefusalCounts,
+    pub pre_trade_refusals: crate::receipt::RefusalCounts,
 }
 
 /// One cache in a [`ComplianceReport`].
@@ -278,7 +278,7 @@ impl ComplianceReport {
             health_problems,
             caches,
             custom_transport_caches,
-            pre_trade_refusals: crate::pre_trade::RefusalCounts::default(),
+            pre_trade_refusals: crate::receipt::RefusalCounts::default(),
         }
     }
 

@@ -12,12 +12,13 @@ use rust_decimal::Decimal;
 use super::check::{self, OrderTicket};
 use super::rules::TradingRules;
 use super::throttle::{Limiter, Throttle};
-use super::{Decision, Refusal, RefusalCounts, RefusalTally, Rule};
+use super::Decision;
 use crate::clock::{SharedClock, SystemClock, Timestamp};
-use crate::kill_switch::{KillSwitch, TripReason};
+use crate::gate::TripReason;
 use crate::log_limit::LogLimit;
 use crate::monitor::Registry;
-use crate::StaticCache;
+use crate::receipt::{Refusal, RefusalCounts, RefusalTally, Rule};
+use crate::static_cache::cache::StaticCache;
 
 /// How many recent orders the duplicate check keeps, at most.
 const DUPLICATES_KEPT: usize = 4096;
@@ -149,9 +150,20 @@ pub struct PreTradeBuilder {
     allow_undecided: bool,
     throttle: Throttle,
     escalation: Option<Escalation>,
-    kill_switch: Option<KillSwitch>,
+    kill_switch: Option<Arc<dyn Escalate>>,
     registry: Option<Registry>,
     clock: Option<SharedClock>,
+}
+
+/// What an [`Escalation`] trips: the kill switch given with
+/// [`PreTradeBuilder::kill_switch`], which implements it.
+pub(crate) trait Escalate: Send + Sync {
+    /// The registry the switch reports into.
+    fn registry(&self) -> &Registry;
+    /// Whether trading is halted.
+    fn is_halted(&self) -> bool;
+    /// Runs the emergency procedure for `reason`.
+    fn trip(&self, reason: TripReason);
 }
 
 impl PreTradeBuilder {
@@ -225,8 +237,8 @@ impl PreTradeBuilder {
         self
     }
 
-    /// The kill switch an [`escalate`](Self::escalate) trips.
-    pub fn kill_switch(mut self, kill_switch: KillSwitch) -> Self {
+    /// What [`kill_switch`](Self::kill_switch) sets: the switch an escalation trips.
+    pub(crate) fn escalate_to(mut self, kill_switch: Arc<dyn Escalate>) -> Self {
         self.kill_switch = Some(kill_switch);
         self
     }
@@ -347,7 +359,7 @@ struct Inner {
     budget: Option<Duration>,
     allow_undecided: bool,
     limiter: Limiter,
-    escalation: Option<(Escalation, KillSwitch)>,
+    escalation: Option<(Escalation, Arc<dyn Escalate>)>,
     clock: SharedClock,
     /// The longest duplicate window of any symbol: how long the recent orders are kept.
     duplicate_window: Option<Duration>,

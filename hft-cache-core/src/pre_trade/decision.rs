@@ -5,59 +5,13 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use super::{InputKind, Receipt, Refusal};
-use crate::book::Level;
 use crate::clock::Timestamp;
 use crate::fresh::Fresh;
 use crate::policy::Live;
-use crate::report_format::duration_ms;
+use crate::receipt::{BookQuote, InputAge, Receipt, Refusal};
 
 tokio::task_local! {
     static DECISION: Arc<Decision>;
-}
-
-/// The top of one symbol's book as a [`StreamCache::quote`](crate::StreamCache::quote) read it,
-/// with the read's [`Receipt`]: the reference a [`Decision`]'s price collar uses.
-#[derive(Debug, Clone)]
-pub struct BookQuote {
-    symbol: Arc<str>,
-    bid: Option<Level>,
-    ask: Option<Level>,
-    receipt: Receipt,
-}
-
-impl BookQuote {
-    pub(crate) fn new(bid: Option<Level>, ask: Option<Level>, receipt: Receipt) -> Self {
-        let symbol = Arc::from(receipt.key().unwrap_or_default());
-        BookQuote {
-            symbol,
-            bid,
-            ask,
-            receipt,
-        }
-    }
-
-    /// The symbol (the key the book was read under).
-    pub fn symbol(&self) -> &str {
-        &self.symbol
-    }
-
-    /// The best bid when the book was written.
-    pub fn bid(&self) -> Option<Level> {
-        self.bid
-    }
-
-    /// The best ask when the book was written.
-    pub fn ask(&self) -> Option<Level> {
-        self.ask
-    }
-
-    /// The receipt of the read.
-    pub fn receipt(&self) -> &Receipt {
-        &self.receipt
-    }
 }
 
 /// The inputs an order was decided on, each with the [`Receipt`] of its read, checked again
@@ -128,25 +82,17 @@ impl Decision {
     /// compares the limit price with it, and market orders are valued at its best price.
     #[must_use]
     pub fn book(mut self, quote: BookQuote) -> Self {
-        self.inputs.push(quote.receipt.clone());
+        self.inputs.push(quote.receipt().clone());
         self.book = Some(quote);
         self
     }
 
-    /// How many orders `symbol` has open, from a fresh open-orders answer (its receipt is an
-    /// input too), for the venue's maximum of open orders.
+    /// What [`open_orders`](Self::open_orders) (with the venues, in `exchange`) sets: `count`
+    /// orders of `symbol` open, from the answer whose receipt is `receipt`.
     #[cfg(feature = "venues")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
     #[must_use]
-    pub fn open_orders<T>(mut self, symbol: &str, orders: &Fresh<T>) -> Self
-    where
-        T: Live + crate::exchange::ListsOrders,
-    {
-        let count = orders.read().map_or(u32::MAX, |open| {
-            let n = open.orders().iter().filter(|o| o.symbol == symbol).count();
-            u32::try_from(n).unwrap_or(u32::MAX)
-        });
-        self.inputs.push(orders.receipt());
+    pub(crate) fn with_open_orders(mut self, symbol: &str, count: u32, receipt: Receipt) -> Self {
+        self.inputs.push(receipt);
         self.open_orders = Some((Arc::from(symbol), count));
         self
     }
@@ -267,24 +213,4 @@ fn expired(receipt: &Receipt, age: Duration, limit: Duration) -> Refusal {
     }
 }
 
-/// How old one input of an order's decision was when the order was sent (or refused), as the
-/// crate measured it from the input's receipt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InputAge {
-    /// The kind of input.
-    pub kind: InputKind,
-    /// The cache (or live type) it was read from.
-    pub source: String,
-    /// The key read, for a cache read.
-    pub key: Option<String>,
-    /// Its age at send time.
-    #[serde(rename = "age_ms", with = "duration_ms")]
-    pub age: Duration,
-    /// Its max age.
-    #[serde(rename = "max_age_ms", with = "duration_ms")]
-    pub max_age: Duration,
-}
-
-crate::class::declare_class!(Plain for BookQuote);
 crate::class::declare_class!(Plain for Decision);
-crate::class::declare_class!(Plain for InputAge);

@@ -3,8 +3,6 @@
 
 use rust_decimal::Decimal;
 
-use crate::exchange::binance::{SymbolFilter, SymbolInfo};
-
 /// Price bounds and tick size (Binance `PRICE_FILTER`, Bybit `priceFilter`). A zero value
 /// disables that part, as on Binance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, hft_cache_macros::Static)]
@@ -110,103 +108,5 @@ impl TradingRules {
     pub fn max_open_orders(mut self, max: u32) -> Self {
         self.max_open_orders = Some(max);
         self
-    }
-
-    /// A Binance symbol's rules, from its `exchangeInfo` filters (`PRICE_FILTER`, `LOT_SIZE`,
-    /// `MARKET_LOT_SIZE`, `MIN_NOTIONAL`, `NOTIONAL`, `MAX_NUM_ORDERS`).
-    ///
-    /// ```
-    /// use hft_cache::exchange::binance::ExchangeInfo;
-    /// use hft_cache::pre_trade::TradingRules;
-    /// use rust_decimal_macros::dec;
-    ///
-    /// let info: ExchangeInfo = serde_json::from_str(r#"{"timezone":"UTC","serverTime":0,"symbols":[{
-    ///   "symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC","baseAssetPrecision":8,
-    ///   "quoteAsset":"USDT","quoteAssetPrecision":8,"orderTypes":["LIMIT"],"icebergAllowed":false,
-    ///   "ocoAllowed":false,"quoteOrderQtyMarketAllowed":true,"isSpotTradingAllowed":true,
-    ///   "isMarginTradingAllowed":false,"filters":[
-    ///     {"filterType":"PRICE_FILTER","minPrice":"0.01","maxPrice":"1000000","tickSize":"0.01"},
-    ///     {"filterType":"LOT_SIZE","minQty":"0.00001","maxQty":"9000","stepSize":"0.00001"},
-    ///     {"filterType":"MAX_NUM_ORDERS","maxNumOrders":200}]}]}"#).unwrap();
-    /// let rules = TradingRules::from_binance(&info.symbols[0]);
-    /// assert_eq!(rules.price.unwrap().tick, dec!(0.01));
-    /// assert_eq!(rules.max_open_orders, Some(200));
-    /// ```
-    pub fn from_binance(symbol: &SymbolInfo) -> Self {
-        let mut rules = TradingRules::new();
-        for filter in &symbol.filters {
-            match filter {
-                SymbolFilter::PriceFilter {
-                    min_price,
-                    max_price,
-                    tick_size,
-                } => {
-                    rules.price = Some(PriceRule {
-                        min: *min_price,
-                        max: *max_price,
-                        tick: *tick_size,
-                    })
-                }
-                SymbolFilter::LotSize {
-                    min_qty,
-                    max_qty,
-                    step_size,
-                } => {
-                    rules.lot = Some(LotRule {
-                        min: *min_qty,
-                        max: *max_qty,
-                        step: *step_size,
-                    })
-                }
-                SymbolFilter::MarketLotSize {
-                    min_qty,
-                    max_qty,
-                    step_size,
-                } => {
-                    rules.market_lot = Some(LotRule {
-                        min: *min_qty,
-                        max: *max_qty,
-                        step: *step_size,
-                    })
-                }
-                SymbolFilter::MinNotional {
-                    min_notional,
-                    apply_to_market,
-                    ..
-                } => {
-                    let notional = rules.notional.get_or_insert(NotionalRule {
-                        min: Decimal::ZERO,
-                        min_applies_to_market: false,
-                        max: Decimal::ZERO,
-                        max_applies_to_market: false,
-                    });
-                    notional.min = notional.min.max(*min_notional);
-                    notional.min_applies_to_market |= *apply_to_market;
-                }
-                SymbolFilter::Notional {
-                    min_notional,
-                    apply_min_to_market,
-                    max_notional,
-                    apply_max_to_market,
-                    ..
-                } => {
-                    let notional = rules.notional.get_or_insert(NotionalRule {
-                        min: Decimal::ZERO,
-                        min_applies_to_market: false,
-                        max: Decimal::ZERO,
-                        max_applies_to_market: false,
-                    });
-                    notional.min = notional.min.max(*min_notional);
-                    notional.min_applies_to_market |= *apply_min_to_market;
-                    notional.max = *max_notional;
-                    notional.max_applies_to_market = *apply_max_to_market;
-                }
-                SymbolFilter::MaxNumOrders { max_num_orders } => {
-                    rules.max_open_orders = Some(*max_num_orders);
-                }
-                _ => {}
-            }
-        }
-        rules
     }
 }

@@ -10,7 +10,6 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
 use crate::clock::SharedClock;
-use crate::exchange::binance::ExchangeInfo;
 
 /// How many orders and cancels a client may send per period: a GCRA (the `governor` crate)
 /// that allows `limit` at once and refills one every `per / limit`.
@@ -25,26 +24,6 @@ impl Throttle {
     pub fn new(limit: u32, per: Duration) -> Option<Self> {
         let limit = NonZeroU32::new(limit)?;
         (!per.is_zero()).then_some(Throttle { limit, per })
-    }
-
-    /// The venue's published order limit with the shortest interval (Binance's
-    /// `rateLimits` of type `ORDERS`, e.g. 100 per 10 s), if it publishes one.
-    pub fn from_binance(info: &ExchangeInfo) -> Option<Self> {
-        info.rate_limits
-            .iter()
-            .filter(|l| l.rate_limit_type == "ORDERS")
-            .filter_map(|l| {
-                let unit = match l.interval.as_str() {
-                    "SECOND" => 1,
-                    "MINUTE" => 60,
-                    "HOUR" => 3600,
-                    "DAY" => 86_400,
-                    _ => return None,
-                };
-                let per = Duration::from_secs(unit * u64::from(l.interval_num));
-                Throttle::new(u32::try_from(l.limit).unwrap_or(u32::MAX), per)
-            })
-            .min_by_key(|t| t.per)
     }
 
     /// The count.

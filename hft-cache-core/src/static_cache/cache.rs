@@ -14,7 +14,7 @@ use crate::cache_core::{CacheBody, CacheCore, Read};
 use crate::cache_stats::CacheStats;
 use crate::clock::{Clock, Timestamp};
 use crate::policy::{CacheKey, StaticValue};
-use crate::pre_trade::Receipt;
+use crate::receipt::Receipt;
 
 use super::builder::StaticCacheBuilder;
 use super::error::{RefreshError, StaticReadError};

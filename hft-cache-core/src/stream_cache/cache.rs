@@ -12,7 +12,7 @@ use crate::cache_stats::{CacheStats, FeedStats};
 use crate::clock::{Clock, Timestamp};
 use crate::counters::Counters;
 use crate::policy::{CacheKey, StreamValue};
-use crate::pre_trade::{BookQuote, Receipt};
+use crate::receipt::{BookQuote, Receipt};
 
 use super::builder::StreamCacheBuilder;
 use super::error::{FeedFault, StreamReadError};
@@ -243,7 +243,7 @@ where
             key,
             entry.updated_at,
             shared.core.max_age(),
-            Arc::clone(&entry.feed),
+            Arc::<FeedState>::clone(&entry.feed),
             epoch,
         );
         Ok((result, receipt))

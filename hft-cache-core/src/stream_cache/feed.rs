@@ -77,6 +77,19 @@ impl FeedState {
     }
 }
 
+// What a decision receipt of a value this feed wrote checks at send time.
+impl crate::receipt::FeedProbe for FeedState {
+    #[inline]
+    fn name(&self) -> &str {
+        FeedState::name(self)
+    }
+
+    #[inline]
+    fn health_word(&self) -> u64 {
+        FeedState::health_word(self)
+    }
+}
+
 /// Writes one stream feed's values into a [`StreamCache`], and reports the feed's health.
 ///
 /// Owned by the task that reads the stream; it is not `Clone`, so REST code that was not handed

@@ -16,7 +16,7 @@ use super::InputKind;
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Rule {
-    /// The order carried no [`Decision`](super::Decision).
+    /// The order carried no [`Decision`](crate::pre_trade::Decision).
     NoDecision,
     /// An input was past its max age (or the decision budget) when the order was sent.
     InputExpired,
@@ -113,7 +113,7 @@ impl std::fmt::Display for Rule {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
-    /// The order carried no [`Decision`](super::Decision), and the client does not allow
+    /// The order carried no [`Decision`](crate::pre_trade::Decision), and the client does not allow
     /// undecided orders.
     #[error("no_decision: the order carries no decision, and undecided orders are not allowed")]
     NoDecision,

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Timestamp;
-use crate::stream_cache::feed::FeedState;
 
 /// Proof of one read the crate served: which input, when its data was written (a stream),
 /// loaded (a static data set) or requested (a [`Fresh`](crate::Fresh) value), how long it may
@@ -16,7 +15,7 @@ use crate::stream_cache::feed::FeedState;
 /// [`StaticCache::read_with_receipt`](crate::StaticCache::read_with_receipt) and
 /// [`Fresh::receipt`](crate::Fresh::receipt). It has no public constructor and no
 /// `Deserialize`, and cloning one proves nothing new: a receipt only ever shows an older age.
-/// A [`Decision`](super::Decision) carries the receipts of the inputs an order was decided on;
+/// A [`Decision`](crate::pre_trade::Decision) carries the receipts of the inputs an order was decided on;
 /// a signed client with [`pre_trade`](crate::exchange::SignedClientBuilder::pre_trade) checks
 /// them again at the instant the order is sent.
 ///
@@ -51,7 +50,16 @@ pub struct Receipt {
     at: Timestamp,
     max_age: Duration,
     /// The feed that wrote a streamed value, and its epoch at the read.
-    feed: Option<(Arc<FeedState>, u64)>,
+    feed: Option<(Arc<dyn FeedProbe>, u64)>,
+}
+
+/// What a receipt needs of the feed that wrote a streamed value, to check at send time that the
+/// feed is still healthy in the epoch of the read: the stream cache's feed state implements it.
+pub(crate) trait FeedProbe: Send + Sync {
+    /// The feed's name.
+    fn name(&self) -> &str;
+    /// The feed's health word: bit 0 set while unhealthy, the bits above it the epoch.
+    fn health_word(&self) -> u64;
 }
 
 /// What a receipt's input was read from.
@@ -97,7 +105,7 @@ impl Receipt {
         key: Arc<str>,
         written_at: Timestamp,
         max_age: Duration,
-        feed: Arc<FeedState>,
+        feed: Arc<dyn FeedProbe>,
         epoch: u64,
     ) -> Self {
         Receipt {
