@@ -105,6 +105,46 @@ mod cell {
     }
 }
 
+/// How the loom models run (`scripts/loom.sh`).
+#[cfg(all(test, hft_loom))]
+pub(crate) mod model {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Preemptions a bounded model allows when `LOOM_MAX_PREEMPTIONS` is unset.
+    const DEFAULT_BOUND: usize = 4;
+
+    /// Runs `model` on every interleaving: for the models small enough to be explored whole
+    /// (loom's partial-order reduction still skips the equivalent ones).
+    pub(crate) fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = None;
+        run(builder, model);
+    }
+
+    /// Runs `model` on every interleaving with at most `LOOM_MAX_PREEMPTIONS` preemptions
+    /// (default 4): for the models whose whole state space takes too long.
+    pub(crate) fn bounded(model: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = builder.preemption_bound.or(Some(DEFAULT_BOUND));
+        run(builder, model);
+    }
+
+    fn run(builder: loom::model::Builder, model: impl Fn() + Sync + Send + 'static) {
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&runs);
+        builder.check(move || {
+            counted.fetch_add(1, Ordering::Relaxed);
+            model();
+        });
+        // Shown with `--nocapture`: how much of the state space the model explored.
+        eprintln!(
+            "{}: {} interleavings",
+            std::thread::current().name().unwrap_or("model"),
+            runs.load(Ordering::Relaxed)
+        );
+    }
+}
+
 /// `arc-swap`, or a stand-in with its surface under loom.
 pub(crate) mod arc_swap {
     #[cfg(not(hft_loom))]

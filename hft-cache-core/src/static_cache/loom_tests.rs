@@ -1,7 +1,7 @@
 //! Loom models of the served-snapshot swap: a refresher loading new snapshots and the kill
 //! switch disabling and enabling the cache, while readers read through `StaticCache::read` and
-//! a `StaticReader`; every interleaving up to the preemption bound (`LOOM_MAX_PREEMPTIONS`, 2
-//! when unset).
+//! a `StaticReader`; every interleaving (all of them for two models; up to
+//! `LOOM_MAX_PREEMPTIONS` preemptions, 4 when unset, for the kill switch's disable-and-enable).
 //!
 //! They run the cache's real code (its `refresh`, `disable`, `enable` and both read paths) with
 //! the serving lock, the enabled flag and the swap under loom (see `crate::sync` for the swap's
@@ -22,6 +22,7 @@ use loom::thread;
 
 use super::{StaticCache, StaticReadError};
 use crate::clock::ManualClock;
+use crate::sync::model::{bounded, exhaustive};
 use crate::sync::Arc;
 
 /// A loaded value: its load's number. Its drop is logged, per OS thread: loom runs every thread
@@ -46,15 +47,6 @@ fn freed() -> Vec<u64> {
     let mut freed = FREED.with(|freed| std::mem::take(&mut *freed.borrow_mut()));
     freed.sort_unstable();
     freed
-}
-
-/// Runs `model` on every interleaving within the preemption bound.
-fn check(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
-    }
-    builder.check(model);
 }
 
 /// A cache whose loads number themselves 1, 2, ... on a clock that never moves (so no read is
@@ -108,7 +100,7 @@ fn seen(read: Result<Option<u64>, StaticReadError>) -> Seen {
 /// than the reader already got; at the end both serve the second load.
 #[test]
 fn loom_refreshes_racing_readers() {
-    check(|| {
+    exhaustive(|| {
         let cache = cache();
         let refresher = {
             let cache = cache.clone();
@@ -151,7 +143,7 @@ const ENABLING: usize = 2;
 /// meanwhile must not serve itself), and once both are done the cache serves the load.
 #[test]
 fn loom_the_kill_switch_racing_a_load() {
-    check(|| {
+    bounded(|| {
         let cache = cache();
         let switch = Arc::new(AtomicUsize::new(BEFORE));
         let refresher = {
@@ -204,7 +196,7 @@ fn loom_the_kill_switch_racing_a_load() {
 /// disable is kept (it is the latest) but not served.
 #[test]
 fn loom_a_load_finishing_while_disabled_is_not_served() {
-    check(|| {
+    exhaustive(|| {
         let cache = cache();
         let refresher = {
             let cache = cache.clone();

@@ -1,5 +1,6 @@
-//! Loom models of the slot: every interleaving, up to the preemption bound
-//! (`LOOM_MAX_PREEMPTIONS`, 2 when unset), of small writer/reader configurations on one key.
+//! Loom models of the slot: every interleaving of small writer/reader configurations on one
+//! key (all of them for the two smaller models; up to `LOOM_MAX_PREEMPTIONS` preemptions, 4
+//! when unset, for the one with three threads and a removal).
 //!
 //! On each interleaving loom checks that no access to a node's entry or to the node list
 //! overlaps a write of it without a happens-before edge between them (a torn read, a writer
@@ -16,6 +17,7 @@ use super::{HeldSlot, Slot};
 use crate::clock::Timestamp;
 use crate::stream_cache::feed::FeedState;
 use crate::stream_cache::Entry;
+use crate::sync::model::{bounded, exhaustive};
 use crate::sync::Arc;
 
 /// The values freed so far, in order. A std mutex: it is taken and released within one drop,
@@ -36,19 +38,10 @@ impl Drop for Value {
     }
 }
 
-fn freed(log: &FreedLog) -> Vec<u64> {
+fn freed_values(log: &FreedLog) -> Vec<u64> {
     let mut freed = log.lock().unwrap().clone();
     freed.sort_unstable();
     freed
-}
-
-/// Runs `model` on every interleaving within the preemption bound.
-fn check(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
-    }
-    builder.check(model);
 }
 
 struct Writer {
@@ -99,7 +92,7 @@ fn seen(entry: &Entry<Value>) -> u64 {
 /// current at the end, and each value is freed once.
 #[test]
 fn loom_one_writer_one_reader() {
-    check(|| {
+    exhaustive(|| {
         let freed = FreedLog::default();
         let slot = Arc::new(Slot::new());
         let writer = Writer::new(&slot, &freed);
@@ -120,7 +113,7 @@ fn loom_one_writer_one_reader() {
         writing.join().unwrap();
         assert_eq!(slot.load().map(|e| seen(&e)), Some(3));
         drop(slot);
-        assert_eq!(freed(&freed), [1, 2, 3]);
+        assert_eq!(freed_values(&freed), [1, 2, 3]);
     });
 }
 
@@ -141,7 +134,7 @@ fn position(observed: Option<u64>) -> u64 {
 /// read (`HeldSlot`, as a `StreamReader`). Neither ever goes back in the writer's history.
 #[test]
 fn loom_one_writer_two_readers_with_a_removal() {
-    check(|| {
+    bounded(|| {
         let freed = FreedLog::default();
         let slot = Arc::new(Slot::new());
         let writer = Writer::new(&slot, &freed);
@@ -176,7 +169,7 @@ fn loom_one_writer_two_readers_with_a_removal() {
         reading.join().unwrap();
         assert_eq!(slot.load().map(|e| seen(&e)), Some(3));
         drop(slot);
-        assert_eq!(freed(&freed), [1, 2, 3]);
+        assert_eq!(freed_values(&freed), [1, 2, 3]);
     });
 }
 
@@ -185,7 +178,7 @@ fn loom_one_writer_two_readers_with_a_removal() {
 /// whole entries, the key ends as the last writer left it, and each value is freed once.
 #[test]
 fn loom_two_writers_one_reader() {
-    check(|| {
+    exhaustive(|| {
         let freed = FreedLog::default();
         let slot = Arc::new(Slot::new());
         let first = Writer::new(&slot, &freed);
@@ -208,6 +201,6 @@ fn loom_two_writers_one_reader() {
         let last = slot.load().map(|e| seen(&e));
         assert!(matches!(last, None | Some(2)), "{last:?}");
         drop(slot);
-        assert_eq!(freed(&freed), [1, 2]);
+        assert_eq!(freed_values(&freed), [1, 2]);
     });
 }
