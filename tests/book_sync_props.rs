@@ -391,8 +391,8 @@ impl Driver<'_> {
         let outcome = self.sync.on_snapshot(self.history.snapshot_at(id));
         self.needs_snapshot = false;
         self.check(&outcome)?;
-        for index in from..messages.len() {
-            let outcome = self.sync.on_delta(messages[index].delta());
+        for message in &messages[from..] {
+            let outcome = self.sync.on_delta(message.delta());
             prop_assert!(
                 matches!(outcome, SyncOutcome::Applied { .. }),
                 "an in-order message after a snapshot was not applied: {outcome:?}"

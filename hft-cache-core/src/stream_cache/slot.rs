@@ -36,6 +36,12 @@ use crate::stream_cache::feed::FeedState;
 use crate::sync::{self, seq_cst_fence, yield_now, ConstPtr, UnsafeCell};
 use sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
+/// A reader's shared access to a node's entry (loom tracks it until it drops).
+type EntryAccess<V> = ConstPtr<Option<Entry<V>>>;
+
+/// A reader's hold: the node, counted in its `readers`, and the access to its entry.
+type Hold<V> = (NonNull<Node<V>>, EntryAccess<V>);
+
 /// One entry and the readers holding it.
 struct Node<V> {
     readers: AtomicUsize,
@@ -155,7 +161,7 @@ impl<V> Slot<V> {
     /// Takes a hold on the current node (the reader's half of the handshake), and the shared
     /// access to its entry that the hold allows.
     #[inline]
-    fn acquire(&self) -> Option<(NonNull<Node<V>>, ConstPtr<Option<Entry<V>>>)> {
+    fn acquire(&self) -> Option<Hold<V>> {
         let mut node = NonNull::new(self.current.load(Ordering::SeqCst))?;
         loop {
             // SAFETY: nodes stay allocated until the slot drops, and `self` is borrowed.
@@ -174,7 +180,9 @@ impl<V> Slot<V> {
 
     /// Lets go of a node taken by `acquire`, once the access to its entry has ended.
     #[inline]
-    fn release(node: NonNull<Node<V>>, entry: ConstPtr<Option<Entry<V>>>) {
+    // Not a no-op under loom, where the access is tracked until it drops: it must end first.
+    #[allow(clippy::drop_non_drop)]
+    fn release(node: NonNull<Node<V>>, entry: EntryAccess<V>) {
         drop(entry);
         // Release: the writer's `SeqCst` load that sees the count drop also sees this reader's
         // reads of the entry finished, before it overwrites the entry.
@@ -188,7 +196,7 @@ impl<V> Slot<V> {
     ///
     /// `entry` is the access of a node the caller holds (from `acquire`, not yet released).
     #[inline]
-    unsafe fn entry(entry: &ConstPtr<Option<Entry<V>>>) -> &Entry<V> {
+    unsafe fn entry(entry: &EntryAccess<V>) -> &Entry<V> {
         // SAFETY: a held node is not written (module documentation), and a node is current only
         // once its entry is filled in.
         match unsafe { entry.deref() } {
@@ -235,7 +243,7 @@ impl Drop for WriteLock<'_> {
 pub(super) struct EntryRef<'s, V> {
     node: NonNull<Node<V>>,
     /// The shared access to the node's entry; ended (dropped) just before the hold.
-    entry: ManuallyDrop<ConstPtr<Option<Entry<V>>>>,
+    entry: ManuallyDrop<EntryAccess<V>>,
     /// The hold lasts no longer than the borrow of the slot that owns the node.
     _slot: PhantomData<&'s Slot<V>>,
 }
@@ -263,7 +271,7 @@ impl<V> Drop for EntryRef<'_, V> {
 pub(super) struct HeldSlot<V> {
     slot: sync::Arc<Slot<V>>,
     /// The node this handle holds (counted in its `readers`) and the access to its entry.
-    held: Option<(NonNull<Node<V>>, ConstPtr<Option<Entry<V>>>)>,
+    held: Option<Hold<V>>,
 }
 
 // SAFETY: the hold is on a node of `slot`, which the handle owns an `Arc` of; it is used
