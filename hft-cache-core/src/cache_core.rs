@@ -5,7 +5,6 @@
 //! A cache is a [`CacheShared`]: this core plus a body with the cache's own storage
 //! ([`CacheBody`]). The public handles (`StaticCache`, `StreamCache`) hold it in an `Arc`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use crate::counters::{Counters, LocalCounters};
 use crate::log_limit::LogLimit;
 use crate::monitor::Registry;
 use crate::report_format::short_type_name;
+use crate::sync::atomic::{AtomicBool, Ordering};
 
 /// What a read ended in; each outcome has its own counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,6 +29,9 @@ pub use error::FetchError;
 #[cfg(feature = "venues")]
 pub(crate) use error::RetryNote;
 pub use format::{ApiError, Bare, Envelope, Enveloped, ResponseFormat};
+// The decoding, for the fuzz targets' entry point (`crate::__fuzz`).
+#[cfg(fuzzing)]
+pub(crate) use format::private::Decode;
 pub use request::FreshRequest;
 /// reqwest's types that requests are built from, re-exported so that adapters need no
 /// matching reqwest version.

@@ -58,6 +58,12 @@ mod receipt;
 mod report_format;
 pub mod static_cache;
 pub mod stream_cache;
+mod sync;
+// Only `cargo fuzz` builds it (`--cfg fuzzing`): the fuzz targets' way to the crate's decoding.
+#[cfg(all(fuzzing, feature = "http"))]
+#[doc(hidden)]
+#[path = "fuzz_entry.rs"]
+pub mod __fuzz;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod tls;

@@ -18,6 +18,9 @@
 mod builder;
 pub(crate) mod cache;
 mod error;
+// The loom models of the served-snapshot swap (`scripts/loom.sh`).
+#[cfg(all(test, hft_loom, feature = "test-util"))]
+mod loom_tests;
 mod reader;
 mod refresh;
 

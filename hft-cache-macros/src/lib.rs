@@ -9,6 +9,7 @@
 
 mod attr;
 mod check;
+mod derive;
 mod expand;
 mod generics;
 mod serde_attrs;
@@ -16,25 +17,7 @@ mod serde_attrs;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
-/// The derives this crate provides; each is one class of the policy.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Derive {
-    Static,
-    Streamed,
-    Live,
-    NoLiveState,
-}
-
-impl Derive {
-    fn name(self) -> &'static str {
-        match self {
-            Derive::Static => "Static",
-            Derive::Streamed => "Streamed",
-            Derive::Live => "Live",
-            Derive::NoLiveState => "NoLiveState",
-        }
-    }
-}
+use derive::Derive;
 
 fn run(input: TokenStream, derive: Derive) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use crate::sync::arc_swap::{ArcSwap, ArcSwapOption};
+use crate::sync::Mutex;
 
 use crate::cache_core::{CacheBody, CacheCore, Read};
 use crate::cache_stats::CacheStats;

@@ -5,14 +5,14 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
+use crate::sync::arc_swap::{ArcSwap, Cache};
 
 use super::{Shared, Snapshot, StaticReadError};
 use crate::cache_core::READS;
 use crate::counters::LocalCounters;
 use crate::policy::{CacheKey, StaticValue};
 
-type SnapshotCache<K, V> = arc_swap::Cache<Arc<ArcSwap<Snapshot<K, V>>>, Arc<Snapshot<K, V>>>;
+type SnapshotCache<K, V> = Cache<Arc<ArcSwap<Snapshot<K, V>>>, Arc<Snapshot<K, V>>>;
 
 /// A [`StaticCache`](super::StaticCache) reader for one thread (from
 /// [`StaticCache::reader`](super::StaticCache::reader)).
@@ -51,7 +51,7 @@ where
     V: StaticValue + Send + Sync + 'static,
 {
     pub(super) fn new(shared: Arc<Shared<K, V>>) -> Self {
-        let snapshot = arc_swap::Cache::new(Arc::clone(&shared.body.served));
+        let snapshot = Cache::new(Arc::clone(&shared.body.served));
         let counts = shared.core.local_counters();
         StaticReader {
             shared,

@@ -4,7 +4,6 @@ use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
-use std::sync::Arc;
 
 use super::slot::HeldSlot;
 use super::{StreamCache, StreamReadError};
@@ -102,7 +101,7 @@ where
         let slot = self
             .slots
             .entry(keyed.key.clone())
-            .or_insert_with(|| HeldSlot::new(Arc::clone(&keyed.slot)));
+            .or_insert_with(|| HeldSlot::new(crate::sync::Arc::clone(&keyed.slot)));
         shared.read_counted(slot.load(), f, count)
     }
 }

@@ -9,7 +9,8 @@
 //! count: it costs the writer lock and one atomic swap. Nodes live as long as the slot; a slot
 //! has at most two more nodes than readers holding one at the same time.
 //!
-//! The protocol, by the two sides of a Dekker-style handshake (all `SeqCst`):
+//! The protocol, by the two sides of a Dekker-style handshake (all `SeqCst`; the loom models in
+//! `loom_tests` check it, see `crate::sync` for why a fence follows each `SeqCst` access there):
 //!
 //! - reader: increment `node.readers`, then load `current`; keep the node only if it is still
 //!   current, else decrement and start again.
@@ -24,15 +25,22 @@
 //! entry only while no writer can write it, and a writer writes a node only while no reader can
 //! read it.
 
-use std::cell::UnsafeCell;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::Entry;
 use crate::clock::Timestamp;
 use crate::stream_cache::feed::FeedState;
+use crate::sync::{self, seq_cst_fence, yield_now, ConstPtr, UnsafeCell};
+use sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+
+/// A reader's shared access to a node's entry (loom tracks it until it drops).
+type EntryAccess<V> = ConstPtr<Option<Entry<V>>>;
+
+/// A reader's hold: the node, counted in its `readers`, and the access to its entry.
+type Hold<V> = (NonNull<Node<V>>, EntryAccess<V>);
 
 /// One entry and the readers holding it.
 struct Node<V> {
@@ -73,44 +81,62 @@ impl<V> Slot<V> {
     /// Makes (`value`, `updated_at`, `feed`) the current entry.
     pub(super) fn publish(&self, value: V, updated_at: Timestamp, feed: &Arc<FeedState>) {
         let _writing = self.lock();
-        // SAFETY: the writer lock is held, so no one else accesses `nodes`.
-        let nodes = unsafe { &mut *self.nodes.get() };
         // Only writers store `current`, and this one holds the lock: a relaxed load is exact.
         let current = self.current.load(Ordering::Relaxed);
+        // SAFETY: the writer lock is held, so no one else accesses `nodes`.
+        let node = self
+            .nodes
+            .with_mut(|nodes| unsafe { Self::free_node(&mut *nodes, current) });
+        // SAFETY: nodes stay allocated until the slot drops.
+        let free = unsafe { node.as_ref() };
+        free.entry.with_mut(|entry| {
+            // SAFETY: the node is not current and its reader count was 0 after the swap that
+            // made it not current (module documentation): no reader holds it or can come to
+            // hold it before it is current again, and the writer lock keeps other writers out.
+            let entry = unsafe { &mut *entry };
+            match entry {
+                Some(entry) => {
+                    entry.value = value;
+                    entry.updated_at = updated_at;
+                    if !Arc::ptr_eq(&entry.feed, feed) {
+                        entry.feed = Arc::clone(feed);
+                    }
+                }
+                None => {
+                    *entry = Some(Entry {
+                        value,
+                        updated_at,
+                        feed: Arc::clone(feed),
+                    });
+                }
+            }
+        });
+        // SeqCst: the writer's half of the handshake; also publishes the entry just written.
+        self.current.swap(node.as_ptr(), Ordering::SeqCst);
+        seq_cst_fence();
+    }
+
+    /// A node that is neither `current` nor held by a reader, made if there is none.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the writer lock, and `nodes` is the slot's.
+    unsafe fn free_node(
+        nodes: &mut Vec<NonNull<Node<V>>>,
+        current: *mut Node<V>,
+    ) -> NonNull<Node<V>> {
         let free = nodes.iter().copied().find(|node| {
             // SAFETY: nodes stay allocated until the slot drops.
             node.as_ptr() != current && unsafe { node.as_ref() }.readers.load(Ordering::SeqCst) == 0
         });
-        let node = free.unwrap_or_else(|| {
+        free.unwrap_or_else(|| {
             let node = NonNull::from(Box::leak(Box::new(Node {
                 readers: AtomicUsize::new(0),
                 entry: UnsafeCell::new(None),
             })));
             nodes.push(node);
             node
-        });
-        // SAFETY: the node is not current and its reader count was 0 after the swap that made
-        // it not current (module documentation): no reader holds it or can come to hold it
-        // before it is current again, and the writer lock keeps other writers out.
-        let entry = unsafe { &mut *node.as_ref().entry.get() };
-        match entry {
-            Some(entry) => {
-                entry.value = value;
-                entry.updated_at = updated_at;
-                if !Arc::ptr_eq(&entry.feed, feed) {
-                    entry.feed = Arc::clone(feed);
-                }
-            }
-            None => {
-                *entry = Some(Entry {
-                    value,
-                    updated_at,
-                    feed: Arc::clone(feed),
-                });
-            }
-        }
-        // SeqCst: the writer's half of the handshake; also publishes the entry just written.
-        self.current.swap(node.as_ptr(), Ordering::SeqCst);
+        })
     }
 
     /// Makes the key valueless. The node's entry stays (unreadable) until the node is reused.
@@ -118,39 +144,46 @@ impl<V> Slot<V> {
         let _writing = self.lock();
         // SeqCst: as in `publish`, a node retired here is reused only after a count of 0.
         self.current.swap(ptr::null_mut(), Ordering::SeqCst);
+        seq_cst_fence();
     }
 
     /// The current entry, held until the returned guard drops.
     #[inline]
     pub(super) fn load(&self) -> Option<EntryRef<'_, V>> {
-        let node = self.acquire()?;
+        let (node, entry) = self.acquire()?;
         Some(EntryRef {
             node,
+            entry: ManuallyDrop::new(entry),
             _slot: PhantomData,
         })
     }
 
-    /// Takes a hold on the current node (the reader's half of the handshake).
+    /// Takes a hold on the current node (the reader's half of the handshake), and the shared
+    /// access to its entry that the hold allows.
     #[inline]
-    fn acquire(&self) -> Option<NonNull<Node<V>>> {
+    fn acquire(&self) -> Option<Hold<V>> {
         let mut node = NonNull::new(self.current.load(Ordering::SeqCst))?;
         loop {
             // SAFETY: nodes stay allocated until the slot drops, and `self` is borrowed.
-            let readers = &unsafe { node.as_ref() }.readers;
-            readers.fetch_add(1, Ordering::SeqCst);
+            let held = unsafe { node.as_ref() };
+            held.readers.fetch_add(1, Ordering::SeqCst);
+            seq_cst_fence();
             let current = self.current.load(Ordering::SeqCst);
             if current == node.as_ptr() {
-                return Some(node);
+                return Some((node, held.entry.get()));
             }
             // Release: as in `release`; this reader read nothing, but the count must drop.
-            readers.fetch_sub(1, Ordering::Release);
+            held.readers.fetch_sub(1, Ordering::Release);
             node = NonNull::new(current)?;
         }
     }
 
-    /// Lets go of a node taken by `acquire`.
+    /// Lets go of a node taken by `acquire`, once the access to its entry has ended.
     #[inline]
-    fn release(node: NonNull<Node<V>>) {
+    // Not a no-op under loom, where the access is tracked until it drops: it must end first.
+    #[allow(clippy::drop_non_drop)]
+    fn release(node: NonNull<Node<V>>, entry: EntryAccess<V>) {
+        drop(entry);
         // Release: the writer's `SeqCst` load that sees the count drop also sees this reader's
         // reads of the entry finished, before it overwrites the entry.
         // SAFETY: a held node belongs to a slot that outlives the hold.
@@ -161,12 +194,12 @@ impl<V> Slot<V> {
 
     /// # Safety
     ///
-    /// `node` is held by the caller (from `acquire`, not yet released).
+    /// `entry` is the access of a node the caller holds (from `acquire`, not yet released).
     #[inline]
-    unsafe fn entry<'a>(node: NonNull<Node<V>>) -> &'a Entry<V> {
+    unsafe fn entry(entry: &EntryAccess<V>) -> &Entry<V> {
         // SAFETY: a held node is not written (module documentation), and a node is current only
         // once its entry is filled in.
-        match unsafe { &*node.as_ref().entry.get() } {
+        match unsafe { entry.deref() } {
             Some(entry) => entry,
             None => unreachable!("a current node always has an entry"),
         }
@@ -180,7 +213,7 @@ impl<V> Slot<V> {
             .is_err()
         {
             // Only another writer of this very key holds it, for the length of one publish.
-            std::thread::yield_now();
+            yield_now();
         }
         WriteLock(&self.writing)
     }
@@ -188,11 +221,13 @@ impl<V> Slot<V> {
 
 impl<V> Drop for Slot<V> {
     fn drop(&mut self) {
-        for node in self.nodes.get_mut().drain(..) {
-            // SAFETY: made by `Box::into_raw` (`Box::leak`), freed once, here; `&mut self` means
-            // no reader or writer is left.
-            drop(unsafe { Box::from_raw(node.as_ptr()) });
-        }
+        self.nodes.with_mut(|nodes| {
+            // SAFETY: `&mut self`: no reader or writer is left.
+            for node in unsafe { &mut *nodes }.drain(..) {
+                // SAFETY: made by `Box::into_raw` (`Box::leak`), freed once, here.
+                drop(unsafe { Box::from_raw(node.as_ptr()) });
+            }
+        });
     }
 }
 
@@ -207,6 +242,8 @@ impl Drop for WriteLock<'_> {
 /// A reader's hold on a slot's entry: the writer leaves it alone until the hold ends.
 pub(super) struct EntryRef<'s, V> {
     node: NonNull<Node<V>>,
+    /// The shared access to the node's entry; ended (dropped) just before the hold.
+    entry: ManuallyDrop<EntryAccess<V>>,
     /// The hold lasts no longer than the borrow of the slot that owns the node.
     _slot: PhantomData<&'s Slot<V>>,
 }
@@ -216,37 +253,36 @@ impl<V> std::ops::Deref for EntryRef<'_, V> {
     #[inline]
     fn deref(&self) -> &Entry<V> {
         // SAFETY: the node is held until `self` drops.
-        unsafe { Slot::<V>::entry(self.node) }
+        unsafe { Slot::<V>::entry(&self.entry) }
     }
 }
 
 impl<V> Drop for EntryRef<'_, V> {
     #[inline]
     fn drop(&mut self) {
-        Slot::<V>::release(self.node);
+        // SAFETY: taken once, here; `self.entry` is not used again.
+        let entry = unsafe { ManuallyDrop::take(&mut self.entry) };
+        Slot::<V>::release(self.node, entry);
     }
 }
 
 /// A reader's lasting hold on a slot's entry, for a reader handle that reads the key again
 /// and again: while the entry is still current, a read costs one load of the slot's pointer.
 pub(super) struct HeldSlot<V> {
-    slot: Arc<Slot<V>>,
-    /// The node this handle holds (counted in its `readers`), or null.
-    held: *mut Node<V>,
+    slot: sync::Arc<Slot<V>>,
+    /// The node this handle holds (counted in its `readers`) and the access to its entry.
+    held: Option<Hold<V>>,
 }
 
-// SAFETY: the raw pointer is a hold on a node of `slot`, which the handle owns an `Arc` of; it
-// is used only through `&mut self`. Entries are shared across threads as in `Slot`.
+// SAFETY: the hold is on a node of `slot`, which the handle owns an `Arc` of; it is used
+// only through `&mut self`. Entries are shared across threads as in `Slot`.
 unsafe impl<V: Send + Sync> Send for HeldSlot<V> {}
 // SAFETY: `&HeldSlot` gives access to nothing (every method takes `&mut self`).
 unsafe impl<V: Send + Sync> Sync for HeldSlot<V> {}
 
 impl<V> HeldSlot<V> {
-    pub(super) fn new(slot: Arc<Slot<V>>) -> Self {
-        HeldSlot {
-            slot,
-            held: ptr::null_mut(),
-        }
+    pub(super) fn new(slot: sync::Arc<Slot<V>>) -> Self {
+        HeldSlot { slot, held: None }
     }
 
     /// The current entry. It stays valid until the next call (or the drop).
@@ -254,32 +290,43 @@ impl<V> HeldSlot<V> {
     pub(super) fn load(&mut self) -> Option<&Entry<V>> {
         // Acquire: an entry newly made current is read after this load.
         let current = self.slot.current.load(Ordering::Acquire);
-        if current != self.held {
+        let held = self
+            .held
+            .as_ref()
+            .map_or(ptr::null_mut(), |(node, _)| node.as_ptr());
+        if current != held {
             self.reload();
         }
-        // SAFETY: a non-null `held` is a node this handle holds.
-        NonNull::new(self.held).map(|node| unsafe { Slot::<V>::entry(node) })
+        // SAFETY: `held` is a node this handle holds, with its access.
+        self.held
+            .as_ref()
+            .map(|(_, entry)| unsafe { Slot::<V>::entry(entry) })
     }
 
     #[cold]
     #[inline(never)]
     fn reload(&mut self) {
-        if let Some(node) = NonNull::new(self.held) {
-            Slot::<V>::release(node);
+        if let Some((node, entry)) = self.held.take() {
+            Slot::<V>::release(node, entry);
         }
-        self.held = self.slot.acquire().map_or(ptr::null_mut(), NonNull::as_ptr);
+        self.held = self.slot.acquire();
     }
 }
 
 impl<V> Drop for HeldSlot<V> {
     fn drop(&mut self) {
-        if let Some(node) = NonNull::new(self.held) {
-            Slot::<V>::release(node);
+        if let Some((node, entry)) = self.held.take() {
+            Slot::<V>::release(node, entry);
         }
     }
 }
 
-#[cfg(test)]
+// The loom models of this module (`scripts/loom.sh`).
+#[cfg(all(test, hft_loom))]
+mod loom_tests;
+
+// Under loom every atomic needs a model to run in; these run on real threads.
+#[cfg(all(test, not(hft_loom)))]
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
@@ -330,7 +377,7 @@ mod tests {
         assert_eq!(kept.value, "first");
         drop(kept);
         // SAFETY (test): only this thread uses the slot.
-        let nodes = unsafe { &*slot.nodes.get() }.len();
+        let nodes = slot.nodes.with_mut(|nodes| unsafe { &*nodes }.len());
         assert!(nodes <= 3, "{nodes} nodes");
         assert_eq!(held.load().map(|e| e.value.as_str()), Some("v99"));
         slot.clear();

@@ -13,6 +13,8 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::sync;
+
 use super::slot::Slot;
 
 /// Buckets of the first table (a power of two).
@@ -24,7 +26,7 @@ const GENERATIONS: usize = 48;
 pub(super) struct Keyed<K, V> {
     hash: u64,
     pub(super) key: K,
-    pub(super) slot: Arc<Slot<V>>,
+    pub(super) slot: sync::Arc<Slot<V>>,
 }
 
 type Bucket<K, V> = OnceLock<Arc<Keyed<K, V>>>;
@@ -101,7 +103,7 @@ impl<K: Eq + Hash, V> SlotTable<K, V> {
             Arc::new(Keyed {
                 hash,
                 key,
-                slot: Arc::new(Slot::new()),
+                slot: sync::Arc::new(Slot::new()),
             }),
         )
     }
@@ -189,10 +191,10 @@ mod tests {
                 let table = &table;
                 scope.spawn(move || {
                     for i in 0..5000u64 {
-                        let slot = Arc::as_ptr(&table.get_or_add(i).slot);
+                        let slot = sync::Arc::as_ptr(&table.get_or_add(i).slot);
                         assert!(std::ptr::eq(
                             slot,
-                            Arc::as_ptr(&table.get(&i).unwrap().slot)
+                            sync::Arc::as_ptr(&table.get(&i).unwrap().slot)
                         ));
                         let _ = table.get(&(i + t));
                     }
