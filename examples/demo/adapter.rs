@@ -7,17 +7,24 @@
 //! - Balances and orders are live data: every call returns a `Fresh<T>`, fetched for the
 //!   decision that uses it, and nothing keeps them.
 //! - The adapter derives `NoLiveState`, so a field holding live data would not compile.
+//! - Every order is decided on receipts (the book's, the rules'), which the client checks when
+//!   the order leaves, with the pre-trade controls (`pre_trade`): an order decided on a book
+//!   that has since expired, or priced far through the market, is refused before it is sent.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use hft_cache::book::BookView;
+use hft_cache::exchange::binance::ExchangeInfo as VenueInfo;
 use hft_cache::exchange::{RequestError, SignedClient};
 use hft_cache::feed::binance::BookTicker;
 use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth, StreamFeed, StreamFeedHandle};
-use hft_cache::journal::{DecisionInputs, OrderJournal};
+use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::{Halted, TradingGate};
 use hft_cache::monitor::Registry;
+use hft_cache::pre_trade::{
+    Decision, Limits, PreTrade, Refusal, RefusalCounts, Throttle, TradingRules,
+};
 use hft_cache::static_cache::StaticReadError;
 use hft_cache::stream_cache::StreamReadError;
 use hft_cache::{Fresh, Live, NoLiveState, Static, StaticCache, StreamCache};
@@ -84,6 +91,8 @@ pub enum OrderError {
     Rules(#[from] StaticReadError),
     #[error("no trading rules for {0}")]
     UnknownSymbol(String),
+    #[error("refused before it was sent: {0}")]
+    PreTrade(Refusal),
     #[error(transparent)]
     Exchange(RequestError),
 }
@@ -93,6 +102,7 @@ impl From<RequestError> for OrderError {
     fn from(error: RequestError) -> Self {
         match error {
             RequestError::Halted(halted) => OrderError::Halted(halted),
+            RequestError::PreTrade(refusal) => OrderError::PreTrade(refusal),
             other => OrderError::Exchange(other),
         }
     }
@@ -164,6 +174,7 @@ pub struct BinanceAdapter {
     depth_feed: DepthFeedHandle,
     ticker_feed: StreamFeedHandle,
     gate: TradingGate,
+    controls: PreTrade,
 }
 
 impl BinanceAdapter {
@@ -175,17 +186,55 @@ impl BinanceAdapter {
         gate: TradingGate,
         journal: OrderJournal,
     ) -> Result<Self, Box<dyn std::error::Error>> {
+        // Public data (exchange info) needs no gate, no journal and no pre-trade controls.
+        let public = SignedClient::builder(endpoints.rest_url.clone())
+            .api_key(endpoints.api_key.clone())
+            .secret(endpoints.secret.clone())
+            .timeout(Duration::from_secs(2))
+            .build()?;
+
+        // The venue's own rules, as the pre-trade controls read them at send time.
+        let rules_client = public.clone();
+        let venue_rules = StaticCache::<String, TradingRules>::builder()
+            .name("venue-rules")
+            .refresh_interval(Duration::from_secs(300))
+            .registry(registry)
+            .loader(move || {
+                let client = rules_client.clone();
+                async move {
+                    let info: VenueInfo = client.public_get("/api/v3/exchangeInfo", &()).await?;
+                    let rules: HashMap<String, TradingRules> = info
+                        .symbols
+                        .iter()
+                        .map(|s| (s.symbol.clone(), TradingRules::from_binance(s)))
+                        .collect();
+                    Ok::<_, RequestError>(rules)
+                }
+            })
+            .build()?;
+        venue_rules.refresh().await?;
+        let info: VenueInfo = public.public_get("/api/v3/exchangeInfo", &()).await?;
+        let controls = PreTrade::builder()
+            .rules(venue_rules)
+            // Collar: no limit buy more than 50 bps through the best ask, nor 5 % from mid.
+            .defaults(Limits::default())
+            .throttle(Throttle::from_binance(&info).unwrap_or_default())
+            .registry(registry)
+            .build()?;
+
         let client = SignedClient::builder(endpoints.rest_url.clone())
             .api_key(endpoints.api_key)
             .secret(endpoints.secret)
             .timeout(Duration::from_secs(2))
             // The client refuses order placement itself while the kill switch has trading
-            // halted, answers it from a simulation in the paper phase, and journals every order.
+            // halted, answers it from a simulation in the paper phase, journals every order,
+            // and refuses an order whose decision's inputs expired before it left.
             .trading_gate(gate.clone())
             .journal(journal)
+            .pre_trade(controls.clone())
             .build()?;
 
-        let loader_client = client.clone();
+        let loader_client = public;
         let rules = StaticCache::<String, SymbolRules>::builder()
             .name("trading-rules")
             .refresh_interval(Duration::from_secs(300))
@@ -241,6 +290,7 @@ impl BinanceAdapter {
             depth_feed,
             ticker_feed,
             gate,
+            controls,
         })
     }
 
@@ -280,14 +330,36 @@ impl BinanceAdapter {
 
     /// A limit buy `ticks` ticks under the best bid, at the minimum size: checks the trading
     /// gate (before even reading the book; the client checks it again), a fresh book and current
-    /// rules before anything is sent.
+    /// rules, and sends the order with the receipts of both, which the client checks again
+    /// when the order leaves.
     pub async fn bid_below_market(
         &self,
         symbol: &str,
         ticks: u32,
     ) -> Result<Fresh<OrderAck>, OrderError> {
         self.gate.check()?;
-        let (bid, _, _) = self.top_of_book(symbol)?;
+        let (decision, bid, _) = self.decide(symbol)?;
+        let (price, qty) = self.bid_of(symbol, ticks, bid)?;
+        self.send_bid(symbol, &price, &qty, &decision).await
+    }
+
+    /// A decision on `symbol`'s book and rules, as read now, with the book's best bid and ask.
+    pub fn decide(&self, symbol: &str) -> Result<(Decision, Decimal, Decimal), OrderError> {
+        let book = self.books.quote(symbol)?;
+        let price =
+            |level: Option<hft_cache::book::Level>| level.map_or(Decimal::ZERO, |l| l.price);
+        let (bid, ask) = (price(book.bid()), price(book.ask()));
+        let (_, rules) = self.rules.read_with_receipt(symbol, |_| ())?;
+        Ok((Decision::new().book(book).input(rules), bid, ask))
+    }
+
+    /// The price and size of a bid `ticks` under `bid`, on `symbol`'s rules.
+    fn bid_of(
+        &self,
+        symbol: &str,
+        ticks: u32,
+        bid: Decimal,
+    ) -> Result<(String, String), OrderError> {
         let rules = self
             .rules
             .read(symbol, SymbolRules::clone)?
@@ -298,21 +370,65 @@ impl BinanceAdapter {
         while price * qty < rules.min_notional {
             qty += rules.step_size;
         }
-        let (price, qty) = (price.normalize().to_string(), qty.normalize().to_string());
+        Ok((price.normalize().to_string(), qty.normalize().to_string()))
+    }
+
+    async fn send_bid(
+        &self,
+        symbol: &str,
+        price: &str,
+        qty: &str,
+        decision: &Decision,
+    ) -> Result<Fresh<OrderAck>, OrderError> {
         let params = [
             ("symbol", symbol),
             ("side", "BUY"),
             ("type", "LIMIT"),
             ("timeInForce", "GTC"),
-            ("quantity", qty.as_str()),
-            ("price", price.as_str()),
+            ("quantity", qty),
+            ("price", price),
         ];
-        // The journal records how old the data was that this order was decided on.
-        Ok(DecisionInputs::new()
-            .book_age(self.books.age(symbol))
-            .rules_age(self.rules.age())
-            .scope(self.client.signed_post("/api/v3/order", &params))
+        // The journal records how old each input was when the order left, as measured.
+        Ok(self
+            .client
+            .signed_post_decided(decision, "/api/v3/order", &params)
             .await?)
+    }
+
+    /// Two orders the pre-trade controls must refuse: one decided on a book read longer ago
+    /// than the decision's budget allows, and one fat-finger bid priced 10 % through the best
+    /// ask. Returns what each came to.
+    pub async fn misdecided_orders(
+        &self,
+        symbol: &str,
+    ) -> (
+        Result<Fresh<OrderAck>, OrderError>,
+        Result<Fresh<OrderAck>, OrderError>,
+    ) {
+        let stale = async {
+            let (decision, bid, _) = self.decide(symbol)?;
+            let decision = decision.budget(Duration::from_millis(50));
+            let (price, qty) = self.bid_of(symbol, 5, bid)?;
+            // The strategy "thinks" for 100 ms: the book it decided on is past the budget.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            self.send_bid(symbol, &price, &qty, &decision).await
+        };
+        let stale = stale.await;
+        let fat_finger = async {
+            let (decision, bid, ask) = self.decide(symbol)?;
+            let (_, qty) = self.bid_of(symbol, 5, bid)?;
+            let price = (ask * Decimal::new(110, 2))
+                .round_dp(2)
+                .normalize()
+                .to_string();
+            self.send_bid(symbol, &price, &qty, &decision).await
+        };
+        (stale, fat_finger.await)
+    }
+
+    /// The pre-trade refusals so far, by rule.
+    pub fn refusals(&self) -> RefusalCounts {
+        self.controls.refusals()
     }
 
     /// The open orders of `symbol`, fetched now: whether we are flat is the exchange's answer,

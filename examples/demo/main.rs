@@ -8,6 +8,9 @@
 //! switch's cancel sweep cancels them and confirms with a fresh open-orders query that nothing is
 //! left; the demo prints the sweep, and its summary says whether the process was flat.
 //!
+//! Every order is sent with a `pre_trade::Decision`; once, a stale-decided bid and a fat-finger
+//! bid are refused by the pre-trade check before they leave.
+//!
 //! `cargo run --example demo` (about 10 s; `--seconds N` to change; `--report PATH` writes the
 //! final emergency reports as a JSON array; `RUST_LOG=warn` to see the policy's own log events).
 
@@ -42,6 +45,7 @@ struct Tally {
     paper: u64,
     refused_halted: u64,
     refused_book: u64,
+    refused_pre_trade: u64,
     errors: u64,
     trips: u64,
     resumes: u64,
@@ -123,6 +127,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stall_from = total.mul_f64(0.4);
     let stall_until = stall_from + Duration::from_millis(2500).min(total.mul_f64(0.3));
     let (mut stalled, mut stall_done) = (false, false);
+    // Once, while live: two orders the pre-trade controls must refuse.
+    let mut misdecided_done = false;
     let mut tally = Tally::default();
     let mut resting: VecDeque<u64> = VecDeque::new();
     let mut last_halt_note = String::new();
@@ -211,6 +217,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             last_mode = mode;
         }
 
+        if !misdecided_done && now >= total.mul_f64(0.15) && kill.gate().mode() == GateMode::Live {
+            misdecided_done = true;
+            let (stale, fat_finger) = adapter.misdecided_orders(SYMBOL).await;
+            for (what, outcome) in [
+                (
+                    "a bid decided on a book read 100 ms before it left (budget 50 ms)",
+                    stale,
+                ),
+                ("a fat-finger bid 10 % through the best ask", fat_finger),
+            ] {
+                match outcome {
+                    Err(OrderError::PreTrade(refusal)) => println!(
+                        "[{:>5.1}s] PRE-TRADE: {what}: refused before it was sent: {refusal}",
+                        secs(start.elapsed())
+                    ),
+                    Ok(_) => println!(
+                        "[{:>5.1}s] PRE-TRADE: {what}: SENT (the controls should have refused it)",
+                        secs(start.elapsed())
+                    ),
+                    Err(e) => println!(
+                        "[{:>5.1}s] PRE-TRADE: {what}: not sent: {e}",
+                        secs(start.elapsed())
+                    ),
+                }
+            }
+        }
         match adapter.top_of_book(SYMBOL) {
             Ok(_) => tally.book_reads += 1,
             Err(_) => tally.book_refusals += 1,
@@ -229,6 +261,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             Err(OrderError::Halted(_)) => tally.refused_halted += 1,
             Err(OrderError::Book(_)) => tally.refused_book += 1,
+            Err(OrderError::PreTrade(_)) => tally.refused_pre_trade += 1,
             Err(e) => {
                 tally.errors += 1;
                 println!("[{:>5.1}s] order error: {e}", secs(now));
@@ -402,8 +435,12 @@ async fn summary(
         .filter(|o| o.outcome == CancelOutcome::Cancelled)
         .count();
     println!(
-        "orders: {} placed, {} cancelled by the adapter and {swept} by the kill switch's sweep, {} refused by the kill switch, {} refused for want of a fresh book, {} errors",
-        tally.placed, tally.cancelled, tally.refused_halted, tally.refused_book, tally.errors
+        "orders: {} placed, {} cancelled by the adapter and {swept} by the kill switch's sweep, {} refused by the kill switch, {} refused for want of a fresh book, {} ladder bids refused by the pre-trade check, {} errors",
+        tally.placed, tally.cancelled, tally.refused_halted, tally.refused_book, tally.refused_pre_trade, tally.errors
+    );
+    println!(
+        "pre-trade refusals by rule (checked when each order left): {}",
+        serde_json::to_string(&adapter.refusals()).unwrap_or_default()
     );
     println!(
         "paper phase: {} orders answered by the simulation, none sent",
