@@ -19,6 +19,7 @@ use super::error::{FeedFault, StreamReadError};
 use super::feed::FeedState;
 use super::feed::FeedWriter;
 use super::reader::StreamReader;
+use super::slot::EntryRef;
 use super::slot_table::SlotTable;
 
 /// A cache of streamed market data (order books, tickers), written only by stream feeds.
@@ -181,12 +182,22 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let entry = shared
+        let entry = self.entry(key);
+        shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))
+    }
+
+    /// The current entry of `key`, held for one read.
+    #[inline]
+    fn entry<Q>(&self, key: &Q) -> Option<EntryRef<'_, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.shared
             .body
             .slots
             .get(key)
-            .and_then(|keyed| keyed.slot.load());
-        shared.read_counted(entry.as_deref(), f, |read| shared.core.count(read))
+            .and_then(|keyed| keyed.slot.load())
     }
 
     /// [`read`](StreamCache::read), handing back with the result a [`Receipt`] of the read:
@@ -220,11 +231,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let shared = &*self.shared;
-        let entry = shared
-            .body
-            .slots
-            .get(key)
-            .and_then(|keyed| keyed.slot.load());
+        let entry = self.entry(key);
         // The epoch is taken before the value is checked and read: a break after this load
         // moves the epoch past it, so the receipt can only be too strict, never too lenient.
         let word = entry.as_deref().map(|e| e.feed.health_word());

@@ -26,17 +26,7 @@ pub(crate) async fn sweep_venue(
     started: Instant,
 ) -> VenueSweep {
     let venue = client.venue();
-    let mut sweep = VenueSweep {
-        venue: venue.to_owned(),
-        state: SweepState::Pending,
-        rounds: 0,
-        orders: Vec::new(),
-        open_after: None,
-        time_to_flat: None,
-        retries: 0,
-        rate_limited: 0,
-        last_error: None,
-    };
+    let mut sweep = VenueSweep::pending(venue);
     if let HaltScope::Venue { venue: halted } = &scope {
         if halted != venue {
             // Not this venue's halt: nothing of it is in scope.
@@ -97,7 +87,7 @@ pub(crate) async fn sweep_venue(
             let mut requests = Vec::with_capacity(symbols.len());
             for symbol in symbols {
                 let symbol = symbol.to_owned();
-                let mut tally = VenueSweep::scratch(venue);
+                let mut tally = VenueSweep::pending(venue);
                 requests.push(async move {
                     let done = retried(&config, deadline, &mut tally, || {
                         client.cancel_all(symbol.clone())
@@ -122,7 +112,7 @@ pub(crate) async fn sweep_venue(
         } else {
             let mut requests = Vec::with_capacity(open.len());
             for order in &open {
-                let mut tally = VenueSweep::scratch(venue);
+                let mut tally = VenueSweep::pending(venue);
                 requests.push(async move {
                     if Instant::now() >= deadline {
                         return (order, None, tally);
@@ -223,8 +213,9 @@ pub(crate) async fn sweep_venue(
 }
 
 impl VenueSweep {
-    /// An empty record of `venue`, to count one request's retries in while others run.
-    fn scratch(venue: &str) -> Self {
+    /// An empty, pending record of `venue`: where a sweep starts, and where one request's
+    /// retries are counted while others run.
+    fn pending(venue: &str) -> Self {
         VenueSweep {
             venue: venue.to_owned(),
             state: SweepState::Pending,
