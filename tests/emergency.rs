@@ -9,7 +9,7 @@ use hft_cache::clock::ManualClock;
 use hft_cache::exchange::{RequestError, SignedClient};
 use hft_cache::feed::DepthFeed;
 use hft_cache::fetch::FetchError;
-use hft_cache::journal::{DecisionInputs, OrderJournal, OrderMode, OrderOutcome};
+use hft_cache::journal::{OrderJournal, OrderMode, OrderOutcome};
 use hft_cache::kill_switch::{AssessmentState, GateMode, PaperPhase, RelapseWatch};
 use hft_cache::kill_switch::{KillSwitch, Trigger, TripReason};
 use hft_cache::monitor::Registry;
@@ -181,12 +181,7 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
     tokio::time::sleep(Duration::from_millis(3500)).await;
 
     ex.faults().stall_stream(true);
-    let book_age = books.age(SYMBOL);
-    let resting = DecisionInputs::new()
-        .book_age(book_age)
-        .scope(place(&trader, &limit_buy("0.001", "50000")))
-        .await
-        .unwrap();
+    let resting = place(&trader, &limit_buy("0.001", "50000")).await.unwrap();
     let taken = place(&trader, &market("BUY", "0.002")).await.unwrap();
     let (resting, taken) = (resting.read().unwrap(), taken.read().unwrap());
     assert_eq!(
@@ -210,7 +205,6 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
         window.orders[0].client_order_id.as_deref(),
         Some(resting.client_order_id.as_str())
     );
-    assert_eq!(window.orders[0].decided_on.unwrap().book_age, book_age);
     assert_eq!(window.orders[0].price, Some(dec!(50000)));
     assert!(window.max_age == Duration::from_secs(2) && !window.journal_truncated);
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use hft_cache::book::BookView;
-use hft_cache::exchange::bybit::{Bybit, BybitEnvelope};
+use hft_cache::exchange::bybit::{Bybit, BybitEnvelope, InstrumentsInfo};
 use hft_cache::exchange::{RequestError, SignedClient};
 use hft_cache::feed::bybit::BybitOrderbook;
 use hft_cache::feed::{DepthFeed, DepthFeedHandle, FeedHealth};
@@ -32,34 +32,6 @@ pub struct SymbolRules {
     pub qty_step: Decimal,
     pub min_qty: Decimal,
     pub min_amount: Decimal,
-}
-
-/// `GET /v5/market/instruments-info`'s result.
-#[derive(Static, Deserialize)]
-struct Instruments {
-    list: Vec<Instrument>,
-}
-
-#[derive(Static, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Instrument {
-    symbol: String,
-    lot_size_filter: LotSizeFilter,
-    price_filter: PriceFilter,
-}
-
-#[derive(Static, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LotSizeFilter {
-    base_precision: Decimal,
-    min_order_qty: Decimal,
-    min_order_amt: Decimal,
-}
-
-#[derive(Static, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PriceFilter {
-    tick_size: Decimal,
 }
 
 /// `GET /v5/account/wallet-balance`'s result (live: never cached, never cloned).
@@ -181,19 +153,22 @@ impl BybitAdapter {
                     // The public static fetch: size limit, timeouts, typed errors, and the
                     // envelope opened by the crate.
                     let instruments = request
-                        .fetch_static_enveloped::<BybitEnvelope, Instruments>()
+                        .fetch_static_enveloped::<BybitEnvelope, InstrumentsInfo>()
                         .await?;
                     let rules: HashMap<String, SymbolRules> = instruments
                         .list
                         .into_iter()
-                        .map(|i| {
+                        // Spot sends its quantity step and minimum order value; an
+                        // instrument without them (not spot) is not traded here.
+                        .filter_map(|i| {
+                            let lot = &i.lot_size_filter;
                             let rules = SymbolRules {
                                 tick_size: i.price_filter.tick_size,
-                                qty_step: i.lot_size_filter.base_precision,
-                                min_qty: i.lot_size_filter.min_order_qty,
-                                min_amount: i.lot_size_filter.min_order_amt,
+                                qty_step: lot.base_precision.filter(|s| !s.is_zero())?,
+                                min_qty: lot.min_order_qty,
+                                min_amount: lot.min_order_amt?,
                             };
-                            (i.symbol, rules)
+                            Some((i.symbol, rules))
                         })
                         .collect();
                     Ok::<_, hft_cache::fetch::FetchError>(rules)

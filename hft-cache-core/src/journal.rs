@@ -4,8 +4,10 @@
 //! ([`journal`](crate::exchange::SignedClientBuilder::journal)) records each order placement
 //! (a `POST` to an order endpoint): when, what (symbol, side, type, price, quantity, client
 //! order id), in which [mode](crate::kill_switch::GateMode) and what came of it (the exchange's
-//! answer or error, a refusal by the trading gate, or a paper simulation). An adapter can attach
-//! the ages of the data it decided on with [`DecisionInputs::scope`].
+//! answer or error, a refusal by the trading gate, or a paper simulation). With
+//! [pre-trade controls](crate::pre_trade), each entry also holds the age of every input of the
+//! order's [`Decision`](crate::pre_trade::Decision), as the crate measured it from the inputs'
+//! receipts right before sending ([`JournalEntry::inputs`]): never what the adapter says.
 //!
 //! The journal records our own actions; it is not a cache of order state. The policy never
 //! caches "recent order history", so the journal offers no way to look an order up: it is read
@@ -15,11 +17,10 @@
 //!
 //! ```
 //! use hft_cache::exchange::SignedClient;
-//! use hft_cache::journal::{DecisionInputs, OrderJournal};
+//! use hft_cache::journal::OrderJournal;
 //! use hft_cache::{Fresh, Live};
 //! use hft_cache_mock::MockExchange;
 //! use rust_decimal_macros::dec;
-//! use std::time::Duration;
 //!
 //! #[derive(Live, serde::Deserialize)]
 //! #[serde(rename_all = "camelCase")]
@@ -40,21 +41,18 @@
 //!
 //! let order = [("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "LIMIT"),
 //!              ("timeInForce", "GTC"), ("quantity", "0.001"), ("price", "20000")];
-//! let inputs = DecisionInputs::new().book_age(Duration::from_millis(40));
-//! let ack: Fresh<Ack> = inputs.scope(client.signed_post("/api/v3/order", &order)).await?;
+//! let ack: Fresh<Ack> = client.signed_post("/api/v3/order", &order).await?;
 //! assert_eq!(ack.read()?.status, "NEW");
 //!
 //! assert_eq!(journal.totals().accepted, 1);
 //! let line = journal.to_json_lines();
-//! assert!(line.contains(r#""symbol":"BTCUSDT""#) && line.contains(r#""book_age_ms":40.0"#));
+//! assert!(line.contains(r#""symbol":"BTCUSDT""#) && line.contains(r#""outcome":{"kind":"accepted""#));
 //! # ex.shutdown().await;
 //! # Ok(()) }
 //! ```
 
 mod entry;
-mod inputs;
 mod store;
 
 pub use entry::{JournalEntry, OrderMode, OrderOutcome};
-pub use inputs::DecisionInputs;
 pub use store::{JournalBuildError, JournalTotals, OrderJournal, OrderJournalBuilder};

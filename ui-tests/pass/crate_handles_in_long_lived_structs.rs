@@ -5,11 +5,12 @@ use hft_cache::exchange::{RequestError, SignedClient};
 use hft_cache::feed::binance::BookTicker;
 use hft_cache::feed::{Backoff, DepthFeedHandle, FeedHealth, HealthRecorder, SilenceWatchdog, StreamFeedHandle};
 use hft_cache::fetch::{FetchError, FreshClient};
-use hft_cache::journal::{DecisionInputs, OrderJournal};
+use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::{
     EmergencyReport, GateMode, KillSwitch, PaperPhase, RelapseWatch, TradingGate, Trigger, Watcher,
     WatcherHandle,
 };
+use hft_cache::pre_trade::{Limits, PreTrade};
 use hft_cache::monitor::{CacheId, ComplianceReport, Registry};
 use hft_cache::static_cache::{RefresherHandle, StaticReader};
 use hft_cache::stream_cache::{FeedWriter, StreamReader};
@@ -50,7 +51,8 @@ struct Adapter {
     paper: Option<PaperPhase>,
     relapse: Option<RelapseWatch>,
     journal: OrderJournal,
-    inputs: DecisionInputs,
+    pre_trade: PreTrade,
+    limits: Limits,
     registry: Registry,
     cache_ids: Vec<CacheId>,
     last_report: Option<EmergencyReport>,

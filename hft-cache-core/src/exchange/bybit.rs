@@ -16,8 +16,11 @@ use super::venue::{
 };
 use crate::fetch::{ApiError, Envelope, Enveloped, RawValue};
 
+mod instruments;
 mod order;
+mod pre_trade;
 
+pub use instruments::{Instrument, InstrumentsInfo, LotSizeFilter, PriceFilter};
 pub use order::{CancelAllResult, OrderIds, RealtimeOrder, RealtimeOrders};
 
 /// Bybit v5's REST conventions, for `SignedClient<Bybit>`.

@@ -14,7 +14,7 @@ use crate::clock::Timestamp;
 use crate::fetch::FetchError;
 use crate::fresh::Fresh;
 use crate::gate::{GateMode, Halted, TradingGate};
-use crate::journal::{DecisionInputs, JournalEntry, OrderMode, OrderOutcome};
+use crate::journal::{JournalEntry, OrderMode, OrderOutcome};
 use crate::order::OrderRequest;
 use crate::policy::Live;
 use crate::pre_trade::{Decision, InputAge, Refusal};
@@ -294,7 +294,6 @@ fn entry(
         price: order.price,
         quantity: order.quantity,
         client_order_id: order.client_order_id.clone(),
-        decided_on: DecisionInputs::current(),
         inputs,
         mode,
         outcome,

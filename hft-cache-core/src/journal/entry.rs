@@ -3,7 +3,6 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::DecisionInputs;
 use crate::clock::Timestamp;
 
 /// One order request this process sent, simulated or refused.
@@ -30,10 +29,6 @@ pub struct JournalEntry {
     /// The client order id the request carried (the client adds one when the caller did not,
     /// so the assessment can always look the order up).
     pub client_order_id: Option<String>,
-    /// The ages of the data the order was decided on, as the adapter reported them with
-    /// [`DecisionInputs::scope`] (superseded by [`inputs`](Self::inputs), which the crate
-    /// measures itself).
-    pub decided_on: Option<DecisionInputs>,
     /// Each input of the order's [`Decision`](crate::pre_trade::Decision), with its age as the
     /// crate measured it from the input's receipt at the instant of the pre-trade check (right
     /// before sending); empty without a decision or without pre-trade controls.

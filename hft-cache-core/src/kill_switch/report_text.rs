@@ -46,18 +46,13 @@ pub(super) fn write_assessment(
                     OrderOutcome::Unknown { error } => write!(line, ": UNKNOWN ({error})"),
                     OrderOutcome::Refused { .. } => write!(line, ": refused, not sent"),
                 };
-                if let Some(inputs) = &order.decided_on {
-                    let ages: Vec<String> = [
-                        ("book", inputs.book_age),
-                        ("rules", inputs.rules_age),
-                        ("balance", inputs.balance_age),
-                    ]
-                    .into_iter()
-                    .filter_map(|(what, age)| age.map(|age| format!("{what} {age:.1?}")))
-                    .collect();
-                    if !ages.is_empty() {
-                        let _ = write!(line, "; decided on data aged {}", ages.join(", "));
-                    }
+                if !order.inputs.is_empty() {
+                    let ages: Vec<String> = order
+                        .inputs
+                        .iter()
+                        .map(|input| format!("{} {:.1?}", input.source, input.age))
+                        .collect();
+                    let _ = write!(line, "; decided on data aged {} at send", ages.join(", "));
                 }
                 writeln!(f, "{line}")?;
             }
