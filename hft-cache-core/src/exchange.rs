@@ -9,9 +9,11 @@
 //! [`Fresh<T>`](crate::Fresh) of the inner type, static data as plain values, typed errors,
 //! and secrets that are never printed.
 //!
-//! The crate ships three venues: [`binance::Binance`] (the default; `SignedClient` alone means
-//! `SignedClient<Binance>`), [`bybit::Bybit`] and [`okx::Okx`], each with its envelope, server
-//! time, error classifier and the kill switch's cancel sweep ([`OrderVenue`]).
+//! The crate ships four venues: [`binance::Binance`] (spot, the default; `SignedClient` alone
+//! means `SignedClient<Binance>`), [`binance_futures::BinanceFutures`] (USD-M futures),
+//! [`bybit::Bybit`] and [`okx::Okx`], each with its envelope, server time, error classifier and
+//! the kill switch's cancel sweep ([`OrderVenue`]). A venue with its own dead man's switch
+//! implements [`CountdownCancel`] (Binance USD-M's `countdownCancelAll`).
 //!
 //! # Writing an adapter for another venue
 //!
@@ -137,9 +139,11 @@
 //! ```
 
 pub mod binance;
+pub mod binance_futures;
 mod builder;
 pub mod bybit;
 mod client;
+mod countdown;
 mod error;
 mod gated;
 pub mod okx;
@@ -149,6 +153,7 @@ mod venue;
 
 pub use builder::{SignedClientBuildError, SignedClientBuilder, DEFAULT_MAX_TIME_OFFSET};
 pub use client::SignedClient;
+pub use countdown::CountdownCancel;
 pub use error::{ExchangeErrorKind, RequestError};
 pub use gated::GatedRequest;
 /// The secret type credentials are held in (secrecy's, re-exported so that adapters need no

@@ -16,7 +16,9 @@ use crate::pre_trade::Decision;
 /// are wrapped, how requests are signed and their parameters encoded, where the server time is,
 /// which calls place orders, and what its error codes mean.
 ///
-/// The crate ships [`Binance`](super::binance::Binance) and [`Bybit`](super::bybit::Bybit); a
+/// The crate ships [`Binance`](super::binance::Binance),
+/// [`BinanceFutures`](super::binance_futures::BinanceFutures), [`Bybit`](super::bybit::Bybit)
+/// and [`Okx`](super::okx::Okx); a
 /// new venue is one implementation of this trait (and of [`Envelope`](crate::fetch::Envelope)
 /// and [`RequestSigner`] if its answers or signatures are new), with no other glue.
 pub trait Venue: Send + Sync + std::fmt::Debug + 'static {
@@ -57,7 +59,7 @@ pub trait Venue: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Box<dyn RequestSigner>, InvalidApiKey>;
 
     /// The venue's name in reports and [halt scopes](crate::kill_switch::HaltScope::venue)
-    /// (`binance`, `bybit`; default `custom`).
+    /// (`binance`, `binance-futures`, `bybit`, `okx`; default `custom`).
     fn name(&self) -> &'static str {
         "custom"
     }
@@ -201,6 +203,14 @@ impl Decision {
 pub trait ListsCancelled {
     /// The venue's ids of the orders it cancelled.
     fn cancelled_ids(&self) -> Vec<String>;
+
+    /// Whether the answer names the orders it cancelled (default `true`). A venue whose
+    /// cancel-all only says it is done (Binance USD-M's `{"code":200,"msg":..}`) answers
+    /// `false`: the sweep then learns from its confirming query and each order's status which
+    /// orders the cancel-all closed.
+    fn names_orders(&self) -> bool {
+        true
+    }
 }
 
 /// What became of an order that is no longer open: [`OrderVenue::OrderStatus`].
@@ -215,9 +225,11 @@ pub trait ClosedStatus {
 /// `SignedClient<V>` of such a venue, [`KillSwitchBuilder::exchange`] sweeps it on every halt.
 ///
 /// The crate implements it for [`Binance`](super::binance::Binance) (`GET`/`DELETE
-/// /api/v3/openOrders`, `DELETE /api/v3/order`, `GET /api/v3/order`) and
+/// /api/v3/openOrders`, `DELETE /api/v3/order`, `GET /api/v3/order`),
+/// [`BinanceFutures`](super::binance_futures::BinanceFutures) (`GET /fapi/v1/openOrders`,
+/// `DELETE /fapi/v1/allOpenOrders`, `DELETE`/`GET /fapi/v1/order`),
 /// [`Bybit`](super::bybit::Bybit) (`GET /v5/order/realtime`, `POST /v5/order/cancel-all`,
-/// `POST /v5/order/cancel`).
+/// `POST /v5/order/cancel`) and [`Okx`](super::okx::Okx).
 ///
 /// [`KillSwitchBuilder::exchange`]: crate::kill_switch::KillSwitchBuilder::exchange
 pub trait OrderVenue: Venue {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use super::exchange_info::{ExchangeInfo, SymbolFilter, SymbolInfo};
+use super::exchange_info::{ExchangeInfo, RateLimit, SymbolFilter, SymbolInfo};
 use crate::pre_trade::{LotRule, NotionalRule, PriceRule, Throttle, TradingRules};
 
 impl TradingRules {
@@ -112,7 +112,13 @@ impl Throttle {
     /// The venue's published order limit with the shortest interval (Binance's
     /// `rateLimits` of type `ORDERS`, e.g. 100 per 10 s), if it publishes one.
     pub fn from_binance(info: &ExchangeInfo) -> Option<Self> {
-        info.rate_limits
+        Throttle::from_rate_limits(&info.rate_limits)
+    }
+
+    /// The `ORDERS` limit with the shortest interval among Binance's `rateLimits` (spot's and
+    /// futures' share the shape).
+    pub(crate) fn from_rate_limits(limits: &[RateLimit]) -> Option<Self> {
+        limits
             .iter()
             .filter(|l| l.rate_limit_type == "ORDERS")
             .filter_map(|l| {

@@ -88,8 +88,9 @@ pub(crate) trait SweepClient: Send + Sync {
     ) -> BoxFuture<'_, Result<Vec<VenueOrder>, SweepError>>;
     /// Whether the venue can cancel a symbol's orders at once.
     fn has_cancel_all(&self) -> bool;
-    /// Cancels every open order of `symbol`; the ids cancelled.
-    fn cancel_all(&self, symbol: String) -> BoxFuture<'_, Result<Vec<String>, SweepError>>;
+    /// Cancels every open order of `symbol`; the ids cancelled, or `None` when the venue's
+    /// answer names none (the confirming query and each order's status then tell).
+    fn cancel_all(&self, symbol: String) -> BoxFuture<'_, Result<Option<Vec<String>>, SweepError>>;
     /// Cancels one order.
     fn cancel(&self, order: VenueOrder) -> BoxFuture<'_, Result<(), SweepError>>;
     /// Whether a closed order filled (`Some(true)`), closed otherwise (`Some(false)`) or
@@ -154,16 +155,16 @@ impl<V: OrderVenue> SweepClient for SignedClient<V> {
         SignedClient::venue(self).cancel_all("-").is_some()
     }
 
-    fn cancel_all(&self, symbol: String) -> BoxFuture<'_, Result<Vec<String>, SweepError>> {
+    fn cancel_all(&self, symbol: String) -> BoxFuture<'_, Result<Option<Vec<String>>, SweepError>> {
         Box::pin(async move {
             let Some(request) = SignedClient::venue(self).cancel_all(&symbol) else {
-                return Ok(Vec::new());
+                return Ok(Some(Vec::new()));
             };
             let answer: Fresh<V::CancelAll> = call(self, request).await?;
             let answer = answer
                 .read()
                 .map_err(|e| SweepError::stale("cancel-all", e))?;
-            Ok(answer.cancelled_ids())
+            Ok(answer.names_orders().then(|| answer.cancelled_ids()))
         })
     }
 

@@ -53,6 +53,9 @@ pub(crate) async fn sweep_venue(
     // A strategy's orders share symbols with others': only single cancels touch only them.
     let cancel_all = client.has_cancel_all() && !matches!(scope, HaltScope::Strategy { .. });
     let mut listed: Option<Vec<VenueOrder>> = None;
+    // Symbols whose cancel-all succeeded without naming the orders it closed (Binance USD-M):
+    // an order of theirs that is gone and not filled was closed by it.
+    let mut cleared: BTreeSet<String> = BTreeSet::new();
     while sweep.rounds < config.rounds && Instant::now() < deadline {
         sweep.rounds += 1;
         let open = match listed.take() {
@@ -103,7 +106,10 @@ pub(crate) async fn sweep_venue(
             for (symbol, done, tally) in done {
                 sweep.absorb(tally);
                 match done {
-                    Ok(ids) => cancelled.extend(ids),
+                    Ok(Some(ids)) => cancelled.extend(ids),
+                    Ok(None) => {
+                        cleared.insert(symbol);
+                    }
                     // Nothing open there any more: the confirming query tells what became of it.
                     Err(e) if e.unknown_order => {}
                     Err(e) => sweep.fail(open.iter().filter(|o| o.symbol == symbol), &e),
@@ -172,6 +178,9 @@ pub(crate) async fn sweep_venue(
             .await;
             let (outcome, error) = match found {
                 Ok(Some(true)) => (CancelOutcome::FilledMeanwhile, None),
+                Ok(Some(false)) if cleared.contains(&order.symbol) => {
+                    (CancelOutcome::Cancelled, None)
+                }
                 Ok(Some(false)) => (CancelOutcome::AlreadyClosed, None),
                 Ok(None) => (
                     CancelOutcome::AlreadyClosed,
