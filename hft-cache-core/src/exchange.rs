@@ -148,6 +148,7 @@ mod error;
 mod gated;
 pub mod okx;
 mod order_path;
+mod positions;
 mod signer;
 mod venue;
 
@@ -156,6 +157,7 @@ pub use client::SignedClient;
 pub use countdown::CountdownCancel;
 pub use error::{ExchangeErrorKind, RequestError};
 pub use gated::GatedRequest;
+pub use positions::{ListsPositions, PositionVenue, VenuePosition};
 /// The secret type credentials are held in (secrecy's, re-exported so that adapters need no
 /// matching version): zeroed on drop, never printed.
 pub use secrecy::SecretString;

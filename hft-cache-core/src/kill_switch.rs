@@ -63,6 +63,8 @@ mod halt;
 #[cfg(feature = "venues")]
 mod paper;
 #[cfg(feature = "venues")]
+mod positions;
+#[cfg(feature = "venues")]
 mod relapse;
 #[cfg(feature = "venues")]
 mod remediation;
@@ -99,6 +101,9 @@ pub use halt::{Halt, Resume};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use paper::{PaperPhase, PaperProgress};
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
+pub use positions::{CloseOutcome, PositionClose, PositionsReport, PositionsState, VenuePositions};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use relapse::RelapseWatch;

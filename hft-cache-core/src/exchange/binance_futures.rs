@@ -29,6 +29,7 @@ mod account;
 mod countdown;
 mod exchange_info;
 mod order;
+mod positions;
 mod pre_trade;
 mod wire;
 

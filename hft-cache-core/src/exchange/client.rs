@@ -321,7 +321,36 @@ impl<V: Venue> SignedClient<V> {
         T: Live + DeserializeOwned,
         P: Serialize + ?Sized,
     {
-        super::order_path::place_order(self, decision, method, path, params).await
+        super::order_path::place_order(
+            self,
+            decision,
+            method,
+            path,
+            params,
+            super::order_path::ReduceOnly::No,
+        )
+        .await
+    }
+
+    /// The kill switch's flatten: a reduce-only order built from a fresh position answer
+    /// ([`PositionVenue::close`](super::PositionVenue::close)), journaled and sent even while
+    /// the gate is halted.
+    pub(crate) async fn send_flatten<T>(
+        &self,
+        call: &super::VenueCall,
+    ) -> Result<Fresh<T>, RequestError>
+    where
+        T: Live + DeserializeOwned,
+    {
+        super::order_path::place_order(
+            self,
+            None,
+            call.method.clone(),
+            call.path,
+            &call.params,
+            super::order_path::ReduceOnly::KillSwitchFlatten,
+        )
+        .await
     }
 
     /// Sends an order placement that the order path has let through, and hands back the venue's

@@ -28,6 +28,7 @@ pub(crate) async fn place_order<V, T, P>(
     method: Method,
     path: &str,
     params: &P,
+    reduce_only: ReduceOnly,
 ) -> Result<Fresh<T>, RequestError>
 where
     V: Venue,
@@ -66,7 +67,7 @@ where
     let clock = client.fresh_client().clock();
     // The pre-trade check, right before the order would be written (after signing).
     let pre_check = || -> Result<(), Refusal> {
-        let Some(controls) = client.pre_trade() else {
+        let Some(controls) = client.pre_trade().filter(|_| reduce_only == ReduceOnly::No) else {
             return Ok(());
         };
         let now = controls.clock().now();
@@ -75,7 +76,7 @@ where
     };
 
     // A scoped halt (venue, symbol, strategy) covering this order refuses it, whatever the mode.
-    if let Some(gate) = client.gate() {
+    if let Some(gate) = client.gate().filter(|_| reduce_only == ReduceOnly::No) {
         let symbol = order.symbol.as_deref().unwrap_or_default();
         let client_id = order.client_order_id.as_deref();
         if let Err(halted) = gate.check_order(client.venue().name(), symbol, client_id) {
@@ -93,6 +94,8 @@ where
     }
 
     let (mode, route) = match client.gate() {
+        // The kill switch's flatten: it shrinks a position a fresh query just showed.
+        _ if reduce_only == ReduceOnly::KillSwitchFlatten => (OrderMode::Live, Route::Send),
         None => (OrderMode::Live, Route::Send),
         Some(gate) => match gate.mode() {
             GateMode::Live => (OrderMode::Live, Route::Send),
@@ -167,6 +170,18 @@ where
         tracing::debug!(path, %error, "exchange request failed");
     })?;
     Ok(Fresh::from_response(value, sent_at, clock.clone()))
+}
+
+/// Whether an order placement is the kill switch's reduce-only flatten, the one order a halted
+/// gate lets through: built by the crate from a fresh position answer, it can only shrink that
+/// position (the venue refuses a reduce-only order that would grow or flip it). No user path
+/// can set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReduceOnly {
+    /// Any other order: the gate, scoped halts and the pre-trade controls apply.
+    No,
+    /// The kill switch's flatten.
+    KillSwitchFlatten,
 }
 
 /// What becomes of an order placement.

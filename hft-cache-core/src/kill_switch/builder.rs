@@ -11,7 +11,7 @@ use super::KillSwitch;
 use crate::clock::{SharedClock, SystemClock};
 use std::sync::Arc;
 
-use crate::exchange::{OrderVenue, SignedClient};
+use crate::exchange::{OrderVenue, PositionVenue, SignedClient};
 use crate::gate::TradingGate;
 use crate::journal::OrderJournal;
 use crate::monitor::Registry;
@@ -85,6 +85,34 @@ impl KillSwitchBuilder {
         let name = client.venue().name();
         self.config.exchanges.retain(|c| c.venue() != name);
         self.config.exchanges.push(Arc::new(client));
+        self
+    }
+
+    /// A venue client with positions (derivatives, e.g.
+    /// [`BinanceFutures`](crate::exchange::binance_futures::BinanceFutures)): swept as
+    /// [`exchange`](Self::exchange) sweeps, then, once the sweep is over, its positions are
+    /// fetched fresh into the report ([`EmergencyReport::positions`](super::EmergencyReport)):
+    /// size, entry, mark, unrealized PnL, liquidation price. With
+    /// [`flatten_positions`](Self::flatten_positions) they are also closed.
+    pub fn exchange_with_positions<V>(mut self, client: SignedClient<V>) -> Self
+    where
+        V: PositionVenue + HoldsNoLiveData,
+    {
+        let name = client.venue().name();
+        self.config.positions.retain(|c| c.venue() != name);
+        self.config.positions.push(Arc::new(client.clone()));
+        self.exchange(client)
+    }
+
+    /// Closes the open positions in a halt's scope after the cancel sweep (default: off; the
+    /// report says which). Each is closed with a reduce-only market order built from the
+    /// position a fresh query just showed (the one order kind a halted gate lets through: it
+    /// can only shrink that position), then a fresh query confirms; what is left after three
+    /// rounds (a partial fill, a refusal) makes the report's positions
+    /// [`Incomplete`](super::PositionsState::Incomplete). Needs a client given with
+    /// [`exchange_with_positions`](Self::exchange_with_positions).
+    pub fn flatten_positions(mut self) -> Self {
+        self.config.flatten = true;
         self
     }
 
@@ -174,6 +202,7 @@ impl fmt::Debug for KillSwitchBuilder {
                     .collect::<Vec<_>>(),
             )
             .field("keep_resting_orders", &self.config.keep_resting)
+            .field("flatten_positions", &self.config.flatten)
             .finish_non_exhaustive()
     }
 }

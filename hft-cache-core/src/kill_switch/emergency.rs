@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::assessment::{self, AssessmentState, SuspectWindow};
 use super::audit::{self, AuditAction, AuditRecord};
+use super::positions::{self, PositionRetry, PositionsReport, PositionsState};
 use super::remediation::{self, Remediation};
 use super::sweep::{self, Cancellation, SweepState, VenueSweep};
 use super::{Halt, KillSwitch};
@@ -92,6 +93,10 @@ pub struct EmergencyReport {
     /// open-orders queries (updated as it proceeds; [`KillSwitch::assessed_report`] waits for
     /// it).
     pub cancellation: Cancellation,
+    /// The positions on the venues with positions, fetched fresh after the sweep (and closed,
+    /// with [`flatten_positions`](super::KillSwitchBuilder::flatten_positions)); updated as it
+    /// proceeds, [`KillSwitch::assessed_report`] waits for it.
+    pub positions: PositionsReport,
     /// What the procedure changed and what is left to do by hand.
     pub remediation: Remediation,
     /// The audit records about this report: its trip, refused resumes, acknowledgments, the
@@ -126,6 +131,9 @@ pub enum StepKind {
     /// Cancel the resting orders in the halt's scope, confirmed by fresh open-orders queries
     /// (after the halt).
     CancelSweep,
+    /// Fetch the positions fresh after the sweep, and close them if asked, confirmed by fresh
+    /// position queries.
+    Positions,
 }
 
 impl StepKind {
@@ -138,6 +146,7 @@ impl StepKind {
             StepKind::Report => "report",
             StepKind::Assess => "assess",
             StepKind::CancelSweep => "cancel_sweep",
+            StepKind::Positions => "positions",
         }
     }
 }
@@ -396,6 +405,7 @@ impl KillSwitch {
             suspect_window,
             assessment,
             cancellation,
+            positions: PositionsReport::at_trip(config.positions.len(), config.flatten),
             remediation,
             audit: Vec::new(),
         };
@@ -446,6 +456,12 @@ impl KillSwitch {
                 // so that the exposure it reports is what the sweep left.
                 let wait_for = (report.cancellation.state == SweepState::Pending).then_some(sweep);
                 runtime.spawn(self.clone().run_assessment(trip, client, orders, wait_for));
+            }
+            if !self.inner.config.positions.is_empty() {
+                // After the sweep too: a resting order that fills during the sweep moves the
+                // position the flatten closes.
+                let wait_for = (report.cancellation.state == SweepState::Pending).then_some(sweep);
+                runtime.spawn(self.clone().run_positions(trip, scope.clone(), wait_for));
             }
         }
         report
@@ -588,6 +604,38 @@ impl KillSwitch {
             report.steps.push(EmergencyStep {
                 step: StepKind::CancelSweep,
                 outcome: sweep_outcome(&report.cancellation),
+            });
+        });
+    }
+
+    async fn run_positions(self, trip: u64, scope: HaltScope, after_sweep: Option<u64>) {
+        if let Some(sweep) = after_sweep {
+            self.sweep_finished(sweep).await;
+        }
+        let config = &self.inner.config;
+        let retry = PositionRetry {
+            attempts: config.retry.attempts.min(5),
+            delay: config.retry.initial,
+        };
+        let venues = futures_util::future::join_all(config.positions.iter().map(|client| {
+            positions::venue_positions(client.as_ref(), &scope, config.flatten, retry)
+        }))
+        .await;
+        let state = positions::final_state(&venues, &scope, config.flatten);
+        let open: usize = venues.iter().map(|v| v.open_after.len()).sum();
+        let closes: usize = venues.iter().map(|v| v.closes.len()).sum();
+        if state == PositionsState::Done {
+            tracing::warn!(step = StepKind::Positions.as_str(), trip, open, closes, "emergency: positions fetched");
+        } else {
+            tracing::error!(step = StepKind::Positions.as_str(), trip, open, closes, ?state, "emergency: positions still open or unknown");
+        }
+        self.update_report(trip, |report| {
+            report.positions.venues = venues;
+            report.positions.state = state;
+            report.remediation.positioned(&report.positions);
+            report.steps.push(EmergencyStep {
+                step: StepKind::Positions,
+                outcome: positions::describe(&report.positions),
             });
         });
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::assessment::{Assessment, SuspectWindow};
+use super::positions::{self, CloseOutcome, PositionsReport};
 use super::sweep::{self, Cancellation, SweepState};
 use super::CancelOutcome;
 use crate::gate::TripReason;
@@ -213,6 +214,42 @@ impl Remediation {
                 "{} filled while it was being cancelled: include it in the exposure",
                 sweep::describe(&venue.venue, &order.order)
             ));
+        }
+    }
+
+    /// Adds what the positions step found and did, and what each open position needs.
+    pub(crate) fn positioned(&mut self, report: &PositionsReport) {
+        for venue in &report.venues {
+            if let Some(error) = &venue.error {
+                self.manual.push(format!(
+                    "positions on {} could not be fetched or confirmed ({error}): check them on the exchange",
+                    venue.venue
+                ));
+            }
+            for close in &venue.closes {
+                match &close.outcome {
+                    CloseOutcome::Closed => self.done.push(format!(
+                        "{} {} {} {} closed with a reduce-only market order, confirmed by a fresh position query",
+                        venue.venue, close.symbol, close.direction, close.quantity.normalize()
+                    )),
+                    CloseOutcome::Partial { left } => self.done.push(format!(
+                        "{} {} {}: a reduce-only close of {} filled in part, {} left",
+                        venue.venue, close.symbol, close.direction, close.quantity.normalize(), left.normalize()
+                    )),
+                    CloseOutcome::Failed { error } => self.manual.push(format!(
+                        "{} {}: the reduce-only close of {} was refused or failed ({error})",
+                        venue.venue, close.symbol, close.quantity.normalize()
+                    )),
+                }
+            }
+        }
+        for (venue, position) in report.open() {
+            let what = positions::describe_position(venue, position);
+            self.manual.push(if report.flatten {
+                format!("{what} is STILL OPEN after the flatten: close it with a reduce-only order, or keep it deliberately")
+            } else {
+                format!("{what} is open: close it with a reduce-only order, or keep it deliberately (flatten_positions closes positions at a halt)")
+            });
         }
     }
 

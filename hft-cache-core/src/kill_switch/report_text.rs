@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 use rust_decimal::Decimal;
 
 use super::assessment::AssessmentState;
+use super::positions::{self, PositionsState};
 use super::EmergencyReport;
 use crate::journal::OrderOutcome;
 
@@ -129,6 +130,7 @@ pub(super) fn write_assessment(
         }
     }
     write_sweep(f, report)?;
+    write_positions(f, report)?;
     writeln!(f, "REMEDIATION, done:")?;
     for line in &report.remediation.done {
         writeln!(f, "  - {line}")?;
@@ -136,6 +138,44 @@ pub(super) fn write_assessment(
     writeln!(f, "REMEDIATION, by hand:")?;
     for line in &report.remediation.manual {
         writeln!(f, "  - {line}")?;
+    }
+    Ok(())
+}
+
+fn write_positions(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt::Result {
+    let p = &report.positions;
+    if p.state == PositionsState::NotConfigured {
+        return Ok(());
+    }
+    let state = match p.state {
+        PositionsState::Pending => "pending",
+        PositionsState::Done => "done",
+        PositionsState::Incomplete => "INCOMPLETE",
+        _ => "FAILED",
+    };
+    let flatten = if p.flatten { "flatten on" } else { "flatten off" };
+    writeln!(f, "POSITIONS ({flatten}): {state}")?;
+    for v in &p.venues {
+        if let Some(error) = &v.error {
+            writeln!(f, "  {}: {error}", v.venue)?;
+        }
+        for close in &v.closes {
+            writeln!(
+                f,
+                "  {} close {} {} {}: {:?}",
+                v.venue,
+                close.symbol,
+                close.direction,
+                n(close.quantity),
+                close.outcome
+            )?;
+        }
+        if v.open_after.is_empty() && v.error.is_none() {
+            writeln!(f, "  {}: flat", v.venue)?;
+        }
+        for position in &v.open_after {
+            writeln!(f, "  open: {}", positions::describe_position(&v.venue, position))?;
+        }
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::assessment::Retry;
 use super::audit::{AuditAction, AuditRecord};
 use super::paper::{PaperPhase, PaperProgress, PaperRun};
+use super::positions::PositionClient;
 use super::relapse::RelapseWatch;
 use super::sweep::{SweepClient, SweepConfig};
 use super::{EmergencyReport, KillSwitchBuilder, WatcherBuilder};
@@ -113,6 +114,10 @@ pub(super) struct Config {
     /// The venue clients the sweep cancels with (one per venue); the Binance one, if any, also
     /// runs the assessment.
     pub(super) exchanges: Vec<Arc<dyn SweepClient>>,
+    /// The venue clients with positions (also in `exchanges`), queried after the sweep.
+    pub(super) positions: Vec<Arc<dyn PositionClient>>,
+    /// Whether a halt closes the positions in its scope.
+    pub(super) flatten: bool,
     pub(super) keep_resting: bool,
     pub(super) sweep: SweepConfig,
     pub(super) retry: Retry,
@@ -126,6 +131,8 @@ impl Default for Config {
             relapse: None,
             journal: None,
             exchanges: Vec::new(),
+            positions: Vec::new(),
+            flatten: false,
             keep_resting: false,
             sweep: SweepConfig::default(),
             retry: Retry::default(),
@@ -219,14 +226,17 @@ impl KillSwitch {
         run.tick(self)
     }
 
-    /// The most recent emergency report once its cancel sweep and its assessment are final
-    /// (done, incomplete or failed, or not configured): waits for both, which run after the
-    /// halt. `None` if the switch never tripped.
+    /// The most recent emergency report once its cancel sweep, its assessment and its
+    /// positions step are final (done, incomplete or failed, or not configured): waits for
+    /// them, which run after the halt. `None` if the switch never tripped.
     pub async fn assessed_report(&self) -> Option<EmergencyReport> {
         let mut updates = self.inner.updates.subscribe();
         loop {
             let report = self.last_report()?;
-            if report.assessment.is_final() && report.cancellation.is_final() {
+            if report.assessment.is_final()
+                && report.cancellation.is_final()
+                && report.positions.is_final()
+            {
                 return Some(report);
             }
             // The sender lives as long as the switch.

@@ -35,7 +35,7 @@ pub(crate) struct SweepError {
 }
 
 impl SweepError {
-    fn of(error: &RequestError) -> Self {
+    pub(crate) fn of(error: &RequestError) -> Self {
         let kind = error.exchange_kind();
         let rate_limited = kind == Some(ExchangeErrorKind::RateLimited);
         let status = match error {
@@ -60,7 +60,7 @@ impl SweepError {
         }
     }
 
-    fn stale(what: &str, error: impl std::fmt::Display) -> Self {
+    pub(crate) fn stale(what: &str, error: impl std::fmt::Display) -> Self {
         SweepError {
             text: format!("{what}: {error}"),
             retryable: true,
