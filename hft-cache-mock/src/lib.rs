@@ -119,6 +119,7 @@ mod builder;
 pub mod bybit;
 mod fault_layer;
 mod faults;
+pub mod futures;
 mod ledger;
 mod limits;
 mod market;
