@@ -599,8 +599,47 @@ async fn bad_orders_get_usd_m_codes() {
             a.text
         );
     }
+    // At 125× the position may be worth at most 50 000 USDT: 1 BTC (~60 000) is too much.
+    let lev = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/leverage",
+        "symbol=BTCUSDT&leverage=125",
+    )
+    .await;
+    assert_eq!(lev.status, 200, "{}", lev.text);
+    let big = order(&mock, "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1").await;
+    assert_eq!(big.code(), Some(-2027), "{}", big.text);
     assert_eq!(mock.open_order_count(), 0);
     assert_eq!(mock.position("BTCUSDT"), Some((dec!(0), dec!(0))));
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_market_sends_nothing_and_loses_nothing() {
+    let mock = lively_mock().await;
+    let mut ws = connect(&mock.depth_stream_url("BTCUSDT")).await;
+    let mut last_u = id(&next_event(&mut ws).await, "u");
+    mock.faults().quiet_market(true);
+    while let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(Duration::from_millis(150), ws.next()).await
+    {
+        let event: Value = serde_json::from_str(&t).unwrap();
+        assert_eq!(id(&event, "pu"), last_u);
+        last_u = id(&event, "u");
+    }
+    let quiet_at = mock.update_id("BTCUSDT").unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        mock.update_id("BTCUSDT").unwrap(),
+        quiet_at,
+        "a quiet book stands still"
+    );
+    // The account's own order still moves it, and the event chains to the last one.
+    let a = market(&mock, "BUY", "0.010", false).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let event = next_event(&mut ws).await;
+    assert_eq!(id(&event, "pu"), last_u, "nothing was lost: {event}");
     mock.shutdown().await;
 }
 

@@ -32,6 +32,19 @@ pub(crate) const MAINT_MARGIN_RATE: Decimal = Decimal::from_parts(4, 0, 0, false
 /// stops showing old canceled orders.
 const MAX_CLOSED_ORDERS: usize = 10_000;
 
+/// The largest position notional allowed at `leverage` (a simplified version of BTCUSDT's
+/// brackets: more leverage, less room).
+pub(crate) fn max_notional(leverage: u32) -> Decimal {
+    Decimal::from(match leverage {
+        101.. => 50_000_u64,
+        51..=100 => 600_000,
+        21..=50 => 3_000_000,
+        11..=20 => 12_000_000,
+        6..=10 => 70_000_000,
+        _ => 100_000_000,
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OrderType {
     Limit,

@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 use rust_decimal::Decimal;
 
-use super::account::{Order, OrderStatus, OrderType, TimeInForce};
+use super::account::{max_notional, Order, OrderStatus, OrderType, TimeInForce};
 use super::state::Venue;
 use crate::api_error::ApiError;
 use crate::book::Side;
@@ -128,6 +128,19 @@ pub(crate) fn place(
         return Err(bad(-2025, "Reach max open order limit."));
     }
     if !req.reduce_only {
+        let after = position.saturating_add(match req.side {
+            Side::Buy => req.quantity,
+            Side::Sell => -req.quantity,
+        });
+        let leverage = account.leverage_of(&req.symbol);
+        if after.abs() > position.abs()
+            && after.abs().saturating_mul(estimate) > max_notional(leverage)
+        {
+            return Err(bad(
+                -2027,
+                "Exceeded the maximum allowable position at current leverage.",
+            ));
+        }
         // Margin for the part that opens exposure: what goes beyond closing the position.
         let reducing = if (position > Decimal::ZERO) == (req.side == Side::Sell) {
             position.abs()

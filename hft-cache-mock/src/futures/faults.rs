@@ -59,6 +59,13 @@ impl FuturesFaults {
         self.shared.stall_stream(stalled);
     }
 
+    /// Makes every book quiet (`true`) or lively again (`false`), as on spot: a quiet book does
+    /// not move by itself, so the depth streams send nothing while the link stays healthy; the
+    /// account's orders still move it. Nothing is lost: the next event chains to the last.
+    pub fn quiet_market(&self, quiet: bool) {
+        self.shared.quiet_market(quiet);
+    }
+
     /// The next book change is applied but the depth event carrying it is never sent: the
     /// following event's `pu` names an event the client never got.
     pub fn drop_next_delta(&self) {

@@ -40,7 +40,7 @@
 //! precision, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121 invalid symbol,
 //! -2011 unknown order (cancel), -2013 no such order (query), -2019 margin is insufficient,
 //! -2022 a reduce-only order that would open, add to or flip the position, -2025 more than
-//! `MAX_NUM_ORDERS` open, -2027 position too large for a new leverage, -4003/-4004/-4005
+//! `MAX_NUM_ORDERS` open, -2027 a position over the leverage's maximum notional (an order or a leverage change), -4003/-4004/-4005
 //! quantity zero, under the minimum, over the maximum, -4023 quantity off the step, -4013/-4014
 //! price under the minimum or off the tick, -4016/-4024 a limit price beyond `PERCENT_PRICE`
 //! of the mark price, -4028 invalid leverage, -4061 a `positionSide` other than `BOTH`, -4116

@@ -373,7 +373,7 @@ pub(crate) async fn leverage(
     }
     let mark = venue.markets[&symbol].mark_price();
     let notional = venue.account.position(&symbol).notional(mark).abs();
-    if notional > wire::max_notional(leverage) {
+    if notional > super::account::max_notional(leverage) {
         return Err(bad(
             -2027,
             "Exceeded the maximum allowable position at current leverage.",
@@ -382,7 +382,7 @@ pub(crate) async fn leverage(
     venue.account.leverage.insert(symbol.clone(), leverage);
     Ok(Json(json!({
         "leverage": leverage,
-        "maxNotionalValue": wire::max_notional(leverage).to_string(),
+        "maxNotionalValue": super::account::max_notional(leverage).to_string(),
         "symbol": symbol,
     })))
 }

@@ -5,22 +5,9 @@
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use super::account::{Assessment, Order, Risk};
+use super::account::{max_notional, Assessment, Order, Risk};
 use super::engine::{MAX_NUM_ORDERS, MULTIPLIER_DOWN, MULTIPLIER_UP};
 use super::market::{amount_str, price_str, FuturesMarket};
-
-/// The largest position notional allowed at `leverage` (a simplified version of BTCUSDT's
-/// brackets: more leverage, less room).
-pub(crate) fn max_notional(leverage: u32) -> Decimal {
-    Decimal::from(match leverage {
-        101.. => 50_000_u64,
-        51..=100 => 600_000,
-        21..=50 => 3_000_000,
-        11..=20 => 12_000_000,
-        6..=10 => 70_000_000,
-        _ => 100_000_000,
-    })
-}
 
 /// An order as `POST`/`DELETE /fapi/v1/order` answer it (`with_time` adds `time`, as
 /// `GET /fapi/v1/order` and `openOrders` do).
