@@ -625,9 +625,22 @@ impl KillSwitch {
         let open: usize = venues.iter().map(|v| v.open_after.len()).sum();
         let closes: usize = venues.iter().map(|v| v.closes.len()).sum();
         if state == PositionsState::Done {
-            tracing::warn!(step = StepKind::Positions.as_str(), trip, open, closes, "emergency: positions fetched");
+            tracing::warn!(
+                step = StepKind::Positions.as_str(),
+                trip,
+                open,
+                closes,
+                "emergency: positions fetched"
+            );
         } else {
-            tracing::error!(step = StepKind::Positions.as_str(), trip, open, closes, ?state, "emergency: positions still open or unknown");
+            tracing::error!(
+                step = StepKind::Positions.as_str(),
+                trip,
+                open,
+                closes,
+                ?state,
+                "emergency: positions still open or unknown"
+            );
         }
         self.update_report(trip, |report| {
             report.positions.venues = venues;

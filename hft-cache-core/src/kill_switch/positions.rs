@@ -227,7 +227,8 @@ pub(crate) async fn venue_positions(
     report.at_halt = open.clone();
     if flatten {
         for _ in 0..FLATTEN_ROUNDS {
-            let targets: Vec<VenuePosition> = open.iter().filter(|p| in_scope(p)).cloned().collect();
+            let targets: Vec<VenuePosition> =
+                open.iter().filter(|p| in_scope(p)).cloned().collect();
             if targets.is_empty() {
                 break;
             }
@@ -272,7 +273,9 @@ pub(crate) fn describe(report: &PositionsReport) -> String {
         .venues
         .iter()
         .map(|v| match &v.error {
-            Some(error) if v.at_halt.is_empty() => format!("{}: positions UNKNOWN ({error})", v.venue),
+            Some(error) if v.at_halt.is_empty() => {
+                format!("{}: positions UNKNOWN ({error})", v.venue)
+            }
             _ => format!(
                 "{}: {} open after the sweep, {} close(s) sent, {} open now",
                 v.venue,
@@ -313,8 +316,15 @@ pub(crate) fn describe_position(venue: &str, p: &VenuePosition) -> String {
 }
 
 /// The state of a finished positions step.
-pub(crate) fn final_state(venues: &[VenuePositions], scope: &HaltScope, flatten: bool) -> PositionsState {
-    if venues.iter().any(|v| v.error.is_some() && v.at_halt.is_empty() && v.closes.is_empty()) {
+pub(crate) fn final_state(
+    venues: &[VenuePositions],
+    scope: &HaltScope,
+    flatten: bool,
+) -> PositionsState {
+    if venues
+        .iter()
+        .any(|v| v.error.is_some() && v.at_halt.is_empty() && v.closes.is_empty())
+    {
         return PositionsState::Failed;
     }
     let still_open = venues.iter().any(|v| {

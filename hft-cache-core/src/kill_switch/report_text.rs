@@ -153,7 +153,11 @@ fn write_positions(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt:
         PositionsState::Incomplete => "INCOMPLETE",
         _ => "FAILED",
     };
-    let flatten = if p.flatten { "flatten on" } else { "flatten off" };
+    let flatten = if p.flatten {
+        "flatten on"
+    } else {
+        "flatten off"
+    };
     writeln!(f, "POSITIONS ({flatten}): {state}")?;
     for v in &p.venues {
         if let Some(error) = &v.error {
@@ -174,7 +178,11 @@ fn write_positions(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt:
             writeln!(f, "  {}: flat", v.venue)?;
         }
         for position in &v.open_after {
-            writeln!(f, "  open: {}", positions::describe_position(&v.venue, position))?;
+            writeln!(
+                f,
+                "  open: {}",
+                positions::describe_position(&v.venue, position)
+            )?;
         }
     }
     Ok(())
