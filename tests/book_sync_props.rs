@@ -1,8 +1,9 @@
 //! Property tests of every `BookSync` against a reference book.
 //!
 //! A venue's true history is a run of update ids, each setting a few levels; its messages cover
-//! consecutive ranges of it (Binance: `[U;u]` of one to three ids; Bybit: one id each; OKX:
-//! `prevSeqId + 1 ..= seqId`, with ids that jump). The reference book at an id is a pair of
+//! ranges of it (Binance: consecutive `[U;u]` of one to three ids; Binance USD-M futures: the
+//! same with ids skipped between events, each event naming the previous one's `u` as `pu`;
+//! Bybit: one id each; OKX: `prevSeqId + 1 ..= seqId`, with ids that jump). The reference book at an id is a pair of
 //! `BTreeMap`s with every change up to that id applied. The stream the sync gets is that history
 //! mangled: messages skipped (gaps), repeated (duplicates), swapped (reorders), snapshots taken
 //! at any point of the history, reconnects (`reset`), and for OKX heartbeats and sequence resets.
@@ -17,8 +18,8 @@
 use std::collections::BTreeMap;
 
 use hft_cache::book::{
-    BookDelta, BookLimits, BookSnapshot, BookSync, DepthSync, OrderBook, Side, SnapshotDeltaSync,
-    SyncOutcome,
+    BookDelta, BookLimits, BookSnapshot, BookSync, DepthSync, FuturesDepthSync, OrderBook, Side,
+    SnapshotDeltaSync, SyncOutcome,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -31,6 +32,9 @@ const CASES: u32 = 192;
 enum Venue {
     /// `DepthSync`: REST snapshot plus buffered `[U;u]` events.
     Binance,
+    /// `FuturesDepthSync`: REST snapshot plus buffered `[U;u]` events chained by `pu`, ids
+    /// skipped between events.
+    BinanceFutures,
     /// `SnapshotDeltaSync`, `u` growing by one.
     Bybit,
     /// `SnapshotDeltaSync`, `prevSeqId + 1 ..= seqId`, ids that jump, heartbeats, resets.
@@ -59,6 +63,8 @@ fn change() -> impl Strategy<Value = Change> {
 struct Message {
     first: u64,
     last: u64,
+    /// The previous message's `last` (the base for the first): futures' `pu`.
+    pu: u64,
     changes: Vec<(u64, Change)>,
 }
 
@@ -68,6 +74,7 @@ impl Message {
             first_update_id: self.first,
             last_update_id: self.last,
             seq: Some(self.last),
+            prev_update_id: Some(self.pu),
             ..BookDelta::default()
         };
         for (_, change) in &self.changes {
@@ -133,7 +140,7 @@ impl History {
     fn snapshot_ids(&self, venue: Venue) -> Vec<u64> {
         let end = self.messages.last().map_or(self.base, |m| m.last);
         match venue {
-            Venue::Binance => (self.base..=end).collect(),
+            Venue::Binance | Venue::BinanceFutures => (self.base..=end).collect(),
             Venue::Bybit | Venue::Okx => std::iter::once(self.base)
                 .chain(self.messages.iter().map(|m| m.last))
                 .collect(),
@@ -152,6 +159,8 @@ fn history(venue: Venue) -> impl Strategy<Value = History> {
     let per_id = prop::collection::vec(change(), 0..=2);
     let message = match venue {
         Venue::Binance => (1u64..=1, prop::collection::vec(per_id, 1..=3)).boxed(),
+        // The ids skipped before an event (other symbols' updates).
+        Venue::BinanceFutures => (0u64..=3, prop::collection::vec(per_id, 1..=3)).boxed(),
         Venue::Bybit => (1u64..=1, prop::collection::vec(per_id, 1..=1)).boxed(),
         Venue::Okx => (1u64..=5, prop::collection::vec(per_id, 1..=1)).boxed(),
     };
@@ -164,14 +173,19 @@ fn history(venue: Venue) -> impl Strategy<Value = History> {
     )
         .prop_map(move |(base, initial, shapes)| {
             let mut next = base + 1;
+            let mut pu = base;
             let messages = shapes
                 .into_iter()
                 .map(|(jump, ids)| {
-                    let first = next;
+                    // Futures: `jump` ids skipped before the event.
+                    let first = match venue {
+                        Venue::BinanceFutures => next + jump,
+                        _ => next,
+                    };
                     // Binance: one id per inner list; Bybit: one id; OKX: `jump` ids, all its
                     // changes at its `seqId`.
                     let span = match venue {
-                        Venue::Binance => ids.len() as u64,
+                        Venue::Binance | Venue::BinanceFutures => ids.len() as u64,
                         Venue::Bybit => 1,
                         Venue::Okx => jump,
                     };
@@ -181,18 +195,21 @@ fn history(venue: Venue) -> impl Strategy<Value = History> {
                         .enumerate()
                         .flat_map(|(i, changes)| {
                             let id = match venue {
-                                Venue::Binance => first + i as u64,
+                                Venue::Binance | Venue::BinanceFutures => first + i as u64,
                                 Venue::Bybit | Venue::Okx => last,
                             };
                             changes.into_iter().map(move |c| (id, c))
                         })
                         .collect();
                     next = last + 1;
-                    Message {
+                    let message = Message {
                         first,
                         last,
+                        pu,
                         changes,
-                    }
+                    };
+                    pu = last;
+                    message
                 })
                 .collect();
             History {
@@ -383,7 +400,15 @@ impl Driver<'_> {
     fn recover(&mut self, from: usize) -> Result<(), TestCaseError> {
         self.sync.reset();
         let messages = &self.history.messages;
-        let from = from.min(messages.len());
+        let mut from = from.min(messages.len());
+        if self.venue == Venue::BinanceFutures && !messages.is_empty() {
+            // Futures' first event must straddle the snapshot (`U` <= id <= `u`), and the ids
+            // after an event may be skipped: the event that ends at the snapshot's id, buffered
+            // before it, is that first event.
+            from = from.max(1);
+            let outcome = self.sync.on_delta(messages[from - 1].delta());
+            prop_assert_eq!(&outcome, &SyncOutcome::Buffered);
+        }
         let id = match from.checked_sub(1) {
             Some(i) => messages[i].last,
             None => self.history.base,
@@ -399,7 +424,12 @@ impl Driver<'_> {
             );
             self.check(&outcome)?;
         }
-        if from < messages.len() || self.venue != Venue::Binance {
+        let on_its_own = match self.venue {
+            Venue::Binance => from == messages.len(),
+            Venue::BinanceFutures => messages.is_empty(),
+            Venue::Bybit | Venue::Okx => false,
+        };
+        if !on_its_own {
             // Binance serves only once an event is applied on top of the snapshot.
             let book = self.sync.book();
             prop_assert!(book.is_some(), "nothing served after a clean resync");
@@ -423,6 +453,7 @@ fn sync_for(venue: Venue, small_buffer: bool) -> Box<dyn BookSync> {
     };
     match venue {
         Venue::Binance => Box::new(DepthSync::new().with_limits(limits)),
+        Venue::BinanceFutures => Box::new(FuturesDepthSync::new().with_limits(limits)),
         Venue::Bybit | Venue::Okx => Box::new(SnapshotDeltaSync::new().with_limits(limits)),
     }
 }
@@ -462,6 +493,11 @@ fn binance_depth_sync_serves_only_the_reference_book() {
 }
 
 #[test]
+fn binance_futures_depth_sync_serves_only_the_reference_book() {
+    run_mangled(Venue::BinanceFutures);
+}
+
+#[test]
 fn bybit_snapshot_delta_sync_serves_only_the_reference_book() {
     run_mangled(Venue::Bybit);
 }
@@ -497,16 +533,19 @@ fn garbage() -> impl Strategy<Value = Garbage> {
         1 => (any_id(), levels(), levels()).prop_map(|(update_id, bids, asks)| {
             Garbage::Snapshot(BookSnapshot { update_id, seq: None, bids, asks, checksum: None })
         }),
-        6 => (any_id(), any_id(), levels(), levels()).prop_map(|(first, last, bids, asks)| {
-            Garbage::Delta(BookDelta {
-                first_update_id: first,
-                last_update_id: last,
-                seq: None,
-                bids,
-                asks,
-                checksum: None,
-            })
-        }),
+        6 => (any_id(), any_id(), proptest::option::of(any_id()), levels(), levels()).prop_map(
+            |(first, last, pu, bids, asks)| {
+                Garbage::Delta(BookDelta {
+                    first_update_id: first,
+                    last_update_id: last,
+                    seq: None,
+                    bids,
+                    asks,
+                    checksum: None,
+                    prev_update_id: pu,
+                })
+            }
+        ),
         1 => Just(Garbage::Reset),
     ]
 }
@@ -522,15 +561,15 @@ fn garbage_never_panics_nor_serves_a_crossed_book() {
     });
     let case = (
         prop::collection::vec(garbage(), 0..40),
-        any::<bool>(),
+        0u8..3,
         any::<bool>(),
     );
     runner
-        .run(&case, |(messages, binance, small_buffer)| {
-            let venue = if binance {
-                Venue::Binance
-            } else {
-                Venue::Bybit
+        .run(&case, |(messages, venue, small_buffer)| {
+            let venue = match venue {
+                0 => Venue::Binance,
+                1 => Venue::BinanceFutures,
+                _ => Venue::Bybit,
             };
             let mut sync = sync_for(venue, small_buffer);
             let mut needs_snapshot = false;

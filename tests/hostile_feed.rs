@@ -395,6 +395,7 @@ fn every_book_sync_survives_hostile_numbers() {
                             bids,
                             asks,
                             checksum: Some(checksum),
+                            prev_update_id: None,
                         })
                     };
                     if outcome.is_fault() {

@@ -381,6 +381,7 @@ fn bybit_delta(
         bids: bids.to_vec(),
         asks: asks.to_vec(),
         checksum: None,
+        prev_update_id: None,
     }
 }
 

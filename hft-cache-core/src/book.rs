@@ -4,8 +4,9 @@
 //!   reports a crossed book.
 //! - [`BookSync`]: a venue's synchronisation procedure, over the neutral [`BookSnapshot`] and
 //!   [`BookDelta`]: it says, for every message, whether it was applied, buffered, ignored, or
-//!   revealed a gap that needs a new snapshot. [`DepthSync`] is Binance's (REST snapshot plus
-//!   buffered `[U;u]` deltas), [`SnapshotDeltaSync`] that of venues which send the book on the
+//!   revealed a gap that needs a new snapshot. [`DepthSync`] is Binance spot's (REST snapshot
+//!   plus buffered `[U;u]` deltas), [`FuturesDepthSync`] Binance USD-M futures' (the same, with
+//!   deltas chained by `pu`), [`SnapshotDeltaSync`] that of venues which send the book on the
 //!   stream (Bybit v5, OKX). Either verifies a venue's [`BookChecksum`] where it sends one.
 //! - [`BookLimits`]: the caps on levels per message, the sync buffer and the book, past which
 //!   a message is a fault and the book is rebuilt, never grown.
@@ -18,6 +19,7 @@
 
 mod binance_sync;
 mod checksum;
+mod futures_sync;
 mod limits;
 mod order_book;
 mod snapshot_delta;
@@ -28,6 +30,7 @@ mod wire;
 
 pub use binance_sync::DepthSync;
 pub use checksum::BookChecksum;
+pub use futures_sync::FuturesDepthSync;
 pub use limits::{BookLimits, BufferStats};
 pub use order_book::{BookError, OrderBook, Side};
 pub use snapshot_delta::SnapshotDeltaSync;

@@ -2,8 +2,9 @@
 //! the machinery they are built on, public for feeds of one's own.
 //!
 //! - [`DepthFeed`] keeps one order book per symbol from a venue's depth stream
-//!   ([`BinanceDepth`] by default, any [`BookStream`] otherwise) and publishes each book's top
-//!   levels as a [`BookView`](crate::book::BookView).
+//!   ([`BinanceDepth`] by default, [`binance_futures::BinanceFuturesDepth`] for USD-M futures,
+//!   any [`BookStream`] otherwise) and publishes each book's top levels as a
+//!   [`BookView`](crate::book::BookView).
 //! - [`StreamFeed`] keeps the latest value per key of any JSON stream (trades, tickers,
 //!   klines: [`binance`] has the types), raw or combined.
 //! - [`HealthRecorder`], [`SilenceWatchdog`] and [`Backoff`] are what both are made of: the
@@ -41,6 +42,7 @@
 mod backoff;
 pub mod binance;
 mod binance_depth;
+pub mod binance_futures;
 pub mod bybit;
 mod depth;
 mod health;

@@ -37,6 +37,12 @@
 //! `{"scope":{"symbol":"BTCUSDT"},"by":"alice","why":".."}`, `POST /resume`
 //! `{"scope":..,"by":"bob","acknowledge":[..]}`.
 //!
+//! **Dead man's switch.** Where a venue cancels resting orders by itself once a countdown
+//! lapses (Binance USD-M's `countdownCancelAll`), a [`DeadMan`] keeps it renewed while the gate
+//! is live and stops on a halt or a stall, so that the venue backs up the sweep; a renewal that
+//! fails trips the switch ([`TripReason::DeadManFailed`]); its state is in every report. [`DeadMan`] lists what
+//! each venue offers.
+//!
 //! **Audit.** Every trip, scoped halt, resume, acknowledgment and refused resume is an
 //! [`AuditRecord`] (time, actor, reason, scope, report), kept by the switch
 //! ([`KillSwitch::audit_trail`]), in its report, and in the order journal's file. The actor is
@@ -54,6 +60,8 @@ mod assessment;
 mod audit;
 #[cfg(feature = "venues")]
 mod builder;
+#[cfg(feature = "venues")]
+mod dead_man;
 #[cfg(feature = "venues")]
 mod emergency;
 #[cfg(feature = "venues")]
@@ -92,6 +100,11 @@ pub use audit::{AuditAction, AuditRecord};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use builder::KillSwitchBuilder;
+#[cfg(feature = "venues")]
+#[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
+pub use dead_man::{
+    DeadMan, DeadManBuildError, DeadManBuilder, DeadManPhase, DeadManState, SymbolCountdown,
+};
 #[cfg(feature = "venues")]
 #[cfg_attr(docsrs, doc(cfg(feature = "venues")))]
 pub use emergency::{EmergencyReport, EmergencyStep, StepKind};

@@ -10,16 +10,17 @@ use super::sync::{
 };
 use super::update::{BookDelta, BookSnapshot};
 
-/// Deltas kept while a snapshot is awaited, contiguous, oldest first, with what they hold.
+/// Deltas kept while a snapshot is awaited, contiguous, oldest first, with what they hold
+/// (shared with [`FuturesDepthSync`](super::FuturesDepthSync)).
 #[derive(Default)]
-struct Buffer {
-    deltas: VecDeque<BookDelta>,
-    levels: usize,
+pub(super) struct Buffer {
+    pub(super) deltas: VecDeque<BookDelta>,
+    pub(super) levels: usize,
     bytes: usize,
 }
 
 impl Buffer {
-    fn of(delta: BookDelta) -> Self {
+    pub(super) fn of(delta: BookDelta) -> Self {
         let mut buffer = Buffer::default();
         buffer.push(delta);
         buffer
@@ -37,7 +38,7 @@ impl Buffer {
         )
     }
 
-    fn push(&mut self, delta: BookDelta) {
+    pub(super) fn push(&mut self, delta: BookDelta) {
         self.levels = self
             .levels
             .saturating_add(delta.bids.len() + delta.asks.len());
@@ -45,11 +46,11 @@ impl Buffer {
         self.deltas.push_back(delta);
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         *self = Buffer::default();
     }
 
-    fn stats(&self) -> BufferStats {
+    pub(super) fn stats(&self) -> BufferStats {
         BufferStats {
             deltas: self.deltas.len(),
             levels: self.levels,

@@ -94,6 +94,14 @@ pub enum BookError {
         /// Levels the buffer would have held.
         levels: usize,
     },
+    /// A delta without the previous event's last update id (Binance USD-M's `pu`), given to
+    /// a procedure that chains deltas by it ([`FuturesDepthSync`](super::FuturesDepthSync)):
+    /// a spot stream on a futures feed, or a venue that dropped the field.
+    #[error("delta up to update id {last} names no previous update id (`pu`)")]
+    MissingPrevUpdateId {
+        /// The delta's last update id.
+        last: u64,
+    },
 }
 
 /// Levels from which [`OrderBook::apply_all`] sorts and merges instead of inserting one by one.

@@ -49,6 +49,7 @@ use super::update::{BookDelta, BookSnapshot};
 ///     first_update_id: u, last_update_id: u, seq: Some(seq),
 ///     bids: vec![(dec!(16493.50), dec!(0))], asks: vec![],
 ///     checksum: None,
+///     prev_update_id: None,
 /// };
 /// assert_eq!(sync.on_delta(delta(18521289, 7961638800)), SyncOutcome::Applied { last_update_id: 18521289 });
 /// assert_eq!(sync.seq(), Some(7961638800));
@@ -60,6 +61,7 @@ use super::update::{BookDelta, BookSnapshot};
 ///     first_update_id: prev + 1, last_update_id: seq, seq: Some(seq),
 ///     bids: vec![], asks: vec![(dec!(16611.00), dec!(0.5))],
 ///     checksum: None,
+///     prev_update_id: None,
 /// };
 /// let mut sync = SnapshotDeltaSync::new();
 /// let okx_snapshot = BookSnapshot {

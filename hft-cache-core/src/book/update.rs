@@ -34,6 +34,9 @@ pub struct BookDelta {
     pub asks: Vec<(Decimal, Decimal)>,
     /// The venue's checksum of the book after this delta, where it sends one (OKX).
     pub checksum: Option<i32>,
+    /// The last update id of the venue's previous message, where it sends one (Binance USD-M
+    /// futures' `pu`): [`FuturesDepthSync`](super::FuturesDepthSync) chains deltas by it.
+    pub prev_update_id: Option<u64>,
 }
 
 crate::class::declare_class!(owned Plain for BookSnapshot);

@@ -1,11 +1,12 @@
-//! Binance spot's JSON: the REST depth snapshot and the diff-depth stream event.
+//! Binance's JSON: the REST depth snapshot and the diff-depth stream event (spot's, and USD-M
+//! futures', which add `pu`, and `E`/`T` to the snapshot).
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::update::{BookDelta, BookSnapshot};
 
-/// `GET /api/v3/depth`: the book at `lastUpdateId`.
+/// `GET /api/v3/depth` (or futures' `GET /fapi/v1/depth`): the book at `lastUpdateId`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DepthSnapshot {
     /// The id of the last update included.
@@ -35,6 +36,9 @@ pub struct DepthUpdate {
     /// The last update id in the event.
     #[serde(rename = "u")]
     pub last_update_id: u64,
+    /// The previous event's last update id (USD-M futures' `pu`; spot sends none).
+    #[serde(rename = "pu", default)]
+    pub prev_update_id: Option<u64>,
     /// Bid levels that changed; quantity 0 removes.
     #[serde(rename = "b")]
     pub bids: Vec<(Decimal, Decimal)>,
@@ -64,6 +68,7 @@ impl From<DepthUpdate> for BookDelta {
             bids: e.bids,
             asks: e.asks,
             checksum: None,
+            prev_update_id: e.prev_update_id,
         }
     }
 }

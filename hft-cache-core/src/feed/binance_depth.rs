@@ -16,6 +16,8 @@ pub struct BinanceDepth {
     ws_url: String,
     rest_url: String,
     stream_name: String,
+    /// `/api/v3/depth` on spot, `/fapi/v1/depth` on USD-M futures.
+    snapshot_path: &'static str,
     snapshot_limit: u32,
     request_timeout: Duration,
     roots: Vec<RootCertificate>,
@@ -29,11 +31,18 @@ impl BinanceDepth {
             ws_url: ws_url.into().trim_end_matches('/').to_owned(),
             rest_url: rest_url.into().trim_end_matches('/').to_owned(),
             stream_name: "depth@100ms".into(),
+            snapshot_path: "/api/v3/depth",
             snapshot_limit: 5000,
             request_timeout: Duration::from_secs(5),
             roots: Vec::new(),
             http: None,
         }
+    }
+
+    /// The same stream and snapshots under another snapshot path (futures' `/fapi/v1/depth`).
+    pub(super) fn snapshot_path(mut self, path: &'static str) -> Self {
+        self.snapshot_path = path;
+        self
     }
 
     /// The stream after `<symbol>@` (default `depth@100ms`).
@@ -89,10 +98,12 @@ impl BookStream for BinanceDepth {
 
     fn snapshot(&self, symbol: &str) -> Option<SnapshotFuture> {
         let http = self.http.as_ref()?;
-        let request = http.get(format!("{}/api/v3/depth", self.rest_url)).query(&[
-            ("symbol", symbol.to_owned()),
-            ("limit", self.snapshot_limit.to_string()),
-        ]);
+        let request = http
+            .get(format!("{}{}", self.rest_url, self.snapshot_path))
+            .query(&[
+                ("symbol", symbol.to_owned()),
+                ("limit", self.snapshot_limit.to_string()),
+            ]);
         Some(Box::pin(async move {
             let depth = request.fetch_not_live::<DepthSnapshot>().await?;
             Ok(BookSnapshot::from(depth))

@@ -101,6 +101,7 @@ impl BookStream for BybitOrderbook {
                 bids: d.b,
                 asks: d.a,
                 checksum: None,
+                prev_update_id: None,
             }),
             other => return Err(format!("unknown orderbook type {other}")),
         })

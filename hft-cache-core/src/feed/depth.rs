@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::backoff::Backoff;
 use super::binance_depth::BinanceDepth;
+use super::binance_futures::BinanceFuturesDepth;
 use super::health::{FeedHealth, FeedPhase, HealthRecorder};
 use super::link::{self, Frame};
 use super::settings::{sleep_until_opt, Config, FeedBuildError, MAX_MESSAGE_BYTES, SEND_TIMEOUT};
@@ -153,6 +154,17 @@ impl DepthFeed {
         rest_url: impl Into<String>,
     ) -> DepthFeedBuilder<BinanceDepth> {
         Self::with_stream(BinanceDepth::new(ws_url, rest_url))
+    }
+
+    /// A Binance USD-M futures feed from the venue's WebSocket and REST base URLs
+    /// (`wss://fstream.binance.com`, `https://fapi.binance.com`): snapshots from
+    /// `/fapi/v1/depth`, deltas chained by `pu`
+    /// ([`FuturesDepthSync`](crate::book::FuturesDepthSync)).
+    pub fn binance_futures(
+        ws_url: impl Into<String>,
+        rest_url: impl Into<String>,
+    ) -> DepthFeedBuilder<BinanceFuturesDepth> {
+        Self::with_stream(BinanceFuturesDepth::new(ws_url, rest_url))
     }
 
     /// A feed of any venue's book stream.

@@ -192,6 +192,7 @@ impl BookStream for OkxBooks {
                     bids: levels(d.bids),
                     asks: levels(d.asks),
                     checksum: d.checksum,
+                    prev_update_id: None,
                 })
             }
             other => return Err(format!("unknown books action {other}")),

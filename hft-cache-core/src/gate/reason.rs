@@ -93,6 +93,19 @@ pub enum TripReason {
         /// The last refusal, in words.
         last: String,
     },
+    /// The venue's own dead man's switch could not be kept armed: a re-arm failed after its
+    /// retries, or came so late (the process stalled) that the venue's countdown had lapsed.
+    /// Raised by [`DeadMan`](crate::kill_switch::DeadMan).
+    DeadManFailed {
+        /// The venue (`binance-futures`).
+        venue: String,
+        /// The symbol whose countdown could not be renewed.
+        symbol: String,
+        /// Attempts made.
+        attempts: u32,
+        /// What went wrong, in words.
+        error: String,
+    },
     /// A trigger fired, at its tightened limits, within the relapse watch after a resume.
     Relapse {
         /// How long after the resume.
@@ -117,6 +130,7 @@ impl TripReason {
             TripReason::ComplianceViolation { .. } => "compliance_violation",
             TripReason::PaperFault { .. } => "paper_fault",
             TripReason::PreTradeBreach { .. } => "pre_trade_breach",
+            TripReason::DeadManFailed { .. } => "dead_man_failed",
             TripReason::Relapse { .. } => "relapse",
             TripReason::Scoped { cause, .. } => cause.trigger(),
         }
@@ -127,7 +141,8 @@ impl TripReason {
         match self {
             TripReason::Manual { .. }
             | TripReason::PaperFault { .. }
-            | TripReason::PreTradeBreach { .. } => None,
+            | TripReason::PreTradeBreach { .. }
+            | TripReason::DeadManFailed { .. } => None,
             TripReason::Relapse { cause, .. } | TripReason::Scoped { cause, .. } => cause.cache(),
             TripReason::FeedUnhealthy { cache, .. }
             | TripReason::StaleRefusals { cache, .. }
@@ -210,6 +225,15 @@ impl fmt::Display for TripReason {
             } => write!(
                 f,
                 "trigger pre_trade_breach: {refusals} pre-trade refusals of rule `{rule}` within {within:?} (limit {limit}); last: {last}"
+            ),
+            TripReason::DeadManFailed {
+                venue,
+                symbol,
+                attempts,
+                error,
+            } => write!(
+                f,
+                "trigger dead_man_failed: the {venue} countdown of {symbol} could not be kept armed after {attempts} attempt(s): {error}"
             ),
             TripReason::Scoped { scope, cause } => write!(f, "{cause}, for {scope}"),
             TripReason::Relapse {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::assessment::{self, AssessmentState, SuspectWindow};
 use super::audit::{self, AuditAction, AuditRecord};
 use super::positions::{self, PositionRetry, PositionsReport, PositionsState};
+use super::dead_man::DeadManState;
 use super::remediation::{self, Remediation};
 use super::sweep::{self, Cancellation, SweepState, VenueSweep};
 use super::{Halt, KillSwitch};
@@ -102,6 +103,11 @@ pub struct EmergencyReport {
     /// The audit records about this report: its trip, refused resumes, acknowledgments, the
     /// resume that lifted it.
     pub audit: Vec<AuditRecord>,
+    /// The venue's own dead man's switch at the halt, if a [`DeadMan`](super::DeadMan) follows
+    /// this switch: no longer renewed from the halt on, so its countdown cancels the resting
+    /// orders at the venue even if the sweep cannot (absent from the JSON without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_man: Option<DeadManState>,
 }
 
 /// One step of the emergency procedure and what came of it.
@@ -408,6 +414,7 @@ impl KillSwitch {
             positions: PositionsReport::at_trip(config.positions.len(), config.flatten),
             remediation,
             audit: Vec::new(),
+            dead_man: self.dead_man(),
         };
         tracing::error!(
             step = StepKind::Report.as_str(),

@@ -131,6 +131,7 @@ pub(super) fn write_assessment(
     }
     write_sweep(f, report)?;
     write_positions(f, report)?;
+    write_dead_man(f, report)?;
     writeln!(f, "REMEDIATION, done:")?;
     for line in &report.remediation.done {
         writeln!(f, "  - {line}")?;
@@ -241,6 +242,47 @@ fn write_sweep(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt::Res
         if let Some(error) = &v.last_error {
             writeln!(f, "    last error: {error}")?;
         }
+    }
+    Ok(())
+}
+
+fn write_dead_man(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt::Result {
+    let Some(d) = &report.dead_man else {
+        return Ok(());
+    };
+    write!(
+        f,
+        "DEAD MAN'S SWITCH ({}): {}, countdown {} ms renewed every {} ms, {} renewal(s), {} failure(s), {} late",
+        d.venue,
+        d.phase.as_str(),
+        d.countdown.as_millis(),
+        d.rearm_every.as_millis(),
+        d.rearms,
+        d.failures,
+        d.late_rearms
+    )?;
+    match &d.stopped_because {
+        Some(why) => writeln!(f, ": {why}")?,
+        None => writeln!(f)?,
+    }
+    for s in &d.symbols {
+        let lapse = match (s.armed, s.lapses_at_unix_ms) {
+            (true, Some(at)) => format!(
+                "the venue cancels its open orders at {at} ms since the epoch unless renewed"
+            ),
+            (false, Some(at)) => format!("lapsed at {at} ms since the epoch"),
+            (_, None) => "never armed".to_owned(),
+        };
+        writeln!(
+            f,
+            "  {}: {}, {}",
+            s.symbol,
+            if s.renewing { "renewed" } else { "NOT renewed" },
+            lapse
+        )?;
+    }
+    if let Some(error) = &d.last_error {
+        writeln!(f, "  last error: {error}")?;
     }
     Ok(())
 }

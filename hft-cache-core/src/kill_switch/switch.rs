@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::assessment::Retry;
 use super::audit::{AuditAction, AuditRecord};
+use super::dead_man::{DeadManState, Shared};
 use super::paper::{PaperPhase, PaperProgress, PaperRun};
 use super::positions::PositionClient;
 use super::relapse::RelapseWatch;
@@ -96,6 +97,9 @@ pub(super) struct Inner {
     pub(super) sweep_serial: Arc<tokio::sync::Mutex<()>>,
     /// The audit trail, oldest first.
     pub(super) audit: Mutex<(u64, VecDeque<AuditRecord>)>,
+    /// The dead man's switch following this switch's gate, if one was spawned: its state goes
+    /// into every report.
+    pub(super) dead_man: Mutex<Option<Arc<Shared>>>,
     pub(super) config: Config,
 }
 
@@ -170,6 +174,7 @@ impl KillSwitch {
                 sweeps: Mutex::new(SweepBook::default()),
                 sweep_serial: Arc::new(tokio::sync::Mutex::new(())),
                 audit: Mutex::new((0, VecDeque::new())),
+                dead_man: Mutex::new(None),
                 config,
             }),
         }
@@ -369,6 +374,27 @@ impl KillSwitch {
         }
         drop(reports);
         self.inner.updates.send_modify(|n| *n += 1);
+    }
+
+    /// Follows `dead_man` from now on (a second replaces the first): its state goes into every
+    /// report.
+    pub(super) fn set_dead_man(&self, dead_man: Arc<Shared>) {
+        *self
+            .inner
+            .dead_man
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(dead_man);
+    }
+
+    /// The state of the [`DeadMan`](super::DeadMan) spawned with this switch, if any.
+    pub fn dead_man(&self) -> Option<DeadManState> {
+        let dead_man = self
+            .inner
+            .dead_man
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        dead_man.map(|d| d.state())
     }
 
     /// The current halt, if trading is halted.

@@ -104,7 +104,9 @@ fn window_basis(
             longest,
             format!("pre-trade refusals of `{rule}` counted over {within:?}, plus the longest max age of the caches"),
         ),
-        TripReason::Manual { .. } | TripReason::PaperFault { .. } => (
+        TripReason::Manual { .. }
+        | TripReason::PaperFault { .. }
+        | TripReason::DeadManFailed { .. } => (
             Duration::ZERO,
             longest,
             "no condition named: the manual window or the longest max age of the caches, whichever is longer".to_owned(),
