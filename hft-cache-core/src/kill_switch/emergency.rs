@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::assessment::{self, AssessmentState, SuspectWindow};
 use super::audit::{self, AuditAction, AuditRecord};
-use super::positions::{self, PositionRetry, PositionsReport, PositionsState};
 use super::dead_man::DeadManState;
+use super::positions::{self, PositionRetry, PositionsReport, PositionsState};
 use super::remediation::{self, Remediation};
 use super::sweep::{self, Cancellation, SweepState, VenueSweep};
 use super::{Halt, KillSwitch};
