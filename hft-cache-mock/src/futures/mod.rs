@@ -87,11 +87,9 @@
 //!     .leverage(10)
 //!     .start()
 //!     .await?;
-//! let depth: serde_json::Value =
-//!     reqwest::get(format!("{}/fapi/v1/depth?symbol=BTCUSDT&limit=5", mock.http_url()))
-//!         .await?
-//!         .json()
-//!         .await?;
+//! let url = format!("{}/fapi/v1/depth?symbol=BTCUSDT&limit=5", mock.http_url());
+//! let body = reqwest::get(url).await?.bytes().await?;
+//! let depth: serde_json::Value = serde_json::from_slice(&body)?;
 //! assert!(depth["lastUpdateId"].as_u64().is_some());
 //! assert_eq!(mock.position("BTCUSDT"), Some((dec!(0), dec!(0))));
 //! mock.faults().drop_next_delta(); // a client of the stream now sees `pu` break the chain
