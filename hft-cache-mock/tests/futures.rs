@@ -1057,3 +1057,111 @@ async fn rest_faults_hit_the_chosen_endpoint_and_rate_limits_say_when_to_retry()
     assert_eq!(mock.position("BTCUSDT"), Some((dec!(0), dec!(0))));
     mock.shutdown().await;
 }
+
+type Side = std::collections::BTreeMap<Decimal, Decimal>;
+
+fn apply_levels(side: &mut Side, levels: &Value) {
+    for level in levels.as_array().unwrap() {
+        let (price, qty) = (dec_of(&level[0]), dec_of(&level[1]));
+        if qty.is_zero() {
+            side.remove(&price);
+        } else {
+            side.insert(price, qty);
+        }
+    }
+}
+
+fn book_of(depth: &Value) -> (Side, Side) {
+    let (mut bids, mut asks) = (Side::new(), Side::new());
+    apply_levels(&mut bids, &depth["bids"]);
+    apply_levels(&mut asks, &depth["asks"]);
+    (bids, asks)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_synced_by_the_pu_rule_matches_the_snapshot() {
+    let mock = lively_mock().await;
+    let mut ws = connect(&mock.depth_stream_url("BTCUSDT")).await;
+    // Let the book move so that the snapshot falls between events.
+    let mut buffered = vec![next_event(&mut ws).await];
+    let snapshot = public(&mock, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000")
+        .await
+        .json();
+    let last_update_id = id(&snapshot, "lastUpdateId");
+    let (mut bids, mut asks) = book_of(&snapshot);
+    let mut prev_u: Option<u64> = None;
+    let mut applied = 0;
+    while applied < 40 {
+        let event = if buffered.is_empty() {
+            next_event(&mut ws).await
+        } else {
+            buffered.remove(0)
+        };
+        let (first, last, pu) = (id(&event, "U"), id(&event, "u"), id(&event, "pu"));
+        match prev_u {
+            // The documented start: drop what the snapshot has, then the first event holds
+            // lastUpdateId (or, when the book did not change since the snapshot's event,
+            // chains to it by `pu`).
+            None if last < last_update_id => continue,
+            None => assert!(
+                (first <= last_update_id && last_update_id <= last) || pu == last_update_id,
+                "the first event continues the snapshot: {event}, lastUpdateId {last_update_id}"
+            ),
+            Some(u) => assert_eq!(pu, u, "the chain holds"),
+        }
+        apply_levels(&mut bids, &event["b"]);
+        apply_levels(&mut asks, &event["a"]);
+        prev_u = Some(last);
+        applied += 1;
+    }
+    // Stop the book, let the last events arrive, and compare with a fresh snapshot.
+    mock.faults().quiet_market(true);
+    while let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
+    {
+        let event: Value = serde_json::from_str(&t).unwrap();
+        assert_eq!(Some(id(&event, "pu")), prev_u);
+        apply_levels(&mut bids, &event["b"]);
+        apply_levels(&mut asks, &event["a"]);
+        prev_u = Some(id(&event, "u"));
+    }
+    let fresh = public(&mock, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000")
+        .await
+        .json();
+    assert_eq!(Some(id(&fresh, "lastUpdateId")), prev_u);
+    assert_eq!(
+        book_of(&fresh),
+        (bids, asks),
+        "the streamed book is the exchange's book"
+    );
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_on_a_bare_connection() {
+    use futures_util::SinkExt;
+    let mock = lively_mock().await;
+    let mut ws = connect(&format!("{}/ws", mock.ws_url())).await;
+    let request = r#"{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":7}"#;
+    ws.send(Message::Text(request.into())).await.unwrap();
+    let reply = next_event(&mut ws).await;
+    assert_eq!(reply, serde_json::json!({"result": null, "id": 7}));
+    let event = next_event(&mut ws).await;
+    assert_eq!(event["e"], "depthUpdate");
+    let list = r#"{"method":"LIST_SUBSCRIPTIONS","id":8}"#;
+    ws.send(Message::Text(list.into())).await.unwrap();
+    let listed = loop {
+        let frame = next_event(&mut ws).await;
+        if frame.get("id").is_some() {
+            break frame;
+        }
+    };
+    assert_eq!(listed["result"], serde_json::json!(["btcusdt@depth@100ms"]));
+    let bad = connect_refused(&format!("{}/ws/nope@depth", mock.ws_url())).await;
+    assert!(bad, "an unknown symbol is refused");
+    mock.shutdown().await;
+}
+
+async fn connect_refused(url: &str) -> bool {
+    tokio_tungstenite::connect_async(url).await.is_err()
+}
