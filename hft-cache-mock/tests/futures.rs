@@ -820,6 +820,24 @@ async fn positions_follow_fills_open_add_reduce_and_close() {
     assert_close(dec_of(&account["totalWalletBalance"]), wallet + realized);
     assert_eq!(account["assets"][0]["asset"], "USDT");
     assert_eq!(account["positions"].as_array().unwrap().len(), 2);
+    let balance = signed(&mock, reqwest::Method::GET, "/fapi/v2/balance", "")
+        .await
+        .json();
+    assert_eq!(balance[0]["asset"], "USDT");
+    assert_close(dec_of(&balance[0]["balance"]), wallet + realized);
+    // v3 lists only symbols with a position or open orders: none now.
+    let v3 = signed(&mock, reqwest::Method::GET, "/fapi/v3/positionRisk", "")
+        .await
+        .json();
+    assert_eq!(v3, serde_json::json!([]));
+    fill_of(&market(&mock, "BUY", "0.010", false).await);
+    let v3 = signed(&mock, reqwest::Method::GET, "/fapi/v3/positionRisk", "")
+        .await
+        .json();
+    assert_eq!(v3.as_array().unwrap().len(), 1);
+    assert_eq!(v3[0]["symbol"], "BTCUSDT");
+    assert_eq!(dec_of(&v3[0]["positionAmt"]), dec!(0.01));
+    assert!(v3[0]["maintMargin"].is_string() && v3[0]["marginAsset"] == "USDT");
     mock.shutdown().await;
 }
 

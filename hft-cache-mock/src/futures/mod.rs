@@ -19,7 +19,9 @@
 //! | `POST /fapi/v1/countdownCancelAll?symbol=&countdownTime=` | signed | arms (re-arming replaces), `0` disarms; `{"symbol","countdownTime"}` |
 //! | `POST /fapi/v1/leverage?symbol=&leverage=` | signed | `{"leverage","maxNotionalValue","symbol"}` |
 //! | `GET /fapi/v2/positionRisk[?symbol=]` | signed | one entry per symbol, `positionSide` `BOTH` |
+//! | `GET /fapi/v3/positionRisk[?symbol=]` | signed | only symbols with a position or open orders, with margins |
 //! | `GET /fapi/v2/account` | signed | wallet, margins, `assets` (USDT), `positions` |
+//! | `GET /fapi/v2/balance` | signed | the USDT balance: `balance`, `crossUnPnl`, `availableBalance` |
 //! | `GET /ws/<stream>[/<stream>..]`, `GET /ws` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` |
 //! | `GET /stream?streams=<a>/<b>` | none | combined streams, `{"stream":..,"data":..}` |
 //!
@@ -29,7 +31,9 @@
 //! follows: an event's `pu` is the previous event's `u` on that stream, and `U` is *not* the
 //! previous `u` + 1 (the mock skips a few ids between batches, as the venue does). A client
 //! syncs the documented way: snapshot, drop events with `u` < `lastUpdateId`, the first
-//! event has `U` ≤ `lastUpdateId` ≤ `u`, then each `pu` must equal the last `u`, else resync.
+//! event has `U` ≤ `lastUpdateId` ≤ `u` (or, when the book has not changed since the event
+//! the snapshot follows, has `pu` = `lastUpdateId`), then each `pu` must equal the last `u`,
+//! else resync.
 //! A dropped or stalled event still moves the chain on, so the next `pu` shows the gap.
 //!
 //! Signed endpoints are checked exactly as on the spot mock (the same code): `X-MBX-APIKEY`
@@ -320,7 +324,9 @@ fn router(state: FuturesState) -> Router {
         )
         .route("/fapi/v1/leverage", post(rest::leverage))
         .route("/fapi/v2/positionRisk", get(rest::position_risk))
+        .route("/fapi/v3/positionRisk", get(rest::position_risk_v3))
         .route("/fapi/v2/account", get(rest::account))
+        .route("/fapi/v2/balance", get(rest::balance))
         .layer(from_fn_with_state(Arc::clone(&state), rest::faults));
     api.route("/ws", get(ws::raw_empty))
         .route("/ws/{*streams}", get(ws::raw))

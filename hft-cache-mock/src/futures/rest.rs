@@ -406,6 +406,40 @@ pub(crate) async fn position_risk(
     Ok(Json(Value::Array(rows)))
 }
 
+/// `GET /fapi/v3/positionRisk[?symbol=]`: the symbols with a position or open orders.
+pub(crate) async fn position_risk_v3(
+    State(state): State<FuturesState>,
+    Signed(params): Signed,
+) -> Result<Json<Value>, ApiError> {
+    let venue = state.lock();
+    let symbol = optional(&params, "symbol")
+        .map(|s| venue.symbol(s))
+        .transpose()?;
+    let assessment = venue.account.assess(&venue.marks());
+    let rows: Vec<Value> = assessment
+        .per_symbol
+        .iter()
+        .filter(|(s, r)| {
+            symbol.as_ref().is_none_or(|want| want == *s)
+                && (!r.position.amount.is_zero()
+                    || venue.account.open_orders(Some(s)).next().is_some())
+        })
+        .map(|(s, r)| wire::position_risk_v3(s, r))
+        .collect();
+    Ok(Json(Value::Array(rows)))
+}
+
+/// `GET /fapi/v2/balance`.
+pub(crate) async fn balance(State(state): State<FuturesState>, Signed(_): Signed) -> Json<Value> {
+    let venue = state.lock();
+    let assessment = venue.account.assess(&venue.marks());
+    Json(wire::balance(
+        venue.account.wallet,
+        &assessment,
+        venue.account.update_time,
+    ))
+}
+
 /// `GET /fapi/v2/account`.
 pub(crate) async fn account(State(state): State<FuturesState>, Signed(_): Signed) -> Json<Value> {
     let venue = state.lock();
