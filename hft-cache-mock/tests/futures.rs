@@ -599,6 +599,11 @@ async fn bad_orders_get_usd_m_codes() {
             a.text
         );
     }
+    // A wallet emptied elsewhere: nothing can be opened.
+    mock.set_wallet_balance(dec!(0));
+    let broke = order(&mock, "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001").await;
+    assert_eq!(broke.code(), Some(-2019), "{}", broke.text);
+    mock.set_wallet_balance(dec!(10000));
     // At 125× the position may be worth at most 50 000 USDT: 1 BTC (~60 000) is too much.
     let lev = signed(
         &mock,

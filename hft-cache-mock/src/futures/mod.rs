@@ -202,6 +202,12 @@ impl FuturesMock {
         self.state.lock().account.wallet
     }
 
+    /// Sets the wallet balance (USDT), as a transfer in or out would: an account or position
+    /// figure read before this is now wrong.
+    pub fn set_wallet_balance(&self, usdt: Decimal) {
+        self.state.lock().account.wallet = usdt;
+    }
+
     /// How many orders are open, on every symbol.
     pub fn open_order_count(&self) -> usize {
         self.state.lock().account.open_orders(None).count()
