@@ -1188,3 +1188,57 @@ async fn subscribe_on_a_bare_connection() {
 async fn connect_refused(url: &str) -> bool {
     tokio_tungstenite::connect_async(url).await.is_err()
 }
+
+#[tokio::test]
+async fn batch_orders_answer_each_order_in_turn() {
+    let mock = still_mock().await;
+    let (bid, _) = mock.best_bid_ask("BTCUSDT").unwrap();
+    let batch = serde_json::json!([
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+         "quantity": "0.010", "price": (bid - dec!(100)).to_string(), "newClientOrderId": "b-1"},
+        {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.010", "reduceOnly": "true"},
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.010", "newOrderRespType": "RESULT"},
+    ]);
+    let encoded: String = form_urlencoded::byte_serialize(batch.to_string().as_bytes()).collect();
+    let a = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/batchOrders",
+        &format!("batchOrders={encoded}"),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let answers = a.json();
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0]["clientOrderId"], "b-1");
+    assert_eq!(answers[0]["status"], "NEW");
+    assert_eq!(
+        answers[1],
+        serde_json::json!({"code": -2022, "msg": "ReduceOnly Order is rejected."})
+    );
+    assert_eq!(answers[2]["status"], "FILLED");
+    assert_eq!(mock.open_order_count(), 1);
+    assert_eq!(mock.position("BTCUSDT").unwrap().0, dec!(0.01));
+
+    let six: Vec<Value> = (0..6).map(|_| batch[0].clone()).collect();
+    let encoded: String =
+        form_urlencoded::byte_serialize(Value::Array(six).to_string().as_bytes()).collect();
+    let too_many = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/batchOrders",
+        &format!("batchOrders={encoded}"),
+    )
+    .await;
+    assert_eq!(too_many.code(), Some(-1130));
+    let garbage = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/batchOrders",
+        "batchOrders=notjson",
+    )
+    .await;
+    assert_eq!(garbage.code(), Some(-1130));
+    mock.shutdown().await;
+}

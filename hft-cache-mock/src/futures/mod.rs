@@ -13,6 +13,7 @@
 //! | `GET /fapi/v1/exchangeInfo` | none | symbols with `PRICE_FILTER`, `LOT_SIZE`, `MARKET_LOT_SIZE`, `MAX_NUM_ORDERS`, `MAX_NUM_ALGO_ORDERS`, `MIN_NOTIONAL` (`notional`), `PERCENT_PRICE` |
 //! | `GET /fapi/v1/depth?symbol=&limit=` | none | `{"lastUpdateId","E","T","bids","asks"}` |
 //! | `POST /fapi/v1/order` | signed | `LIMIT` (`GTC`/`IOC`/`FOK`/`GTX`), `MARKET`; `reduceOnly`, `newClientOrderId`, `newOrderRespType` `ACK` (default) or `RESULT` |
+//! | `POST /fapi/v1/batchOrders?batchOrders=[..]` | signed | up to 5 orders; a list of order answers or `{"code","msg"}` refusals, in order |
 //! | `DELETE /fapi/v1/order`, `GET /fapi/v1/order` | signed | by `orderId` or `origClientOrderId` |
 //! | `GET /fapi/v1/openOrders` | signed | open orders, all symbols or `symbol=` |
 //! | `DELETE /fapi/v1/allOpenOrders?symbol=` | signed | `{"code":200,"msg":"The operation of cancel all open order is done."}` |
@@ -41,7 +42,7 @@
 //! over the query string followed by the form body (-1022), a missing parameter -1102.
 //!
 //! Errors, with USD-M's codes (HTTP 400 unless said): -1100 illegal value, -1111 too much
-//! precision, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121 invalid symbol,
+//! precision, -1130 an invalid `batchOrders` list, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121 invalid symbol,
 //! -2011 unknown order (cancel), -2013 no such order (query), -2019 margin is insufficient,
 //! -2022 a reduce-only order that would open, add to or flip the position, -2025 more than
 //! `MAX_NUM_ORDERS` open, -2027 a position over the leverage's maximum notional (an order or a leverage change), -4003/-4004/-4005
@@ -322,6 +323,7 @@ fn router(state: FuturesState) -> Router {
                 .post(rest::new_order)
                 .delete(rest::cancel_order),
         )
+        .route("/fapi/v1/batchOrders", post(rest::batch_orders))
         .route("/fapi/v1/openOrders", get(rest::open_orders))
         .route("/fapi/v1/allOpenOrders", delete(rest::cancel_all))
         .route(

@@ -236,18 +236,64 @@ pub(crate) async fn new_order(
     Signed(params): Signed,
 ) -> Result<Json<Value>, ApiError> {
     let mut venue = state.lock();
-    let symbol = venue.symbol(required(&params, "symbol")?)?;
-    let (req, result) = parse_order(&params, symbol)?;
-    let order = engine::place(&mut venue, req, &state.faults.shared.inner)?;
+    place_one(&state, &mut venue, &params).map(Json)
+}
+
+fn place_one(
+    state: &FuturesState,
+    venue: &mut super::state::Venue,
+    params: &Params,
+) -> Result<Value, ApiError> {
+    let symbol = venue.symbol(required(params, "symbol")?)?;
+    let (req, result) = parse_order(params, symbol)?;
+    let order = engine::place(venue, req, &state.faults.shared.inner)?;
     if result {
-        return Ok(Json(wire::order(&order, false)));
+        return Ok(wire::order(&order, false));
     }
     let mut accepted = order;
     accepted.status = super::account::OrderStatus::New;
     accepted.executed_qty = Decimal::ZERO;
     accepted.cum_quote = Decimal::ZERO;
     accepted.update_time = accepted.time;
-    Ok(Json(wire::order(&accepted, false)))
+    Ok(wire::order(&accepted, false))
+}
+
+/// USD-M's cap on the orders of one batch.
+const MAX_BATCH: usize = 5;
+
+/// `POST /fapi/v1/batchOrders?batchOrders=[..]`: up to five orders, each placed as
+/// `POST /fapi/v1/order` would place it, in order; the answer lists each one's order answer
+/// or its `{"code","msg"}` refusal, in the same order.
+pub(crate) async fn batch_orders(
+    State(state): State<FuturesState>,
+    Signed(params): Signed,
+) -> Result<Json<Value>, ApiError> {
+    let invalid = || bad(-1130, "Data sent for parameter 'batchOrders' is not valid.");
+    let raw = required(&params, "batchOrders")?;
+    let items: Vec<serde_json::Map<String, Value>> =
+        serde_json::from_str(raw).map_err(|_| invalid())?;
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(invalid());
+    }
+    let mut venue = state.lock();
+    let answers = items
+        .into_iter()
+        .map(|item| {
+            let mut one = Params::new();
+            for (name, value) in item {
+                let text = match value {
+                    Value::String(s) => s,
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return json!({ "code": -1130, "msg": format!("Data sent for parameter '{name}' is not valid.") }),
+                };
+                one.insert(name, text);
+            }
+            place_one(&state, &mut venue, &one)
+                .unwrap_or_else(|e| json!({ "code": e.code, "msg": e.msg }))
+        })
+        .collect();
+    Ok(Json(Value::Array(answers)))
 }
 
 /// The order `params` name by `orderId` or `origClientOrderId`, on `symbol`.
