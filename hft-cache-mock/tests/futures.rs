@@ -589,6 +589,17 @@ async fn bad_orders_get_usd_m_codes() {
             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.000000001".to_owned(),
             -1111,
         ),
+        (
+            format!(
+                "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId={}",
+                "x".repeat(33)
+            ),
+            -1100,
+        ),
+        (
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId=a%20b".to_owned(),
+            -1100,
+        ),
     ];
     for (params, code) in cases {
         let a = order(&mock, &params).await;

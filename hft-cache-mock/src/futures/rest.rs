@@ -204,9 +204,11 @@ fn parse_order(params: &Params, symbol: String) -> Result<(NewOrder, bool), ApiE
         Some("RESULT") => true,
         Some(_) => return Err(ApiError::illegal_param("newOrderRespType")),
     };
+    // The documented rule: `^[\.A-Z\:/a-z0-9_-]{1,32}$`.
     let client_order_id = optional(params, "newClientOrderId").map(str::to_owned);
     if client_order_id.as_ref().is_some_and(|id| {
-        id.len() > 36
+        id.is_empty()
+            || id.len() > 32
             || !id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-:/".contains(&b))
