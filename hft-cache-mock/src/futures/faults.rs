@@ -165,3 +165,38 @@ impl FuturesFaults {
         self.shared.inner.next_rest_fault().map(Planned::Rest)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_fault_hits_only_its_path_and_only_n_times() {
+        let faults = FuturesFaults::new();
+        faults.fail_endpoint("/fapi/v1/order", 503, 2);
+        assert_eq!(faults.next_for("/fapi/v2/account"), None);
+        let failed = Some(Planned::Rest(RestFault::Status(503)));
+        assert_eq!(faults.next_for("/fapi/v1/order"), failed);
+        assert_eq!(faults.next_for("/fapi/v1/order"), failed);
+        assert_eq!(faults.next_for("/fapi/v1/order"), None);
+    }
+
+    #[test]
+    fn a_rate_limit_hits_any_path_and_rounds_retry_after_up() {
+        let faults = FuturesFaults::new();
+        faults.rate_limit_next(1, Duration::from_millis(1001));
+        faults.fail_next_requests(1);
+        assert_eq!(faults.next_for("/x"), Some(Planned::RateLimited(2)));
+        // Then the shared queue.
+        assert_eq!(
+            faults.next_for("/x"),
+            Some(Planned::Rest(RestFault::Status(503)))
+        );
+        assert_eq!(faults.next_for("/x"), None);
+        faults.fail_endpoint("/y", 500, 0);
+        assert_eq!(faults.next_for("/y"), None, "zero times plans nothing");
+        faults.fail_endpoint("/y", 500, 3);
+        faults.clear();
+        assert_eq!(faults.next_for("/y"), None);
+    }
+}
