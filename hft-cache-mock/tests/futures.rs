@@ -1253,3 +1253,25 @@ async fn batch_orders_answer_each_order_in_turn() {
     assert_eq!(garbage.code(), Some(-1130));
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn faults_never_stop_an_armed_countdown_but_can_refuse_arming_it() {
+    let mock = still_mock().await;
+    mock.faults()
+        .fail_endpoint("/fapi/v1/countdownCancelAll", 503, 1);
+    rest_an_order(&mock).await;
+    let refused = countdown(&mock, 300).await;
+    assert_eq!(refused.status, 503);
+    assert!(
+        mock.countdown("BTCUSDT").is_none(),
+        "a refused request armed nothing"
+    );
+
+    assert_eq!(countdown(&mock, 300).await.status, 200);
+    // Everything else fails now; the exchange's own cancel still happens.
+    mock.faults().stall_stream(true);
+    mock.faults().fail_next_requests(1_000);
+    wait_for_no_open_orders(&mock).await;
+    mock.faults().clear();
+    mock.shutdown().await;
+}

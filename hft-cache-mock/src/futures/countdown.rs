@@ -1,7 +1,8 @@
 //! `countdownCancelAll`: the exchange's own dead man's switch. Arming sets a deadline per
 //! symbol (re-arming replaces it, `0` removes it); a task checks every 10 ms, as the docs say
 //! Binance does, and cancels every open order of a symbol whose deadline has passed. The
-//! countdown is never faulted: it is what a client falls back on when everything else failed.
+//! armed countdown is never faulted (a REST fault may refuse the request that arms it, as a
+//! failing venue would): it is what a client falls back on when everything else failed.
 
 use std::time::Duration;
 

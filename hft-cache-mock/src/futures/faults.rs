@@ -2,8 +2,10 @@
 //! fault state, so each fault means exactly what it means on spot), plus faults aimed at one
 //! endpoint and rate limiting with `Retry-After`.
 //!
-//! The countdown (`countdownCancelAll`) is deliberately not faultable: a client relies on the
-//! exchange's own cancel when everything else has failed, so the mock always honours it.
+//! An armed countdown (`countdownCancelAll`) is deliberately never faulted: a client relies on
+//! the exchange's own cancel when everything else has failed, so the mock always honours it.
+//! The request that arms it can be refused like any other (`fail_endpoint`), which is how a
+//! test makes re-arming fail.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;

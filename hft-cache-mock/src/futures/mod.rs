@@ -70,7 +70,8 @@
 //!
 //! [`FuturesFaults`]: stall the stream, drop a delta (the `pu` chain breaks), a bad JSON frame,
 //! close every socket, HTTP 5xx on any or on one chosen endpoint, 429 with `Retry-After`, and
-//! the spot mock's delayed, truncated and malformed answers. The countdown is never faulted.
+//! the spot mock's delayed, truncated and malformed answers. An armed countdown always fires;
+//! only the request that arms it can be refused.
 //!
 //! Checked against Binance's public USD-M documentation (developers.binance.com, derivatives →
 //! USDⓈ-M futures): "Position Information V2" (`GET /fapi/v2/positionRisk`, one-way example),
