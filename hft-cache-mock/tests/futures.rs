@@ -590,15 +590,29 @@ async fn bad_orders_get_usd_m_codes() {
             -1111,
         ),
         (
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.0005".to_owned(),
+            -4004,
+        ),
+        (
+            "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=2000000"
+                .to_owned(),
+            -4002,
+        ),
+        (
+            "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=0.05"
+                .to_owned(),
+            -4013,
+        ),
+        (
             format!(
                 "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId={}",
-                "x".repeat(33)
+                "x".repeat(37)
             ),
-            -1100,
+            -4015,
         ),
         (
             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId=a%20b".to_owned(),
-            -1100,
+            -4015,
         ),
     ];
     for (params, code) in cases {
@@ -1273,5 +1287,26 @@ async fn faults_never_stop_an_armed_countdown_but_can_refuse_arming_it() {
     mock.faults().fail_next_requests(1_000);
     wait_for_no_open_orders(&mock).await;
     mock.faults().clear();
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_symbol_that_is_not_trading_refuses_orders() {
+    let spec = hft_cache_mock::SymbolSpec::new("BTCUSDT", "BTC", "USDT", dec!(60000))
+        .tick_size(dec!(0.1))
+        .step_size(dec!(0.001))
+        .status("SETTLING");
+    let mock = FuturesMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .symbol_spec(spec)
+        .balance(dec!(10000))
+        .start()
+        .await
+        .expect("futures mock starts");
+    let info = public(&mock, "/fapi/v1/exchangeInfo").await.json();
+    assert_eq!(info["symbols"][0]["status"], "SETTLING");
+    let refused = market(&mock, "BUY", "0.010", false).await;
+    assert_eq!(refused.code(), Some(-1122), "{}", refused.text);
     mock.shutdown().await;
 }

@@ -46,8 +46,9 @@
 //! -2011 unknown order (cancel), -2013 no such order (query), -2019 margin is insufficient,
 //! -2022 a reduce-only order that would open, add to or flip the position, -2025 more than
 //! `MAX_NUM_ORDERS` open, -2027 a position over the leverage's maximum notional (an order or a leverage change), -4003/-4004/-4005
-//! quantity zero, under the minimum, over the maximum, -4023 quantity off the step, -4013/-4014
-//! price under the minimum or off the tick, -4016/-4024 a limit price beyond `PERCENT_PRICE`
+//! quantity zero, under the minimum, over the maximum, -4023 quantity off the step, -4013/-4002/-4014
+//! price under the minimum, over the maximum or off the tick, -1122 a symbol not trading,
+//! -4015 a client order id not of 1 to 36 of `[.A-Za-z:/0-9_-]`, -4016/-4024 a limit price beyond `PERCENT_PRICE`
 //! of the mark price, -4028 invalid leverage, -4061 a `positionSide` other than `BOTH`, -4116
 //! duplicate client order id, -4164 notional under `MIN_NOTIONAL` (not for reduce-only).
 //!

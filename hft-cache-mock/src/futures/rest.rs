@@ -204,7 +204,7 @@ fn parse_order(params: &Params, symbol: String) -> Result<(NewOrder, bool), ApiE
         Some("RESULT") => true,
         Some(_) => return Err(ApiError::illegal_param("newOrderRespType")),
     };
-    // The documented rule: `^[\.A-Z\:/a-z0-9_-]{1,32}$`.
+    // The documented rule: `^[\.A-Z\:/a-z0-9_-]{1,36}$`, else -4015.
     let client_order_id = optional(params, "newClientOrderId").map(str::to_owned);
     if client_order_id.as_ref().is_some_and(|id| {
         id.is_empty()
@@ -213,7 +213,7 @@ fn parse_order(params: &Params, symbol: String) -> Result<(NewOrder, bool), ApiE
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-:/".contains(&b))
     }) {
-        return Err(ApiError::illegal_param("newClientOrderId"));
+        return Err(bad(-4015, "Client order id is not valid."));
     }
     Ok((
         NewOrder {
