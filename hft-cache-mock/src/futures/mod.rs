@@ -80,7 +80,9 @@
 //! 10 ms, `0` cancels the timer, answer `{"symbol":"BTCUSDT","countdownTime":"100000"}`),
 //! "Diff. Book Depth Streams" (`pu` = previous `u`; speeds 250 ms, 500 ms, 100 ms), "Order
 //! Book" (`lastUpdateId`, `E`, `T`), "Common Definition" (order statuses, types, time in
-//! force), and the exchange-information filters (`MIN_NOTIONAL` spelled `notional`).
+//! force), "New Order" (`newOrderRespType` `ACK` by default; `RESULT` gives a market order's
+//! final `FILLED` and an `IOC`/`FOK` order's final status), "Error Codes" (the codes above),
+//! and the exchange-information filters (`MIN_NOTIONAL` spelled `notional`).
 //!
 //! ```
 //! use hft_cache_mock::futures::FuturesMock;
