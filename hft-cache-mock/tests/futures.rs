@@ -1205,6 +1205,15 @@ async fn subscribe_on_a_bare_connection() {
         }
     };
     assert_eq!(listed["result"], serde_json::json!(["btcusdt@depth@100ms"]));
+    // The server announces its shutdown before it closes the socket.
+    mock.faults().server_shutdown();
+    let announced = loop {
+        let frame = next_event(&mut ws).await;
+        if frame["e"] == "serverShutdown" {
+            break frame;
+        }
+    };
+    assert!(announced["E"].as_u64().is_some());
     let bad = connect_refused(&format!("{}/ws/nope@depth", mock.ws_url())).await;
     assert!(bad, "an unknown symbol is refused");
     mock.shutdown().await;

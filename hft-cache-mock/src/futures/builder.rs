@@ -26,6 +26,8 @@ const STREAM_BUFFER: usize = 16_384;
 const FAST_INTERVAL: Duration = Duration::from_millis(100);
 const STANDARD_INTERVAL: Duration = Duration::from_millis(250);
 const PING_INTERVAL: Duration = Duration::from_secs(180);
+/// A connection lives 24 hours, then the server closes it, as Binance's do.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// Leverage of a symbol nobody set one for (USD-M's default for new symbols).
 const DEFAULT_LEVERAGE: u32 = 20;
 
@@ -33,7 +35,7 @@ const DEFAULT_LEVERAGE: u32 = 20;
 ///
 /// Defaults: API key `"mock-api-key"`, secret `"mock-secret"`, a wallet of 0 USDT, leverage 20,
 /// books that move every 20 ms, `@depth@100ms` every 100 ms and `@depth` every 250 ms (USD-M's
-/// cadences), a server ping every 3 minutes, and, if no symbol is given, BTCUSDT around
+/// cadences), a server ping every 3 minutes, connections closed after 24 h, and, if no symbol is given, BTCUSDT around
 /// 60 000 (see [`FuturesMockBuilder::symbol`] for its filters).
 #[derive(Debug)]
 #[must_use]
@@ -47,6 +49,7 @@ pub struct FuturesMockBuilder {
     depth_intervals: Option<(Duration, Duration)>,
     stream_interval_set: bool,
     ping_interval: Duration,
+    connection_lifetime: Duration,
     seed: u64,
     addr: SocketAddr,
 }
@@ -63,6 +66,7 @@ impl Default for FuturesMockBuilder {
             depth_intervals: None,
             stream_interval_set: false,
             ping_interval: PING_INTERVAL,
+            connection_lifetime: CONNECTION_LIFETIME,
             seed: 0xF07E5,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
@@ -156,6 +160,13 @@ impl FuturesMockBuilder {
         self
     }
 
+    /// How long a WebSocket connection lives before the server closes it (default 24 h, as
+    /// Binance does).
+    pub fn connection_lifetime(mut self, lifetime: Duration) -> Self {
+        self.connection_lifetime = lifetime;
+        self
+    }
+
     /// Seeds the books' random walk, so that a run can be reproduced.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -186,6 +197,7 @@ impl FuturesMockBuilder {
             ("the fast depth interval", fast),
             ("the depth interval", standard),
             ("the ping interval", self.ping_interval),
+            ("the connection lifetime", self.connection_lifetime),
         ] {
             if d.is_zero() {
                 return Err(MockStartError::ZeroInterval(what));
@@ -232,6 +244,7 @@ impl FuturesMockBuilder {
             faults: FuturesFaults::new(),
             bus,
             ping_interval: self.ping_interval,
+            connection_lifetime: self.connection_lifetime,
             listed_at: now_ms(),
             shutdown: shutdown_rx.clone(),
         });

@@ -84,6 +84,12 @@ impl FuturesFaults {
         self.shared.close_streams();
     }
 
+    /// Announces a server shutdown as Binance does: every WebSocket open now receives
+    /// `serverShutdown` and is then closed. New connections are accepted.
+    pub fn server_shutdown(&self) {
+        self.shared.server_shutdown();
+    }
+
     /// Queues `times` copies of a REST fault for any endpoint, as on spot
     /// ([`Faults::push_rest_fault`]).
     pub fn push_rest_fault(&self, fault: RestFault, times: u32) {

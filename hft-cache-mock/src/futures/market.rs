@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 
 use crate::book::{Book, LevelChange, Rng, Side};
 use crate::faults::FaultState;
+use crate::market::StreamEvent;
 use crate::symbol::SymbolSpec;
 use crate::wire::{dec, now_ms};
 
@@ -61,16 +62,6 @@ impl Speed {
             _ => None,
         }
     }
-}
-
-/// One frame for the subscribers of one stream.
-#[derive(Debug, Clone)]
-pub(crate) struct StreamEvent {
-    /// The canonical stream name (`btcusdt@depth@100ms`).
-    pub(crate) stream: Arc<str>,
-    pub(crate) payload: Utf8Bytes,
-    /// Sent as is, never wrapped for a combined stream (the bad-frame fault).
-    pub(crate) raw: bool,
 }
 
 /// Changes collected for one speed since its last event, and the faults the batch carries.

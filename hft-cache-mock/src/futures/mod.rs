@@ -23,7 +23,7 @@
 //! | `GET /fapi/v3/positionRisk[?symbol=]` | signed | only symbols with a position or open orders, with margins |
 //! | `GET /fapi/v2/account` | signed | wallet, margins, `assets` (USDT), `positions` |
 //! | `GET /fapi/v2/balance` | signed | the USDT balance: `balance`, `crossUnPnl`, `availableBalance` |
-//! | `GET /ws/<stream>[/<stream>..]`, `GET /ws` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` |
+//! | `GET /ws/<stream>[/<stream>..]`, `GET /ws` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`/`SET_PROPERTY`/`GET_PROPERTY` (the spot mock's WebSocket) |
 //! | `GET /stream?streams=<a>/<b>` | none | combined streams, `{"stream":..,"data":..}` |
 //!
 //! Streams: `<symbol>@depth@100ms` and `<symbol>@depth` (USD-M's 250 ms; also as
@@ -340,9 +340,9 @@ fn router(state: FuturesState) -> Router {
         .route("/fapi/v2/account", get(rest::account))
         .route("/fapi/v2/balance", get(rest::balance))
         .layer(from_fn_with_state(Arc::clone(&state), rest::faults));
-    api.route("/ws", get(ws::raw_empty))
-        .route("/ws/{*streams}", get(ws::raw))
-        .route("/stream", get(ws::combined))
+    api.route("/ws", get(crate::ws::raw_empty::<state::Shared>))
+        .route("/ws/{*streams}", get(crate::ws::raw::<state::Shared>))
+        .route("/stream", get(crate::ws::combined::<state::Shared>))
         .fallback(rest::not_found)
         .method_not_allowed_fallback(rest::method_not_allowed)
         .with_state(state)

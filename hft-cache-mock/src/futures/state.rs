@@ -12,9 +12,10 @@ use tokio::time::Instant;
 
 use super::account::Account;
 use super::faults::FuturesFaults;
-use super::market::{FuturesMarket, StreamEvent};
+use super::market::FuturesMarket;
 use crate::api_error::ApiError;
 use crate::auth::Credentials;
+use crate::market::StreamEvent;
 
 pub(crate) type FuturesState = Arc<Shared>;
 
@@ -25,6 +26,7 @@ pub(crate) struct Shared {
     pub(crate) faults: FuturesFaults,
     pub(crate) bus: broadcast::Sender<StreamEvent>,
     pub(crate) ping_interval: Duration,
+    pub(crate) connection_lifetime: Duration,
     /// When the symbols were listed (`onboardDate`).
     pub(crate) listed_at: u64,
     pub(crate) shutdown: watch::Receiver<bool>,
