@@ -37,6 +37,26 @@ const DEFAULT_LEVERAGE: u32 = 20;
 /// books that move every 20 ms, `@depth@100ms` every 100 ms and `@depth` every 250 ms (USD-M's
 /// cadences), a server ping every 3 minutes, connections closed after 24 h, and, if no symbol is given, BTCUSDT around
 /// 60 000 (see [`FuturesMockBuilder::symbol`] for its filters).
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache_mock::futures::FuturesMock;
+/// use hft_cache_mock::SymbolSpec;
+/// use rust_decimal_macros::dec;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), hft_cache_mock::MockStartError> {
+/// let mock = FuturesMock::builder()
+///     .symbol("BTCUSDT", dec!(60000))
+///     .symbol_spec(SymbolSpec::new("SOLUSDT", "SOL", "USDT", dec!(150)).tick_size(dec!(0.01)))
+///     .balance(dec!(10000))
+///     .leverage(5)
+///     .depth_intervals(Duration::from_millis(100), Duration::from_millis(250))
+///     .start()
+///     .await?;
+/// assert!(mock.update_id("SOLUSDT").is_some());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct FuturesMockBuilder {

@@ -139,6 +139,30 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// A running USD-M-style futures mock on loopback. Dropping it stops it;
 /// [`shutdown`](Self::shutdown) stops it and waits. See the [module documentation](self).
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache_mock::futures::FuturesMock;
+/// use rust_decimal_macros::dec;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), hft_cache_mock::MockStartError> {
+/// let mock = FuturesMock::builder()
+///     .api_key("key")
+///     .secret("secret")
+///     .symbol("ETHUSDT", dec!(3000))
+///     .balance(dec!(5000))
+///     .stream_interval(Duration::from_millis(20))
+///     .start()
+///     .await?;
+/// let (bid, ask) = mock.best_bid_ask("ETHUSDT").expect("listed");
+/// assert!(bid < ask);
+/// assert_eq!(mock.countdown("ETHUSDT"), None); // no dead man's switch armed yet
+/// mock.faults().fail_endpoint("/fapi/v2/positionRisk", 503, 1); // the next positionRisk fails
+/// mock.set_wallet_balance(dec!(0)); // an account read before this is now wrong
+/// mock.shutdown().await;
+/// # Ok(()) }
+/// ```
 pub struct FuturesMock {
     addr: SocketAddr,
     state: FuturesState,
