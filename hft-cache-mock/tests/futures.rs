@@ -1319,3 +1319,35 @@ async fn a_symbol_that_is_not_trading_refuses_orders() {
     assert_eq!(refused.code(), Some(-1122), "{}", refused.text);
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn request_weight_is_counted_with_usd_m_weights_then_429_then_418() {
+    let mock = FuturesMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .request_weight_limit(30)
+        .stream_interval(Duration::from_secs(3600))
+        .start()
+        .await
+        .expect("futures mock starts");
+    let used = |a: &Answer| -> u32 {
+        a.headers["x-mbx-used-weight-1m"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let time = public(&mock, "/fapi/v1/time").await;
+    assert_eq!(used(&time), 1);
+    let depth = public(&mock, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").await;
+    assert_eq!(used(&depth), 21, "a 1000-level book weighs 20");
+    let risk = signed(&mock, reqwest::Method::GET, "/fapi/v2/positionRisk", "").await;
+    assert_eq!(used(&risk), 26, "positionRisk weighs 5");
+    let all_open = signed(&mock, reqwest::Method::GET, "/fapi/v1/openOrders", "").await;
+    assert_eq!((all_open.status, all_open.code()), (429, Some(-1003)));
+    assert!(all_open.headers.get("retry-after").is_some());
+    let banned = public(&mock, "/fapi/v1/ping").await;
+    assert_eq!((banned.status, banned.code()), (418, Some(-1003)));
+    assert!(banned.headers.get("retry-after").is_some());
+    mock.shutdown().await;
+}

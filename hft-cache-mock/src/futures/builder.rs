@@ -16,6 +16,7 @@ use super::faults::FuturesFaults;
 use super::market::{FuturesMarket, Speed};
 use super::state::{FuturesState, Shared, Venue};
 use super::{countdown, engine, router, FuturesMock};
+use crate::limits::Limits;
 use crate::symbol::SymbolSpec;
 use crate::wire::now_ms;
 use crate::MockStartError;
@@ -28,6 +29,9 @@ const STANDARD_INTERVAL: Duration = Duration::from_millis(250);
 const PING_INTERVAL: Duration = Duration::from_secs(180);
 /// A connection lives 24 hours, then the server closes it, as Binance's do.
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// USD-M's IP request-weight limit a minute, and the mock's ban after it.
+const WEIGHT_LIMIT: u32 = 2400;
+const BAN_DURATION: Duration = Duration::from_secs(120);
 /// Leverage of a symbol nobody set one for (USD-M's default for new symbols).
 const DEFAULT_LEVERAGE: u32 = 20;
 
@@ -70,6 +74,8 @@ pub struct FuturesMockBuilder {
     stream_interval_set: bool,
     ping_interval: Duration,
     connection_lifetime: Duration,
+    weight_limit: u32,
+    ban_duration: Duration,
     seed: u64,
     addr: SocketAddr,
 }
@@ -87,6 +93,8 @@ impl Default for FuturesMockBuilder {
             stream_interval_set: false,
             ping_interval: PING_INTERVAL,
             connection_lifetime: CONNECTION_LIFETIME,
+            weight_limit: WEIGHT_LIMIT,
+            ban_duration: BAN_DURATION,
             seed: 0xF07E5,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
@@ -187,6 +195,20 @@ impl FuturesMockBuilder {
         self
     }
 
+    /// The request weight allowed per minute (default 2400, USD-M's). Past it a request gets
+    /// HTTP 429 with `Retry-After`; one more in the same minute bans the client for
+    /// [`ban_duration`](Self::ban_duration) (HTTP 418 with `Retry-After`).
+    pub fn request_weight_limit(mut self, limit: u32) -> Self {
+        self.weight_limit = limit;
+        self
+    }
+
+    /// How long a client that kept sending after a 429 is banned (default 2 minutes).
+    pub fn ban_duration(mut self, ban: Duration) -> Self {
+        self.ban_duration = ban;
+        self
+    }
+
     /// Seeds the books' random walk, so that a run can be reproduced.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -263,6 +285,7 @@ impl FuturesMockBuilder {
             }),
             faults: FuturesFaults::new(),
             bus,
+            limits: Limits::new(self.weight_limit, self.ban_duration),
             ping_interval: self.ping_interval,
             connection_lifetime: self.connection_lifetime,
             listed_at: now_ms(),

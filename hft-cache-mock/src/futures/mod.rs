@@ -37,6 +37,10 @@
 //! else resync.
 //! A dropped or stalled event still moves the chain on, so the next `pu` shows the gap.
 //!
+//! Every answer carries `X-MBX-USED-WEIGHT-1M` (USD-M's documented weights); past the limit
+//! (default 2400 a minute) a request gets HTTP 429 and the next one HTTP 418, both with
+//! `Retry-After`, by the spot mock's own limiter.
+//!
 //! Signed endpoints are checked exactly as on the spot mock (the same code): `X-MBX-APIKEY`
 //! (-2014/-2015, HTTP 401), `timestamp` within `recvWindow` (-1021), HMAC-SHA256 `signature`
 //! over the query string followed by the form body (-1022), a missing parameter -1102.
@@ -363,7 +367,11 @@ fn router(state: FuturesState) -> Router {
         .route("/fapi/v3/positionRisk", get(rest::position_risk_v3))
         .route("/fapi/v2/account", get(rest::account))
         .route("/fapi/v2/balance", get(rest::balance))
-        .layer(from_fn_with_state(Arc::clone(&state), rest::faults));
+        .layer(from_fn_with_state(Arc::clone(&state), rest::faults))
+        .layer(from_fn_with_state(
+            Arc::clone(&state),
+            crate::limits::enforce::<state::Shared>,
+        ));
     api.route("/ws", get(crate::ws::raw_empty::<state::Shared>))
         .route("/ws/{*streams}", get(crate::ws::raw::<state::Shared>))
         .route("/stream", get(crate::ws::combined::<state::Shared>))

@@ -14,12 +14,13 @@ use serde_json::{json, Value};
 use super::account::{OrderType, TimeInForce};
 use super::engine::{self, NewOrder};
 use super::faults::Planned;
-use super::state::FuturesState;
+use super::state::{FuturesState, Shared};
 use super::wire;
 use crate::api_error::ApiError;
 use crate::auth::read_signed;
 use crate::book::Side;
 use crate::fault_layer;
+use crate::limits::{Limits, Metered};
 use crate::trading::parse_decimal;
 use crate::wire::now_ms;
 
@@ -77,6 +78,39 @@ fn boolean(params: &Params, name: &str) -> Result<bool, ApiError> {
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
         Some(_) => Err(ApiError::illegal_param(name)),
+    }
+}
+
+impl Metered for Shared {
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// USD-M's documented IP weights (placing an order weighs only on the order limits).
+    fn weight_of(&self, method: &Method, path: &str, query: Option<&str>) -> u32 {
+        let has_symbol = query.is_some_and(|q| {
+            form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "symbol" && !v.is_empty())
+        });
+        let limit = query.and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "limit")
+                .and_then(|(_, v)| v.parse::<u32>().ok())
+        });
+        match (method.as_str(), path) {
+            ("GET", "/fapi/v1/depth") => match limit {
+                Some(0..=50) => 2,
+                Some(51..=100) => 5,
+                None | Some(101..=500) => 10,
+                Some(_) => 20,
+            },
+            ("POST", "/fapi/v1/order") => 0,
+            ("POST", "/fapi/v1/batchOrders") => 5,
+            ("GET", "/fapi/v1/openOrders") if !has_symbol => 40,
+            ("POST", "/fapi/v1/countdownCancelAll") => 10,
+            ("GET", "/fapi/v2/positionRisk" | "/fapi/v3/positionRisk")
+            | ("GET", "/fapi/v2/account" | "/fapi/v2/balance") => 5,
+            _ => 1,
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use super::faults::FuturesFaults;
 use super::market::FuturesMarket;
 use crate::api_error::ApiError;
 use crate::auth::Credentials;
+use crate::limits::Limits;
 use crate::market::StreamEvent;
 
 pub(crate) type FuturesState = Arc<Shared>;
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) venue: Mutex<Venue>,
     pub(crate) faults: FuturesFaults,
     pub(crate) bus: broadcast::Sender<StreamEvent>,
+    /// The IP request-weight limit (`X-MBX-USED-WEIGHT-1M`, 429, then 418), as on spot.
+    pub(crate) limits: Limits,
     pub(crate) ping_interval: Duration,
     pub(crate) connection_lifetime: Duration,
     /// When the symbols were listed (`onboardDate`).
