@@ -45,16 +45,21 @@
 //! (-2014/-2015, HTTP 401), `timestamp` within `recvWindow` (-1021), HMAC-SHA256 `signature`
 //! over the query string followed by the form body (-1022), a missing parameter -1102.
 //!
-//! Errors, with USD-M's codes (HTTP 400 unless said): -1100 illegal value, -1111 too much
-//! precision, -1130 an invalid `batchOrders` list, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121 invalid symbol,
-//! -2011 unknown order (cancel), -2013 no such order (query), -2019 margin is insufficient,
-//! -2022 a reduce-only order that would open, add to or flip the position, -2025 more than
-//! `MAX_NUM_ORDERS` open, -2027 a position over the leverage's maximum notional (an order or a leverage change), -4003/-4004/-4005
-//! quantity zero, under the minimum, over the maximum, -4023 quantity off the step, -4013/-4002/-4014
-//! price under the minimum, over the maximum or off the tick, -1122 a symbol not trading,
-//! -4015 a client order id not of 1 to 36 of `[.A-Za-z:/0-9_-]`, -4016/-4024 a limit price beyond `PERCENT_PRICE`
-//! of the mark price, -4028 invalid leverage, -4061 a `positionSide` other than `BOTH`, -4116
-//! duplicate client order id, -4164 notional under `MIN_NOTIONAL` (not for reduce-only).
+//! Errors come as `{"code":..,"msg":..}` with USD-M's codes, HTTP 400:
+//!
+//! - parameters: -1100 illegal value (a sign, an exponent, too many digits), -1102 missing,
+//!   -1111 too much precision, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121
+//!   invalid symbol, -1122 a symbol not trading, -1130 an invalid `batchOrders` list;
+//! - filters: -4003/-4004/-4005 quantity zero, under the minimum, over the maximum, -4023
+//!   quantity off the step, -4013/-4002/-4014 price under the minimum, over the maximum, off
+//!   the tick, -4016/-4024 a limit price beyond `PERCENT_PRICE` of the mark price, -4164
+//!   notional under `MIN_NOTIONAL` (reduce-only orders are exempt);
+//! - orders: -2011 unknown order (cancel), -2013 no such order (query), -2022 a reduce-only
+//!   order that would open, add to or flip the position, -2025 more than `MAX_NUM_ORDERS`
+//!   open, -4015 a client order id not of 1 to 36 of `[.A-Za-z:/0-9_-]`, -4061 a
+//!   `positionSide` other than `BOTH`, -4116 a client order id already open;
+//! - risk: -2019 margin is insufficient, -2027 a position over the leverage's maximum
+//!   notional (on an order or a leverage change), -4028 invalid leverage.
 //!
 //! # The market and the account
 //!
