@@ -343,10 +343,13 @@ fn router(state: AppState) -> Router {
         )
         .route("/api/v3/order/test", post(trading::test_order))
         .layer(from_fn_with_state(Arc::clone(&state), fault_layer::inject))
-        .layer(from_fn_with_state(Arc::clone(&state), limits::enforce));
-    api.route("/ws", get(ws::raw_empty))
-        .route("/ws/{*streams}", get(ws::raw))
-        .route("/stream", get(ws::combined))
+        .layer(from_fn_with_state(
+            Arc::clone(&state),
+            limits::enforce::<state::Shared>,
+        ));
+    api.route("/ws", get(ws::raw_empty::<state::Shared>))
+        .route("/ws/{*streams}", get(ws::raw::<state::Shared>))
+        .route("/stream", get(ws::combined::<state::Shared>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -4,7 +4,7 @@
 //! accepted order carries `X-MBX-ORDER-COUNT-10S` and `X-MBX-ORDER-COUNT-1D`.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
 use super::api_error::ApiError;
-use super::state::AppState;
+use super::state::Shared;
 use super::wire;
 
 const WINDOW: Duration = Duration::from_secs(60);
@@ -151,18 +151,36 @@ fn seconds_until(now: Instant, then: Instant) -> u64 {
     then.duration_since(now).as_secs_f64().ceil().max(1.0) as u64
 }
 
+/// A venue whose REST requests are weighed against its [`Limits`]: the spot mock and the
+/// futures mock share the middleware, each with its own documented weights.
+pub(crate) trait Metered: Send + Sync + 'static {
+    fn limits(&self) -> &Limits;
+    /// The documented request weight of an endpoint.
+    fn weight_of(&self, method: &Method, path: &str, query: Option<&str>) -> u32;
+}
+
+impl Metered for Shared {
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    fn weight_of(&self, method: &Method, path: &str, query: Option<&str>) -> u32 {
+        weight_of(method, path, query)
+    }
+}
+
 /// The middleware: counts the request's weight and answers 429/418 past the limit.
-pub(crate) async fn enforce(
-    State(state): State<AppState>,
+pub(crate) async fn enforce<H: Metered>(
+    State(state): State<Arc<H>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let weight = weight_of(
+    let weight = state.weight_of(
         request.method(),
         request.uri().path(),
         request.uri().query(),
     );
-    let limits = &state.limits;
+    let limits = state.limits();
     let (mut response, used, retry_after) = match limits.admit(weight) {
         Verdict::Go(used) => (next.run(request).await, used, None),
         Verdict::TooMany { used, retry_after } => {
@@ -195,7 +213,7 @@ pub(crate) async fn enforce(
     response
 }
 
-/// The documented request weight of an endpoint.
+/// The documented request weight of a spot endpoint.
 fn weight_of(method: &Method, path: &str, query: Option<&str>) -> u32 {
     let params: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())

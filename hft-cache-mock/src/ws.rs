@@ -5,6 +5,8 @@
 //! connection's lifetime.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
@@ -18,10 +20,61 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::MissedTickBehavior;
 
 use super::api_error::ApiError;
+use super::faults::FaultState;
 use super::market::StreamEvent;
-use super::state::{AppState, Shared};
+use super::state::Shared;
 use super::stream_name::StreamName;
 use super::wire;
+
+/// What a market-stream WebSocket needs from the venue it serves: the venue's event bus, its
+/// fault state, its cadences and shutdown signal, and the stream names it serves. The spot
+/// mock and the futures mock both implement it, so both serve this one WebSocket.
+pub(crate) trait StreamHost: Send + Sync + 'static {
+    /// A receiver of every event the venue publishes.
+    fn events(&self) -> broadcast::Receiver<StreamEvent>;
+    /// The stream faults (stall, close, server shutdown).
+    fn fault_state(&self) -> &FaultState;
+    fn ping_interval(&self) -> Duration;
+    fn connection_lifetime(&self) -> Duration;
+    /// Turns `true` when the venue shuts down.
+    fn shutdown_signal(&self) -> watch::Receiver<bool>;
+    /// The subscription a client's stream name asks for, or why the venue does not serve it.
+    fn subscription(&self, name: &str) -> Result<Subscription, String>;
+}
+
+impl StreamHost for Shared {
+    fn events(&self) -> broadcast::Receiver<StreamEvent> {
+        self.bus.subscribe()
+    }
+
+    fn fault_state(&self) -> &FaultState {
+        &self.faults.inner
+    }
+
+    fn ping_interval(&self) -> Duration {
+        self.ping_interval
+    }
+
+    fn connection_lifetime(&self) -> Duration {
+        self.connection_lifetime
+    }
+
+    fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+
+    fn subscription(&self, name: &str) -> Result<Subscription, String> {
+        let parsed =
+            StreamName::parse(name).ok_or_else(|| format!("Invalid stream name '{name}'."))?;
+        if !self.markets.contains_key(&parsed.symbol) {
+            return Err(format!("Invalid symbol in stream '{name}'."));
+        }
+        Ok(Subscription {
+            published: parsed.canonical(),
+            label: parsed.label(),
+        })
+    }
+}
 
 /// Binance's cap on the streams of one connection.
 const MAX_STREAMS: usize = 1024;
@@ -30,8 +83,8 @@ const MAX_STREAMS: usize = 1024;
 const CLOSE_FLUSH: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `GET /ws`: a raw-stream connection with no stream yet (subscribe with `SUBSCRIBE`).
-pub(crate) async fn raw_empty(
-    State(state): State<AppState>,
+pub(crate) async fn raw_empty<H: StreamHost>(
+    State(state): State<Arc<H>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     open(state, upgrade, Vec::new(), false)
@@ -42,38 +95,39 @@ pub(crate) async fn raw_empty(
 /// A segment without `@` is not a stream name and is ignored, as Binance does: ccxt connects to
 /// `/ws/0` (its own connection index) and then subscribes. A malformed stream name or an
 /// unknown symbol is refused with HTTP 400, so that a typo fails loudly.
-pub(crate) async fn raw(
-    State(state): State<AppState>,
+pub(crate) async fn raw<H: StreamHost>(
+    State(state): State<Arc<H>>,
     Path(streams): Path<String>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let names = streams.split('/').filter(|s| s.contains('@'));
-    match parse_all(&state, names) {
+    match parse_all(&*state, names) {
         Ok(names) => open(state, upgrade, names, false),
         Err(e) => e.into_response(),
     }
 }
 
 /// `GET /stream?streams=a/b`: combined streams; events come as `{"stream":..,"data":..}`.
-pub(crate) async fn combined(
-    State(state): State<AppState>,
+pub(crate) async fn combined<H: StreamHost>(
+    State(state): State<Arc<H>>,
     Query(params): Query<HashMap<String, String>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let streams = params.get("streams").map_or("", String::as_str);
-    match parse_all(&state, streams.split('/').filter(|s| !s.is_empty())) {
+    match parse_all(&*state, streams.split('/').filter(|s| !s.is_empty())) {
         Ok(names) => open(state, upgrade, names, true),
         Err(e) => e.into_response(),
     }
 }
 
-fn parse_all<'a>(
-    state: &Shared,
+fn parse_all<'a, H: StreamHost>(
+    state: &H,
     names: impl Iterator<Item = &'a str>,
 ) -> Result<Vec<Subscription>, ApiError> {
     let mut out = Vec::new();
     for name in names {
-        let canonical = parse_one(state, name)
+        let canonical = state
+            .subscription(name)
             .map_err(|msg| ApiError::new(StatusCode::BAD_REQUEST, -1121, msg))?;
         if !out
             .iter()
@@ -92,20 +146,8 @@ fn parse_all<'a>(
     Ok(out)
 }
 
-/// A stream the mock serves, or why it does not.
-fn parse_one(state: &Shared, name: &str) -> Result<Subscription, String> {
-    let parsed = StreamName::parse(name).ok_or_else(|| format!("Invalid stream name '{name}'."))?;
-    if !state.markets.contains_key(&parsed.symbol) {
-        return Err(format!("Invalid symbol in stream '{name}'."));
-    }
-    Ok(Subscription {
-        published: parsed.canonical(),
-        label: parsed.label(),
-    })
-}
-
-fn open(
-    state: AppState,
+fn open<H: StreamHost>(
+    state: Arc<H>,
     upgrade: WebSocketUpgrade,
     streams: Vec<Subscription>,
     combined: bool,
@@ -113,9 +155,9 @@ fn open(
     // Subscribed before the handshake answer goes out: a client that connects and then makes
     // something happen (an order, a fault) sees it, however late the socket task starts.
     let signals = Signals {
-        events: state.bus.subscribe(),
-        close: state.faults.inner.close_sockets.subscribe(),
-        announce: state.faults.inner.server_shutdown.subscribe(),
+        events: state.events(),
+        close: state.fault_state().close_sockets.subscribe(),
+        announce: state.fault_state().server_shutdown.subscribe(),
     };
     upgrade.on_upgrade(move |socket| {
         Connection {
@@ -137,14 +179,14 @@ struct Signals {
 /// One subscription: the stream its events are published under, and the name the client
 /// used for it (they differ for `@depth@1000ms`, the same stream as `@depth`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Subscription {
-    published: String,
-    label: String,
+pub(crate) struct Subscription {
+    pub(crate) published: String,
+    pub(crate) label: String,
 }
 
 /// One client connection and its subscriptions.
-struct Connection {
-    state: AppState,
+struct Connection<H> {
+    state: Arc<H>,
     /// In subscription order, one per label.
     streams: Vec<Subscription>,
     combined: bool,
@@ -164,7 +206,7 @@ enum Ending {
 
 type Sink = SplitSink<WebSocket, Message>;
 
-impl Connection {
+impl<H: StreamHost> Connection<H> {
     async fn run(mut self, socket: WebSocket, signals: Signals) {
         let state = self.state.clone();
         let Signals {
@@ -172,11 +214,11 @@ impl Connection {
             mut close,
             mut announce,
         } = signals;
-        let mut shutdown = state.shutdown.clone();
-        let mut pings = tokio::time::interval(state.ping_interval);
+        let mut shutdown = state.shutdown_signal();
+        let mut pings = tokio::time::interval(state.ping_interval());
         pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
         pings.tick().await; // the first tick is immediate; the first ping waits one interval
-        let lifetime = tokio::time::sleep(state.connection_lifetime);
+        let lifetime = tokio::time::sleep(state.connection_lifetime());
         tokio::pin!(lifetime);
         let (mut sink, mut incoming) = socket.split();
 
@@ -192,7 +234,7 @@ impl Connection {
                     Err(RecvError::Closed) => break Ending::Shutdown,
                 },
                 _ = pings.tick() => {
-                    if !state.faults.inner.is_stalled()
+                    if !state.fault_state().is_stalled()
                         && sink.send(Message::Ping(axum::body::Bytes::from_static(b"mock"))).await.is_err()
                     {
                         break Ending::ClientGone;
@@ -322,7 +364,7 @@ impl Connection {
                 };
                 let mut canonical = Vec::with_capacity(names.len());
                 for name in names {
-                    match parse_one(&self.state, name) {
+                    match self.state.subscription(name) {
                         Ok(c) => canonical.push(c),
                         Err(msg) => return error(2, format!("Invalid request: {msg}")),
                     }

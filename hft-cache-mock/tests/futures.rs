@@ -589,6 +589,31 @@ async fn bad_orders_get_usd_m_codes() {
             "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.000000001".to_owned(),
             -1111,
         ),
+        (
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.0005".to_owned(),
+            -4004,
+        ),
+        (
+            "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=2000000"
+                .to_owned(),
+            -4002,
+        ),
+        (
+            "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=0.05"
+                .to_owned(),
+            -4013,
+        ),
+        (
+            format!(
+                "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId={}",
+                "x".repeat(37)
+            ),
+            -4015,
+        ),
+        (
+            "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001&newClientOrderId=a%20b".to_owned(),
+            -4015,
+        ),
     ];
     for (params, code) in cases {
         let a = order(&mock, &params).await;
@@ -599,6 +624,11 @@ async fn bad_orders_get_usd_m_codes() {
             a.text
         );
     }
+    // A wallet emptied elsewhere: nothing can be opened.
+    mock.set_wallet_balance(dec!(0));
+    let broke = order(&mock, "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001").await;
+    assert_eq!(broke.code(), Some(-2019), "{}", broke.text);
+    mock.set_wallet_balance(dec!(10000));
     // At 125× the position may be worth at most 50 000 USDT: 1 BTC (~60 000) is too much.
     let lev = signed(
         &mock,
@@ -820,6 +850,24 @@ async fn positions_follow_fills_open_add_reduce_and_close() {
     assert_close(dec_of(&account["totalWalletBalance"]), wallet + realized);
     assert_eq!(account["assets"][0]["asset"], "USDT");
     assert_eq!(account["positions"].as_array().unwrap().len(), 2);
+    let balance = signed(&mock, reqwest::Method::GET, "/fapi/v2/balance", "")
+        .await
+        .json();
+    assert_eq!(balance[0]["asset"], "USDT");
+    assert_close(dec_of(&balance[0]["balance"]), wallet + realized);
+    // v3 lists only symbols with a position or open orders: none now.
+    let v3 = signed(&mock, reqwest::Method::GET, "/fapi/v3/positionRisk", "")
+        .await
+        .json();
+    assert_eq!(v3, serde_json::json!([]));
+    fill_of(&market(&mock, "BUY", "0.010", false).await);
+    let v3 = signed(&mock, reqwest::Method::GET, "/fapi/v3/positionRisk", "")
+        .await
+        .json();
+    assert_eq!(v3.as_array().unwrap().len(), 1);
+    assert_eq!(v3[0]["symbol"], "BTCUSDT");
+    assert_eq!(dec_of(&v3[0]["positionAmt"]), dec!(0.01));
+    assert!(v3[0]["maintMargin"].is_string() && v3[0]["marginAsset"] == "USDT");
     mock.shutdown().await;
 }
 
@@ -1055,5 +1103,251 @@ async fn rest_faults_hit_the_chosen_endpoint_and_rate_limits_say_when_to_retry()
     let refused = market(&mock, "BUY", "0.010", false).await;
     assert_eq!(refused.status, 502);
     assert_eq!(mock.position("BTCUSDT"), Some((dec!(0), dec!(0))));
+    mock.shutdown().await;
+}
+
+type Side = std::collections::BTreeMap<Decimal, Decimal>;
+
+fn apply_levels(side: &mut Side, levels: &Value) {
+    for level in levels.as_array().unwrap() {
+        let (price, qty) = (dec_of(&level[0]), dec_of(&level[1]));
+        if qty.is_zero() {
+            side.remove(&price);
+        } else {
+            side.insert(price, qty);
+        }
+    }
+}
+
+fn book_of(depth: &Value) -> (Side, Side) {
+    let (mut bids, mut asks) = (Side::new(), Side::new());
+    apply_levels(&mut bids, &depth["bids"]);
+    apply_levels(&mut asks, &depth["asks"]);
+    (bids, asks)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_synced_by_the_pu_rule_matches_the_snapshot() {
+    let mock = lively_mock().await;
+    let mut ws = connect(&mock.depth_stream_url("BTCUSDT")).await;
+    // Let the book move so that the snapshot falls between events.
+    let mut buffered = vec![next_event(&mut ws).await];
+    let snapshot = public(&mock, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000")
+        .await
+        .json();
+    let last_update_id = id(&snapshot, "lastUpdateId");
+    let (mut bids, mut asks) = book_of(&snapshot);
+    let mut prev_u: Option<u64> = None;
+    let mut applied = 0;
+    while applied < 40 {
+        let event = if buffered.is_empty() {
+            next_event(&mut ws).await
+        } else {
+            buffered.remove(0)
+        };
+        let (first, last, pu) = (id(&event, "U"), id(&event, "u"), id(&event, "pu"));
+        match prev_u {
+            // The documented start: drop what the snapshot has, then the first event holds
+            // lastUpdateId (or, when the book did not change since the snapshot's event,
+            // chains to it by `pu`).
+            None if last < last_update_id => continue,
+            None => assert!(
+                (first <= last_update_id && last_update_id <= last) || pu == last_update_id,
+                "the first event continues the snapshot: {event}, lastUpdateId {last_update_id}"
+            ),
+            Some(u) => assert_eq!(pu, u, "the chain holds"),
+        }
+        apply_levels(&mut bids, &event["b"]);
+        apply_levels(&mut asks, &event["a"]);
+        prev_u = Some(last);
+        applied += 1;
+    }
+    // Stop the book, let the last events arrive, and compare with a fresh snapshot.
+    mock.faults().quiet_market(true);
+    while let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
+    {
+        let event: Value = serde_json::from_str(&t).unwrap();
+        assert_eq!(Some(id(&event, "pu")), prev_u);
+        apply_levels(&mut bids, &event["b"]);
+        apply_levels(&mut asks, &event["a"]);
+        prev_u = Some(id(&event, "u"));
+    }
+    let fresh = public(&mock, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000")
+        .await
+        .json();
+    assert_eq!(Some(id(&fresh, "lastUpdateId")), prev_u);
+    assert_eq!(
+        book_of(&fresh),
+        (bids, asks),
+        "the streamed book is the exchange's book"
+    );
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_on_a_bare_connection() {
+    use futures_util::SinkExt;
+    let mock = lively_mock().await;
+    let mut ws = connect(&format!("{}/ws", mock.ws_url())).await;
+    let request = r#"{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":7}"#;
+    ws.send(Message::Text(request.into())).await.unwrap();
+    let reply = next_event(&mut ws).await;
+    assert_eq!(reply, serde_json::json!({"result": null, "id": 7}));
+    let event = next_event(&mut ws).await;
+    assert_eq!(event["e"], "depthUpdate");
+    let list = r#"{"method":"LIST_SUBSCRIPTIONS","id":8}"#;
+    ws.send(Message::Text(list.into())).await.unwrap();
+    let listed = loop {
+        let frame = next_event(&mut ws).await;
+        if frame.get("id").is_some() {
+            break frame;
+        }
+    };
+    assert_eq!(listed["result"], serde_json::json!(["btcusdt@depth@100ms"]));
+    // The server announces its shutdown before it closes the socket.
+    mock.faults().server_shutdown();
+    let announced = loop {
+        let frame = next_event(&mut ws).await;
+        if frame["e"] == "serverShutdown" {
+            break frame;
+        }
+    };
+    assert!(announced["E"].as_u64().is_some());
+    let bad = connect_refused(&format!("{}/ws/nope@depth", mock.ws_url())).await;
+    assert!(bad, "an unknown symbol is refused");
+    mock.shutdown().await;
+}
+
+async fn connect_refused(url: &str) -> bool {
+    tokio_tungstenite::connect_async(url).await.is_err()
+}
+
+#[tokio::test]
+async fn batch_orders_answer_each_order_in_turn() {
+    let mock = still_mock().await;
+    let (bid, _) = mock.best_bid_ask("BTCUSDT").unwrap();
+    let batch = serde_json::json!([
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+         "quantity": "0.010", "price": (bid - dec!(100)).to_string(), "newClientOrderId": "b-1"},
+        {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.010", "reduceOnly": "true"},
+        {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.010", "newOrderRespType": "RESULT"},
+    ]);
+    let encoded: String = form_urlencoded::byte_serialize(batch.to_string().as_bytes()).collect();
+    let a = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/batchOrders",
+        &format!("batchOrders={encoded}"),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let answers = a.json();
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0]["clientOrderId"], "b-1");
+    assert_eq!(answers[0]["status"], "NEW");
+    assert_eq!(
+        answers[1],
+        serde_json::json!({"code": -2022, "msg": "ReduceOnly Order is rejected."})
+    );
+    assert_eq!(answers[2]["status"], "FILLED");
+    assert_eq!(mock.open_order_count(), 1);
+    assert_eq!(mock.position("BTCUSDT").unwrap().0, dec!(0.01));
+
+    let six: Vec<Value> = (0..6).map(|_| batch[0].clone()).collect();
+    let encoded: String =
+        form_urlencoded::byte_serialize(Value::Array(six).to_string().as_bytes()).collect();
+    let too_many = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/batchOrders",
+        &format!("batchOrders={encoded}"),
+    )
+    .await;
+    assert_eq!(too_many.code(), Some(-1130));
+    let garbage = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/batchOrders",
+        "batchOrders=notjson",
+    )
+    .await;
+    assert_eq!(garbage.code(), Some(-1130));
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn faults_never_stop_an_armed_countdown_but_can_refuse_arming_it() {
+    let mock = still_mock().await;
+    mock.faults()
+        .fail_endpoint("/fapi/v1/countdownCancelAll", 503, 1);
+    rest_an_order(&mock).await;
+    let refused = countdown(&mock, 300).await;
+    assert_eq!(refused.status, 503);
+    assert!(
+        mock.countdown("BTCUSDT").is_none(),
+        "a refused request armed nothing"
+    );
+
+    assert_eq!(countdown(&mock, 300).await.status, 200);
+    // Everything else fails now; the exchange's own cancel still happens.
+    mock.faults().stall_stream(true);
+    mock.faults().fail_next_requests(1_000);
+    wait_for_no_open_orders(&mock).await;
+    mock.faults().clear();
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_symbol_that_is_not_trading_refuses_orders() {
+    let spec = hft_cache_mock::SymbolSpec::new("BTCUSDT", "BTC", "USDT", dec!(60000))
+        .tick_size(dec!(0.1))
+        .step_size(dec!(0.001))
+        .status("SETTLING");
+    let mock = FuturesMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .symbol_spec(spec)
+        .balance(dec!(10000))
+        .start()
+        .await
+        .expect("futures mock starts");
+    let info = public(&mock, "/fapi/v1/exchangeInfo").await.json();
+    assert_eq!(info["symbols"][0]["status"], "SETTLING");
+    let refused = market(&mock, "BUY", "0.010", false).await;
+    assert_eq!(refused.code(), Some(-1122), "{}", refused.text);
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn request_weight_is_counted_with_usd_m_weights_then_429_then_418() {
+    let mock = FuturesMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .request_weight_limit(30)
+        .stream_interval(Duration::from_secs(3600))
+        .start()
+        .await
+        .expect("futures mock starts");
+    let used = |a: &Answer| -> u32 {
+        a.headers["x-mbx-used-weight-1m"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let time = public(&mock, "/fapi/v1/time").await;
+    assert_eq!(used(&time), 1);
+    let depth = public(&mock, "/fapi/v1/depth?symbol=BTCUSDT&limit=1000").await;
+    assert_eq!(used(&depth), 21, "a 1000-level book weighs 20");
+    let risk = signed(&mock, reqwest::Method::GET, "/fapi/v2/positionRisk", "").await;
+    assert_eq!(used(&risk), 26, "positionRisk weighs 5");
+    let all_open = signed(&mock, reqwest::Method::GET, "/fapi/v1/openOrders", "").await;
+    assert_eq!((all_open.status, all_open.code()), (429, Some(-1003)));
+    assert!(all_open.headers.get("retry-after").is_some());
+    let banned = public(&mock, "/fapi/v1/ping").await;
+    assert_eq!((banned.status, banned.code()), (418, Some(-1003)));
+    assert!(banned.headers.get("retry-after").is_some());
     mock.shutdown().await;
 }

@@ -16,6 +16,7 @@ use super::faults::FuturesFaults;
 use super::market::{FuturesMarket, Speed};
 use super::state::{FuturesState, Shared, Venue};
 use super::{countdown, engine, router, FuturesMock};
+use crate::limits::Limits;
 use crate::symbol::SymbolSpec;
 use crate::wire::now_ms;
 use crate::MockStartError;
@@ -26,6 +27,11 @@ const STREAM_BUFFER: usize = 16_384;
 const FAST_INTERVAL: Duration = Duration::from_millis(100);
 const STANDARD_INTERVAL: Duration = Duration::from_millis(250);
 const PING_INTERVAL: Duration = Duration::from_secs(180);
+/// A connection lives 24 hours, then the server closes it, as Binance's do.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// USD-M's IP request-weight limit a minute, and the mock's ban after it.
+const WEIGHT_LIMIT: u32 = 2400;
+const BAN_DURATION: Duration = Duration::from_secs(120);
 /// Leverage of a symbol nobody set one for (USD-M's default for new symbols).
 const DEFAULT_LEVERAGE: u32 = 20;
 
@@ -33,8 +39,28 @@ const DEFAULT_LEVERAGE: u32 = 20;
 ///
 /// Defaults: API key `"mock-api-key"`, secret `"mock-secret"`, a wallet of 0 USDT, leverage 20,
 /// books that move every 20 ms, `@depth@100ms` every 100 ms and `@depth` every 250 ms (USD-M's
-/// cadences), a server ping every 3 minutes, and, if no symbol is given, BTCUSDT around
+/// cadences), a server ping every 3 minutes, connections closed after 24 h, and, if no symbol is given, BTCUSDT around
 /// 60 000 (see [`FuturesMockBuilder::symbol`] for its filters).
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache_mock::futures::FuturesMock;
+/// use hft_cache_mock::SymbolSpec;
+/// use rust_decimal_macros::dec;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), hft_cache_mock::MockStartError> {
+/// let mock = FuturesMock::builder()
+///     .symbol("BTCUSDT", dec!(60000))
+///     .symbol_spec(SymbolSpec::new("SOLUSDT", "SOL", "USDT", dec!(150)).tick_size(dec!(0.01)))
+///     .balance(dec!(10000))
+///     .leverage(5)
+///     .depth_intervals(Duration::from_millis(100), Duration::from_millis(250))
+///     .start()
+///     .await?;
+/// assert!(mock.update_id("SOLUSDT").is_some());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct FuturesMockBuilder {
@@ -47,6 +73,9 @@ pub struct FuturesMockBuilder {
     depth_intervals: Option<(Duration, Duration)>,
     stream_interval_set: bool,
     ping_interval: Duration,
+    connection_lifetime: Duration,
+    weight_limit: u32,
+    ban_duration: Duration,
     seed: u64,
     addr: SocketAddr,
 }
@@ -63,6 +92,9 @@ impl Default for FuturesMockBuilder {
             depth_intervals: None,
             stream_interval_set: false,
             ping_interval: PING_INTERVAL,
+            connection_lifetime: CONNECTION_LIFETIME,
+            weight_limit: WEIGHT_LIMIT,
+            ban_duration: BAN_DURATION,
             seed: 0xF07E5,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
@@ -156,6 +188,27 @@ impl FuturesMockBuilder {
         self
     }
 
+    /// How long a WebSocket connection lives before the server closes it (default 24 h, as
+    /// Binance does).
+    pub fn connection_lifetime(mut self, lifetime: Duration) -> Self {
+        self.connection_lifetime = lifetime;
+        self
+    }
+
+    /// The request weight allowed per minute (default 2400, USD-M's). Past it a request gets
+    /// HTTP 429 with `Retry-After`; one more in the same minute bans the client for
+    /// [`ban_duration`](Self::ban_duration) (HTTP 418 with `Retry-After`).
+    pub fn request_weight_limit(mut self, limit: u32) -> Self {
+        self.weight_limit = limit;
+        self
+    }
+
+    /// How long a client that kept sending after a 429 is banned (default 2 minutes).
+    pub fn ban_duration(mut self, ban: Duration) -> Self {
+        self.ban_duration = ban;
+        self
+    }
+
     /// Seeds the books' random walk, so that a run can be reproduced.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -186,6 +239,7 @@ impl FuturesMockBuilder {
             ("the fast depth interval", fast),
             ("the depth interval", standard),
             ("the ping interval", self.ping_interval),
+            ("the connection lifetime", self.connection_lifetime),
         ] {
             if d.is_zero() {
                 return Err(MockStartError::ZeroInterval(what));
@@ -231,7 +285,9 @@ impl FuturesMockBuilder {
             }),
             faults: FuturesFaults::new(),
             bus,
+            limits: Limits::new(self.weight_limit, self.ban_duration),
             ping_interval: self.ping_interval,
+            connection_lifetime: self.connection_lifetime,
             listed_at: now_ms(),
             shutdown: shutdown_rx.clone(),
         });

@@ -1,7 +1,8 @@
 //! `countdownCancelAll`: the exchange's own dead man's switch. Arming sets a deadline per
 //! symbol (re-arming replaces it, `0` removes it); a task checks every 10 ms, as the docs say
 //! Binance does, and cancels every open order of a symbol whose deadline has passed. The
-//! countdown is never faulted: it is what a client falls back on when everything else failed.
+//! armed countdown is never faulted (a REST fault may refuse the request that arms it, as a
+//! failing venue would): it is what a client falls back on when everything else failed.
 
 use std::time::Duration;
 
@@ -64,5 +65,76 @@ pub(crate) async fn run(state: FuturesState) {
             }
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::book::Side;
+    use crate::futures::account::{Account, Order, OrderStatus, OrderType, TimeInForce};
+
+    fn venue_with_orders(symbols: &[&str]) -> Venue {
+        let mut account = Account::new(Decimal::ZERO, BTreeMap::new());
+        for symbol in symbols {
+            let order_id = account.next_order_id();
+            account.insert(Order {
+                order_id,
+                client_order_id: format!("c{order_id}"),
+                symbol: (*symbol).to_owned(),
+                side: Side::Buy,
+                order_type: OrderType::Limit,
+                time_in_force: TimeInForce::Gtc,
+                price: Decimal::ONE,
+                orig_qty: Decimal::ONE,
+                executed_qty: Decimal::ZERO,
+                cum_quote: Decimal::ZERO,
+                reduce_only: false,
+                status: OrderStatus::New,
+                time: 0,
+                update_time: 0,
+            });
+        }
+        Venue {
+            markets: BTreeMap::new(),
+            account,
+            countdowns: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_lapsed_countdown_cancels_its_symbol_only_and_disarms() {
+        let mut venue = venue_with_orders(&["BTCUSDT", "BTCUSDT", "ETHUSDT"]);
+        arm(&mut venue, "BTCUSDT", 1_000);
+        let now = Instant::now();
+        assert_eq!(fire_lapsed(&mut venue, now), 0, "not before the deadline");
+        let later = now + Duration::from_millis(1_001);
+        assert_eq!(fire_lapsed(&mut venue, later), 2);
+        assert!(venue.countdowns.is_empty());
+        assert_eq!(venue.account.open_orders(None).count(), 1);
+        assert_eq!(venue.account.open_orders(Some("ETHUSDT")).count(), 1);
+    }
+
+    #[test]
+    fn re_arming_replaces_the_deadline_and_zero_disarms() {
+        let mut venue = venue_with_orders(&["BTCUSDT"]);
+        let start = Instant::now();
+        arm(&mut venue, "BTCUSDT", 1_000);
+        arm(&mut venue, "BTCUSDT", 5_000);
+        assert_eq!(
+            fire_lapsed(&mut venue, start + Duration::from_millis(2_000)),
+            0
+        );
+        arm(&mut venue, "BTCUSDT", 0);
+        assert!(venue.countdowns.is_empty());
+        assert_eq!(fire_lapsed(&mut venue, start + Duration::from_secs(60)), 0);
+        assert_eq!(venue.account.open_orders(None).count(), 1);
+        // A countdown too long for the clock never lapses, and does not panic.
+        arm(&mut venue, "BTCUSDT", u64::MAX);
+        assert_eq!(fire_lapsed(&mut venue, start + Duration::from_secs(60)), 0);
     }
 }

@@ -49,7 +49,7 @@ pub(crate) fn place(
         .ok_or_else(ApiError::invalid_symbol)?;
     let spec = &market.spec;
     if spec.status != "TRADING" {
-        return Err(bad(-4048, "Symbol is closed."));
+        return Err(bad(-1122, "Invalid symbol status."));
     }
     // LOT_SIZE (MARKET_LOT_SIZE for market orders shares its step and bounds here).
     if req.quantity <= Decimal::ZERO {
@@ -75,7 +75,7 @@ pub(crate) fn place(
             return Err(bad(-4013, "Price less than min price."));
         }
         if req.price > spec.max_price {
-            return Err(bad(-4014, "Price greater than max price."));
+            return Err(bad(-4002, "Price greater than max price."));
         }
         if spec.to_ticks(req.price).is_none() {
             return Err(bad(-4014, "Price not increased by tick size."));

@@ -2,8 +2,10 @@
 //! fault state, so each fault means exactly what it means on spot), plus faults aimed at one
 //! endpoint and rate limiting with `Retry-After`.
 //!
-//! The countdown (`countdownCancelAll`) is deliberately not faultable: a client relies on the
-//! exchange's own cancel when everything else has failed, so the mock always honours it.
+//! An armed countdown (`countdownCancelAll`) is deliberately never faulted: a client relies on
+//! the exchange's own cancel when everything else has failed, so the mock always honours it.
+//! The request that arms it can be refused like any other (`fail_endpoint`), which is how a
+//! test makes re-arming fail.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -80,6 +82,12 @@ impl FuturesFaults {
     /// Closes every WebSocket open now (with a close frame). New connections are accepted.
     pub fn close_streams(&self) {
         self.shared.close_streams();
+    }
+
+    /// Announces a server shutdown as Binance does: every WebSocket open now receives
+    /// `serverShutdown` and is then closed. New connections are accepted.
+    pub fn server_shutdown(&self) {
+        self.shared.server_shutdown();
     }
 
     /// Queues `times` copies of a REST fault for any endpoint, as on spot
@@ -163,5 +171,40 @@ impl FuturesFaults {
         }
         drop(planned);
         self.shared.inner.next_rest_fault().map(Planned::Rest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_fault_hits_only_its_path_and_only_n_times() {
+        let faults = FuturesFaults::new();
+        faults.fail_endpoint("/fapi/v1/order", 503, 2);
+        assert_eq!(faults.next_for("/fapi/v2/account"), None);
+        let failed = Some(Planned::Rest(RestFault::Status(503)));
+        assert_eq!(faults.next_for("/fapi/v1/order"), failed);
+        assert_eq!(faults.next_for("/fapi/v1/order"), failed);
+        assert_eq!(faults.next_for("/fapi/v1/order"), None);
+    }
+
+    #[test]
+    fn a_rate_limit_hits_any_path_and_rounds_retry_after_up() {
+        let faults = FuturesFaults::new();
+        faults.rate_limit_next(1, Duration::from_millis(1001));
+        faults.fail_next_requests(1);
+        assert_eq!(faults.next_for("/x"), Some(Planned::RateLimited(2)));
+        // Then the shared queue.
+        assert_eq!(
+            faults.next_for("/x"),
+            Some(Planned::Rest(RestFault::Status(503)))
+        );
+        assert_eq!(faults.next_for("/x"), None);
+        faults.fail_endpoint("/y", 500, 0);
+        assert_eq!(faults.next_for("/y"), None, "zero times plans nothing");
+        faults.fail_endpoint("/y", 500, 3);
+        faults.clear();
+        assert_eq!(faults.next_for("/y"), None);
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 
 use crate::book::{Book, LevelChange, Rng, Side};
 use crate::faults::FaultState;
+use crate::market::StreamEvent;
 use crate::symbol::SymbolSpec;
 use crate::wire::{dec, now_ms};
 
@@ -61,16 +62,6 @@ impl Speed {
             _ => None,
         }
     }
-}
-
-/// One frame for the subscribers of one stream.
-#[derive(Debug, Clone)]
-pub(crate) struct StreamEvent {
-    /// The canonical stream name (`btcusdt@depth@100ms`).
-    pub(crate) stream: Arc<str>,
-    pub(crate) payload: Utf8Bytes,
-    /// Sent as is, never wrapped for a combined stream (the bad-frame fault).
-    pub(crate) raw: bool,
 }
 
 /// Changes collected for one speed since its last event, and the faults the batch carries.
@@ -259,4 +250,86 @@ pub(crate) fn price_str(value: Decimal) -> String {
 /// A quantity or amount with eight decimals, as USD-M writes wallet figures.
 pub(crate) fn amount_str(value: Decimal) -> String {
     dec(value.round_dp(8))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use rust_decimal::Decimal;
+    use serde_json::Value;
+
+    use super::*;
+
+    fn market() -> (FuturesMarket, broadcast::Receiver<StreamEvent>) {
+        let (bus, rx) = broadcast::channel(1024);
+        let spec = SymbolSpec::new("BTCUSDT", "BTC", "USDT", Decimal::from(60_000))
+            .tick_size(Decimal::new(1, 1))
+            .step_size(Decimal::new(1, 3));
+        (FuturesMarket::new(spec, 7, bus), rx)
+    }
+
+    /// The `(U, u, pu)` of every fast-speed event received so far.
+    fn fast_events(rx: &mut broadcast::Receiver<StreamEvent>) -> Vec<(u64, u64, u64)> {
+        let mut out = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            if &*e.stream != "btcusdt@depth@100ms" || e.raw {
+                continue;
+            }
+            let v: Value = serde_json::from_str(e.payload.as_str()).unwrap();
+            let id = |f: &str| v[f].as_u64().unwrap();
+            out.push((id("U"), id("u"), id("pu")));
+        }
+        out
+    }
+
+    #[test]
+    fn pu_chains_events_and_a_dropped_event_breaks_the_chain_once() {
+        let (mut m, mut rx) = market();
+        let faults = FaultState::default();
+        for round in 0..40 {
+            if round == 20 {
+                faults.drop_next.store(true, Ordering::Release);
+            }
+            m.evolve(&faults);
+            m.flush(Speed::Fast, &faults);
+        }
+        let events = fast_events(&mut rx);
+        assert!(events.len() >= 30, "most steps change the book");
+        let breaks = events.windows(2).filter(|w| w[1].2 != w[0].1).count();
+        assert_eq!(breaks, 1, "one lost event, one break: {events:?}");
+        assert!(events
+            .iter()
+            .all(|(first, last, pu)| pu < first && first <= last));
+        assert!(
+            events.windows(2).any(|w| w[1].0 != w[0].1 + 1),
+            "ids skip between events, as on USD-M"
+        );
+        assert_eq!(events.last().map(|e| e.1), Some(m.last_update_id));
+    }
+
+    #[test]
+    fn a_stalled_flush_sends_nothing_but_moves_the_chain() {
+        let (mut m, mut rx) = market();
+        let faults = FaultState::default();
+        m.evolve(&faults);
+        m.flush(Speed::Fast, &faults);
+        let seen = fast_events(&mut rx);
+        faults.stalled.store(true, Ordering::Release);
+        m.evolve(&faults);
+        m.flush(Speed::Fast, &faults);
+        assert!(fast_events(&mut rx).is_empty());
+        faults.stalled.store(false, Ordering::Release);
+        m.evolve(&faults);
+        m.flush(Speed::Fast, &faults);
+        let after = fast_events(&mut rx);
+        assert_eq!(after.len(), 1);
+        assert!(
+            after[0].2 > seen[0].1,
+            "the chain skips what the stall swallowed"
+        );
+        // Nothing changed: nothing is sent.
+        m.flush(Speed::Fast, &faults);
+        assert!(fast_events(&mut rx).is_empty());
+    }
 }

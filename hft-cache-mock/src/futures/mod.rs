@@ -13,14 +13,17 @@
 //! | `GET /fapi/v1/exchangeInfo` | none | symbols with `PRICE_FILTER`, `LOT_SIZE`, `MARKET_LOT_SIZE`, `MAX_NUM_ORDERS`, `MAX_NUM_ALGO_ORDERS`, `MIN_NOTIONAL` (`notional`), `PERCENT_PRICE` |
 //! | `GET /fapi/v1/depth?symbol=&limit=` | none | `{"lastUpdateId","E","T","bids","asks"}` |
 //! | `POST /fapi/v1/order` | signed | `LIMIT` (`GTC`/`IOC`/`FOK`/`GTX`), `MARKET`; `reduceOnly`, `newClientOrderId`, `newOrderRespType` `ACK` (default) or `RESULT` |
+//! | `POST /fapi/v1/batchOrders?batchOrders=[..]` | signed | up to 5 orders; a list of order answers or `{"code","msg"}` refusals, in order |
 //! | `DELETE /fapi/v1/order`, `GET /fapi/v1/order` | signed | by `orderId` or `origClientOrderId` |
 //! | `GET /fapi/v1/openOrders` | signed | open orders, all symbols or `symbol=` |
 //! | `DELETE /fapi/v1/allOpenOrders?symbol=` | signed | `{"code":200,"msg":"The operation of cancel all open order is done."}` |
 //! | `POST /fapi/v1/countdownCancelAll?symbol=&countdownTime=` | signed | arms (re-arming replaces), `0` disarms; `{"symbol","countdownTime"}` |
 //! | `POST /fapi/v1/leverage?symbol=&leverage=` | signed | `{"leverage","maxNotionalValue","symbol"}` |
 //! | `GET /fapi/v2/positionRisk[?symbol=]` | signed | one entry per symbol, `positionSide` `BOTH` |
+//! | `GET /fapi/v3/positionRisk[?symbol=]` | signed | only symbols with a position or open orders, with margins |
 //! | `GET /fapi/v2/account` | signed | wallet, margins, `assets` (USDT), `positions` |
-//! | `GET /ws/<stream>[/<stream>..]`, `GET /ws` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` |
+//! | `GET /fapi/v2/balance` | signed | the USDT balance: `balance`, `crossUnPnl`, `availableBalance` |
+//! | `GET /ws/<stream>[/<stream>..]`, `GET /ws` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`/`SET_PROPERTY`/`GET_PROPERTY` (the spot mock's WebSocket) |
 //! | `GET /stream?streams=<a>/<b>` | none | combined streams, `{"stream":..,"data":..}` |
 //!
 //! Streams: `<symbol>@depth@100ms` and `<symbol>@depth` (USD-M's 250 ms; also as
@@ -29,22 +32,34 @@
 //! follows: an event's `pu` is the previous event's `u` on that stream, and `U` is *not* the
 //! previous `u` + 1 (the mock skips a few ids between batches, as the venue does). A client
 //! syncs the documented way: snapshot, drop events with `u` < `lastUpdateId`, the first
-//! event has `U` ≤ `lastUpdateId` ≤ `u`, then each `pu` must equal the last `u`, else resync.
+//! event has `U` ≤ `lastUpdateId` ≤ `u` (or, when the book has not changed since the event
+//! the snapshot follows, has `pu` = `lastUpdateId`), then each `pu` must equal the last `u`,
+//! else resync.
 //! A dropped or stalled event still moves the chain on, so the next `pu` shows the gap.
+//!
+//! Every answer carries `X-MBX-USED-WEIGHT-1M` (USD-M's documented weights); past the limit
+//! (default 2400 a minute) a request gets HTTP 429 and the next one HTTP 418, both with
+//! `Retry-After`, by the spot mock's own limiter.
 //!
 //! Signed endpoints are checked exactly as on the spot mock (the same code): `X-MBX-APIKEY`
 //! (-2014/-2015, HTTP 401), `timestamp` within `recvWindow` (-1021), HMAC-SHA256 `signature`
 //! over the query string followed by the form body (-1022), a missing parameter -1102.
 //!
-//! Errors, with USD-M's codes (HTTP 400 unless said): -1100 illegal value, -1111 too much
-//! precision, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121 invalid symbol,
-//! -2011 unknown order (cancel), -2013 no such order (query), -2019 margin is insufficient,
-//! -2022 a reduce-only order that would open, add to or flip the position, -2025 more than
-//! `MAX_NUM_ORDERS` open, -2027 a position over the leverage's maximum notional (an order or a leverage change), -4003/-4004/-4005
-//! quantity zero, under the minimum, over the maximum, -4023 quantity off the step, -4013/-4014
-//! price under the minimum or off the tick, -4016/-4024 a limit price beyond `PERCENT_PRICE`
-//! of the mark price, -4028 invalid leverage, -4061 a `positionSide` other than `BOTH`, -4116
-//! duplicate client order id, -4164 notional under `MIN_NOTIONAL` (not for reduce-only).
+//! Errors come as `{"code":..,"msg":..}` with USD-M's codes, HTTP 400:
+//!
+//! - parameters: -1100 illegal value (a sign, an exponent, too many digits), -1102 missing,
+//!   -1111 too much precision, -1115/-1116/-1117 invalid `timeInForce`/`type`/`side`, -1121
+//!   invalid symbol, -1122 a symbol not trading, -1130 an invalid `batchOrders` list;
+//! - filters: -4003/-4004/-4005 quantity zero, under the minimum, over the maximum, -4023
+//!   quantity off the step, -4013/-4002/-4014 price under the minimum, over the maximum, off
+//!   the tick, -4016/-4024 a limit price beyond `PERCENT_PRICE` of the mark price, -4164
+//!   notional under `MIN_NOTIONAL` (reduce-only orders are exempt);
+//! - orders: -2011 unknown order (cancel), -2013 no such order (query), -2022 a reduce-only
+//!   order that would open, add to or flip the position, -2025 more than `MAX_NUM_ORDERS`
+//!   open, -4015 a client order id not of 1 to 36 of `[.A-Za-z:/0-9_-]`, -4061 a
+//!   `positionSide` other than `BOTH`, -4116 a client order id already open;
+//! - risk: -2019 margin is insufficient, -2027 a position over the leverage's maximum
+//!   notional (on an order or a leverage change), -4028 invalid leverage.
 //!
 //! # The market and the account
 //!
@@ -65,7 +80,8 @@
 //!
 //! [`FuturesFaults`]: stall the stream, drop a delta (the `pu` chain breaks), a bad JSON frame,
 //! close every socket, HTTP 5xx on any or on one chosen endpoint, 429 with `Retry-After`, and
-//! the spot mock's delayed, truncated and malformed answers. The countdown is never faulted.
+//! the spot mock's delayed, truncated and malformed answers. An armed countdown always fires;
+//! only the request that arms it can be refused.
 //!
 //! Checked against Binance's public USD-M documentation (developers.binance.com, derivatives →
 //! USDⓈ-M futures): "Position Information V2" (`GET /fapi/v2/positionRisk`, one-way example),
@@ -73,7 +89,9 @@
 //! 10 ms, `0` cancels the timer, answer `{"symbol":"BTCUSDT","countdownTime":"100000"}`),
 //! "Diff. Book Depth Streams" (`pu` = previous `u`; speeds 250 ms, 500 ms, 100 ms), "Order
 //! Book" (`lastUpdateId`, `E`, `T`), "Common Definition" (order statuses, types, time in
-//! force), and the exchange-information filters (`MIN_NOTIONAL` spelled `notional`).
+//! force), "New Order" (`newOrderRespType` `ACK` by default; `RESULT` gives a market order's
+//! final `FILLED` and an `IOC`/`FOK` order's final status), "Error Codes" (the codes above),
+//! and the exchange-information filters (`MIN_NOTIONAL` spelled `notional`).
 //!
 //! ```
 //! use hft_cache_mock::futures::FuturesMock;
@@ -87,11 +105,9 @@
 //!     .leverage(10)
 //!     .start()
 //!     .await?;
-//! let depth: serde_json::Value =
-//!     reqwest::get(format!("{}/fapi/v1/depth?symbol=BTCUSDT&limit=5", mock.http_url()))
-//!         .await?
-//!         .json()
-//!         .await?;
+//! let url = format!("{}/fapi/v1/depth?symbol=BTCUSDT&limit=5", mock.http_url());
+//! let body = reqwest::get(url).await?.bytes().await?;
+//! let depth: serde_json::Value = serde_json::from_slice(&body)?;
 //! assert!(depth["lastUpdateId"].as_u64().is_some());
 //! assert_eq!(mock.position("BTCUSDT"), Some((dec!(0), dec!(0))));
 //! mock.faults().drop_next_delta(); // a client of the stream now sees `pu` break the chain
@@ -132,6 +148,30 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// A running USD-M-style futures mock on loopback. Dropping it stops it;
 /// [`shutdown`](Self::shutdown) stops it and waits. See the [module documentation](self).
+///
+/// ```
+/// use std::time::Duration;
+/// use hft_cache_mock::futures::FuturesMock;
+/// use rust_decimal_macros::dec;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), hft_cache_mock::MockStartError> {
+/// let mock = FuturesMock::builder()
+///     .api_key("key")
+///     .secret("secret")
+///     .symbol("ETHUSDT", dec!(3000))
+///     .balance(dec!(5000))
+///     .stream_interval(Duration::from_millis(20))
+///     .start()
+///     .await?;
+/// let (bid, ask) = mock.best_bid_ask("ETHUSDT").expect("listed");
+/// assert!(bid < ask);
+/// assert_eq!(mock.countdown("ETHUSDT"), None); // no dead man's switch armed yet
+/// mock.faults().fail_endpoint("/fapi/v2/positionRisk", 503, 1); // the next positionRisk fails
+/// mock.set_wallet_balance(dec!(0)); // an account read before this is now wrong
+/// mock.shutdown().await;
+/// # Ok(()) }
+/// ```
 pub struct FuturesMock {
     addr: SocketAddr,
     state: FuturesState,
@@ -198,6 +238,12 @@ impl FuturesMock {
     /// The wallet balance (USDT), realized PnL included.
     pub fn wallet_balance(&self) -> Decimal {
         self.state.lock().account.wallet
+    }
+
+    /// Sets the wallet balance (USDT), as a transfer in or out would: an account or position
+    /// figure read before this is now wrong.
+    pub fn set_wallet_balance(&self, usdt: Decimal) {
+        self.state.lock().account.wallet = usdt;
     }
 
     /// How many orders are open, on every symbol.
@@ -314,6 +360,7 @@ fn router(state: FuturesState) -> Router {
                 .post(rest::new_order)
                 .delete(rest::cancel_order),
         )
+        .route("/fapi/v1/batchOrders", post(rest::batch_orders))
         .route("/fapi/v1/openOrders", get(rest::open_orders))
         .route("/fapi/v1/allOpenOrders", delete(rest::cancel_all))
         .route(
@@ -322,11 +369,17 @@ fn router(state: FuturesState) -> Router {
         )
         .route("/fapi/v1/leverage", post(rest::leverage))
         .route("/fapi/v2/positionRisk", get(rest::position_risk))
+        .route("/fapi/v3/positionRisk", get(rest::position_risk_v3))
         .route("/fapi/v2/account", get(rest::account))
-        .layer(from_fn_with_state(Arc::clone(&state), rest::faults));
-    api.route("/ws", get(ws::raw_empty))
-        .route("/ws/{*streams}", get(ws::raw))
-        .route("/stream", get(ws::combined))
+        .route("/fapi/v2/balance", get(rest::balance))
+        .layer(from_fn_with_state(Arc::clone(&state), rest::faults))
+        .layer(from_fn_with_state(
+            Arc::clone(&state),
+            crate::limits::enforce::<state::Shared>,
+        ));
+    api.route("/ws", get(crate::ws::raw_empty::<state::Shared>))
+        .route("/ws/{*streams}", get(crate::ws::raw::<state::Shared>))
+        .route("/stream", get(crate::ws::combined::<state::Shared>))
         .fallback(rest::not_found)
         .method_not_allowed_fallback(rest::method_not_allowed)
         .with_state(state)

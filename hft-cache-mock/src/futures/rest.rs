@@ -14,12 +14,13 @@ use serde_json::{json, Value};
 use super::account::{OrderType, TimeInForce};
 use super::engine::{self, NewOrder};
 use super::faults::Planned;
-use super::state::FuturesState;
+use super::state::{FuturesState, Shared};
 use super::wire;
 use crate::api_error::ApiError;
 use crate::auth::read_signed;
 use crate::book::Side;
 use crate::fault_layer;
+use crate::limits::{Limits, Metered};
 use crate::trading::parse_decimal;
 use crate::wire::now_ms;
 
@@ -77,6 +78,39 @@ fn boolean(params: &Params, name: &str) -> Result<bool, ApiError> {
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
         Some(_) => Err(ApiError::illegal_param(name)),
+    }
+}
+
+impl Metered for Shared {
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// USD-M's documented IP weights (placing an order weighs only on the order limits).
+    fn weight_of(&self, method: &Method, path: &str, query: Option<&str>) -> u32 {
+        let has_symbol = query.is_some_and(|q| {
+            form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "symbol" && !v.is_empty())
+        });
+        let limit = query.and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "limit")
+                .and_then(|(_, v)| v.parse::<u32>().ok())
+        });
+        match (method.as_str(), path) {
+            ("GET", "/fapi/v1/depth") => match limit {
+                Some(0..=50) => 2,
+                Some(51..=100) => 5,
+                None | Some(101..=500) => 10,
+                Some(_) => 20,
+            },
+            ("POST", "/fapi/v1/order") => 0,
+            ("POST", "/fapi/v1/batchOrders") => 5,
+            ("GET", "/fapi/v1/openOrders") if !has_symbol => 40,
+            ("POST", "/fapi/v1/countdownCancelAll") => 10,
+            ("GET", "/fapi/v2/positionRisk" | "/fapi/v3/positionRisk")
+            | ("GET", "/fapi/v2/account" | "/fapi/v2/balance") => 5,
+            _ => 1,
+        }
     }
 }
 
@@ -204,14 +238,16 @@ fn parse_order(params: &Params, symbol: String) -> Result<(NewOrder, bool), ApiE
         Some("RESULT") => true,
         Some(_) => return Err(ApiError::illegal_param("newOrderRespType")),
     };
+    // The documented rule: `^[\.A-Z\:/a-z0-9_-]{1,36}$`, else -4015.
     let client_order_id = optional(params, "newClientOrderId").map(str::to_owned);
     if client_order_id.as_ref().is_some_and(|id| {
-        id.len() > 36
+        id.is_empty()
+            || id.len() > 32
             || !id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-:/".contains(&b))
     }) {
-        return Err(ApiError::illegal_param("newClientOrderId"));
+        return Err(bad(-4015, "Client order id is not valid."));
     }
     Ok((
         NewOrder {
@@ -236,18 +272,64 @@ pub(crate) async fn new_order(
     Signed(params): Signed,
 ) -> Result<Json<Value>, ApiError> {
     let mut venue = state.lock();
-    let symbol = venue.symbol(required(&params, "symbol")?)?;
-    let (req, result) = parse_order(&params, symbol)?;
-    let order = engine::place(&mut venue, req, &state.faults.shared.inner)?;
+    place_one(&state, &mut venue, &params).map(Json)
+}
+
+fn place_one(
+    state: &FuturesState,
+    venue: &mut super::state::Venue,
+    params: &Params,
+) -> Result<Value, ApiError> {
+    let symbol = venue.symbol(required(params, "symbol")?)?;
+    let (req, result) = parse_order(params, symbol)?;
+    let order = engine::place(venue, req, &state.faults.shared.inner)?;
     if result {
-        return Ok(Json(wire::order(&order, false)));
+        return Ok(wire::order(&order, false));
     }
     let mut accepted = order;
     accepted.status = super::account::OrderStatus::New;
     accepted.executed_qty = Decimal::ZERO;
     accepted.cum_quote = Decimal::ZERO;
     accepted.update_time = accepted.time;
-    Ok(Json(wire::order(&accepted, false)))
+    Ok(wire::order(&accepted, false))
+}
+
+/// USD-M's cap on the orders of one batch.
+const MAX_BATCH: usize = 5;
+
+/// `POST /fapi/v1/batchOrders?batchOrders=[..]`: up to five orders, each placed as
+/// `POST /fapi/v1/order` would place it, in order; the answer lists each one's order answer
+/// or its `{"code","msg"}` refusal, in the same order.
+pub(crate) async fn batch_orders(
+    State(state): State<FuturesState>,
+    Signed(params): Signed,
+) -> Result<Json<Value>, ApiError> {
+    let invalid = || bad(-1130, "Data sent for parameter 'batchOrders' is not valid.");
+    let raw = required(&params, "batchOrders")?;
+    let items: Vec<serde_json::Map<String, Value>> =
+        serde_json::from_str(raw).map_err(|_| invalid())?;
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(invalid());
+    }
+    let mut venue = state.lock();
+    let answers = items
+        .into_iter()
+        .map(|item| {
+            let mut one = Params::new();
+            for (name, value) in item {
+                let text = match value {
+                    Value::String(s) => s,
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return json!({ "code": -1130, "msg": format!("Data sent for parameter '{name}' is not valid.") }),
+                };
+                one.insert(name, text);
+            }
+            place_one(&state, &mut venue, &one)
+                .unwrap_or_else(|e| json!({ "code": e.code, "msg": e.msg }))
+        })
+        .collect();
+    Ok(Json(Value::Array(answers)))
 }
 
 /// The order `params` name by `orderId` or `origClientOrderId`, on `symbol`.
@@ -404,6 +486,40 @@ pub(crate) async fn position_risk(
         .map(|(s, r)| wire::position_risk(s, r))
         .collect();
     Ok(Json(Value::Array(rows)))
+}
+
+/// `GET /fapi/v3/positionRisk[?symbol=]`: the symbols with a position or open orders.
+pub(crate) async fn position_risk_v3(
+    State(state): State<FuturesState>,
+    Signed(params): Signed,
+) -> Result<Json<Value>, ApiError> {
+    let venue = state.lock();
+    let symbol = optional(&params, "symbol")
+        .map(|s| venue.symbol(s))
+        .transpose()?;
+    let assessment = venue.account.assess(&venue.marks());
+    let rows: Vec<Value> = assessment
+        .per_symbol
+        .iter()
+        .filter(|(s, r)| {
+            symbol.as_ref().is_none_or(|want| want == *s)
+                && (!r.position.amount.is_zero()
+                    || venue.account.open_orders(Some(s)).next().is_some())
+        })
+        .map(|(s, r)| wire::position_risk_v3(s, r))
+        .collect();
+    Ok(Json(Value::Array(rows)))
+}
+
+/// `GET /fapi/v2/balance`.
+pub(crate) async fn balance(State(state): State<FuturesState>, Signed(_): Signed) -> Json<Value> {
+    let venue = state.lock();
+    let assessment = venue.account.assess(&venue.marks());
+    Json(wire::balance(
+        venue.account.wallet,
+        &assessment,
+        venue.account.update_time,
+    ))
 }
 
 /// `GET /fapi/v2/account`.

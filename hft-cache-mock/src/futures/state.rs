@@ -12,9 +12,11 @@ use tokio::time::Instant;
 
 use super::account::Account;
 use super::faults::FuturesFaults;
-use super::market::{FuturesMarket, StreamEvent};
+use super::market::FuturesMarket;
 use crate::api_error::ApiError;
 use crate::auth::Credentials;
+use crate::limits::Limits;
+use crate::market::StreamEvent;
 
 pub(crate) type FuturesState = Arc<Shared>;
 
@@ -24,7 +26,10 @@ pub(crate) struct Shared {
     pub(crate) venue: Mutex<Venue>,
     pub(crate) faults: FuturesFaults,
     pub(crate) bus: broadcast::Sender<StreamEvent>,
+    /// The IP request-weight limit (`X-MBX-USED-WEIGHT-1M`, 429, then 418), as on spot.
+    pub(crate) limits: Limits,
     pub(crate) ping_interval: Duration,
+    pub(crate) connection_lifetime: Duration,
     /// When the symbols were listed (`onboardDate`).
     pub(crate) listed_at: u64,
     pub(crate) shutdown: watch::Receiver<bool>,

@@ -127,6 +127,47 @@ pub(crate) fn position_risk(symbol: &str, r: &Risk) -> Value {
     })
 }
 
+/// One entry of `GET /fapi/v3/positionRisk` (only symbols with a position or open orders).
+pub(crate) fn position_risk_v3(symbol: &str, r: &Risk) -> Value {
+    json!({
+        "symbol": symbol,
+        "positionSide": "BOTH",
+        "positionAmt": price_str(r.position.amount),
+        "entryPrice": price_str(r.position.entry),
+        "breakEvenPrice": price_str(r.position.entry),
+        "markPrice": amount_str(r.mark),
+        "unRealizedProfit": amount_str(r.unrealized),
+        "liquidationPrice": price_str(r.liquidation_price),
+        "isolatedMargin": "0",
+        "notional": amount_str(r.notional),
+        "marginAsset": "USDT",
+        "isolatedWallet": "0",
+        "initialMargin": amount_str(r.initial_margin.saturating_add(r.open_order_margin)),
+        "maintMargin": amount_str(r.maint_margin),
+        "positionInitialMargin": amount_str(r.initial_margin),
+        "openOrderInitialMargin": amount_str(r.open_order_margin),
+        "adl": 0,
+        "bidNotional": "0",
+        "askNotional": "0",
+        "updateTime": r.position.update_time,
+    })
+}
+
+/// `GET /fapi/v2/balance`: the one margin asset, USDT.
+pub(crate) fn balance(wallet: Decimal, a: &Assessment, update_time: u64) -> Value {
+    json!([{
+        "accountAlias": "mock",
+        "asset": "USDT",
+        "balance": amount_str(wallet),
+        "crossWalletBalance": amount_str(wallet),
+        "crossUnPnl": amount_str(a.unrealized),
+        "availableBalance": amount_str(a.available),
+        "maxWithdrawAmount": amount_str(a.available),
+        "marginAvailable": true,
+        "updateTime": update_time,
+    }])
+}
+
 /// `GET /fapi/v2/account`.
 pub(crate) fn account(wallet: Decimal, a: &Assessment, update_time: u64) -> Value {
     let margin_balance = wallet.saturating_add(a.unrealized);
