@@ -13,7 +13,9 @@ export RUSTFLAGS="${RUSTFLAGS:-} --cfg hft_loom"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}/loom
 export LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-4}
 # The models are the crate's own unit tests named `loom_*` (they reach private types);
-# `test-util` gives them the manual clock. Extra arguments go to the test harness
+# `test-util` gives them the manual clock. Only the policy core is built (no default features,
+# and under `hft_loom` none of the heavy dev-dependencies): a fresh build takes a minute or two,
+# which lets CI run the models on every change. Extra arguments go to the test harness
 # (`--nocapture` shows how many interleavings each model explored); the crate's other tests
 # cannot run under loom, so keep any name filter to `loom_*` tests.
-cargo test -p hft-cache-core --release --features test-util --lib loom_ -- --test-threads=2 "$@"
+cargo test -p hft-cache-core --release --no-default-features --features test-util --lib loom_ -- --test-threads=2 "$@"
