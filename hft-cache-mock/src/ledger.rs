@@ -105,6 +105,10 @@ pub(crate) struct Ledger {
     pub(crate) holdings: BTreeMap<String, Holding>,
     /// Every order ever placed, by order id.
     pub(crate) orders: BTreeMap<u64, Order>,
+    /// No order below this id is open: the scans for open orders start here, so that they
+    /// cost what is open, not the whole history (a long run places hundreds of thousands).
+    /// Ids only grow and a closed order never reopens, so it only moves up.
+    first_open: std::cell::Cell<u64>,
     /// The account's fills, oldest first (`GET /api/v3/myTrades`).
     pub(crate) trades: Vec<AccountTrade>,
     next_order_id: u64,
@@ -131,6 +135,7 @@ impl Ledger {
         Ledger {
             holdings,
             orders: BTreeMap::new(),
+            first_open: std::cell::Cell::new(0),
             trades: Vec::new(),
             next_order_id: 1,
             update_time: 0,
@@ -173,18 +178,31 @@ impl Ledger {
         }
     }
 
+    /// Every open order, oldest first.
+    pub(crate) fn open_orders(&self) -> impl Iterator<Item = &Order> {
+        let mut first = self.first_open.get();
+        for (id, order) in self.orders.range(first..) {
+            if order.status.is_open() {
+                break;
+            }
+            first = id.saturating_add(1);
+        }
+        self.first_open.set(first);
+        self.orders
+            .range(first..)
+            .map(|(_, order)| order)
+            .filter(|o| o.status.is_open())
+    }
+
     /// Whether an open order already uses this client order id.
     pub(crate) fn client_id_in_use(&self, client_order_id: &str) -> bool {
-        self.orders
-            .values()
-            .any(|o| o.status.is_open() && o.client_order_id == client_order_id)
+        self.open_orders()
+            .any(|o| o.client_order_id == client_order_id)
     }
 
     /// The open limit orders of `symbol`, oldest first.
     pub(crate) fn resting<'a>(&'a self, symbol: &'a str) -> impl Iterator<Item = &'a Order> + 'a {
-        self.orders
-            .values()
-            .filter(move |o| o.symbol == symbol && o.status.is_open())
+        self.open_orders().filter(move |o| o.symbol == symbol)
     }
 
     /// Records a fill of one of the account's orders.

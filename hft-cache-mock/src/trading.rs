@@ -158,9 +158,8 @@ pub(crate) async fn open_orders(
     };
     let ledger = state.ledger();
     let orders = ledger
-        .orders
-        .values()
-        .filter(|o| o.status.is_open() && symbol.as_ref().is_none_or(|s| *s == o.symbol))
+        .open_orders()
+        .filter(|o| symbol.as_ref().is_none_or(|s| *s == o.symbol))
         .map(query_view)
         .collect();
     Ok(Json(orders))

@@ -8,12 +8,12 @@
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+use super::rest::envelope;
 use super::rest::now_ms;
 use super::state::BybitState;
 
@@ -25,17 +25,6 @@ const MAX_BODY: usize = 64 * 1024;
 const DEFAULT_RECV_WINDOW_MS: i64 = 5_000;
 /// A timestamp may run this far ahead of the server's clock.
 const MAX_AHEAD_MS: i64 = 1_000;
-
-fn envelope(code: i64, msg: &str, result: Value) -> Response {
-    Json(json!({
-        "retCode": code,
-        "retMsg": msg,
-        "result": result,
-        "retExtInfo": {},
-        "time": now_ms(),
-    }))
-    .into_response()
-}
 
 fn refuse(code: i64, msg: &str) -> Response {
     envelope(code, msg, json!({}))

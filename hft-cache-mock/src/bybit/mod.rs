@@ -73,6 +73,7 @@ mod cancel_all;
 mod faults;
 mod rest;
 mod state;
+mod wire;
 mod ws;
 
 pub use faults::BybitFaults;

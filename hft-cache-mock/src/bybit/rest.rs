@@ -18,6 +18,7 @@ use sha2::Sha256;
 
 use super::book::DEPTH;
 use super::state::{BybitState, Exchange, OpenOrder};
+use super::wire;
 
 /// Bybit's default receive window, in milliseconds.
 const DEFAULT_RECV_WINDOW_MS: i64 = 5_000;
@@ -32,18 +33,18 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn envelope(code: i64, msg: &str, result: Value) -> Response {
-    Json(json!({
-        "retCode": code,
-        "retMsg": msg,
-        "result": result,
-        "retExtInfo": {},
-        "time": now_ms(),
-    }))
+pub(crate) fn envelope<T: serde::Serialize>(code: i64, msg: &str, result: T) -> Response {
+    Json(wire::Envelope {
+        ret_code: code,
+        ret_msg: msg,
+        result,
+        ret_ext_info: wire::Empty {},
+        time: now_ms(),
+    })
     .into_response()
 }
 
-fn ok(result: Value) -> Response {
+fn ok<T: serde::Serialize>(result: T) -> Response {
     envelope(0, "OK", result)
 }
 
@@ -692,68 +693,15 @@ pub(crate) async fn open_orders(
     } else {
         String::new()
     };
-    let list: Vec<Value> = matching
+    let list = matching
         .iter()
         .skip(from)
         .take(limit)
-        .map(|o| {
-            // Conditional, TP/SL and SMP fields the mock never sets, in their empty forms.
-            let unset = json!({
-                "orderIv": "",
-                "marketUnit": "",
-                "triggerPrice": "0",
-                "takeProfit": "0",
-                "stopLoss": "0",
-                "tpslMode": "",
-                "ocoTriggerBy": "",
-                "tpLimitPrice": "0",
-                "slLimitPrice": "0",
-                "tpTriggerBy": "",
-                "slTriggerBy": "",
-                "triggerDirection": 0,
-                "triggerBy": "",
-                "lastPriceOnCreated": "",
-                "basePrice": "",
-                "reduceOnly": false,
-                "closeOnTrigger": false,
-                "placeType": "",
-                "smpType": "None",
-                "smpGroup": 0,
-                "smpOrderId": "",
-            });
-            let mut order = json!({
-                "orderId": o.order_id,
-                "orderLinkId": o.order_link_id,
-                "parentOrderLinkId": "",
-                "blockTradeId": "",
-                "symbol": o.symbol,
-                "price": o.price.normalize().to_string(),
-                "qty": o.qty.normalize().to_string(),
-                "side": if o.buy { "Buy" } else { "Sell" },
-                "isLeverage": "0",
-                "positionIdx": 0,
-                "orderStatus": "New",
-                "createType": "CreateByUser",
-                "cancelType": "UNKNOWN",
-                "rejectReason": "EC_NoError",
-                "avgPrice": "0",
-                "leavesQty": o.qty.normalize().to_string(),
-                "leavesValue": o.qty.saturating_mul(o.price).normalize().to_string(),
-                "cumExecQty": "0",
-                "cumExecValue": "0",
-                "cumExecFee": "0",
-                "timeInForce": o.time_in_force,
-                "orderType": "Limit",
-                "stopOrderType": "",
-                "createdTime": o.created_ms.to_string(),
-                "updatedTime": o.created_ms.to_string(),
-                "cumFeeDetail": {},
-            });
-            if let (Some(order), Value::Object(unset)) = (order.as_object_mut(), unset) {
-                order.extend(unset);
-            }
-            order
-        })
+        .map(|o| wire::RealtimeOrder::of(o))
         .collect();
-    ok(json!({ "category": "spot", "list": list, "nextPageCursor": cursor }))
+    ok(wire::RealtimePage {
+        category: "spot",
+        list,
+        next_page_cursor: cursor,
+    })
 }
