@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures_util::stream::{self, StreamExt};
-use hft_cache::exchange::binance::{OpenOrders, OrderAck};
-use hft_cache::exchange::bybit::{Bybit, OrderIds, RealtimeOrders};
+use hft_cache::exchange::binance::{CancelledOrders, OpenOrders, OrderAck};
+use hft_cache::exchange::bybit::{Bybit, CancelAllResult, OrderIds, RealtimeOrders};
 use hft_cache::exchange::SignedClient;
 use hft_cache::kill_switch::{CancelOutcome, Halt, HaltScope, KillSwitch, SweepState, TradingGate};
 use hft_cache::monitor::Registry;
@@ -204,17 +204,68 @@ impl Venues {
         })
     }
 
-    /// Lists each venue's open orders as the sweep does (every symbol, every page), timed.
-    async fn list_all(&self) -> (Duration, Duration) {
-        let start = Instant::now();
-        let open: Fresh<OpenOrders> = self
-            .binance_client
-            .signed_get("/api/v3/openOrders", &())
-            .await
-            .expect("open orders");
-        let binance = start.elapsed();
-        assert_eq!(open.read().map(|o| o.0.len()).ok(), Some(100));
-        let start = Instant::now();
+    /// What a user would write instead of the kill switch's sweep, at its leanest: per venue,
+    /// one listing, every symbol's cancel-all at once, one confirming listing; no retries, no
+    /// outcomes per order, no report. Places the 200 bids first (untimed); the times to flat of
+    /// both venues (run concurrently) and of each.
+    fn hand_sweep_once(&self) -> (Duration, Duration, Duration) {
+        self.runtime.block_on(async {
+            self.place().await;
+            let start = Instant::now();
+            let binance = async {
+                let open: Fresh<OpenOrders> = self
+                    .binance_client
+                    .signed_get("/api/v3/openOrders", &())
+                    .await
+                    .expect("open orders");
+                let mut symbols: Vec<String> = open
+                    .read()
+                    .expect("fresh")
+                    .0
+                    .iter()
+                    .map(|o| o.symbol.clone())
+                    .collect();
+                symbols.sort_unstable();
+                symbols.dedup();
+                futures_util::future::join_all(symbols.iter().map(|symbol| async move {
+                    let _: Fresh<CancelledOrders> = self
+                        .binance_client
+                        .signed_delete("/api/v3/openOrders", &[("symbol", symbol.as_str())])
+                        .await
+                        .expect("cancel all");
+                }))
+                .await;
+                let left: Fresh<OpenOrders> = self
+                    .binance_client
+                    .signed_get("/api/v3/openOrders", &())
+                    .await
+                    .expect("open orders");
+                assert!(left.read().expect("fresh").0.is_empty());
+                start.elapsed()
+            };
+            let bybit = async {
+                let _ = self.list_bybit().await;
+                futures_util::future::join_all(SYMBOLS.iter().map(|&(symbol, ..)| async move {
+                    let _: Fresh<CancelAllResult> = self
+                        .bybit_client
+                        .signed_post(
+                            "/v5/order/cancel-all",
+                            &serde_json::json!({"category": "spot", "symbol": symbol}),
+                        )
+                        .await
+                        .expect("cancel all");
+                }))
+                .await;
+                assert_eq!(self.list_bybit().await, 0);
+                start.elapsed()
+            };
+            let (binance, bybit) = futures_util::join!(binance, bybit);
+            (start.elapsed(), binance, bybit)
+        })
+    }
+
+    /// Every page of Bybit's open orders; how many there were.
+    async fn list_bybit(&self) -> usize {
         let mut cursor = String::new();
         let mut listed = 0;
         loop {
@@ -231,9 +282,23 @@ impl Venues {
             listed += page.list.len();
             cursor = page.next_page_cursor.clone();
             if cursor.is_empty() {
-                break;
+                return listed;
             }
         }
+    }
+
+    /// Lists each venue's open orders as the sweep does (every symbol, every page), timed.
+    async fn list_all(&self) -> (Duration, Duration) {
+        let start = Instant::now();
+        let open: Fresh<OpenOrders> = self
+            .binance_client
+            .signed_get("/api/v3/openOrders", &())
+            .await
+            .expect("open orders");
+        let binance = start.elapsed();
+        assert_eq!(open.read().map(|o| o.0.len()).ok(), Some(100));
+        let start = Instant::now();
+        let listed = self.list_bybit().await;
         assert_eq!(listed, 100);
         (binance, start.elapsed())
     }
@@ -302,7 +367,12 @@ fn sweep(c: &mut Criterion) {
     let (mut total, mut binance, mut bybit) = (Vec::new(), Vec::new(), Vec::new());
     let (mut rtt_binance, mut rtt_bybit) = (Vec::new(), Vec::new());
     let (mut list_binance, mut list_bybit) = (Vec::new(), Vec::new());
+    let (mut hand, mut hand_binance, mut hand_bybit) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
+        let (all, b, y) = venues.hand_sweep_once();
+        hand.push(all);
+        hand_binance.push(b);
+        hand_bybit.push(y);
         let swept = venues.sweep_once();
         total.push(swept.total);
         binance.push(swept.binance);
@@ -333,6 +403,21 @@ fn sweep(c: &mut Criterion) {
          = {:.2} round trips, {list_bybit:?} on bybit (2 pages) = {:.2} round trips",
         ratio(list_binance, rtt_binance),
         ratio(list_bybit, rtt_bybit),
+    );
+    let (hand, hand_binance, hand_bybit) = (
+        median(&mut hand),
+        median(&mut hand_binance),
+        median(&mut hand_bybit),
+    );
+    println!(
+        "halt_sweep/paired: a hand-written minimal sweep (list, every cancel-all at once, confirm; no retries, \
+         no per-order outcomes) takes {hand:?} (binance {hand_binance:?} = {:.2} round trips, bybit {hand_bybit:?} = {:.2}); \
+         the kill switch's sweep / the hand-written one: {:.3} overall, binance {:.3}, bybit {:.3}",
+        ratio(hand_binance, rtt_binance),
+        ratio(hand_bybit, rtt_bybit),
+        ratio(total, hand),
+        ratio(binance, hand_binance),
+        ratio(bybit, hand_bybit),
     );
     let runtime = venues.runtime;
     runtime.block_on(async {
