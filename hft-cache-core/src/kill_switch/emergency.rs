@@ -380,6 +380,10 @@ impl KillSwitch {
             }
         }));
         remediation.at_sweep_start(&cancellation);
+        let dead_man = self.dead_man();
+        if let Some(d) = &dead_man {
+            remediation.dead_man_at_halt(d);
+        }
         steps.push(EmergencyStep {
             step: StepKind::Report,
             outcome: "emergency report recorded; resume requires an explicit, validated call"
@@ -404,7 +408,7 @@ impl KillSwitch {
             cancellation,
             remediation,
             audit: Vec::new(),
-            dead_man: self.dead_man(),
+            dead_man,
         };
         tracing::error!(
             step = StepKind::Report.as_str(),
