@@ -389,6 +389,10 @@ impl KillSwitch {
             }
         }));
         remediation.at_sweep_start(&cancellation);
+        let dead_man = self.dead_man();
+        if let Some(d) = &dead_man {
+            remediation.dead_man_at_halt(d);
+        }
         steps.push(EmergencyStep {
             step: StepKind::Report,
             outcome: "emergency report recorded; resume requires an explicit, validated call"
@@ -414,7 +418,7 @@ impl KillSwitch {
             positions: PositionsReport::at_trip(config.positions.len(), config.flatten),
             remediation,
             audit: Vec::new(),
-            dead_man: self.dead_man(),
+            dead_man,
         };
         tracing::error!(
             step = StepKind::Report.as_str(),

@@ -32,6 +32,24 @@ pub(crate) struct Context<'a> {
 }
 
 impl Remediation {
+    /// What the venue's own dead man's switch will do now that it is not renewed.
+    pub(crate) fn dead_man_at_halt(&mut self, d: &super::DeadManState) {
+        let armed: Vec<&str> = d
+            .symbols
+            .iter()
+            .filter(|s| s.armed && !s.renewing)
+            .map(|s| s.symbol.as_str())
+            .collect();
+        if !armed.is_empty() {
+            self.done.push(format!(
+                "dead man's switch on {} no longer renewed: the venue cancels the open orders of {} within {} ms on its own",
+                d.venue,
+                armed.join(", "),
+                d.countdown.as_millis()
+            ));
+        }
+    }
+
     /// The record at the halt, before any assessment.
     pub(crate) fn at_halt(cx: &Context<'_>) -> Self {
         let mut done = Vec::new();
