@@ -7,7 +7,7 @@ use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 use super::api_error::ApiError;
@@ -31,31 +31,55 @@ impl FromRequest<AppState> for Signed {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let (parts, body) = request.into_parts();
-        let body = to_bytes(body, MAX_BODY).await.map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                -1104,
-                "Request body could not be read.",
-            )
-        })?;
-        verify(
-            state,
-            &parts.headers,
-            parts.uri.query().unwrap_or(""),
-            &body,
-        )
-        .map(Signed)
+        read_signed(request, &state.credentials()).await.map(Signed)
     }
 }
 
+/// What a signed request is checked against: one venue's API key and secret.
+pub(crate) struct Credentials<'a> {
+    pub(crate) api_key: &'a str,
+    pub(crate) secret: &'a SecretString,
+}
+
+impl Shared {
+    fn credentials(&self) -> Credentials<'_> {
+        Credentials {
+            api_key: &self.api_key,
+            secret: &self.secret,
+        }
+    }
+}
+
+/// Reads a signed request's body (bounded) and checks it against `credentials`; the
+/// parameters (query and body merged, signature removed) if it passes. Shared by every
+/// Binance-style venue of the mock (spot, USD-M futures).
+pub(crate) async fn read_signed(
+    request: Request,
+    credentials: &Credentials<'_>,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            -1104,
+            "Request body could not be read.",
+        )
+    })?;
+    verify(
+        credentials,
+        &parts.headers,
+        parts.uri.query().unwrap_or(""),
+        &body,
+    )
+}
+
 fn verify(
-    state: &Shared,
+    credentials: &Credentials<'_>,
     headers: &HeaderMap,
     query: &str,
     body: &[u8],
 ) -> Result<BTreeMap<String, String>, ApiError> {
-    check_api_key(state, headers)?;
+    check_api_key(credentials.api_key, headers)?;
 
     // A parameter sent in both the query string and the body takes the query's value, as
     // Binance documents; within one of them, a parameter may appear once.
@@ -91,7 +115,7 @@ fn verify(
     let body = std::str::from_utf8(body).map_err(|_| ApiError::illegal_param("body"))?;
     let total = format!("{}{}", without_signature(query), without_signature(body));
     let expected = hex::decode(&signature).ok();
-    let mut mac = Hmac::<Sha256>::new_from_slice(state.secret.expose_secret().as_bytes())
+    let mut mac = Hmac::<Sha256>::new_from_slice(credentials.secret.expose_secret().as_bytes())
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, -1000, "bad secret"))?;
     mac.update(total.as_bytes());
     match expected {
@@ -104,13 +128,13 @@ fn verify(
     }
 }
 
-fn check_api_key(state: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+fn check_api_key(api_key: &str, headers: &HeaderMap) -> Result<(), ApiError> {
     let key = headers
         .get("X-MBX-APIKEY")
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, -2014, "API-key format invalid."))?;
-    if key != state.api_key {
+    if key != api_key {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             -2015,

@@ -18,9 +18,14 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(fault) = state.faults.inner.next_rest_fault() else {
-        return next.run(request).await;
-    };
+    match state.faults.inner.next_rest_fault() {
+        Some(fault) => answer(fault, request, next).await,
+        None => next.run(request).await,
+    }
+}
+
+/// Answers `request` as `fault` says; shared by every Binance-style venue of the mock.
+pub(crate) async fn answer(fault: RestFault, request: Request, next: Next) -> Response {
     tracing::debug!(?fault, path = %request.uri().path(), "mock REST fault");
     match fault {
         RestFault::Status(status) => {

@@ -55,6 +55,17 @@
 //! client order id, a `LIMIT_MAKER` that would take), -2011 unknown order (cancel), -2013 order
 //! does not exist (query). Expired orders carry `expiryReason`.
 //!
+//! # Venues
+//!
+//! | venue | type | shaped as | what it adds |
+//! | --- | --- | --- | --- |
+//! | spot (this page) | [`MockExchange`] | Binance spot (`/api/v3`) | balances, the spot market streams |
+//! | [`futures`] | [`futures::FuturesMock`] | Binance USD-M futures (`/fapi`) | positions, leverage, margin, `reduceOnly`, `countdownCancelAll` (really cancels), `@depth@100ms` chained by `pu` |
+//! | [`bybit`] | [`bybit::BybitMock`] | Bybit v5 spot (`/v5`) | the `retCode` envelope, header signing, snapshot + delta book |
+//!
+//! The futures venue reuses the spot mock's book and random walk, its signature and timestamp
+//! checks, and its fault state and REST fault layer, so each fault means the same on both.
+//!
 //! The `mock-exchange` binary of this crate runs one until killed and prints its URLs, for
 //! clients in other languages; `scripts/real-clients` drives ccxt and python-binance against it.
 //!
@@ -119,6 +130,7 @@ mod builder;
 pub mod bybit;
 mod fault_layer;
 mod faults;
+pub mod futures;
 mod ledger;
 mod limits;
 mod market;

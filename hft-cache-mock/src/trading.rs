@@ -50,7 +50,7 @@ const MAX_DECIMALS: usize = 8;
 /// a sign or an exponent included, is -1100), with at most eight significant decimals (more
 /// is -1111). Every value that passes fits a `Decimal` exactly (at most 28 digits), so the
 /// checked arithmetic after it only fails on products and sums, never on parsing.
-fn parse_decimal(raw: &str, name: &str) -> Result<Decimal, ApiError> {
+pub(crate) fn parse_decimal(raw: &str, name: &str) -> Result<Decimal, ApiError> {
     let (whole, fraction) = match raw.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (raw, None),
