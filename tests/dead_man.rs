@@ -214,6 +214,6 @@ async fn a_dead_man_needs_symbols_and_a_renewal_inside_the_countdown() {
         (Duration::from_secs(120), Duration::from_secs(30))
     );
     wait_until("armed", || mock.countdown(SYMBOL).is_some()).await;
-    default.disarm(&client(&mock)).await.unwrap();
+    default.disarm().await.unwrap();
     assert_eq!(mock.countdown(SYMBOL), None, "disarmed at the venue");
 }

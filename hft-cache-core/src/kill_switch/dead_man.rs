@@ -72,11 +72,19 @@ const DEFAULT_REARM_DIVISOR: u32 = 4;
 /// println!("{:?}", dead_man.state().phase);
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct DeadMan {
     shared: Arc<Shared>,
     task: JoinHandle<()>,
+    /// Sends the venue's disarm of one symbol (a clone of the task's client inside).
+    disarmer: Disarmer,
 }
+
+/// A symbol's disarm call, with the venue's type erased so that the handle is not generic.
+type Disarmer = Box<
+    dyn Fn(String) -> futures_util::future::BoxFuture<'static, Result<(), RequestError>>
+        + Send
+        + Sync,
+>;
 
 /// Configures a [`DeadMan`].
 #[must_use]
@@ -340,10 +348,7 @@ impl DeadMan {
     /// # Errors
     ///
     /// The first [`RequestError`] of a disarm that failed; the others were still sent.
-    pub async fn disarm<V>(self, client: &SignedClient<V>) -> Result<(), RequestError>
-    where
-        V: CountdownCancel,
-    {
+    pub async fn disarm(self) -> Result<(), RequestError> {
         self.task.abort();
         self.shared.stop("disarming");
         let symbols: Vec<String> = self
@@ -355,8 +360,7 @@ impl DeadMan {
             .collect();
         let mut first_error = None;
         for symbol in symbols {
-            let call = client.venue().disarm(&symbol);
-            if let Err(e) = send::<V>(client, call).await {
+            if let Err(e) = (self.disarmer)(symbol).await {
                 first_error.get_or_insert(e);
             }
         }
@@ -375,6 +379,14 @@ impl DeadMan {
                 Err(e)
             }
         }
+    }
+}
+
+impl std::fmt::Debug for DeadMan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadMan")
+            .field("state", &self.shared.state())
+            .finish_non_exhaustive()
     }
 }
 
@@ -485,6 +497,14 @@ impl<V: CountdownCancel + HoldsNoLiveData> DeadManBuilder<V> {
             }),
         });
         self.switch.set_dead_man(Arc::clone(&shared));
+        let disarm_client = self.client.clone();
+        let disarmer: Disarmer = Box::new(move |symbol: String| {
+            let client = disarm_client.clone();
+            Box::pin(async move {
+                let call = client.venue().disarm(&symbol);
+                send::<V>(&client, call).await
+            })
+        });
         let task = Task {
             client: self.client,
             switch: self.switch,
@@ -494,7 +514,11 @@ impl<V: CountdownCancel + HoldsNoLiveData> DeadManBuilder<V> {
             backoff: self.backoff,
         };
         let task = runtime.spawn(task.run());
-        Ok(DeadMan { shared, task })
+        Ok(DeadMan {
+            shared,
+            task,
+            disarmer,
+        })
     }
 }
 
