@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use hft_cache::exchange::binance_futures::{BinanceFutures, FuturesOrder};
 use hft_cache::exchange::SignedClient;
-use hft_cache::kill_switch::{DeadMan, DeadManBuildError, DeadManPhase, KillSwitch};
+use hft_cache::kill_switch::{
+    DeadMan, DeadManBuildError, DeadManPhase, Halt, HaltScope, KillSwitch,
+};
 use hft_cache::monitor::Registry;
 use hft_cache::Fresh;
 use hft_cache_mock::futures::FuturesMock;
@@ -216,4 +218,69 @@ async fn a_dead_man_needs_symbols_and_a_renewal_inside_the_countdown() {
     wait_until("armed", || mock.countdown(SYMBOL).is_some()).await;
     default.disarm().await.unwrap();
     assert_eq!(mock.countdown(SYMBOL), None, "disarmed at the venue");
+}
+
+#[tokio::test]
+async fn a_resume_arms_afresh_and_a_symbol_halt_stops_only_that_symbol() {
+    let mock = FuturesMock::builder()
+        .symbol(SYMBOL, dec!(60000))
+        .symbol("ETHUSDT", dec!(3000))
+        .balance(dec!(10000))
+        .start()
+        .await
+        .unwrap();
+    let kill = KillSwitch::builder().registry(&Registry::new()).build();
+    let dead_man = DeadMan::builder(client(&mock), &kill)
+        .symbols([SYMBOL, "ETHUSDT"])
+        .countdown(COUNTDOWN)
+        .rearm_every(REARM)
+        .spawn()
+        .unwrap();
+    wait_until("both armed", || {
+        dead_man.state().symbols.iter().all(|s| s.renewing)
+    })
+    .await;
+
+    // A halt of one symbol: its countdown is left to lapse, the other is renewed.
+    kill.halt(Halt::new("BTC only").scope(HaltScope::symbol(SYMBOL)));
+    wait_until("the venue's BTC countdown to lapse", || {
+        mock.countdown(SYMBOL).is_none()
+    })
+    .await;
+    let state = dead_man.state();
+    let renewing: Vec<(&str, bool)> = state
+        .symbols
+        .iter()
+        .map(|s| (s.symbol.as_str(), s.renewing))
+        .collect();
+    assert_eq!(
+        renewing,
+        [("BTCUSDT", false), ("ETHUSDT", true)],
+        "{state:?}"
+    );
+    assert_eq!(state.phase, DeadManPhase::Armed, "{state:?}");
+    assert!(mock.countdown("ETHUSDT").is_some());
+
+    // Lifted: armed again at once.
+    kill.resume_scope(&HaltScope::symbol(SYMBOL)).unwrap();
+    wait_until("BTC armed again", || mock.countdown(SYMBOL).is_some()).await;
+    wait_until("both renewed", || {
+        dead_man.state().symbols.iter().all(|s| s.renewing)
+    })
+    .await;
+
+    // A halt of everything, then a resume: armed afresh, not judged a stall.
+    kill.trip("all");
+    wait_until("stopped", || {
+        dead_man.state().phase == DeadManPhase::Stopped
+    })
+    .await;
+    tokio::time::sleep(COUNTDOWN + REARM).await;
+    kill.resume().unwrap();
+    wait_until("armed after the resume", || {
+        mock.countdown(SYMBOL).is_some() && mock.countdown("ETHUSDT").is_some()
+    })
+    .await;
+    assert!(!kill.is_halted(), "the resume was not taken for a stall");
+    assert_eq!(dead_man.state().phase, DeadManPhase::Armed);
 }
