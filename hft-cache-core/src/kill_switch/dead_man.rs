@@ -39,8 +39,9 @@ const DEFAULT_REARM_DIVISOR: u32 = 4;
 /// 120 s). It stops renewing a symbol:
 ///
 /// - when the gate halts it (a halt of everything, of the venue or of the symbol) or leaves
-///   live mode (a paper phase): the exchange's own cancel then backs up the sweep, and a resume
-///   arms it afresh;
+///   live mode (a paper phase): the exchange's own cancel then backs up the sweep, at most one
+///   countdown after the halt (a renewal already on its way when the halt lands still
+///   arrives), and a resume arms it afresh;
 /// - when the process stalls: a task that does not run does not renew, and the venue cancels
 ///   after the countdown with no help from the process. A wake-up later than
 ///   [`late_tolerance`](DeadManBuilder::late_tolerance) after its schedule is counted and
@@ -48,7 +49,8 @@ const DEFAULT_REARM_DIVISOR: u32 = 4;
 ///   cancelled, and trips the switch;
 /// - when a renewal fails after its retries (bounded by
 ///   [`retries`](DeadManBuilder::retries) and by the countdown itself): the switch trips with
-///   [`TripReason::DeadManFailed`], since the process can no longer count on the backstop;
+///   [`TripReason::DeadManFailed`], since the process can no longer count on the backstop,
+///   and the task ends (spawn a new one once the cause is fixed);
 /// - on [`DeadMan::stop`] (or when the handle is dropped); [`DeadMan::disarm`] also cancels
 ///   the countdowns at the venue.
 ///
