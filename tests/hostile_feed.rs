@@ -20,7 +20,7 @@ use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use hft_cache::book::{
     BookChecksum, BookDelta, BookLimits, BookSnapshot, BookSync, BookView, DepthSync,
-    SnapshotDeltaSync,
+    FuturesDepthSync, SnapshotDeltaSync,
 };
 use hft_cache::feed::binance::Trade;
 use hft_cache::feed::bybit::BybitOrderbook;
@@ -361,13 +361,15 @@ fn every_book_sync_survives_hostile_numbers() {
     let message = (
         any::<bool>(),
         id.clone(),
-        id,
+        id.clone(),
+        proptest::option::of(id),
         levels.clone(),
         levels,
         any::<i32>(),
     );
-    let syncs: [fn() -> Box<dyn BookSync>; 4] = [
+    let syncs: [fn() -> Box<dyn BookSync>; 5] = [
         || Box::new(DepthSync::new()),
+        || Box::new(FuturesDepthSync::new()),
         || Box::new(DepthSync::new().with_checksum(BookChecksum::OKX)),
         || Box::new(SnapshotDeltaSync::new()),
         || Box::new(SnapshotDeltaSync::new().with_checksum(BookChecksum::OKX)),
@@ -378,7 +380,7 @@ fn every_book_sync_survives_hostile_numbers() {
             for make in syncs {
                 let mut sync = make();
                 sync.set_limits(BookLimits::default().max_buffered_deltas(8));
-                for (snapshot, first, last, bids, asks, checksum) in messages.clone() {
+                for (snapshot, first, last, pu, bids, asks, checksum) in messages.clone() {
                     let outcome = if snapshot {
                         sync.on_snapshot(BookSnapshot {
                             update_id: last,
@@ -395,7 +397,7 @@ fn every_book_sync_survives_hostile_numbers() {
                             bids,
                             asks,
                             checksum: Some(checksum),
-                            prev_update_id: None,
+                            prev_update_id: pu,
                         })
                     };
                     if outcome.is_fault() {

@@ -6,19 +6,22 @@
 //!
 #![doc = include_str!("dead_man_venues.md")]
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 use super::KillSwitch;
-use crate::exchange::{CountdownCancel, RequestError, SignedClient, VenueCall};
-use crate::fresh::Fresh;
-use crate::gate::{GateMode, TradingGate, TripReason};
+use crate::exchange::{CountdownCancel, RequestError, SignedClient};
 use crate::policy::HoldsNoLiveData;
-use crate::report_format::{duration_ms, unix_millis};
+
+mod state;
+mod task;
+
+pub(super) use state::Shared;
+pub use state::{DeadManPhase, DeadManState, SymbolCountdown};
+use state::{Record, SymbolRecord};
+use task::{send, Task};
 
 /// Binance's suggestion: a 120 s countdown, renewed every 30 s.
 const DEFAULT_COUNTDOWN: Duration = Duration::from_secs(120);
@@ -39,8 +42,9 @@ const DEFAULT_REARM_DIVISOR: u32 = 4;
 /// 120 s). It stops renewing a symbol:
 ///
 /// - when the gate halts it (a halt of everything, of the venue or of the symbol) or leaves
-///   live mode (a paper phase): the exchange's own cancel then backs up the sweep, and a resume
-///   arms it afresh;
+///   live mode (a paper phase): the exchange's own cancel then backs up the sweep, at most one
+///   countdown after the halt (a renewal already on its way when the halt lands still
+///   arrives), and a resume arms it afresh;
 /// - when the process stalls: a task that does not run does not renew, and the venue cancels
 ///   after the countdown with no help from the process. A wake-up later than
 ///   [`late_tolerance`](DeadManBuilder::late_tolerance) after its schedule is counted and
@@ -48,7 +52,8 @@ const DEFAULT_REARM_DIVISOR: u32 = 4;
 ///   cancelled, and trips the switch;
 /// - when a renewal fails after its retries (bounded by
 ///   [`retries`](DeadManBuilder::retries) and by the countdown itself): the switch trips with
-///   [`TripReason::DeadManFailed`], since the process can no longer count on the backstop;
+///   [`TripReason::DeadManFailed`](crate::gate::TripReason::DeadManFailed), since the process can no longer count on the backstop,
+///   and the task ends (spawn a new one once the cause is fixed);
 /// - on [`DeadMan::stop`] (or when the handle is dropped); [`DeadMan::disarm`] also cancels
 ///   the countdowns at the venue.
 ///
@@ -72,11 +77,19 @@ const DEFAULT_REARM_DIVISOR: u32 = 4;
 /// println!("{:?}", dead_man.state().phase);
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct DeadMan {
     shared: Arc<Shared>,
     task: JoinHandle<()>,
+    /// Sends the venue's disarm of one symbol (a clone of the task's client inside).
+    disarmer: Disarmer,
 }
+
+/// A symbol's disarm call, with the venue's type erased so that the handle is not generic.
+type Disarmer = Box<
+    dyn Fn(String) -> futures_util::future::BoxFuture<'static, Result<(), RequestError>>
+        + Send
+        + Sync,
+>;
 
 /// Configures a [`DeadMan`].
 #[must_use]
@@ -112,193 +125,6 @@ pub enum DeadManBuildError {
     /// `spawn` was called outside a tokio runtime.
     #[error("no tokio runtime to run the dead man's switch on")]
     NoRuntime,
-}
-
-/// What a [`DeadMan`] is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum DeadManPhase {
-    /// Started; no countdown armed yet.
-    Starting,
-    /// Every symbol's countdown is armed and renewed on schedule.
-    Armed,
-    /// Not renewing (halted, stopped, failed, or the process stalled past the countdown): any
-    /// countdown still running at the venue lapses and cancels on its own.
-    Stopped,
-    /// The countdowns were cancelled at the venue ([`DeadMan::disarm`]): nothing cancels by
-    /// itself any more.
-    Disarmed,
-}
-
-impl DeadManPhase {
-    /// The phase's name, as in the JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeadManPhase::Starting => "starting",
-            DeadManPhase::Armed => "armed",
-            DeadManPhase::Stopped => "stopped",
-            DeadManPhase::Disarmed => "disarmed",
-        }
-    }
-}
-
-/// One symbol's countdown as a [`DeadMan`] last set it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct SymbolCountdown {
-    /// The symbol.
-    pub symbol: String,
-    /// Whether the venue's countdown runs, as far as this process knows (armed and neither
-    /// disarmed nor past its lapse).
-    pub armed: bool,
-    /// Whether this process still renews it (the gate lets the symbol trade and the task runs).
-    pub renewing: bool,
-    /// When the venue last confirmed the countdown, in milliseconds since the Unix epoch.
-    pub last_armed_unix_ms: Option<u64>,
-    /// When it lapses unless renewed (the venue then cancels the symbol's open orders).
-    pub lapses_at_unix_ms: Option<u64>,
-}
-
-/// What a [`DeadMan`] is doing and has done: [`DeadMan::state`], and
-/// [`EmergencyReport::dead_man`](super::EmergencyReport::dead_man).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct DeadManState {
-    /// The venue (`binance-futures`).
-    pub venue: String,
-    /// Armed, stopped, ...
-    pub phase: DeadManPhase,
-    /// Why it stopped renewing, when it did.
-    pub stopped_because: Option<String>,
-    /// The countdown each renewal sets.
-    #[serde(rename = "countdown_ms", with = "duration_ms")]
-    pub countdown: Duration,
-    /// How often it renews.
-    #[serde(rename = "rearm_every_ms", with = "duration_ms")]
-    pub rearm_every: Duration,
-    /// Each symbol's countdown.
-    pub symbols: Vec<SymbolCountdown>,
-    /// Renewals the venue confirmed (the first arming included).
-    pub rearms: u64,
-    /// Renewal attempts that failed (retried ones included).
-    pub failures: u64,
-    /// Wake-ups later than the tolerance after their schedule (the process stalled).
-    pub late_rearms: u64,
-    /// When the venue last confirmed a renewal, in milliseconds since the Unix epoch.
-    pub last_rearm_unix_ms: Option<u64>,
-    /// The last failure, in words.
-    pub last_error: Option<String>,
-}
-
-/// The task's record, shared with the handle and the kill switch (for its reports).
-#[derive(Debug)]
-pub(super) struct Shared {
-    venue: &'static str,
-    countdown: Duration,
-    rearm_every: Duration,
-    gate: TradingGate,
-    record: Mutex<Record>,
-}
-
-#[derive(Debug)]
-struct Record {
-    phase: DeadManPhase,
-    stopped_because: Option<String>,
-    symbols: Vec<SymbolRecord>,
-    rearms: u64,
-    failures: u64,
-    late_rearms: u64,
-    last_rearm_unix_ms: Option<u64>,
-    last_error: Option<String>,
-}
-
-#[derive(Debug)]
-struct SymbolRecord {
-    symbol: String,
-    /// When the venue last confirmed the countdown (the task's clock), while this process
-    /// renews it; `None` once it stopped renewing.
-    armed_at: Option<Instant>,
-    last_armed_unix_ms: Option<u64>,
-    /// Set while armed; kept after the renewals stop, so that the report says when the venue
-    /// cancels.
-    lapses_at_unix_ms: Option<u64>,
-    /// Renewals stopped for this symbol (halted scope); cleared on the next arming.
-    stopped: bool,
-}
-
-impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Record> {
-        // Every change is a few field writes: a panic cannot leave a record half-made.
-        self.record.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether the gate lets `symbol` trade live now: the only time to renew.
-    fn renews(&self, symbol: &str) -> bool {
-        self.gate.mode() == GateMode::Live
-            && self.gate.check_order(self.venue, symbol, None).is_ok()
-    }
-
-    /// The state as of now: the record, with the gate's word on what is still renewed (a halt
-    /// stops renewals at once, before the task wakes to notice).
-    pub(super) fn state(&self) -> DeadManState {
-        let record = self.lock();
-        let now_ms = unix_millis();
-        let mut any_renewing = false;
-        let symbols: Vec<SymbolCountdown> = record
-            .symbols
-            .iter()
-            .map(|s| {
-                let renewing = record.phase == DeadManPhase::Armed
-                    && !s.stopped
-                    && s.armed_at.is_some()
-                    && self.renews(&s.symbol);
-                any_renewing |= renewing;
-                SymbolCountdown {
-                    symbol: s.symbol.clone(),
-                    armed: record.phase != DeadManPhase::Disarmed
-                        && s.lapses_at_unix_ms.is_some_and(|at| at > now_ms),
-                    renewing,
-                    last_armed_unix_ms: s.last_armed_unix_ms,
-                    lapses_at_unix_ms: s.lapses_at_unix_ms,
-                }
-            })
-            .collect();
-        let (phase, stopped_because) = if record.phase == DeadManPhase::Armed && !any_renewing {
-            (
-                DeadManPhase::Stopped,
-                Some(record.stopped_because.clone().unwrap_or_else(|| {
-                    "trading halted: the countdown is not renewed and lapses at the venue".into()
-                })),
-            )
-        } else {
-            (record.phase, record.stopped_because.clone())
-        };
-        DeadManState {
-            venue: self.venue.to_owned(),
-            phase,
-            stopped_because,
-            countdown: self.countdown,
-            rearm_every: self.rearm_every,
-            symbols,
-            rearms: record.rearms,
-            failures: record.failures,
-            late_rearms: record.late_rearms,
-            last_rearm_unix_ms: record.last_rearm_unix_ms,
-            last_error: record.last_error.clone(),
-        }
-    }
-
-    fn stop(&self, why: &str) {
-        let mut record = self.lock();
-        if matches!(record.phase, DeadManPhase::Starting | DeadManPhase::Armed) {
-            record.phase = DeadManPhase::Stopped;
-            record.stopped_because = Some(why.to_owned());
-        }
-        for symbol in &mut record.symbols {
-            symbol.armed_at = None;
-        }
-    }
 }
 
 impl DeadMan {
@@ -340,10 +166,7 @@ impl DeadMan {
     /// # Errors
     ///
     /// The first [`RequestError`] of a disarm that failed; the others were still sent.
-    pub async fn disarm<V>(self, client: &SignedClient<V>) -> Result<(), RequestError>
-    where
-        V: CountdownCancel,
-    {
+    pub async fn disarm(self) -> Result<(), RequestError> {
         self.task.abort();
         self.shared.stop("disarming");
         let symbols: Vec<String> = self
@@ -355,8 +178,7 @@ impl DeadMan {
             .collect();
         let mut first_error = None;
         for symbol in symbols {
-            let call = client.venue().disarm(&symbol);
-            if let Err(e) = send::<V>(client, call).await {
+            if let Err(e) = (self.disarmer)(symbol).await {
                 first_error.get_or_insert(e);
             }
         }
@@ -375,6 +197,14 @@ impl DeadMan {
                 Err(e)
             }
         }
+    }
+}
+
+impl std::fmt::Debug for DeadMan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadMan")
+            .field("state", &self.shared.state())
+            .finish_non_exhaustive()
     }
 }
 
@@ -485,6 +315,14 @@ impl<V: CountdownCancel + HoldsNoLiveData> DeadManBuilder<V> {
             }),
         });
         self.switch.set_dead_man(Arc::clone(&shared));
+        let disarm_client = self.client.clone();
+        let disarmer: Disarmer = Box::new(move |symbol: String| {
+            let client = disarm_client.clone();
+            Box::pin(async move {
+                let call = client.venue().disarm(&symbol);
+                send::<V>(&client, call).await
+            })
+        });
         let task = Task {
             client: self.client,
             switch: self.switch,
@@ -494,240 +332,11 @@ impl<V: CountdownCancel + HoldsNoLiveData> DeadManBuilder<V> {
             backoff: self.backoff,
         };
         let task = runtime.spawn(task.run());
-        Ok(DeadMan { shared, task })
-    }
-}
-
-/// What a wake-up finds, for one symbol armed at `armed_at`, scheduled for `scheduled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wake {
-    /// On time (or late within the tolerance).
-    OnTime,
-    /// Later than the tolerance, before the countdown lapsed.
-    Late(Duration),
-    /// Past the countdown since the last renewal: the venue has cancelled already.
-    Lapsed(Duration),
-}
-
-fn judge(
-    now: Instant,
-    scheduled: Instant,
-    armed_at: Option<Instant>,
-    countdown: Duration,
-    tolerance: Duration,
-) -> Wake {
-    if let Some(armed_at) = armed_at {
-        let since = now.saturating_duration_since(armed_at);
-        if since >= countdown {
-            return Wake::Lapsed(since);
-        }
-    }
-    let late = now.saturating_duration_since(scheduled);
-    if late > tolerance {
-        Wake::Late(late)
-    } else {
-        Wake::OnTime
-    }
-}
-
-struct Task<V: CountdownCancel> {
-    client: SignedClient<V>,
-    switch: KillSwitch,
-    shared: Arc<Shared>,
-    late_tolerance: Duration,
-    attempts: u32,
-    backoff: Duration,
-}
-
-async fn send<V: CountdownCancel>(
-    client: &SignedClient<V>,
-    call: VenueCall,
-) -> Result<(), RequestError> {
-    let _: Fresh<V::Armed> = client.signed(call.method, call.path, &call.params).await?;
-    Ok(())
-}
-
-impl<V: CountdownCancel> Task<V> {
-    async fn run(self) {
-        let mut modes = self.switch.subscribe_mode();
-        let mut scheduled = Instant::now();
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep_until(scheduled) => {}
-                changed = modes.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    // A halt: record it at once. A return to live trading: arm afresh now.
-                    let live = *modes.borrow_and_update() == GateMode::Live;
-                    if live {
-                        scheduled = Instant::now();
-                    } else {
-                        self.note_stopped_symbols();
-                        continue;
-                    }
-                }
-            }
-            if let Some(failure) = self.round(scheduled).await {
-                self.fail(failure);
-                return;
-            }
-            let now = Instant::now();
-            scheduled += self.shared.rearm_every;
-            if scheduled < now {
-                // Far behind (a stall): the next renewal is one period from now, not a burst.
-                scheduled = now + self.shared.rearm_every;
-            }
-        }
-    }
-
-    /// Marks the symbols the gate no longer lets trade as not renewed.
-    fn note_stopped_symbols(&self) {
-        let mut record = self.shared.lock();
-        for symbol in &mut record.symbols {
-            if !self.shared.renews(&symbol.symbol) {
-                symbol.stopped = true;
-                symbol.armed_at = None;
-            }
-        }
-    }
-
-    /// One renewal of every symbol the gate lets trade. `Some` with the trip reason when a
-    /// symbol could not be kept armed.
-    async fn round(&self, scheduled: Instant) -> Option<TripReason> {
-        self.note_stopped_symbols();
-        let due: Vec<(String, Option<Instant>)> = {
-            let record = self.shared.lock();
-            record
-                .symbols
-                .iter()
-                .filter(|s| self.shared.renews(&s.symbol))
-                .map(|s| (s.symbol.clone(), s.armed_at))
-                .collect()
-        };
-        let now = Instant::now();
-        for (symbol, armed_at) in &due {
-            match judge(
-                now,
-                scheduled,
-                *armed_at,
-                self.shared.countdown,
-                self.late_tolerance,
-            ) {
-                Wake::OnTime => {}
-                Wake::Late(late) => {
-                    self.shared.lock().late_rearms += 1;
-                    tracing::warn!(
-                        step = "dead_man",
-                        venue = self.shared.venue,
-                        symbol = %symbol,
-                        late_ms = late.as_millis() as u64,
-                        "dead man's switch: renewal woke late (the process stalled)"
-                    );
-                }
-                Wake::Lapsed(since) => {
-                    let error = format!(
-                        "the renewal came {since:?} after the last, past the {:?} countdown: the venue has cancelled the symbol's orders by itself",
-                        self.shared.countdown
-                    );
-                    self.shared.lock().late_rearms += 1;
-                    return Some(self.reason(symbol, 0, error));
-                }
-            }
-        }
-        let renewals = due
-            .iter()
-            .map(|(symbol, armed_at)| async move { (symbol, self.renew(symbol, *armed_at).await) });
-        for (symbol, outcome) in futures_util::future::join_all(renewals).await {
-            if let Err((attempts, error)) = outcome {
-                return Some(self.reason(symbol, attempts, error));
-            }
-        }
-        None
-    }
-
-    fn reason(&self, symbol: &str, attempts: u32, error: String) -> TripReason {
-        TripReason::DeadManFailed {
-            venue: self.shared.venue.to_owned(),
-            symbol: symbol.to_owned(),
-            attempts,
-            error,
-        }
-    }
-
-    /// Renews one symbol's countdown, with retries that end before it lapses.
-    async fn renew(&self, symbol: &str, armed_at: Option<Instant>) -> Result<(), (u32, String)> {
-        let countdown = self.shared.countdown;
-        // Retrying past the lapse is pointless: the venue has cancelled by then.
-        let deadline = armed_at.map(|at| at + countdown);
-        let mut wait = self.backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let call = self.client.venue().arm(symbol, countdown);
-            match send::<V>(&self.client, call).await {
-                Ok(()) => {
-                    let at = Instant::now();
-                    let at_ms = unix_millis();
-                    let lapses = at_ms
-                        .saturating_add(u64::try_from(countdown.as_millis()).unwrap_or(u64::MAX));
-                    let mut record = self.shared.lock();
-                    record.rearms += 1;
-                    record.last_rearm_unix_ms = Some(at_ms);
-                    if record.phase == DeadManPhase::Starting {
-                        record.phase = DeadManPhase::Armed;
-                    }
-                    if let Some(s) = record.symbols.iter_mut().find(|s| s.symbol == symbol) {
-                        s.armed_at = Some(at);
-                        s.last_armed_unix_ms = Some(at_ms);
-                        s.lapses_at_unix_ms = Some(lapses);
-                        s.stopped = false;
-                    }
-                    return Ok(());
-                }
-                Err(error) => {
-                    let text = error.to_string();
-                    {
-                        let mut record = self.shared.lock();
-                        record.failures += 1;
-                        record.last_error = Some(format!("{symbol}: {text}"));
-                    }
-                    tracing::warn!(
-                        step = "dead_man",
-                        venue = self.shared.venue,
-                        symbol = %symbol,
-                        attempt,
-                        %error,
-                        "dead man's switch: renewal failed"
-                    );
-                    let retry_at = Instant::now() + wait;
-                    if attempt >= self.attempts || deadline.is_some_and(|d| retry_at >= d) {
-                        return Err((attempt, text));
-                    }
-                    tokio::time::sleep_until(retry_at).await;
-                    wait = wait.saturating_mul(2);
-                }
-            }
-        }
-    }
-
-    fn fail(&self, reason: TripReason) {
-        let why = reason.to_string();
-        tracing::error!(
-            step = "dead_man",
-            venue = self.shared.venue,
-            reason = %why,
-            "dead man's switch could not be kept armed: tripping the kill switch"
-        );
-        {
-            let mut record = self.shared.lock();
-            record.phase = DeadManPhase::Stopped;
-            record.stopped_because = Some(why);
-            for symbol in &mut record.symbols {
-                symbol.armed_at = None;
-            }
-        }
-        self.switch.trip(reason);
+        Ok(DeadMan {
+            shared,
+            task,
+            disarmer,
+        })
     }
 }
 
@@ -746,37 +355,3 @@ impl<V: CountdownCancel> std::fmt::Debug for DeadManBuilder<V> {
 crate::class::declare_class!(Plain for DeadMan);
 crate::class::declare_class!([V: CountdownCancel] Plain for DeadManBuilder<V>);
 crate::class::declare_class!(Plain for DeadManBuildError);
-crate::class::declare_class!(owned Plain for DeadManPhase);
-crate::class::declare_class!(Plain for DeadManState);
-crate::class::declare_class!(Plain for SymbolCountdown);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_wake_is_judged_against_its_schedule_and_the_countdown() {
-        let t0 = Instant::now();
-        let countdown = Duration::from_secs(120);
-        let tolerance = Duration::from_secs(15);
-        let at = |s| t0 + Duration::from_secs(s);
-        // Armed at 0, scheduled at 30: waking at 31 is on time, at 50 late, at 120 lapsed.
-        assert_eq!(
-            judge(at(31), at(30), Some(t0), countdown, tolerance),
-            Wake::OnTime
-        );
-        assert_eq!(
-            judge(at(50), at(30), Some(t0), countdown, tolerance),
-            Wake::Late(Duration::from_secs(20))
-        );
-        assert_eq!(
-            judge(at(120), at(30), Some(t0), countdown, tolerance),
-            Wake::Lapsed(Duration::from_secs(120))
-        );
-        // Never armed (or renewals stopped by a halt): nothing can have lapsed.
-        assert_eq!(
-            judge(at(500), at(30), None, countdown, tolerance),
-            Wake::Late(Duration::from_secs(470))
-        );
-    }
-}
