@@ -231,10 +231,17 @@ impl fmt::Display for TripReason {
                 symbol,
                 attempts,
                 error,
-            } => write!(
-                f,
-                "trigger dead_man_failed: the {venue} countdown of {symbol} could not be kept armed after {attempts} attempt(s): {error}"
-            ),
+            } => match attempts {
+                // No renewal was tried: the process woke up past the countdown.
+                0 => write!(
+                    f,
+                    "trigger dead_man_failed: the {venue} countdown of {symbol} lapsed: {error}"
+                ),
+                _ => write!(
+                    f,
+                    "trigger dead_man_failed: the {venue} countdown of {symbol} could not be kept armed after {attempts} attempt(s): {error}"
+                ),
+            },
             TripReason::Scoped { scope, cause } => write!(f, "{cause}, for {scope}"),
             TripReason::Relapse {
                 after_resume,
