@@ -1,0 +1,13 @@
+//! Fleet control on NATS JetStream (feature `fleet`): one halt for every process, leases that
+//! fail closed, a durable audit trail, and every process's compliance in one view.
+
+mod audit;
+mod client;
+mod error;
+mod records;
+mod scope_key;
+
+pub use audit::{parse_since, AuditEntry, MAX_AUDIT_READ};
+pub use client::{FleetClient, FleetClientBuilder};
+pub use error::FleetError;
+pub use records::{AuditEvent, FleetHalt, LeaseRecord};
