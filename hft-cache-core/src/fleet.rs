@@ -3,11 +3,16 @@
 
 mod audit;
 mod client;
+mod current;
 mod error;
+mod member;
+mod operator;
 mod records;
 mod scope_key;
 
 pub use audit::{parse_since, AuditEntry, MAX_AUDIT_READ};
 pub use client::{FleetClient, FleetClientBuilder};
 pub use error::FleetError;
+pub use member::{FleetMember, FleetMemberBuilder, FleetMemberHandle};
+pub use operator::{FleetStatus, HaltInForce, LeaseState, MemberStatus, ResumeRequest};
 pub use records::{AuditEvent, FleetHalt, LeaseRecord};
