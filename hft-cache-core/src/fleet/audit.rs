@@ -158,3 +158,39 @@ mod tests {
         assert!(matches!(parse_since("yesterday"), Err(FleetError::BadTime { .. })));
     }
 }
+
+impl AuditEntry {
+    /// The entry as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
+    }
+}
+
+impl std::fmt::Display for AuditEntry {
+    /// One line: sequence, time, action, actor, member, scope, and why.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let e = &self.event;
+        write!(
+            f,
+            "#{} {} {} by {}",
+            self.seq,
+            humantime::format_rfc3339_millis(
+                std::time::UNIX_EPOCH + Duration::from_millis(e.at)
+            ),
+            e.action,
+            e.by
+        )?;
+        if let Some(member) = &e.member {
+            write!(f, " on {member}")?;
+        }
+        write!(f, " [{}]", e.scope)?;
+        if let Some(id) = &e.halt_id {
+            write!(f, " halt {id}")?;
+        }
+        if let Some(sweep) = &e.sweep {
+            write!(f, " sweep {sweep}")?;
+        }
+        write!(f, ": {}", e.why)
+    }
+}

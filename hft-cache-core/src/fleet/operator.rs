@@ -284,3 +284,63 @@ crate::class::declare_class!(Plain for LeaseState);
 crate::class::declare_class!(Plain for MemberStatus);
 crate::class::declare_class!(Plain for HaltInForce);
 crate::class::declare_class!(Plain for FleetStatus);
+
+impl FleetStatus {
+    /// The status as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
+    }
+}
+
+impl std::fmt::Display for FleetStatus {
+    /// A table: the halts in force, then one line per member.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "server {}", self.server_version)?;
+        if self.halts.is_empty() {
+            writeln!(f, "halts in force: none")?;
+        } else {
+            writeln!(f, "halts in force:")?;
+            for h in &self.halts {
+                writeln!(
+                    f,
+                    "  {:<24} {} by {} at {}: {}",
+                    h.scope.to_string(),
+                    h.halt.halt_id,
+                    h.halt.by,
+                    h.halt.at,
+                    h.halt.why
+                )?;
+            }
+        }
+        writeln!(
+            f,
+            "{:<20} {:<16} {:<8} {:<7} {:<15} {:<15} scopes halted",
+            "member", "host", "lease", "gate", "renewed_at", "last_report_at"
+        )?;
+        let opt = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+        for m in &self.members {
+            let lease = match m.lease {
+                LeaseState::Live => "live",
+                LeaseState::Expired => "expired",
+                LeaseState::Left => "left",
+            };
+            writeln!(
+                f,
+                "{:<20} {:<16} {:<8} {:<7} {:<15} {:<15} {}",
+                m.name,
+                m.host.as_deref().unwrap_or("-"),
+                lease,
+                m.mode.as_deref().unwrap_or("-"),
+                opt(m.renewed_at),
+                opt(m.last_report_at),
+                if m.scopes.is_empty() {
+                    "-".to_owned()
+                } else {
+                    m.scopes.join(", ")
+                }
+            )?;
+        }
+        Ok(())
+    }
+}
