@@ -224,7 +224,7 @@ impl FleetClient {
     }
 
     async fn stream_exists(&self, name: &str) -> Result<bool, FleetError> {
-        match tokio::time::timeout(self.timeout, self.js.get_stream_no_info(name)).await {
+        match tokio::time::timeout(self.timeout, self.js.get_stream(name)).await {
             Ok(Ok(_)) => Ok(true),
             Ok(Err(e)) => match e.kind() {
                 jetstream::context::GetStreamErrorKind::JetStream(js)
