@@ -17,6 +17,7 @@ const REQUIREMENTS: &str = "scripts/nats-server-requirements.txt";
 /// A running `nats-server -js`.
 pub struct NatsServer {
     child: Option<Child>,
+    jetstream: bool,
     binary: PathBuf,
     /// The client port.
     pub port: u16,
@@ -27,6 +28,15 @@ pub struct NatsServer {
 impl NatsServer {
     /// Starts a server and waits until it is healthy with JetStream.
     pub async fn start() -> NatsServer {
+        Self::start_with(true).await
+    }
+
+    /// Starts a server without JetStream (for the error a member gets from one).
+    pub async fn start_without_jetstream() -> NatsServer {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(jetstream: bool) -> NatsServer {
         let binary = server_binary();
         static N: AtomicU32 = AtomicU32::new(0);
         let store = std::env::temp_dir().join(format!(
@@ -38,6 +48,7 @@ impl NatsServer {
         std::fs::create_dir_all(&store).expect("temporary store directory");
         let mut server = NatsServer {
             child: None,
+            jetstream,
             binary,
             port: free_port(),
             monitor: free_port(),
@@ -87,11 +98,14 @@ impl NatsServer {
             .append(true)
             .open(self.store.join("server.log"))
             .expect("server log");
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
-            .args(["-m", &self.monitor.to_string()])
-            .args(["-js", "-sd"])
-            .arg(self.store.join("js"))
+            .args(["-m", &self.monitor.to_string()]);
+        if self.jetstream {
+            command.args(["-js", "-sd"]).arg(self.store.join("js"));
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("server log"))
             .stderr(log)
@@ -103,8 +117,9 @@ impl NatsServer {
 
     async fn wait_healthy(&mut self) {
         let url = format!(
-            "http://127.0.0.1:{}/healthz?js-enabled-only=true",
-            self.monitor
+            "http://127.0.0.1:{}/healthz{}",
+            self.monitor,
+            if self.jetstream { "?js-enabled-only=true" } else { "" }
         );
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(1))

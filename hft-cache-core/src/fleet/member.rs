@@ -284,6 +284,9 @@ impl FleetMemberHandle {
         if let Err(e) = deleted {
             tracing::warn!(member = %state.name, error = %e, "leaving the fleet: the lease was not deleted and will expire");
         }
+        // The deletion itself ages out of the bucket like any lease: the last compliance
+        // record keeps saying that the member left.
+        forward::publish_report(state, true).await;
         let event = AuditEvent {
             action: "left".to_owned(),
             by: state.name.clone(),

@@ -85,6 +85,8 @@ struct ComplianceSummary {
     mode: String,
     scopes: Vec<String>,
     at: u64,
+    #[serde(default)]
+    left: bool,
 }
 
 /// A new id, unique across operators and members: milliseconds and 64 random bits.
@@ -109,6 +111,7 @@ impl FleetClient {
     ) -> Result<FleetHalt, FleetError> {
         let key = scope_key(scope)?;
         let halts = self.halts().await?;
+        self.audit_stream().await?;
         let halt = FleetHalt {
             halt_id: new_id(),
             by: by.to_owned(),
@@ -162,6 +165,7 @@ impl FleetClient {
                 self.bounded("delete the halt", halts.delete(&key)).await?;
             }
         }
+        self.audit_stream().await?;
         let request_id = new_id();
         let event = AuditEvent {
             action: "resume_requested".to_owned(),
@@ -263,6 +267,9 @@ impl FleetClient {
                     continue;
                 };
                 member.last_report_at = Some(summary.at);
+                if summary.left && member.lease != LeaseState::Live {
+                    member.lease = LeaseState::Left;
+                }
                 if member.lease != LeaseState::Live || member.renewed_at < Some(summary.at) {
                     member.host = Some(summary.host);
                     member.mode = Some(summary.mode);

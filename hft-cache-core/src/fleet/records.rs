@@ -53,6 +53,8 @@ pub(crate) struct ComplianceRecord<'a> {
     pub scopes: Vec<String>,
     /// When, in milliseconds since the Unix epoch.
     pub at: u64,
+    /// The member's last record: it left the fleet.
+    pub left: bool,
     /// The report.
     pub report: &'a ComplianceReport,
 }

@@ -53,7 +53,7 @@ pub(super) async fn run(state: Arc<State>) {
             publish_compliance = true;
         }
         if publish_compliance {
-            publish_compliance = !publish_report(&state).await;
+            publish_compliance = !publish_report(&state, false).await;
         }
     }
 }
@@ -89,8 +89,8 @@ async fn forward(state: &State, record: &AuditRecord) -> bool {
     state.record(&event, &id).await
 }
 
-/// Publishes the compliance report to the member's subject.
-async fn publish_report(state: &State) -> bool {
+/// Publishes the compliance report to the member's subject (`left`: its last one).
+pub(super) async fn publish_report(state: &State, left: bool) -> bool {
     let report = state.kill.registry().report();
     let record = ComplianceRecord {
         member: &state.name,
@@ -98,6 +98,7 @@ async fn publish_report(state: &State) -> bool {
         mode: state.kill.gate().mode(),
         scopes: scopes_in_words(&state.kill),
         at: unix_millis(),
+        left,
         report: &report,
     };
     let Ok(payload) = serde_json::to_vec(&record) else {
