@@ -12,9 +12,7 @@ mod nats;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hft_cache::fleet::{
-    FleetClient, FleetError, FleetMember, FleetMemberHandle, LeaseState,
-};
+use hft_cache::fleet::{FleetClient, FleetError, FleetMember, FleetMemberHandle, LeaseState};
 use hft_cache::kill_switch::{AuditAction, GateMode, HaltScope, KillSwitch, TripReason};
 use hft_cache::monitor::Registry;
 use nats::NatsServer;
@@ -63,7 +61,10 @@ async fn audit_has(
         if trail.iter().any(|e| pred(&e.event)) {
             return trail;
         }
-        assert!(Instant::now() < deadline, "no audit record {what}: {trail:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "no audit record {what}: {trail:#?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -117,7 +118,10 @@ async fn a_fleet_halt_reaches_every_member_and_each_resumes_after_its_own_valida
 
     // A halt lifted from the bucket resumes nobody by itself...
     let request = fleet.resume(&HaltScope::All, "bob").await.unwrap();
-    assert_eq!(request.lifted.as_ref().map(|h| &h.halt_id), Some(&halt.halt_id));
+    assert_eq!(
+        request.lifted.as_ref().map(|h| &h.halt_id),
+        Some(&halt.halt_id)
+    );
     // ...the request does, through each member's own validated resume.
     for (kill, handle) in &members {
         assert!(
@@ -160,26 +164,43 @@ async fn scoped_halts_refuse_only_their_scope_and_lift_one_by_one() {
     assert!(eventually(SOON, || gate.scoped_halts().len() == 3).await);
     assert!(gate.check().is_ok(), "nothing halted everything");
     assert!(gate.check_order("binance", "BTCUSDT", None).is_err());
-    assert!(gate.check_order("binance", "ETHUSDT", Some("mm-7")).is_err());
+    assert!(gate
+        .check_order("binance", "ETHUSDT", Some("mm-7"))
+        .is_err());
     assert!(gate.check_order("bybit", "ETHUSDT", None).is_err());
-    assert!(gate.check_order("binance", "ETHUSDT", Some("arb-1")).is_ok());
+    assert!(gate
+        .check_order("binance", "ETHUSDT", Some("arb-1"))
+        .is_ok());
 
     fleet
         .resume(&HaltScope::symbol("BTCUSDT"), "bob")
         .await
         .unwrap();
-    assert!(eventually(SOON, || gate.check_order("binance", "BTCUSDT", None).is_ok()).await);
-    assert!(gate.check_order("binance", "ETHUSDT", Some("mm-7")).is_err());
+    assert!(
+        eventually(SOON, || gate
+            .check_order("binance", "BTCUSDT", None)
+            .is_ok())
+        .await
+    );
+    assert!(gate
+        .check_order("binance", "ETHUSDT", Some("mm-7"))
+        .is_err());
     assert!(gate.check_order("bybit", "ETHUSDT", None).is_err());
 
     // A request while the fleet still holds the halt is refused by the member.
     let still = kill.gate().scoped_halts().len();
-    fleet.resume(&HaltScope::venue("binance"), "eve").await.unwrap();
+    fleet
+        .resume(&HaltScope::venue("binance"), "eve")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(kill.gate().scoped_halts().len(), still);
 
     let bad = fleet.halt(&HaltScope::symbol("BTC.USDT"), "x", "y").await;
-    assert!(matches!(bad, Err(FleetError::InvalidName { .. })), "{bad:?}");
+    assert!(
+        matches!(bad, Err(FleetError::InvalidName { .. })),
+        "{bad:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,7 +330,9 @@ async fn a_server_restart_keeps_the_halts_and_members_reconnect() {
         .await
         .unwrap();
     assert!(
-        eventually(Duration::from_secs(20), || kill.gate().scoped_halts().len() == 2).await,
+        eventually(Duration::from_secs(20), || kill.gate().scoped_halts().len()
+            == 2)
+        .await,
         "the member did not hear the halt after the restart"
     );
 }
@@ -339,8 +362,13 @@ async fn an_unreachable_server_at_start_is_a_clear_error_and_the_member_does_not
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_without_jetstream_is_named_as_such() {
     let server = NatsServer::start_without_jetstream().await;
-    let error = FleetClient::connect(server.url()).await.expect_err("no JetStream");
-    assert!(matches!(error, FleetError::JetStreamDisabled { .. }), "{error:?}");
+    let error = FleetClient::connect(server.url())
+        .await
+        .expect_err("no JetStream");
+    assert!(
+        matches!(error, FleetError::JetStreamDisabled { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("-js"));
     assert_eq!(error.exit_code(), 4);
 }
@@ -397,7 +425,13 @@ async fn a_lapsed_lease_is_visible_to_everyone_as_expired() {
     let deadline = Instant::now() + SOON;
     loop {
         let status = fleet.status().await.unwrap();
-        let lease = |name: &str| status.members.iter().find(|m| m.name == name).map(|m| m.lease);
+        let lease = |name: &str| {
+            status
+                .members
+                .iter()
+                .find(|m| m.name == name)
+                .map(|m| m.lease)
+        };
         if lease("lapses") == Some(LeaseState::Expired) {
             assert_eq!(lease("stays"), Some(LeaseState::Live));
             assert_eq!(lease("leaves"), Some(LeaseState::Left));
@@ -426,14 +460,36 @@ async fn the_hft_fleet_command_halts_resumes_and_reports_end_to_end() {
     let (kill, _member) = member(&server, "cli-member").await;
 
     let out = hft_fleet(&[
-        "halt", "--nats", &url, "--symbol", "BTCUSDT", "--by", "alice", "--why", "fat finger",
+        "halt",
+        "--nats",
+        &url,
+        "--symbol",
+        "BTCUSDT",
+        "--by",
+        "alice",
+        "--why",
+        "fat finger",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("symbol BTCUSDT in force"));
-    assert!(eventually(SOON, || kill.gate().check_order("binance", "BTCUSDT", None).is_err()).await);
+    assert!(
+        eventually(SOON, || kill
+            .gate()
+            .check_order("binance", "BTCUSDT", None)
+            .is_err())
+        .await
+    );
 
     let out = hft_fleet(&["status", "--nats", &url, "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(status["halts"][0]["scope"]["symbol"], "BTCUSDT");
     assert_eq!(status["halts"][0]["by"], "alice");
@@ -447,18 +503,42 @@ async fn the_hft_fleet_command_halts_resumes_and_reports_end_to_end() {
     let out = hft_fleet(&["status", "--nats", &url]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("cli-member"));
 
-    let out = hft_fleet(&["resume", "--nats", &url, "--symbol", "BTCUSDT", "--by", "bob"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(eventually(SOON, || kill.gate().check_order("binance", "BTCUSDT", None).is_ok()).await);
+    let out = hft_fleet(&[
+        "resume", "--nats", &url, "--symbol", "BTCUSDT", "--by", "bob",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        eventually(SOON, || kill
+            .gate()
+            .check_order("binance", "BTCUSDT", None)
+            .is_ok())
+        .await
+    );
 
     let out = hft_fleet(&["audit", "--nats", &url, "--since", "10m", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let actions: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["action"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["action"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     for action in ["fleet_halt", "resume_requested", "joined"] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 
     // Errors say what to do, with their exit codes.

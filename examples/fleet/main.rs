@@ -79,9 +79,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         api_key: "fleet-key".into(),
         secret: "fleet-secret".into(),
     };
-    let adapter =
-        BinanceAdapter::connect(endpoints, &[SYMBOL], &registry, gate.clone(), journal.clone())
-            .await?;
+    let adapter = BinanceAdapter::connect(
+        endpoints,
+        &[SYMBOL],
+        &registry,
+        gate.clone(),
+        journal.clone(),
+    )
+    .await?;
     let sweeper = SignedClient::builder(exchange.http_url())
         .api_key("fleet-key")
         .secret("fleet-secret")
@@ -162,7 +167,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = adapter.cancel(SYMBOL, id).await;
     }
     member.leave().await;
-    println!("{name}: left the fleet after {placed} orders; gate {}", kill.gate().mode());
+    println!(
+        "{name}: left the fleet after {placed} orders; gate {}",
+        kill.gate().mode()
+    );
     exchange.shutdown().await;
     Ok(())
 }
@@ -178,7 +186,10 @@ fn args() -> Result<Args, String> {
             "--name" => name = Some(value("--name")?),
             "--ops" => {
                 let v = value("--ops")?;
-                ops = Some(v.parse().map_err(|_| format!("--ops needs HOST:PORT, not {v:?}"))?);
+                ops = Some(
+                    v.parse()
+                        .map_err(|_| format!("--ops needs HOST:PORT, not {v:?}"))?,
+                );
             }
             "--lease-ms" => {
                 let v = value("--lease-ms")?;

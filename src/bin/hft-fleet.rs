@@ -18,7 +18,11 @@ use hft_cache::fleet::{self, FleetClient, FleetError};
 use hft_cache::kill_switch::HaltScope;
 
 #[derive(Parser)]
-#[command(name = "hft-fleet", version, about = "Halt, resume and watch a fleet of hft-cache processes over NATS JetStream")]
+#[command(
+    name = "hft-fleet",
+    version,
+    about = "Halt, resume and watch a fleet of hft-cache processes over NATS JetStream"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -119,7 +119,11 @@ impl NatsServer {
         let url = format!(
             "http://127.0.0.1:{}/healthz{}",
             self.monitor,
-            if self.jetstream { "?js-enabled-only=true" } else { "" }
+            if self.jetstream {
+                "?js-enabled-only=true"
+            } else {
+                ""
+            }
         );
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(1))
@@ -196,7 +200,14 @@ fn server_binary() -> PathBuf {
         return installed;
     }
     let output = Command::new("python3")
-        .args(["-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",
+        ])
         .args(["--only-binary", ":all:", "-r"])
         .arg(root.join(REQUIREMENTS))
         .arg("--target")

@@ -47,7 +47,10 @@ pub(super) async fn publish(
         )
         .await?;
     let ack = client
-        .bounded("publish an audit record", std::future::IntoFuture::into_future(ack))
+        .bounded(
+            "publish an audit record",
+            std::future::IntoFuture::into_future(ack),
+        )
         .await?;
     Ok(ack.duplicate)
 }
@@ -91,7 +94,8 @@ impl FleetClient {
             .await?;
         let mut entries = std::collections::VecDeque::new();
         loop {
-            let next = tokio::time::timeout(self.timeout.max(Duration::from_secs(1)), messages.next());
+            let next =
+                tokio::time::timeout(self.timeout.max(Duration::from_secs(1)), messages.next());
             let message = match next.await {
                 Ok(Some(Ok(message))) => message,
                 Ok(Some(Err(e))) => return Err(FleetError::request("read the audit stream", e)),
@@ -155,7 +159,10 @@ mod tests {
             at.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
             1_767_323_045
         );
-        assert!(matches!(parse_since("yesterday"), Err(FleetError::BadTime { .. })));
+        assert!(matches!(
+            parse_since("yesterday"),
+            Err(FleetError::BadTime { .. })
+        ));
     }
 }
 
@@ -175,9 +182,7 @@ impl std::fmt::Display for AuditEntry {
             f,
             "#{} {} {} by {}",
             self.seq,
-            humantime::format_rfc3339_millis(
-                std::time::UNIX_EPOCH + Duration::from_millis(e.at)
-            ),
+            humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(e.at)),
             e.action,
             e.by
         )?;

@@ -161,7 +161,9 @@ impl FleetClient {
     async fn bucket(&self, config: kv::Config) -> Result<kv::Store, FleetError> {
         let name = config.bucket.clone();
         if self.stream_exists(&format!("KV_{name}")).await? {
-            return self.bounded("open a bucket", self.js.get_key_value(name)).await;
+            return self
+                .bounded("open a bucket", self.js.get_key_value(name))
+                .await;
         }
         self.bounded("create a bucket", self.js.create_key_value(config))
             .await
@@ -203,7 +205,9 @@ impl FleetClient {
             "create the compliance stream",
             self.js.get_or_create_stream(stream::Config {
                 name: COMPLIANCE_STREAM.to_owned(),
-                description: Some("hft-cache fleet: each member's last compliance reports".to_owned()),
+                description: Some(
+                    "hft-cache fleet: each member's last compliance reports".to_owned(),
+                ),
                 subjects: vec![format!("{COMPLIANCE_PREFIX}*")],
                 max_messages_per_subject: keep,
                 max_message_size: 1024 * 1024,
@@ -218,9 +222,12 @@ impl FleetClient {
         if !self.stream_exists(COMPLIANCE_STREAM).await? {
             return Ok(None);
         }
-        self.bounded("open the compliance stream", self.js.get_stream(COMPLIANCE_STREAM))
-            .await
-            .map(Some)
+        self.bounded(
+            "open the compliance stream",
+            self.js.get_stream(COMPLIANCE_STREAM),
+        )
+        .await
+        .map(Some)
     }
 
     async fn stream_exists(&self, name: &str) -> Result<bool, FleetError> {
@@ -305,12 +312,12 @@ impl FleetClientBuilder {
         if let Some(name) = name {
             options = options.name(name);
         }
-        let client = match tokio::time::timeout(connect_timeout, options.connect(url.as_str())).await
-        {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => return Err(unreachable(e.to_string())),
-            Err(_) => return Err(unreachable("no answer".to_owned())),
-        };
+        let client =
+            match tokio::time::timeout(connect_timeout, options.connect(url.as_str())).await {
+                Ok(Ok(client)) => client,
+                Ok(Err(e)) => return Err(unreachable(e.to_string())),
+                Err(_) => return Err(unreachable("no answer".to_owned())),
+            };
         let version = client.server_info().version;
         if !at_least(&version, MIN_SERVER) {
             return Err(FleetError::ServerTooOld { url, version });

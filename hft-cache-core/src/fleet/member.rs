@@ -15,12 +15,12 @@ use std::time::Duration;
 use async_nats::jetstream::kv;
 use tokio::task::JoinHandle;
 
+use super::audit;
 use super::client::{FleetClient, DEFAULT_COMPLIANCE_KEEP, RESUME_REQUEST_SUBJECT};
 use super::error::FleetError;
 use super::operator::new_id;
 use super::records::{AuditEvent, LeaseRecord};
 use super::scope_key::check_token;
-use super::audit;
 use crate::clock::Timestamp;
 use crate::gate::{HaltScope, TripReason};
 use crate::kill_switch::KillSwitch;

@@ -160,7 +160,9 @@ impl FleetClient {
         let mut lifted = None;
         if let Some(halts) = self.existing_halts().await? {
             let entry = self.bounded("read the halt", halts.entry(&key)).await?;
-            if let Some(entry) = entry.filter(|e| e.operation == async_nats::jetstream::kv::Operation::Put) {
+            if let Some(entry) =
+                entry.filter(|e| e.operation == async_nats::jetstream::kv::Operation::Put)
+            {
                 lifted = serde_json::from_slice::<FleetHalt>(&entry.value).ok();
                 self.bounded("delete the halt", halts.delete(&key)).await?;
             }
@@ -245,7 +247,10 @@ impl FleetClient {
                     lease,
                     host: record.as_ref().map(|r| r.host.clone()),
                     mode: record.as_ref().map(|r| r.mode.clone()),
-                    scopes: record.as_ref().map(|r| r.scopes.clone()).unwrap_or_default(),
+                    scopes: record
+                        .as_ref()
+                        .map(|r| r.scopes.clone())
+                        .unwrap_or_default(),
                     renewed_at: record.as_ref().map(|r| r.renewed_at),
                     last_report_at: None,
                 });

@@ -60,13 +60,9 @@ pub(super) async fn run(state: Arc<State>) {
 
 /// Publishes one audit record of the kill switch.
 async fn forward(state: &State, record: &AuditRecord) -> bool {
-    let report = record.report.and_then(|trip| {
-        state
-            .kill
-            .reports()
-            .into_iter()
-            .find(|r| r.trip == trip)
-    });
+    let report = record
+        .report
+        .and_then(|trip| state.kill.reports().into_iter().find(|r| r.trip == trip));
     let detail = match record.action {
         crate::kill_switch::AuditAction::Trip | crate::kill_switch::AuditAction::ScopedHalt => {
             report.as_ref().and_then(|r| serde_json::to_value(r).ok())

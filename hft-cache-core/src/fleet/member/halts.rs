@@ -27,7 +27,10 @@ pub(super) async fn catch_up(state: &Arc<State>) -> Result<kv::Watch, FleetError
         .bounded("read the halts bucket", state.halts.stream.get_info())
         .await?;
     let mut watch = fleet
-        .bounded("watch the halts bucket", state.halts.watch_with_history(">"))
+        .bounded(
+            "watch the halts bucket",
+            state.halts.watch_with_history(">"),
+        )
         .await?;
     if info.state.messages == 0 {
         return Ok(watch);
@@ -74,7 +77,10 @@ pub(super) async fn watch(state: Arc<State>, mut watch: kv::Watch) {
             backoff = (backoff * 2).min(Duration::from_secs(1));
             let reopened = state
                 .fleet
-                .bounded("watch the halts bucket", state.halts.watch_with_history(">"))
+                .bounded(
+                    "watch the halts bucket",
+                    state.halts.watch_with_history(">"),
+                )
                 .await;
             match reopened {
                 Ok(w) => {
@@ -144,7 +150,10 @@ fn obey(state: &Arc<State>, entry: kv::Entry) {
             by: state.name.clone(),
             member: Some(state.name.clone()),
             scope,
-            why: format!("fleet halt {} obeyed by {} ({})", halt.halt_id, state.name, state.host),
+            why: format!(
+                "fleet halt {} obeyed by {} ({})",
+                halt.halt_id, state.name, state.host
+            ),
             halt_id: Some(halt.halt_id.clone()),
             report: Some(trip),
             sweep: Some(outcome.as_str().to_owned()),

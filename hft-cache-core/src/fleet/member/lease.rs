@@ -96,8 +96,17 @@ mod tests {
 
     #[test]
     fn the_check_runs_often_enough_for_the_bound() {
-        assert_eq!(check_interval(Duration::from_secs(1)), Duration::from_millis(25));
-        assert_eq!(check_interval(Duration::from_millis(100)), Duration::from_millis(5));
-        assert_eq!(check_interval(Duration::from_secs(60)), Duration::from_millis(25));
+        assert_eq!(
+            check_interval(Duration::from_secs(1)),
+            Duration::from_millis(25)
+        );
+        assert_eq!(
+            check_interval(Duration::from_millis(100)),
+            Duration::from_millis(5)
+        );
+        assert_eq!(
+            check_interval(Duration::from_secs(60)),
+            Duration::from_millis(25)
+        );
     }
 }

@@ -67,8 +67,12 @@ pub(super) async fn listen(state: Arc<State>, mut requests: async_nats::Subscrib
             .kill
             .resume_with(Resume::scope(scope.clone()).by(actor))
         {
-            Ok(_) => tracing::warn!(member = %state.name, scope = %scope, "fleet resume request: resumed after validation"),
-            Err(e) => tracing::warn!(member = %state.name, scope = %scope, error = %e, "fleet resume request: refused, trading stays halted"),
+            Ok(_) => {
+                tracing::warn!(member = %state.name, scope = %scope, "fleet resume request: resumed after validation")
+            }
+            Err(e) => {
+                tracing::warn!(member = %state.name, scope = %scope, error = %e, "fleet resume request: refused, trading stays halted")
+            }
         }
     }
 }
