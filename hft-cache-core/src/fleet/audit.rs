@@ -145,27 +145,6 @@ pub fn parse_since(value: &str) -> Result<SystemTime, FleetError> {
 
 crate::class::declare_class!(Plain for AuditEntry);
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn since_takes_durations_and_times() {
-        let fifteen = parse_since("15m").unwrap();
-        let back = SystemTime::now().duration_since(fifteen).unwrap();
-        assert!(back >= Duration::from_secs(899) && back < Duration::from_secs(960));
-        let at = parse_since("2026-01-02T03:04:05Z").unwrap();
-        assert_eq!(
-            at.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
-            1_767_323_045
-        );
-        assert!(matches!(
-            parse_since("yesterday"),
-            Err(FleetError::BadTime { .. })
-        ));
-    }
-}
-
 impl AuditEntry {
     /// The entry as one line of JSON.
     pub fn to_json(&self) -> String {
@@ -197,5 +176,26 @@ impl std::fmt::Display for AuditEntry {
             write!(f, " sweep {sweep}")?;
         }
         write!(f, ": {}", e.why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_durations_and_times() {
+        let fifteen = parse_since("15m").unwrap();
+        let back = SystemTime::now().duration_since(fifteen).unwrap();
+        assert!(back >= Duration::from_secs(899) && back < Duration::from_secs(960));
+        let at = parse_since("2026-01-02T03:04:05Z").unwrap();
+        assert_eq!(
+            at.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
+            1_767_323_045
+        );
+        assert!(matches!(
+            parse_since("yesterday"),
+            Err(FleetError::BadTime { .. })
+        ));
     }
 }
