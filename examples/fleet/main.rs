@@ -144,23 +144,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     println!("{name}: gate {}{}", kill.gate().mode(), halted.map(|r| format!(" ({r})")).unwrap_or_default());
                 }
             }
-            _ = tokio::time::sleep(TICK) => {
-                let ticks = LADDER[(placed % LADDER.len() as u64) as usize];
-                match adapter.bid_below_market(SYMBOL, ticks).await {
-                    Ok(ack) => {
-                        placed += 1;
-                        resting.extend(ack.read().ok().map(|a| a.order_id).filter(|&id| id != 0));
-                    }
-                    // Halted (by the fleet, or by itself): the sweep has the resting bids.
-                    Err(OrderError::Halted(_)) => resting.clear(),
-                    Err(e) => eprintln!("{name}: order not placed: {e}"),
-                }
-                while resting.len() > LADDER.len() {
-                    if let Some(id) = resting.pop_front() {
-                        let _ = adapter.cancel(SYMBOL, id).await;
-                    }
-                }
-            }
+            _ = tokio::time::sleep(TICK) => quote(&adapter, &name, &mut resting, &mut placed).await,
         }
     }
     for id in resting.drain(..) {
@@ -173,6 +157,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     exchange.shutdown().await;
     Ok(())
+}
+
+/// One tick: a bid on the ladder (refused while halted), the oldest bid cancelled to make way.
+async fn quote(
+    adapter: &BinanceAdapter,
+    name: &str,
+    resting: &mut VecDeque<u64>,
+    placed: &mut u64,
+) {
+    let ticks = LADDER[(*placed % LADDER.len() as u64) as usize];
+    match adapter.bid_below_market(SYMBOL, ticks).await {
+        Ok(ack) => {
+            *placed += 1;
+            resting.extend(ack.read().ok().map(|a| a.order_id).filter(|&id| id != 0));
+        }
+        // Halted (by the fleet, or by itself): the sweep has the resting bids.
+        Err(OrderError::Halted(_)) => resting.clear(),
+        Err(e) => eprintln!("{name}: order not placed: {e}"),
+    }
+    while resting.len() > LADDER.len() {
+        if let Some(id) = resting.pop_front() {
+            let _ = adapter.cancel(SYMBOL, id).await;
+        }
+    }
 }
 
 fn args() -> Result<Args, String> {
