@@ -10,8 +10,8 @@
 //!    over the order books of [`book`].
 //! 4. Live data: [`Fresh`] and [`Expired`], made only by `fetch` (feature `http`) and `exchange`
 //!    (feature `venues`).
-//! 5. Oversight: [`monitor`], [`kill_switch`], `journal` (feature `venues`) and `ops` (feature
-//!    `ops`).
+//! 5. Oversight: [`monitor`], [`kill_switch`], `journal` (feature `venues`), `ops` (feature
+//!    `ops`) and `fleet` (feature `fleet`).
 //! 6. Time: [`clock`]; the rules behind the bounds: [`policy`]; private roots: `tls` (feature
 //!    `http`).
 
@@ -38,6 +38,9 @@ pub mod feed;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod fetch;
+#[cfg(feature = "fleet")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fleet")))]
+pub mod fleet;
 mod fresh;
 mod gate;
 #[cfg(feature = "venues")]

@@ -106,6 +106,19 @@ pub enum TripReason {
         /// What went wrong, in words.
         error: String,
     },
+    /// The process lost its control plane: no renewal of its fleet lease was acknowledged for a
+    /// whole lease, measured on its own clock (feature `fleet`). Trading stays halted after the
+    /// link returns, until a validated resume.
+    ControlPlaneLost {
+        /// How long since the last acknowledged renewal.
+        #[serde(with = "duration_ms")]
+        unacknowledged_for: Duration,
+        /// The lease.
+        #[serde(with = "duration_ms")]
+        lease: Duration,
+        /// The last renewal's failure, in words, if one failed (rather than never answering).
+        last_error: Option<String>,
+    },
     /// A trigger fired, at its tightened limits, within the relapse watch after a resume.
     Relapse {
         /// How long after the resume.
@@ -132,6 +145,7 @@ impl TripReason {
             TripReason::PreTradeBreach { .. } => "pre_trade_breach",
             TripReason::DeadManFailed { .. } => "dead_man_failed",
             TripReason::Relapse { .. } => "relapse",
+            TripReason::ControlPlaneLost { .. } => "control_plane_lost",
             TripReason::Scoped { cause, .. } => cause.trigger(),
         }
     }
@@ -142,7 +156,8 @@ impl TripReason {
             TripReason::Manual { .. }
             | TripReason::PaperFault { .. }
             | TripReason::PreTradeBreach { .. }
-            | TripReason::DeadManFailed { .. } => None,
+            | TripReason::DeadManFailed { .. }
+            | TripReason::ControlPlaneLost { .. } => None,
             TripReason::Relapse { cause, .. } | TripReason::Scoped { cause, .. } => cause.cache(),
             TripReason::FeedUnhealthy { cache, .. }
             | TripReason::StaleRefusals { cache, .. }
@@ -243,6 +258,20 @@ impl fmt::Display for TripReason {
                 ),
             },
             TripReason::Scoped { scope, cause } => write!(f, "{cause}, for {scope}"),
+            TripReason::ControlPlaneLost {
+                unacknowledged_for,
+                lease,
+                last_error,
+            } => {
+                write!(
+                    f,
+                    "trigger control_plane_lost: no lease renewal acknowledged for {unacknowledged_for:?} (lease {lease:?}); trading stays halted until a validated resume"
+                )?;
+                match last_error {
+                    Some(error) => write!(f, ": {error}"),
+                    None => Ok(()),
+                }
+            }
             TripReason::Relapse {
                 after_resume,
                 watch,

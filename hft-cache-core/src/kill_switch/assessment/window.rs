@@ -104,6 +104,13 @@ fn window_basis(
             longest,
             format!("pre-trade refusals of `{rule}` counted over {within:?}, plus the longest max age of the caches"),
         ),
+        TripReason::ControlPlaneLost {
+            unacknowledged_for, ..
+        } => (
+            *unacknowledged_for,
+            longest,
+            format!("no control plane for {unacknowledged_for:?}, plus the longest max age of the caches"),
+        ),
         TripReason::Manual { .. }
         | TripReason::PaperFault { .. }
         | TripReason::DeadManFailed { .. } => (
