@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use adapter::{Endpoints, FuturesAdapter};
 use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::{
-    CloseOutcome, DeadMan, EmergencyReport, GateMode, KillSwitch, PositionsState, SweepState,
-    TradingGate, Trigger,
+    DeadMan, EmergencyReport, GateMode, KillSwitch, PositionsState, SweepState, TradingGate,
+    Trigger,
 };
 use hft_cache::monitor::Registry;
 use hft_cache_mock::futures::FuturesMock;
@@ -300,16 +300,11 @@ fn print_halt(report: &EmergencyReport, at: &str) {
     for venue in &p.venues {
         for close in &venue.closes {
             println!(
-                "{at} FLATTEN: {} {} {} closed by a reduce-only market order: {}",
+                "{at} FLATTEN: {} {} {}, a reduce-only market order: {}",
                 close.symbol,
                 close.direction,
                 close.quantity.normalize(),
-                match &close.outcome {
-                    CloseOutcome::Closed => "closed".to_owned(),
-                    CloseOutcome::Partial { left } => format!("partly, {left} left"),
-                    CloseOutcome::Failed { error } => format!("FAILED ({error})"),
-                    _ => "?".to_owned(),
-                }
+                close.outcome
             );
         }
     }

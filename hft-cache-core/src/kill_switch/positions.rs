@@ -126,6 +126,18 @@ pub enum CloseOutcome {
     },
 }
 
+impl std::fmt::Display for CloseOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseOutcome::Closed => f.write_str("closed"),
+            CloseOutcome::Partial { left } => {
+                write!(f, "filled in part, {} left", left.normalize())
+            }
+            CloseOutcome::Failed { error } => write!(f, "FAILED ({error})"),
+        }
+    }
+}
+
 /// A venue client as the positions step uses it: [`PositionClient`], implemented for
 /// `SignedClient<V>` of every [`PositionVenue`].
 pub(crate) trait PositionClient: Send + Sync {

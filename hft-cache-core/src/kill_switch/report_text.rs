@@ -167,7 +167,7 @@ fn write_positions(f: &mut fmt::Formatter<'_>, report: &EmergencyReport) -> fmt:
         for close in &v.closes {
             writeln!(
                 f,
-                "  {} close {} {} {}: {:?}",
+                "  {} close {} {} {}: {}",
                 v.venue,
                 close.symbol,
                 close.direction,
