@@ -79,27 +79,22 @@ impl<'a> OrderTicket<'a> {
             .symbol
             .as_deref()
             .ok_or_else(|| unreadable("the order has no symbol"))?;
-        let side = match order
-            .side
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("buy") => OrderSide::Buy,
-            Some("sell") => OrderSide::Sell,
+        // Compared without changing case in a new string: the check allocates nothing.
+        let side = match order.side.as_deref() {
+            Some(side) if side.eq_ignore_ascii_case("buy") => OrderSide::Buy,
+            Some(side) if side.eq_ignore_ascii_case("sell") => OrderSide::Sell,
             _ => return Err(unreadable("the order's side is neither buy nor sell")),
         };
         let quantity = order
             .quantity
             .ok_or_else(|| unreadable("the order has no quantity in the base asset"))?;
-        let kind_name = order
-            .order_type
-            .as_deref()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let kind = match (kind_name.as_str(), order.price) {
-            ("market" | "stop_loss" | "take_profit", _) => OrderKind::Market,
-            (_, Some(_)) => OrderKind::Limit,
+        let kind_name = order.order_type.as_deref().unwrap_or_default();
+        let is_market = ["market", "stop_loss", "take_profit"]
+            .iter()
+            .any(|name| kind_name.eq_ignore_ascii_case(name));
+        let kind = match (is_market, order.price) {
+            (true, _) => OrderKind::Market,
+            (false, Some(_)) => OrderKind::Limit,
             _ => return Err(unreadable("the order is neither a market order nor priced")),
         };
         let price = match kind {
