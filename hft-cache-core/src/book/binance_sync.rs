@@ -51,12 +51,13 @@ use super::update::{BookDelta, BookSnapshot};
 #[derive(Default)]
 pub struct DepthSync(BufferedSync<Spot>);
 
-/// Spot's chain: each event starts right after the book's id, `U` ≤ id + 1 ≤ `u`, the snapshot
-/// being the first id.
+/// Spot's chain: each event must contain the id after the book's, `U` ≤ id + 1 ≤ `u`, the
+/// snapshot's id being the first.
 enum Spot {}
 
 impl ChainRule for Spot {
     const NAME: &'static str = "DepthSync";
+    // A duplicate is buffered all the same; the replay skips it.
     const DROPS_OLD_WHILE_BUFFERING: bool = false;
 
     fn check(delta: &BookDelta) -> Result<(), BookError> {
