@@ -18,6 +18,7 @@
 //! event applied on top of it, never from the snapshot alone.
 
 mod binance_sync;
+mod buffered_sync;
 mod checksum;
 mod futures_sync;
 mod limits;

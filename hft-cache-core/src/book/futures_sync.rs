@@ -1,22 +1,10 @@
 //! [`FuturesDepthSync`]: Binance USD-M futures' snapshot + buffered deltas chained by `pu`.
 
-use super::binance_sync::Buffer;
+use super::buffered_sync::{BufferedSync, ChainRule, Fit};
 use super::limits::{BookLimits, BufferStats};
 use super::order_book::{BookError, OrderBook};
-use super::sync::{apply_levels, book_of, check_ids, check_message, BookSync, SyncOutcome};
+use super::sync::{check_ids, BookSync, SyncOutcome};
 use super::update::{BookDelta, BookSnapshot};
-
-enum State {
-    /// Waiting for a snapshot; deltas are kept, each chained to the one before by `pu`.
-    Buffering(Buffer),
-    /// A snapshot is applied, but no delta yet on top of it.
-    Seeded { book: OrderBook, snapshot_id: u64 },
-    /// In sync: `last_update_id` is the last applied delta's `u`.
-    Live {
-        book: OrderBook,
-        last_update_id: u64,
-    },
-}
 
 /// Keeps an [`OrderBook`] in sync with Binance USD-M futures' diff-depth stream
 /// (`<symbol>@depth@100ms`), as its docs ("How to manage a local order book correctly") say.
@@ -62,142 +50,71 @@ enum State {
 /// assert_eq!(sync.on_delta(event(190, 200, 185)), SyncOutcome::Gap { expected: 180, got: 185 });
 /// assert!(sync.book().is_none() && sync.needs_snapshot());
 /// ```
-pub struct FuturesDepthSync {
-    state: State,
-    limits: BookLimits,
+#[derive(Default)]
+pub struct FuturesDepthSync(BufferedSync<UsdM>);
+
+/// USD-M's chain: the first event straddles the snapshot, `U` ≤ `lastUpdateId` ≤ `u`; each
+/// later one names the previous event's `u` as its `pu`.
+enum UsdM {}
+
+impl UsdM {
+    /// A delta's `pu`, without which it cannot be chained.
+    fn pu(delta: &BookDelta) -> Result<u64, BookError> {
+        delta.prev_update_id.ok_or(BookError::MissingPrevUpdateId {
+            last: delta.last_update_id,
+        })
+    }
 }
 
-impl Default for FuturesDepthSync {
-    fn default() -> Self {
-        Self::new()
+impl ChainRule for UsdM {
+    const NAME: &'static str = "FuturesDepthSync";
+    const DROPS_OLD_WHILE_BUFFERING: bool = true;
+
+    fn check(delta: &BookDelta) -> Result<(), BookError> {
+        check_ids(delta)?;
+        Self::pu(delta).map(|_| ())
+    }
+
+    fn first_event(snapshot_id: u64, delta: &BookDelta) -> Result<Fit, BookError> {
+        // Step 2: older than the snapshot; step 3: the first event must straddle its id.
+        Ok(if delta.last_update_id < snapshot_id {
+            Fit::Old
+        } else if delta.first_update_id > snapshot_id {
+            Fit::Missed {
+                expected: snapshot_id,
+                got: delta.first_update_id,
+            }
+        } else {
+            Fit::Next
+        })
+    }
+
+    fn continues(prev: u64, delta: &BookDelta) -> Result<Fit, BookError> {
+        // Step 4: the chain.
+        let pu = Self::pu(delta)?;
+        Ok(if delta.last_update_id <= prev {
+            Fit::Old
+        } else if pu != prev {
+            Fit::Missed {
+                expected: prev,
+                got: pu,
+            }
+        } else {
+            Fit::Next
+        })
     }
 }
 
 impl FuturesDepthSync {
     /// A sync waiting for events and a snapshot, with the default [`BookLimits`].
     pub fn new() -> Self {
-        FuturesDepthSync {
-            state: State::Buffering(Buffer::default()),
-            limits: BookLimits::default(),
-        }
+        Self::default()
     }
 
     /// Caps what the sync holds (default [`BookLimits::default`]).
     #[must_use]
-    pub fn with_limits(mut self, limits: BookLimits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Refuses a delta that cannot take part in the chain: ids backwards, no `pu`.
-    fn check(delta: &BookDelta) -> Result<u64, BookError> {
-        check_ids(delta)?;
-        delta.prev_update_id.ok_or(BookError::MissingPrevUpdateId {
-            last: delta.last_update_id,
-        })
-    }
-
-    fn buffer(&mut self, delta: BookDelta) -> SyncOutcome {
-        let limits = self.limits;
-        let State::Buffering(buffer) = &mut self.state else {
-            self.reset();
-            return SyncOutcome::Buffered;
-        };
-        let pu = match Self::check(&delta)
-            .and_then(|pu| check_message(&delta.bids, &delta.asks, &limits).map(|()| pu))
-        {
-            Ok(pu) => pu,
-            Err(e) => {
-                buffer.clear();
-                return SyncOutcome::Invalid(e);
-            }
-        };
-        if let Some(last) = buffer.deltas.back() {
-            if delta.last_update_id <= last.last_update_id {
-                // A duplicate of what is buffered, or older.
-                return SyncOutcome::Ignored;
-            }
-            if pu != last.last_update_id {
-                // A break in the chain makes everything before it useless.
-                buffer.clear();
-            }
-        }
-        let deltas = buffer.deltas.len().saturating_add(1);
-        let levels = buffer
-            .levels
-            .saturating_add(delta.bids.len() + delta.asks.len());
-        if deltas > limits.buffered_deltas() || levels > limits.buffered_levels() {
-            buffer.clear();
-            return SyncOutcome::Invalid(BookError::BufferFull { deltas, levels });
-        }
-        buffer.push(delta);
-        SyncOutcome::Buffered
-    }
-
-    /// Starts buffering again from `delta` (the first of a new chain).
-    fn restart_from(&mut self, delta: &BookDelta) {
-        let kept = match check_message(&delta.bids, &delta.asks, &self.limits) {
-            Ok(()) => Buffer::of(delta.clone()),
-            Err(_) => Buffer::default(),
-        };
-        self.state = State::Buffering(kept);
-    }
-
-    fn apply(&mut self, delta: &BookDelta) -> SyncOutcome {
-        let pu = match Self::check(delta) {
-            Ok(pu) => pu,
-            Err(e) => {
-                self.reset();
-                return SyncOutcome::Invalid(e);
-            }
-        };
-        let (book, current, seeded) = match &mut self.state {
-            State::Buffering(_) => return self.buffer(delta.clone()),
-            State::Seeded { book, snapshot_id } => (book, *snapshot_id, true),
-            State::Live {
-                book,
-                last_update_id,
-            } => (book, *last_update_id, false),
-        };
-        if seeded {
-            // Step 2: older than the snapshot.
-            if delta.last_update_id < current {
-                return SyncOutcome::Ignored;
-            }
-            // Step 3: the first event must straddle the snapshot's id.
-            if delta.first_update_id > current {
-                let first = delta.first_update_id;
-                self.restart_from(delta);
-                return SyncOutcome::SnapshotTooOld {
-                    snapshot: current,
-                    first_buffered: first,
-                };
-            }
-        } else {
-            if delta.last_update_id <= current {
-                return SyncOutcome::Ignored;
-            }
-            // Step 4: the chain.
-            if pu != current {
-                self.restart_from(delta);
-                return SyncOutcome::Gap {
-                    expected: current,
-                    got: pu,
-                };
-            }
-        }
-        if let Err(e) = apply_levels(book, &delta.bids, &delta.asks, &self.limits) {
-            self.reset();
-            return SyncOutcome::Invalid(e);
-        }
-        let book = std::mem::take(book);
-        self.state = State::Live {
-            book,
-            last_update_id: delta.last_update_id,
-        };
-        SyncOutcome::Applied {
-            last_update_id: delta.last_update_id,
-        }
+    pub fn with_limits(self, limits: BookLimits) -> Self {
+        FuturesDepthSync(self.0.with_limits(limits))
     }
 }
 
@@ -208,96 +125,41 @@ impl BookSync for FuturesDepthSync {
     /// snapshot yet (the next delta decides), or `SnapshotTooOld` if the buffer starts after
     /// the snapshot (the buffer is kept: fetch another).
     fn on_snapshot(&mut self, snapshot: BookSnapshot) -> SyncOutcome {
-        let buffer = match std::mem::replace(&mut self.state, State::Buffering(Buffer::default())) {
-            State::Buffering(buffer) => buffer,
-            State::Seeded { .. } | State::Live { .. } => Buffer::default(),
-        };
-        // The first buffered event that reaches the snapshot must also start at or before it.
-        let reaching = buffer
-            .deltas
-            .iter()
-            .find(|d| d.last_update_id >= snapshot.update_id);
-        if let Some(first) = reaching {
-            if first.first_update_id > snapshot.update_id {
-                let outcome = SyncOutcome::SnapshotTooOld {
-                    snapshot: snapshot.update_id,
-                    first_buffered: first.first_update_id,
-                };
-                self.state = State::Buffering(buffer);
-                return outcome;
-            }
-        }
-        let book = match book_of(&snapshot, &self.limits) {
-            Ok(book) => book,
-            Err(e) => return SyncOutcome::Invalid(e),
-        };
-        self.state = State::Seeded {
-            book,
-            snapshot_id: snapshot.update_id,
-        };
-        let mut outcome = SyncOutcome::Buffered;
-        for delta in buffer.deltas {
-            match self.apply(&delta) {
-                SyncOutcome::Ignored => {}
-                applied @ SyncOutcome::Applied { .. } => outcome = applied,
-                failed => return failed,
-            }
-        }
-        outcome
+        self.0.on_snapshot(snapshot)
     }
 
     fn on_delta(&mut self, delta: BookDelta) -> SyncOutcome {
-        match &self.state {
-            State::Buffering(_) => self.buffer(delta),
-            State::Seeded { .. } | State::Live { .. } => self.apply(&delta),
-        }
+        self.0.on_delta(delta)
     }
 
     fn reset(&mut self) {
-        self.state = State::Buffering(Buffer::default());
+        self.0.reset();
     }
 
     fn set_limits(&mut self, limits: BookLimits) {
-        self.limits = limits;
+        self.0.set_limits(limits);
     }
 
     fn buffered(&self) -> BufferStats {
-        match &self.state {
-            State::Buffering(buffer) => buffer.stats(),
-            _ => BufferStats::default(),
-        }
+        self.0.buffered()
     }
 
     fn needs_snapshot(&self) -> bool {
-        matches!(self.state, State::Buffering(_))
+        self.0.needs_snapshot()
     }
 
     fn book(&self) -> Option<&OrderBook> {
-        match &self.state {
-            State::Live { book, .. } => Some(book),
-            _ => None,
-        }
+        self.0.book()
     }
 
     fn last_update_id(&self) -> Option<u64> {
-        match &self.state {
-            State::Live { last_update_id, .. } => Some(*last_update_id),
-            _ => None,
-        }
+        self.0.last_update_id()
     }
 }
 
 impl std::fmt::Debug for FuturesDepthSync {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = match &self.state {
-            State::Buffering(buffer) => format!("buffering {} deltas", buffer.deltas.len()),
-            State::Seeded { snapshot_id, .. } => format!("seeded at {snapshot_id}"),
-            State::Live { last_update_id, .. } => format!("live at {last_update_id}"),
-        };
-        f.debug_struct("FuturesDepthSync")
-            .field("state", &state)
-            .field("limits", &self.limits)
-            .finish()
+        self.0.fmt(f)
     }
 }
 
