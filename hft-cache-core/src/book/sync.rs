@@ -60,8 +60,10 @@ impl SyncOutcome {
 /// [`SyncOutcome`] per message out. The feeds drive one per symbol and serve the book only
 /// after an `Applied`; after a fault outcome the sync is back to waiting for a snapshot.
 ///
-/// Two procedures ship: [`DepthSync`](super::DepthSync) (Binance: REST snapshot plus buffered
-/// `[U;u]` deltas) and [`SnapshotDeltaSync`](super::SnapshotDeltaSync) (Bybit v5, OKX: a
+/// Three procedures ship: [`DepthSync`](super::DepthSync) (Binance spot: REST snapshot plus
+/// buffered `[U;u]` deltas, each starting right after the last), its USD-M futures twin
+/// [`FuturesDepthSync`](super::FuturesDepthSync) (the same, chained by `pu`), and
+/// [`SnapshotDeltaSync`](super::SnapshotDeltaSync) (Bybit v5, OKX: a
 /// snapshot on the stream, then an unbroken chain of deltas: each starts right after the
 /// book's id, whether ids grow by one as on Bybit or jump as OKX's `seqId` does).
 pub trait BookSync {
