@@ -251,13 +251,13 @@ async fn a_stall_report_lists_exactly_the_orders_sent_during_it_with_fresh_statu
 
     let text = report.to_string();
     assert!(text.contains("SUSPECT WINDOW"), "{text}");
-    assert!(text.contains("BTCUSDT: net filled 0.002"), "{text}");
+    assert!(text.contains("binance BTCUSDT: net filled 0.002"), "{text}");
     assert!(
         report
             .remediation
             .manual
             .iter()
-            .any(|m| m.contains("1 order(s) still open on BTCUSDT")),
+            .any(|m| m.contains("1 order(s) still open on binance BTCUSDT")),
         "{:#?}",
         report.remediation
     );

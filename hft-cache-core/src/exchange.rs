@@ -163,6 +163,6 @@ pub use positions::{ListsPositions, PositionVenue, VenuePosition};
 pub use secrecy::SecretString;
 pub use signer::{InvalidApiKey, RequestSigner, SignRequest, Signer};
 pub use venue::{
-    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
-    PaperStatus, ServerTime, Venue, VenueCall, VenueOrder,
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderState, OrderVenue,
+    PaperFill, PaperStatus, ServerTime, Venue, VenueBalance, VenueCall, VenueOrder,
 };

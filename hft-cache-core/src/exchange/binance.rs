@@ -10,12 +10,13 @@ use secrecy::SecretString;
 use super::error::ExchangeErrorKind;
 use super::signer::{api_key_header, InvalidApiKey, RequestSigner, SignRequest, Signer};
 use super::venue::{
-    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
-    PaperStatus, ServerTime, Venue, VenueCall, VenueOrder,
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderState, OrderVenue,
+    PaperFill, PaperStatus, ServerTime, Venue, VenueBalance, VenueCall, VenueOrder,
 };
 use crate::fetch::Bare;
 
 mod account;
+pub(crate) mod assessment;
 mod exchange_info;
 mod order;
 mod pre_trade;
@@ -188,11 +189,35 @@ impl OrderVenue for Binance {
     }
 
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
-        Some(
-            VenueCall::new(Method::GET, "/api/v3/order")
-                .param("symbol", order.symbol.as_str())
-                .param("orderId", order.order_id.as_str()),
-        )
+        let call =
+            VenueCall::new(Method::GET, "/api/v3/order").param("symbol", order.symbol.as_str());
+        Some(match (&order.client_order_id, order.order_id.is_empty()) {
+            (Some(client_id), true) => call.param("origClientOrderId", client_id.as_str()),
+            _ => call.param("orderId", order.order_id.as_str()),
+        })
+    }
+
+    fn balances(&self) -> Option<VenueCall> {
+        Some(VenueCall::new(Method::GET, "/api/v3/account"))
+    }
+
+    fn read_balances(
+        &self,
+        answer: &serde_json::Value,
+    ) -> Result<Vec<VenueBalance>, serde_json::Error> {
+        assessment::balances(answer)
+    }
+
+    fn symbol_info(&self, symbol: &str) -> Option<VenueCall> {
+        Some(VenueCall::new(Method::GET, "/api/v3/exchangeInfo").param("symbol", symbol))
+    }
+
+    fn read_symbol_assets(
+        &self,
+        symbol: &str,
+        answer: Option<&serde_json::Value>,
+    ) -> Option<(String, String)> {
+        assessment::symbol_assets(symbol, answer)
     }
 }
 
@@ -221,6 +246,10 @@ impl ClosedStatus for Order {
             | OrderStatus::Rejected => Some(false),
             _ => None,
         }
+    }
+
+    fn state(&self) -> Option<OrderState> {
+        Some(Order::state(self))
     }
 }
 

@@ -20,8 +20,8 @@ use super::countdown::CountdownCancel;
 use super::error::ExchangeErrorKind;
 use super::signer::{InvalidApiKey, RequestSigner};
 use super::venue::{
-    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderVenue, PaperFill,
-    PaperStatus, Venue, VenueCall, VenueOrder,
+    BodyEncoding, ClosedStatus, ListsCancelled, ListsOrders, OrderFields, OrderState, OrderVenue,
+    PaperFill, PaperStatus, Venue, VenueBalance, VenueCall, VenueOrder,
 };
 use crate::fetch::Bare;
 
@@ -225,11 +225,62 @@ impl OrderVenue for BinanceFutures {
     }
 
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
-        Some(
-            VenueCall::new(Method::GET, "/fapi/v1/order")
-                .param("symbol", order.symbol.as_str())
-                .param("orderId", order.order_id.as_str()),
-        )
+        let call =
+            VenueCall::new(Method::GET, "/fapi/v1/order").param("symbol", order.symbol.as_str());
+        Some(match (&order.client_order_id, order.order_id.is_empty()) {
+            (Some(client_id), true) => call.param("origClientOrderId", client_id.as_str()),
+            _ => call.param("orderId", order.order_id.as_str()),
+        })
+    }
+
+    fn balances(&self) -> Option<VenueCall> {
+        Some(VenueCall::new(Method::GET, "/fapi/v2/account"))
+    }
+
+    /// Each margin asset: `availableBalance` free, the rest of `walletBalance` locked (in
+    /// positions' and orders' margin).
+    fn read_balances(
+        &self,
+        answer: &serde_json::Value,
+    ) -> Result<Vec<VenueBalance>, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        struct Account {
+            assets: Vec<Asset>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Asset {
+            asset: String,
+            wallet_balance: rust_decimal::Decimal,
+            available_balance: rust_decimal::Decimal,
+        }
+        let account = <Account as serde::Deserialize>::deserialize(answer)?;
+        Ok(account
+            .assets
+            .into_iter()
+            .map(|a| {
+                let locked = a
+                    .wallet_balance
+                    .checked_sub(a.available_balance)
+                    .unwrap_or_default()
+                    .max(rust_decimal::Decimal::ZERO);
+                VenueBalance::new(a.asset, a.available_balance, locked)
+            })
+            .collect())
+    }
+
+    fn symbol_info(&self, symbol: &str) -> Option<VenueCall> {
+        // USD-M's exchange info takes no symbol: the whole list.
+        let _ = symbol;
+        Some(VenueCall::new(Method::GET, "/fapi/v1/exchangeInfo"))
+    }
+
+    fn read_symbol_assets(
+        &self,
+        symbol: &str,
+        answer: Option<&serde_json::Value>,
+    ) -> Option<(String, String)> {
+        super::binance::assessment::symbol_assets(symbol, answer)
     }
 }
 
@@ -281,6 +332,21 @@ impl ClosedStatus for FuturesOrder {
             | OrderStatus::Rejected => Some(false),
             _ => None,
         }
+    }
+
+    fn state(&self) -> Option<OrderState> {
+        Some(OrderState::new(
+            self.order_id.to_string(),
+            Some(self.client_order_id.clone()),
+            self.status.as_str(),
+            match self.side {
+                OrderSide::Sell => "SELL",
+                _ => "BUY",
+            },
+            self.orig_qty,
+            self.executed_qty,
+            self.cum_quote,
+        ))
     }
 }
 

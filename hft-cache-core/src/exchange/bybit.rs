@@ -12,7 +12,8 @@ use super::signer::{
     api_key_header, header_text, InvalidApiKey, RequestSigner, SignRequest, Signer,
 };
 use super::venue::{
-    BodyEncoding, OrderFields, OrderVenue, PaperFill, ServerTime, Venue, VenueCall, VenueOrder,
+    BodyEncoding, OrderFields, OrderVenue, PaperFill, ServerTime, Venue, VenueBalance, VenueCall,
+    VenueOrder,
 };
 use crate::fetch::{ApiError, Envelope, Enveloped, RawValue};
 
@@ -209,13 +210,89 @@ impl OrderVenue for Bybit {
             .param("orderId", order.order_id.as_str())
     }
 
+    /// `GET /v5/order/realtime` by `orderId` (or `orderLinkId`): by default it lists open
+    /// orders only, so an order that closed reads as not found.
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
+        let call = VenueCall::new(Method::GET, "/v5/order/realtime")
+            .param("category", "spot")
+            .param("symbol", order.symbol.as_str());
+        Some(match (&order.client_order_id, order.order_id.is_empty()) {
+            (Some(client_id), true) => call.param("orderLinkId", client_id.as_str()),
+            _ => call.param("orderId", order.order_id.as_str()),
+        })
+    }
+
+    fn balances(&self) -> Option<VenueCall> {
         Some(
-            VenueCall::new(Method::GET, "/v5/order/realtime")
-                .param("category", "spot")
-                .param("symbol", order.symbol.as_str())
-                .param("orderId", order.order_id.as_str()),
+            VenueCall::new(Method::GET, "/v5/account/wallet-balance")
+                .param("accountType", "UNIFIED"),
         )
+    }
+
+    /// Each coin of the unified account: `locked` locked, the rest of `walletBalance` free.
+    fn read_balances(
+        &self,
+        answer: &serde_json::Value,
+    ) -> Result<Vec<VenueBalance>, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Wallets {
+            list: Vec<Wallet>,
+        }
+        #[derive(Deserialize)]
+        struct Wallet {
+            coin: Vec<Coin>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Coin {
+            coin: String,
+            #[serde(deserialize_with = "order::lenient_decimal")]
+            wallet_balance: Decimal,
+            #[serde(default, deserialize_with = "order::lenient_decimal")]
+            locked: Decimal,
+        }
+        let wallets = Wallets::deserialize(answer)?;
+        Ok(wallets
+            .list
+            .into_iter()
+            .flat_map(|w| w.coin)
+            .map(|c| {
+                let free = c.wallet_balance.checked_sub(c.locked).unwrap_or_default();
+                VenueBalance::new(c.coin, free, c.locked)
+            })
+            .collect())
+    }
+
+    fn symbol_info(&self, symbol: &str) -> Option<VenueCall> {
+        Some(
+            VenueCall::new(Method::GET, "/v5/market/instruments-info")
+                .param("category", "spot")
+                .param("symbol", symbol),
+        )
+    }
+
+    fn read_symbol_assets(
+        &self,
+        symbol: &str,
+        answer: Option<&serde_json::Value>,
+    ) -> Option<(String, String)> {
+        #[derive(Deserialize)]
+        struct Instruments {
+            list: Vec<Assets>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Assets {
+            symbol: String,
+            base_coin: String,
+            quote_coin: String,
+        }
+        Instruments::deserialize(answer?)
+            .ok()?
+            .list
+            .into_iter()
+            .find(|i| i.symbol == symbol)
+            .map(|i| (i.base_coin, i.quote_coin))
     }
 }
 

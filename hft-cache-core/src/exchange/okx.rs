@@ -12,7 +12,8 @@ use super::signer::{
     api_key_header, header_text, InvalidApiKey, RequestSigner, SignRequest, Signer,
 };
 use super::venue::{
-    BodyEncoding, OrderFields, OrderVenue, PaperFill, ServerTime, Venue, VenueCall, VenueOrder,
+    BodyEncoding, OrderFields, OrderVenue, PaperFill, ServerTime, Venue, VenueBalance, VenueCall,
+    VenueOrder,
 };
 use crate::fetch::{ApiError, Envelope, Enveloped, RawValue};
 
@@ -337,11 +338,53 @@ impl OrderVenue for Okx {
     }
 
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
-        Some(
-            VenueCall::new(Method::GET, "/api/v5/trade/order")
-                .param("instId", order.symbol.as_str())
-                .param("ordId", order.order_id.as_str()),
-        )
+        let call = VenueCall::new(Method::GET, "/api/v5/trade/order")
+            .param("instId", order.symbol.as_str());
+        Some(match (&order.client_order_id, order.order_id.is_empty()) {
+            (Some(client_id), true) => call.param("clOrdId", client_id.as_str()),
+            _ => call.param("ordId", order.order_id.as_str()),
+        })
+    }
+
+    fn balances(&self) -> Option<VenueCall> {
+        Some(VenueCall::new(Method::GET, "/api/v5/account/balance"))
+    }
+
+    /// Each currency of the trading account: `availBal` free, `frozenBal` locked.
+    fn read_balances(
+        &self,
+        answer: &serde_json::Value,
+    ) -> Result<Vec<VenueBalance>, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Account {
+            details: Vec<Detail>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Detail {
+            ccy: String,
+            #[serde(default, deserialize_with = "order::lenient_decimal")]
+            avail_bal: rust_decimal::Decimal,
+            #[serde(default, deserialize_with = "order::lenient_decimal")]
+            frozen_bal: rust_decimal::Decimal,
+        }
+        let accounts = Vec::<Account>::deserialize(answer)?;
+        Ok(accounts
+            .into_iter()
+            .flat_map(|a| a.details)
+            .map(|d| VenueBalance::new(d.ccy, d.avail_bal, d.frozen_bal))
+            .collect())
+    }
+
+    /// From the instrument id itself: OKX spells a spot pair `BASE-QUOTE`.
+    fn read_symbol_assets(
+        &self,
+        symbol: &str,
+        _answer: Option<&serde_json::Value>,
+    ) -> Option<(String, String)> {
+        let (base, quote) = symbol.split_once('-')?;
+        (!base.is_empty() && !quote.is_empty() && !quote.contains('-'))
+            .then(|| (base.to_owned(), quote.to_owned()))
     }
 }
 

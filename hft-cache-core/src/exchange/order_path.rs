@@ -61,7 +61,15 @@ where
                 }
                 _ => Vec::new(),
             };
-            journal.record(entry(at, path, &order, mode, outcome, measured));
+            journal.record(entry(
+                at,
+                client.venue().name(),
+                path,
+                &order,
+                mode,
+                outcome,
+                measured,
+            ));
         }
     };
     let clock = client.fresh_client().clock();
@@ -292,6 +300,7 @@ fn placed_or_unknown(error: &RequestError) -> bool {
 
 fn entry(
     (at, at_unix_ms): (Timestamp, u64),
+    venue: &'static str,
     path: &str,
     order: &OrderRequest,
     mode: OrderMode,
@@ -302,6 +311,7 @@ fn entry(
         seq: 0,
         at,
         at_unix_ms,
+        venue,
         path: path.to_owned(),
         symbol: order.symbol.clone(),
         side: order.side.clone(),

@@ -213,11 +213,96 @@ pub trait ListsCancelled {
     }
 }
 
-/// What became of an order that is no longer open: [`OrderVenue::OrderStatus`].
+/// What became of an order: [`OrderVenue::OrderStatus`].
 pub trait ClosedStatus {
     /// `Some(true)` if it filled completely, `Some(false)` if it was cancelled, expired or
     /// rejected, `None` if still open or the status is unknown.
     fn filled(&self) -> Option<bool>;
+
+    /// The order as the answer describes it, for the emergency assessment's record (default
+    /// `None`: the venue's answer does not say, and the assessment reports the order as not
+    /// found).
+    fn state(&self) -> Option<OrderState> {
+        None
+    }
+}
+
+/// An order as a venue reports it at the emergency assessment: a copy taken from a fresh
+/// answer at once, for the report (a record of that moment, never a state to trade on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderState {
+    /// The venue's order id, as text.
+    pub order_id: String,
+    /// The client order id, if the order has one.
+    pub client_order_id: Option<String>,
+    /// The status, as the venue spells it (`NEW`, `Filled`, `canceled`, ...).
+    pub status: String,
+    /// The side, as the venue spells it.
+    pub side: String,
+    /// The quantity ordered, in the base asset.
+    pub orig_qty: rust_decimal::Decimal,
+    /// The quantity filled.
+    pub executed_qty: rust_decimal::Decimal,
+    /// The quote quantity filled (spent on a buy, received on a sell).
+    pub quote_qty: rust_decimal::Decimal,
+}
+
+impl OrderState {
+    /// A record of one order.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        order_id: impl Into<String>,
+        client_order_id: Option<String>,
+        status: impl Into<String>,
+        side: impl Into<String>,
+        orig_qty: rust_decimal::Decimal,
+        executed_qty: rust_decimal::Decimal,
+        quote_qty: rust_decimal::Decimal,
+    ) -> Self {
+        OrderState {
+            order_id: order_id.into(),
+            client_order_id: client_order_id.filter(|id| !id.is_empty()),
+            status: status.into(),
+            side: side.into(),
+            orig_qty,
+            executed_qty,
+            quote_qty,
+        }
+    }
+
+    /// Whether it is a sell (the venue's spelling, in any case).
+    pub fn is_sell(&self) -> bool {
+        self.side.eq_ignore_ascii_case("sell")
+    }
+}
+
+/// The balance of one asset as a venue reports it at the emergency assessment (a record of
+/// that moment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VenueBalance {
+    /// The asset (`USDT`, `BTC`).
+    pub asset: String,
+    /// Available.
+    pub free: rust_decimal::Decimal,
+    /// Locked in open orders (or otherwise unavailable).
+    pub locked: rust_decimal::Decimal,
+}
+
+impl VenueBalance {
+    /// A record of one balance.
+    pub fn new(
+        asset: impl Into<String>,
+        free: rust_decimal::Decimal,
+        locked: rust_decimal::Decimal,
+    ) -> Self {
+        VenueBalance {
+            asset: asset.into(),
+            free,
+            locked,
+        }
+    }
 }
 
 /// What the kill switch's cancel sweep needs of a venue: how it lists open orders, cancels all
@@ -252,10 +337,53 @@ pub trait OrderVenue: Venue {
     /// Cancels one order.
     fn cancel(&self, order: &VenueOrder) -> VenueCall;
 
-    /// Looks up an order that is no longer open, to tell a fill from a cancel (`None`: the
-    /// venue has no such query; the sweep reports the order as closed, cause unknown).
+    /// Looks up an order, by its order id or, when `order.order_id` is empty, by its client
+    /// order id: the sweep tells a fill from a cancel by it, the emergency assessment reads the
+    /// orders of the suspect window with it (`None`: the venue has no such query; the sweep
+    /// reports the order as closed, cause unknown).
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall>;
+
+    /// Reads the account's balances, for the emergency assessment (default `None`: the
+    /// assessment reports no balances for this venue).
+    fn balances(&self) -> Option<VenueCall> {
+        None
+    }
+
+    /// The balances in the answer to [`balances`](Self::balances) (its envelope already
+    /// opened), read from the fresh answer at once.
+    ///
+    /// # Errors
+    ///
+    /// The answer does not have the venue's shape.
+    fn read_balances(
+        &self,
+        answer: &serde_json::Value,
+    ) -> Result<Vec<VenueBalance>, serde_json::Error> {
+        let _ = answer;
+        Ok(Vec::new())
+    }
+
+    /// The public call that describes `symbol`, for its base and quote asset (default `None`:
+    /// [`read_symbol_assets`](Self::read_symbol_assets) is asked without an answer).
+    fn symbol_info(&self, symbol: &str) -> Option<VenueCall> {
+        let _ = symbol;
+        None
+    }
+
+    /// The base and quote asset of `symbol`, from the answer to
+    /// [`symbol_info`](Self::symbol_info) (its envelope opened), or from the symbol's own name
+    /// where the venue spells both in it (OKX's `BTC-USDT`). `None`: not known.
+    fn read_symbol_assets(
+        &self,
+        symbol: &str,
+        answer: Option<&serde_json::Value>,
+    ) -> Option<(String, String)> {
+        let _ = (symbol, answer);
+        None
+    }
 }
 
 crate::class::declare_class!(Plain for VenueCall);
 crate::class::declare_class!(Plain for VenueOrder);
+crate::class::declare_class!(Plain for OrderState);
+crate::class::declare_class!(Plain for VenueBalance);

@@ -14,6 +14,9 @@ pub struct JournalEntry {
     pub at: Timestamp,
     /// When, in milliseconds since the Unix epoch.
     pub at_unix_ms: u64,
+    /// The venue it was sent to ([`Venue::name`](crate::exchange::Venue::name): `binance`,
+    /// `bybit`, ...).
+    pub venue: &'static str,
     /// The endpoint, e.g. `/api/v3/order`.
     pub path: String,
     /// The symbol, as sent.

@@ -92,13 +92,16 @@ pub struct Assessment {
     pub symbols: Vec<SymbolExposure>,
     /// Balances of the assets involved.
     pub assets: Vec<AssetExposure>,
-    /// Exchange clock minus ours, in milliseconds, if the clock check answered.
+    /// Exchange clock minus ours, in milliseconds, if a clock check answered (of several
+    /// venues, the one furthest off).
     pub clock_offset_ms: Option<i64>,
 }
 
 /// One order of the suspect window as the exchange reported it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssessedOrder {
+    /// The venue it was sent to (`binance`, `bybit`, ...).
+    pub venue: String,
     /// The journal entry's number.
     pub seq: u64,
     /// The symbol.
@@ -107,10 +110,12 @@ pub struct AssessedOrder {
     pub client_order_id: Option<String>,
     /// The exchange's order id, if it has the order.
     pub order_id: Option<u64>,
-    /// `BUY` or `SELL`.
+    /// The side, as the venue spells it (`BUY`, `Sell`, `buy`).
     pub side: Option<String>,
-    /// Its status: the exchange's (`NEW`, `PARTIALLY_FILLED`, `FILLED`, `CANCELED`, ...), or
-    /// `NOT_FOUND` when the exchange has no such order (it never arrived).
+    /// Its status, as the venue spells it (Binance `NEW`, `PARTIALLY_FILLED`, `FILLED`,
+    /// `CANCELED`; Bybit `New`, `Filled`; OKX `live`, `filled`, ...), or `NOT_FOUND` when the
+    /// venue has no such order (it never arrived; on Bybit, whose order query lists open orders
+    /// only, also an order that has closed).
     pub status: String,
     /// Quantity filled.
     pub executed_qty: Decimal,
@@ -123,6 +128,8 @@ pub struct AssessedOrder {
 /// The exposure on one symbol.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SymbolExposure {
+    /// The venue.
+    pub venue: String,
     /// The symbol.
     pub symbol: String,
     /// Its base asset, if the exchange info listed it.
@@ -146,6 +153,8 @@ pub struct SymbolExposure {
 /// The balance of one asset involved.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssetExposure {
+    /// The venue that holds it.
+    pub venue: String,
     /// The asset.
     pub asset: String,
     /// Free.

@@ -308,14 +308,15 @@ impl KillSwitch {
             )
         });
         let runtime = tokio::runtime::Handle::try_current().ok();
-        let assessor = config.exchanges.iter().find_map(|c| c.binance());
-        let assessment = match (&assessor, &runtime) {
-            (None, _) => AssessmentState::NotConfigured,
-            (Some(_), None) => AssessmentState::Failed {
+        // Every venue the switch sweeps is assessed.
+        let assessing = !config.exchanges.is_empty();
+        let assessment = match (assessing, &runtime) {
+            (false, _) => AssessmentState::NotConfigured,
+            (true, None) => AssessmentState::Failed {
                 attempts: 0,
                 last_error: "no tokio runtime to run the assessment on".to_owned(),
             },
-            (Some(_), Some(_)) => AssessmentState::Pending {
+            (true, Some(_)) => AssessmentState::Pending {
                 attempts: 0,
                 last_error: None,
             },
@@ -326,7 +327,7 @@ impl KillSwitch {
             disabled: &disabled,
             compliance: &compliance,
             window: suspect_window.as_ref(),
-            assessing: assessor.is_some(),
+            assessing,
             paper_orders: config.paper.as_ref().map(|p| p.orders_needed()),
         });
         if !scope.is_all() {
@@ -457,7 +458,7 @@ impl KillSwitch {
                     tokio::time::Instant::now(),
                 ));
             }
-            if let Some(client) = assessor {
+            if assessing {
                 let orders = report
                     .suspect_window
                     .as_ref()
@@ -466,7 +467,7 @@ impl KillSwitch {
                 // The assessment may take as long as the exchange needs; it follows the sweep,
                 // so that the exposure it reports is what the sweep left.
                 let wait_for = (report.cancellation.state == SweepState::Pending).then_some(sweep);
-                runtime.spawn(self.clone().run_assessment(trip, client, orders, wait_for));
+                runtime.spawn(self.clone().run_assessment(trip, orders, wait_for));
             }
             if !self.inner.config.positions.is_empty() {
                 // After the sweep too: a resting order that fills during the sweep moves the
@@ -667,7 +668,6 @@ impl KillSwitch {
     async fn run_assessment(
         self,
         trip: u64,
-        client: crate::exchange::SignedClient,
         orders: Vec<crate::journal::JournalEntry>,
         after_sweep: Option<u64>,
     ) {
@@ -678,7 +678,7 @@ impl KillSwitch {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match assessment::assess(&client, &orders, attempt).await {
+            match assessment::assess(&self.inner.config.exchanges, &orders, attempt).await {
                 Ok(done) => {
                     tracing::warn!(
                         step = StepKind::Assess.as_str(),

@@ -152,8 +152,9 @@ impl Remediation {
         for symbol in &assessment.symbols {
             if symbol.open_orders > 0 {
                 self.manual.push(format!(
-                    "{} order(s) still open on {} (buy {} / sell {} left): cancel or keep them deliberately",
+                    "{} order(s) still open on {} {} (buy {} / sell {} left): cancel or keep them deliberately",
                     symbol.open_orders,
+                    symbol.venue,
                     symbol.symbol,
                     symbol.open_buy_qty.normalize(),
                     symbol.open_sell_qty.normalize()
@@ -161,7 +162,8 @@ impl Remediation {
             }
             if !symbol.net_filled_qty.is_zero() {
                 self.manual.push(format!(
-                    "{} net filled {} in the suspect window: decide whether to hedge or unwind",
+                    "{} {} net filled {} in the suspect window: decide whether to hedge or unwind",
+                    symbol.venue,
                     symbol.symbol,
                     symbol.net_filled_qty.normalize()
                 ));

@@ -89,8 +89,9 @@ pub(super) fn write_assessment(
             for order in &done.orders {
                 writeln!(
                     f,
-                    "  #{} {} {} {}: {} executed {} of {} (quote {})",
+                    "  #{} {} {} {} {}: {} executed {} of {} (quote {})",
                     order.seq,
+                    order.venue,
                     order.symbol,
                     order.side.as_deref().unwrap_or("?"),
                     order
@@ -108,7 +109,8 @@ pub(super) fn write_assessment(
             for s in &done.symbols {
                 writeln!(
                     f,
-                    "    {}: net filled {} (quote {}), {} open order(s): buy {} / sell {} left",
+                    "    {} {}: net filled {} (quote {}), {} open order(s): buy {} / sell {} left",
+                    s.venue,
                     s.symbol,
                     n(s.net_filled_qty),
                     n(s.net_quote_qty),
@@ -121,7 +123,8 @@ pub(super) fn write_assessment(
             for a in &done.assets {
                 writeln!(
                     f,
-                    "    {}: free {}, locked {}",
+                    "    {} {}: free {}, locked {}",
+                    a.venue,
                     a.asset,
                     n(a.free),
                     n(a.locked)

@@ -3,7 +3,7 @@
 //! listed again to confirm, round after round until none is left or the sweep's bounds run out.
 //! Its record in the report is a [`Cancellation`].
 
-mod client;
+pub(crate) mod client;
 mod run;
 
 use std::time::Duration;

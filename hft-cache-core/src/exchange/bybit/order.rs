@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::exchange::venue::{ClosedStatus, ListsCancelled, ListsOrders, VenueOrder};
+use crate::exchange::venue::{ClosedStatus, ListsCancelled, ListsOrders, OrderState, VenueOrder};
 
 /// `GET /v5/order/realtime`'s result: open orders (and, queried by id, recent closed ones),
 /// a page at a time.
@@ -50,6 +50,14 @@ pub struct RealtimeOrder {
     /// `New`, `PartiallyFilled`, `Filled`, `Cancelled`, `Rejected`, ...
     #[serde(default)]
     pub order_status: String,
+    /// The quantity filled.
+    #[serde(default, deserialize_with = "lenient_decimal")]
+    #[hft(trusted_transform)]
+    pub cum_exec_qty: Decimal,
+    /// The quote quantity filled.
+    #[serde(default, deserialize_with = "lenient_decimal")]
+    #[hft(trusted_transform)]
+    pub cum_exec_value: Decimal,
 }
 
 /// `POST /v5/order/cancel-all`'s result: the orders cancelled (at most the venue's per-call
@@ -80,7 +88,7 @@ pub struct OrderIds {
 }
 
 /// Bybit sends `""` for a number it has no value for.
-fn lenient_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+pub(super) fn lenient_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let text = String::deserialize(d)?;
     if text.is_empty() {
         return Ok(Decimal::ZERO);
@@ -125,5 +133,18 @@ impl ClosedStatus for RealtimeOrders {
             "Cancelled" | "Rejected" | "Deactivated" | "PartiallyFilledCanceled" => Some(false),
             _ => None,
         }
+    }
+
+    fn state(&self) -> Option<OrderState> {
+        let order = self.list.first()?;
+        Some(OrderState::new(
+            order.order_id.clone(),
+            Some(order.order_link_id.clone()),
+            order.order_status.clone(),
+            order.side.clone(),
+            order.qty,
+            order.cum_exec_qty,
+            order.cum_exec_value,
+        ))
     }
 }

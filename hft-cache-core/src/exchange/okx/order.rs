@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::exchange::venue::{ClosedStatus, ListsCancelled, ListsOrders, VenueOrder};
+use crate::exchange::venue::{ClosedStatus, ListsCancelled, ListsOrders, OrderState, VenueOrder};
 
 /// How many orders the sweep asks for a page (OKX's maximum).
 pub(super) const PAGE: usize = 100;
@@ -53,6 +53,10 @@ pub struct PendingOrder {
     /// `live`, `partially_filled`, `filled`, `canceled`, `mmp_canceled`.
     #[serde(default)]
     pub state: String,
+    /// The average fill price (empty, read as 0, before any fill).
+    #[serde(default, deserialize_with = "lenient_decimal")]
+    #[hft(trusted_transform)]
+    pub avg_px: Decimal,
 }
 
 /// `POST /api/v5/trade/cancel-order`'s data (and `cancel-batch-orders`'): one result per
@@ -88,7 +92,7 @@ pub struct OrderResult {
 }
 
 /// OKX sends `""` for a number it has no value for (a market order's `px`).
-fn lenient_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+pub(super) fn lenient_decimal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let text = String::deserialize(d)?;
     if text.is_empty() {
         return Ok(Decimal::ZERO);
@@ -147,5 +151,21 @@ impl ClosedStatus for PendingOrders {
             "canceled" | "mmp_canceled" => Some(false),
             _ => None,
         }
+    }
+
+    fn state(&self) -> Option<OrderState> {
+        let order = self.orders.first()?;
+        Some(OrderState::new(
+            order.ord_id.clone(),
+            Some(order.cl_ord_id.clone()),
+            order.state.clone(),
+            order.side.clone(),
+            order.sz,
+            order.acc_fill_sz,
+            order
+                .acc_fill_sz
+                .checked_mul(order.avg_px)
+                .unwrap_or_default(),
+        ))
     }
 }

@@ -1,65 +1,19 @@
-//! One assessment attempt: the suspect orders, open orders, balances and clock, fetched fresh
-//! through the signed client.
+//! One assessment attempt: the suspect orders, open orders, balances and clock of every venue
+//! the switch sweeps, fetched fresh through each venue's client ([`SweepClient`], so through
+//! the venue's own [`OrderVenue`](crate::exchange::OrderVenue) calls).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
 use super::{AssessedOrder, Assessment, AssetExposure, SymbolExposure};
-use crate::exchange::SignedClient;
-use crate::exchange::{ExchangeErrorKind, RequestError};
-use crate::fresh::Fresh;
-use crate::journal::{JournalEntry, OrderMode};
+use crate::exchange::{OrderState, VenueOrder};
+use crate::journal::{JournalEntry, OrderMode, OrderOutcome};
+use crate::kill_switch::sweep::client::{SweepClient, SweepError};
 use crate::report_format::unix_millis;
-use hft_cache_macros::{Live, Static};
-
-#[derive(Live, Deserialize)]
-#[hft(crate = "crate")]
-#[serde(rename_all = "camelCase")]
-struct OrderNow {
-    order_id: u64,
-    #[serde(default)]
-    client_order_id: Option<String>,
-    status: String,
-    side: String,
-    #[serde(default)]
-    orig_qty: Decimal,
-    #[serde(default)]
-    executed_qty: Decimal,
-    #[serde(default)]
-    cummulative_quote_qty: Decimal,
-}
-
-#[derive(Live, Deserialize)]
-#[hft(crate = "crate")]
-struct AccountNow {
-    balances: Vec<BalanceNow>,
-}
-
-#[derive(Live, Deserialize)]
-#[hft(crate = "crate")]
-struct BalanceNow {
-    asset: String,
-    free: Decimal,
-    locked: Decimal,
-}
-
-#[derive(Static, Deserialize)]
-#[hft(crate = "crate")]
-struct SymbolsInfo {
-    symbols: Vec<SymbolAssets>,
-}
-
-#[derive(Static, Deserialize)]
-#[hft(crate = "crate")]
-#[serde(rename_all = "camelCase")]
-struct SymbolAssets {
-    symbol: String,
-    base_asset: String,
-    quote_asset: String,
-}
 
 /// Why an attempt failed: the report's text, and what the venue said about trying again.
 #[derive(Debug)]
@@ -72,75 +26,109 @@ pub(crate) struct Unreachable {
 }
 
 impl Unreachable {
-    fn of(error: &RequestError) -> Self {
+    fn of(venue: &str, context: &str, error: SweepError) -> Self {
         Unreachable {
-            error: error.to_string(),
-            retry_after: error.retry_after(),
-            banned: error.is_banned(),
+            error: format!("{venue}: {context}: {}", error.text),
+            retry_after: error.retry_after,
+            banned: error.banned,
         }
     }
 
-    fn other(error: String) -> Self {
+    fn other(venue: &str, error: String) -> Self {
         Unreachable {
-            error,
+            error: format!("{venue}: {error}"),
             retry_after: None,
             banned: false,
         }
     }
-
-    fn within(self, context: &str) -> Self {
-        Unreachable {
-            error: format!("{context}: {}", self.error),
-            ..self
-        }
-    }
 }
 
-/// One attempt: every order that may be on the exchange, the open orders and balances of the
-/// symbols and assets involved, and a clock check.
+/// What one venue answered.
+struct VenueAssessment {
+    orders: Vec<AssessedOrder>,
+    symbols: Vec<SymbolExposure>,
+    assets: Vec<AssetExposure>,
+    clock_offset_ms: Option<i64>,
+}
+
+/// One attempt over every venue at once: a venue that cannot be reached fails the attempt
+/// (the next one asks every venue again, so the record is of one moment).
 pub(crate) async fn assess(
-    client: &SignedClient,
+    clients: &[Arc<dyn SweepClient>],
     orders: &[JournalEntry],
     attempts: u32,
 ) -> Result<Assessment, Unreachable> {
-    let suspects: Vec<&JournalEntry> = orders
-        .iter()
-        .filter(|e| e.mode == OrderMode::Live && e.outcome.may_be_on_exchange(e.mode))
-        .filter(|e| e.symbol.is_some())
-        .collect();
+    let answers = join_all(clients.iter().map(|client| {
+        let venue = client.venue();
+        let entries: Vec<&JournalEntry> = orders.iter().filter(|e| e.venue == venue).collect();
+        assess_venue(&**client, entries)
+    }))
+    .await;
+    let mut assessment = Assessment {
+        fetched_at_unix_ms: unix_millis(),
+        attempts,
+        orders: Vec::new(),
+        symbols: Vec::new(),
+        assets: Vec::new(),
+        clock_offset_ms: None,
+    };
+    for answer in answers {
+        let answer = answer?;
+        assessment.orders.extend(answer.orders);
+        assessment.symbols.extend(answer.symbols);
+        assessment.assets.extend(answer.assets);
+        // The worst clock of all venues.
+        assessment.clock_offset_ms = match (assessment.clock_offset_ms, answer.clock_offset_ms) {
+            (Some(a), Some(b)) => Some(if b.abs() > a.abs() { b } else { a }),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(assessment)
+}
+
+/// One venue: each suspect order of its journal entries, its symbols' open orders and assets,
+/// its balances of those assets, its clock.
+async fn assess_venue(
+    client: &dyn SweepClient,
+    orders: Vec<&JournalEntry>,
+) -> Result<VenueAssessment, Unreachable> {
+    let venue = client.venue();
     let mut symbols: BTreeMap<String, SymbolExposure> = BTreeMap::new();
     for entry in orders.iter().filter(|e| e.mode == OrderMode::Live) {
         if let Some(symbol) = &entry.symbol {
             symbols
                 .entry(symbol.clone())
-                .or_insert_with(|| SymbolExposure::new(symbol));
+                .or_insert_with(|| SymbolExposure::new(venue, symbol));
         }
     }
-    if !symbols.is_empty() {
-        let info: SymbolsInfo = client
-            .public_get("/api/v3/exchangeInfo", &())
+    for (symbol, exposure) in &mut symbols {
+        if let Some((base, quote)) = client
+            .symbol_assets(symbol.clone())
             .await
-            .map_err(|e| Unreachable::of(&e).within("exchange info"))?;
-        for s in info.symbols {
-            if let Some(exposure) = symbols.get_mut(&s.symbol) {
-                exposure.base_asset = Some(s.base_asset);
-                exposure.quote_asset = Some(s.quote_asset);
-            }
+            .map_err(|e| Unreachable::of(venue, &format!("symbol info of {symbol}"), e))?
+        {
+            exposure.base_asset = Some(base);
+            exposure.quote_asset = Some(quote);
         }
     }
 
-    let mut assessed = Vec::with_capacity(suspects.len());
+    let suspects = orders
+        .iter()
+        .filter(|e| e.mode == OrderMode::Live && e.outcome.may_be_on_exchange(e.mode));
+    let mut assessed = Vec::new();
     for entry in suspects {
-        let symbol = entry.symbol.clone().unwrap_or_default();
-        let order = lookup(client, entry, &symbol)
+        let Some(symbol) = entry.symbol.clone() else {
+            continue;
+        };
+        let found = lookup(client, entry, &symbol)
             .await
-            .map_err(|e| e.within(&format!("order #{} on {symbol}", entry.seq)))?;
+            .map_err(|e| Unreachable::of(venue, &format!("order #{} on {symbol}", entry.seq), e))?;
         let exposure = symbols
             .entry(symbol.clone())
-            .or_insert_with(|| SymbolExposure::new(&symbol));
+            .or_insert_with(|| SymbolExposure::new(venue, &symbol));
         exposure.suspect_orders += 1;
-        if let Some(order) = &order {
-            let sign = if order.side == "SELL" {
+        if let Some(order) = &found {
+            let sign = if order.is_sell() {
                 -Decimal::ONE
             } else {
                 Decimal::ONE
@@ -148,34 +136,126 @@ pub(crate) async fn assess(
             // The venue's numbers: checked, so that a hostile answer fails the assessment
             // instead of panicking its task (and leaving the report pending forever).
             let overflow = || {
-                Unreachable::other(format!(
-                    "order #{} on {symbol}: quantities overflow",
-                    entry.seq
-                ))
+                Unreachable::other(
+                    venue,
+                    format!("order #{} on {symbol}: quantities overflow", entry.seq),
+                )
             };
             exposure.net_filled_qty = (sign * order.executed_qty)
                 .checked_add(exposure.net_filled_qty)
                 .ok_or_else(overflow)?;
             exposure.net_quote_qty = exposure
                 .net_quote_qty
-                .checked_sub(sign * order.cummulative_quote_qty)
+                .checked_sub(sign * order.quote_qty)
                 .ok_or_else(overflow)?;
         }
-        assessed.push(match order {
+        assessed.push(AssessedOrder::of(venue, entry, symbol, found));
+    }
+
+    for (symbol, exposure) in &mut symbols {
+        let open = client
+            .open_orders(Some(symbol.clone()))
+            .await
+            .map_err(|e| Unreachable::of(venue, &format!("open orders on {symbol}"), e))?;
+        exposure.open_orders = open.len();
+        for order in open {
+            let overflow = || {
+                Unreachable::other(
+                    venue,
+                    format!("open orders on {symbol}: quantities overflow"),
+                )
+            };
+            let total = if order.side.eq_ignore_ascii_case("sell") {
+                &mut exposure.open_sell_qty
+            } else {
+                &mut exposure.open_buy_qty
+            };
+            *total = total
+                .checked_add(order.quantity_left)
+                .ok_or_else(overflow)?;
+        }
+    }
+
+    let mut wanted: Vec<&String> = symbols
+        .values()
+        .flat_map(|s| [s.base_asset.as_ref(), s.quote_asset.as_ref()])
+        .flatten()
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut assets = Vec::new();
+    if !wanted.is_empty() {
+        let balances = client
+            .balances()
+            .await
+            .map_err(|e| Unreachable::of(venue, "balances", e))?;
+        if let Some(balances) = balances {
+            for asset in wanted {
+                let balance = balances.iter().find(|b| &b.asset == asset);
+                assets.push(AssetExposure {
+                    venue: venue.to_owned(),
+                    asset: asset.clone(),
+                    free: balance.map_or(Decimal::ZERO, |b| b.free),
+                    locked: balance.map_or(Decimal::ZERO, |b| b.locked),
+                });
+            }
+        }
+    }
+
+    // A clock check is part of the record, not a condition of it.
+    let clock_offset_ms = client.clock_offset().await;
+    Ok(VenueAssessment {
+        orders: assessed,
+        symbols: symbols.into_values().collect(),
+        assets,
+        clock_offset_ms,
+    })
+}
+
+/// The order's state now; `None` if the venue has no such order.
+async fn lookup(
+    client: &dyn SweepClient,
+    entry: &JournalEntry,
+    symbol: &str,
+) -> Result<Option<OrderState>, SweepError> {
+    let order_id = match &entry.outcome {
+        OrderOutcome::Accepted { order_id, .. } => *order_id,
+        _ => None,
+    };
+    if order_id.is_none() && entry.client_order_id.is_none() {
+        return Ok(None);
+    }
+    // By the venue's id when the answer gave one, else by the client order id it was sent with.
+    let order = VenueOrder::new(
+        order_id.map(|id| id.to_string()).unwrap_or_default(),
+        entry.client_order_id.clone(),
+        symbol,
+        entry.side.clone().unwrap_or_default(),
+        entry.price,
+        entry.quantity.unwrap_or_default(),
+    );
+    client.lookup(order).await
+}
+
+impl AssessedOrder {
+    fn of(venue: &str, entry: &JournalEntry, symbol: String, found: Option<OrderState>) -> Self {
+        match found {
             Some(order) => AssessedOrder {
+                venue: venue.to_owned(),
                 seq: entry.seq,
                 symbol,
                 client_order_id: order
                     .client_order_id
                     .or_else(|| entry.client_order_id.clone()),
-                order_id: Some(order.order_id),
+                order_id: order.order_id.parse().ok(),
                 side: Some(order.side),
                 status: order.status,
                 executed_qty: order.executed_qty,
-                quote_qty: order.cummulative_quote_qty,
+                quote_qty: order.quote_qty,
                 orig_qty: order.orig_qty,
             },
             None => AssessedOrder {
+                venue: venue.to_owned(),
                 seq: entry.seq,
                 symbol,
                 client_order_id: entry.client_order_id.clone(),
@@ -186,133 +266,14 @@ pub(crate) async fn assess(
                 quote_qty: Decimal::ZERO,
                 orig_qty: entry.quantity.unwrap_or_default(),
             },
-        });
-    }
-
-    for (symbol, exposure) in &mut symbols {
-        let open: Fresh<Vec<OrderNow>> = client
-            .signed_get("/api/v3/openOrders", &[("symbol", symbol.as_str())])
-            .await
-            .map_err(|e| Unreachable::of(&e).within(&format!("open orders on {symbol}")))?;
-        let open = open
-            .read()
-            .map_err(|e| Unreachable::other(format!("open orders on {symbol}: {e}")))?;
-        exposure.open_orders = open.len();
-        for order in open {
-            // The venue's numbers: checked, as above.
-            let overflow =
-                || Unreachable::other(format!("open orders on {symbol}: quantities overflow"));
-            let left = order
-                .orig_qty
-                .checked_sub(order.executed_qty)
-                .ok_or_else(overflow)?;
-            let total = if order.side == "SELL" {
-                &mut exposure.open_sell_qty
-            } else {
-                &mut exposure.open_buy_qty
-            };
-            *total = total.checked_add(left).ok_or_else(overflow)?;
         }
     }
-
-    let mut assets = Vec::new();
-    let wanted: Vec<&String> = symbols
-        .values()
-        .flat_map(|s| [s.base_asset.as_ref(), s.quote_asset.as_ref()])
-        .flatten()
-        .collect();
-    if !wanted.is_empty() {
-        let account: Fresh<AccountNow> = client
-            .signed_get("/api/v3/account", &())
-            .await
-            .map_err(|e| Unreachable::of(&e).within("account"))?;
-        let account = account
-            .read()
-            .map_err(|e| Unreachable::other(format!("account: {e}")))?;
-        let mut seen: Vec<&String> = Vec::new();
-        for asset in wanted {
-            if seen.contains(&asset) {
-                continue;
-            }
-            seen.push(asset);
-            let balance = account.balances.iter().find(|b| &b.asset == asset);
-            assets.push(AssetExposure {
-                asset: asset.clone(),
-                free: balance.map_or(Decimal::ZERO, |b| b.free),
-                locked: balance.map_or(Decimal::ZERO, |b| b.locked),
-            });
-        }
-    }
-
-    // A clock check is part of the record, not a condition of it.
-    let clock_offset_ms = client.sync_time().await.ok();
-    Ok(Assessment {
-        fetched_at_unix_ms: unix_millis(),
-        attempts,
-        orders: assessed,
-        symbols: symbols.into_values().collect(),
-        assets,
-        clock_offset_ms,
-    })
-}
-
-/// The order's status now; `None` if the exchange has no such order.
-async fn lookup(
-    client: &SignedClient,
-    entry: &JournalEntry,
-    symbol: &str,
-) -> Result<Option<Found>, Unreachable> {
-    let order_id = match &entry.outcome {
-        crate::journal::OrderOutcome::Accepted { order_id, .. } => *order_id,
-        _ => None,
-    };
-    let mut params = vec![("symbol", symbol.to_owned())];
-    match (&entry.client_order_id, order_id) {
-        (_, Some(id)) => params.push(("orderId", id.to_string())),
-        (Some(client_id), None) => params.push(("origClientOrderId", client_id.clone())),
-        (None, None) => return Ok(None),
-    }
-    match client
-        .signed_get::<OrderNow, _>("/api/v3/order", &params)
-        .await
-    {
-        // Copied into the report's record at once, while fresh.
-        Ok(order) => {
-            let now = order
-                .read()
-                .map_err(|e| Unreachable::other(e.to_string()))?;
-            Ok(Some(Found {
-                order_id: now.order_id,
-                client_order_id: now.client_order_id.clone(),
-                status: now.status.clone(),
-                side: now.side.clone(),
-                orig_qty: now.orig_qty,
-                executed_qty: now.executed_qty,
-                cummulative_quote_qty: now.cummulative_quote_qty,
-            }))
-        }
-        Err(RequestError::Exchange {
-            kind: ExchangeErrorKind::UnknownOrder,
-            ..
-        }) => Ok(None),
-        Err(e) => Err(Unreachable::of(&e)),
-    }
-}
-
-/// What the report records of an order's state at the assessment.
-struct Found {
-    order_id: u64,
-    client_order_id: Option<String>,
-    status: String,
-    side: String,
-    orig_qty: Decimal,
-    executed_qty: Decimal,
-    cummulative_quote_qty: Decimal,
 }
 
 impl SymbolExposure {
-    fn new(symbol: &str) -> Self {
+    fn new(venue: &str, symbol: &str) -> Self {
         SymbolExposure {
+            venue: venue.to_owned(),
             symbol: symbol.to_owned(),
             base_asset: None,
             quote_asset: None,

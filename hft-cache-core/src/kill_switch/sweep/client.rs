@@ -1,18 +1,23 @@
 //! A venue client as the sweep uses it: [`SweepClient`], implemented for `SignedClient<V>` of
 //! every [`OrderVenue`], so that one switch sweeps clients of different venues.
 
-use std::any::Any;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-use crate::exchange::binance::Binance;
 use crate::exchange::{
-    ClosedStatus, ExchangeErrorKind, ListsCancelled, ListsOrders, OrderVenue, RequestError,
-    SignedClient, Venue, VenueCall, VenueOrder,
+    ClosedStatus, ExchangeErrorKind, ListsCancelled, ListsOrders, OrderState, OrderVenue,
+    RequestError, SignedClient, Venue, VenueBalance, VenueCall, VenueOrder,
 };
 use crate::fresh::Fresh;
+
+/// A venue's answer as JSON, for the venue's own reader ([`OrderVenue::read_balances`]):
+/// fetched fresh and read at once, never kept.
+#[derive(serde::Deserialize, hft_cache_macros::Live)]
+#[hft(crate = "crate")]
+#[serde(transparent)]
+struct VenueAnswer(serde_json::Value);
 
 /// Pages of open orders read at most per query (Bybit's 50 a page: 2 500 orders).
 const MAX_PAGES: usize = 50;
@@ -60,6 +65,14 @@ impl SweepError {
         }
     }
 
+    /// An answer that does not have the venue's shape: trying again may read a good one.
+    pub(crate) fn unreadable(what: &str, error: impl std::fmt::Display) -> Self {
+        SweepError {
+            text: format!("{what}: unreadable answer: {error}"),
+            ..Self::stale(what, "")
+        }
+    }
+
     pub(crate) fn stale(what: &str, error: impl std::fmt::Display) -> Self {
         SweepError {
             text: format!("{what}: {error}"),
@@ -96,8 +109,18 @@ pub(crate) trait SweepClient: Send + Sync {
     /// Whether a closed order filled (`Some(true)`), closed otherwise (`Some(false)`) or
     /// is not known (`None`, also when the venue has no such query).
     fn filled(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<bool>, SweepError>>;
-    /// The client as Binance's, for the assessment (which speaks Binance spot only).
-    fn binance(&self) -> Option<SignedClient<Binance>>;
+    /// The order as the venue reports it now (by its order id, or by its client order id when
+    /// the id is empty); `None` if the venue has no such order or cannot say.
+    fn lookup(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<OrderState>, SweepError>>;
+    /// The account's balances; `None` if the venue describes no such query.
+    fn balances(&self) -> BoxFuture<'_, Result<Option<Vec<VenueBalance>>, SweepError>>;
+    /// The base and quote asset of `symbol`, if the venue tells.
+    fn symbol_assets(
+        &self,
+        symbol: String,
+    ) -> BoxFuture<'_, Result<Option<(String, String)>, SweepError>>;
+    /// The venue's clock minus ours, in milliseconds, if its time endpoint answers.
+    fn clock_offset(&self) -> BoxFuture<'_, Option<i64>>;
 }
 
 async fn call<V: OrderVenue, T>(
@@ -189,9 +212,59 @@ impl<V: OrderVenue> SweepClient for SignedClient<V> {
         })
     }
 
-    fn binance(&self) -> Option<SignedClient<Binance>> {
-        (self as &dyn Any)
-            .downcast_ref::<SignedClient<Binance>>()
-            .cloned()
+    fn lookup(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<OrderState>, SweepError>> {
+        Box::pin(async move {
+            let Some(request) = SignedClient::venue(self).order_status(&order) else {
+                return Ok(None);
+            };
+            match call::<V, V::OrderStatus>(self, request).await {
+                // Copied into the report's record at once, while fresh.
+                Ok(status) => Ok(status
+                    .read()
+                    .map_err(|e| SweepError::stale("order", e))?
+                    .state()),
+                Err(error) if error.unknown_order => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+    }
+
+    fn balances(&self) -> BoxFuture<'_, Result<Option<Vec<VenueBalance>>, SweepError>> {
+        Box::pin(async move {
+            let venue = SignedClient::venue(self);
+            let Some(request) = venue.balances() else {
+                return Ok(None);
+            };
+            let answer: Fresh<VenueAnswer> = call(self, request).await?;
+            let answer = answer
+                .read()
+                .map_err(|e| SweepError::stale("balances", e))?;
+            venue
+                .read_balances(&answer.0)
+                .map(Some)
+                .map_err(|e| SweepError::unreadable("balances", e))
+        })
+    }
+
+    fn symbol_assets(
+        &self,
+        symbol: String,
+    ) -> BoxFuture<'_, Result<Option<(String, String)>, SweepError>> {
+        Box::pin(async move {
+            let venue = SignedClient::venue(self);
+            let Some(request) = venue.symbol_info(&symbol) else {
+                return Ok(venue.read_symbol_assets(&symbol, None));
+            };
+            // Static data, public: read as the value itself.
+            let info: serde_json::Value = self
+                .public_get(request.path, &request.params)
+                .await
+                .map_err(|e| SweepError::of(&e))?;
+            Ok(venue.read_symbol_assets(&symbol, Some(&info)))
+        })
+    }
+
+    fn clock_offset(&self) -> BoxFuture<'_, Option<i64>> {
+        Box::pin(async move { self.sync_time().await.ok() })
     }
 }
