@@ -144,9 +144,14 @@ async def wait_for(predicate, timeout=15.0):
     return predicate()
 
 
-async def ccxt_book_matches(name, ex, unified, mock, snapshot, label):
+async def ccxt_book_matches(name, ex, unified, mock, snapshot, label, nonce=None):
     """Watches unified's book on ex until it reaches the REST snapshot's update id, then
-    compares it level for level. snapshot() -> (bids, asks, update_id), after `quiet`."""
+    compares it level for level. snapshot() -> (bids, asks, update_id), after `quiet`;
+    nonce() -> the update id the client's book is at (default: the book's own nonce)."""
+    if nonce is None:
+        def nonce():
+            ob = ex.orderbooks.get(unified)
+            return ob["nonce"] if ob is not None else None
 
     async def watch_forever():
         while True:
@@ -159,12 +164,11 @@ async def ccxt_book_matches(name, ex, unified, mock, snapshot, label):
             watching.result()  # raises what the watcher raised
         await quiet(mock)
         bids, asks, target = snapshot()
-        reached = await wait_for(lambda: ex.orderbooks.get(unified) is not None
-                                 and ex.orderbooks[unified]["nonce"] == target)
+        reached = await wait_for(lambda: nonce() == target)
         ob = ex.orderbooks.get(unified)
         what = f"watch_order_book equals REST depth {label}"
         if not reached:
-            report(False, name, what, f"book at {ob and ob['nonce']}, REST at {target}")
+            report(False, name, what, f"book at {nonce()}, REST at {target}")
         else:
             await check(name, what, lambda: same_book("ccxt.pro book", ob["bids"], ob["asks"],
                                                       bids, asks, target))
