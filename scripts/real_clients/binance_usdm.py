@@ -50,7 +50,8 @@ def ccxt_exchange(ccxtpro, mock, secret=SECRET, key=API_KEY):
         api[f"fapiPublic{suffix}"] = f"{mock.http}/fapi/{version}"
         api[f"fapiPrivate{suffix}"] = f"{mock.http}/fapi/{version}"
     api["fapiData"] = f"{mock.http}/futures/data"
-    api["ws"]["linear"] = mock.ws + "/ws"
+    # ccxt names USD-M's stream base `linear` in newer 4.x releases and `future` in older ones.
+    api["ws"]["linear"] = api["ws"]["future"] = mock.ws + "/ws"
     # ccxt picks Binance's per-market error table (USD-M's -2019 -> InsufficientFunds, -2022 ->
     # InvalidOrder, ...) by the request's host (https://fapi.binance.com/), which a loopback URL
     # is not: tell it that the mock's URLs are USD-M's.
