@@ -80,7 +80,10 @@ async fn the_key_the_account_and_the_coins_describe_a_unified_master_account() {
     let key = get(&ex, "/v5/user/query-api", "").await;
     let key = ok(&key);
     assert_eq!(key["apiKey"], KEY);
-    assert_eq!((key["uta"].as_i64(), key["unified"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (key["uta"].as_i64(), key["unified"].as_i64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(key["readOnly"], 0);
     assert_eq!(key["isMaster"], true);
     assert_eq!(key["permissions"]["Spot"], json!(["SpotTrade"]));
@@ -97,7 +100,11 @@ async fn the_key_the_account_and_the_coins_describe_a_unified_master_account() {
         .iter()
         .map(|r| r["coin"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["BTC", "ETH", "USDT"], "every listed instrument's coins");
+    assert_eq!(
+        names,
+        ["BTC", "ETH", "USDT"],
+        "every listed instrument's coins"
+    );
     let eth = get(&ex, "/v5/asset/coin/query-info", "coin=ETH").await;
     let rows = ok(&eth)["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
@@ -129,8 +136,10 @@ async fn closed_orders_are_listed_by_openonly_1_and_by_history_newest_first() {
                "qty": "0.01", "price": price.to_string(), "orderLinkId": link})
     };
     let resting = place(limit(bid - dec!(500), "rest-1")).await;
-    let sold = place(json!({"category": "spot", "symbol": "BTCUSDT", "side": "Sell",
-                            "orderType": "Market", "qty": "0.02"}))
+    let sold = place(
+        json!({"category": "spot", "symbol": "BTCUSDT", "side": "Sell",
+                            "orderType": "Market", "qty": "0.02"}),
+    )
     .await;
     let mut ioc = limit(bid - dec!(600), "ioc-1");
     ioc["timeInForce"] = json!("IOC");
@@ -144,8 +153,15 @@ async fn closed_orders_are_listed_by_openonly_1_and_by_history_newest_first() {
 
     let closed = get(&ex, "/v5/order/realtime", "category=spot&openOnly=1").await;
     let list = ok(&closed)["list"].as_array().unwrap();
-    let ids: Vec<&str> = list.iter().map(|o| o["orderId"].as_str().unwrap()).collect();
-    assert_eq!(ids, [resting.as_str(), killed.as_str(), sold.as_str()], "newest first");
+    let ids: Vec<&str> = list
+        .iter()
+        .map(|o| o["orderId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [resting.as_str(), killed.as_str(), sold.as_str()],
+        "newest first"
+    );
     let by_id = |id: &str| list.iter().find(|o| o["orderId"] == id).unwrap();
 
     let cancelled = by_id(&resting);
@@ -179,11 +195,19 @@ async fn closed_orders_are_listed_by_openonly_1_and_by_history_newest_first() {
     let page = ok(&page);
     assert_eq!(page["list"].as_array().unwrap().len(), 2);
     let next = page["nextPageCursor"].as_str().unwrap().to_owned();
-    let rest = get(&ex, "/v5/order/history", &format!("category=spot&limit=2&cursor={next}")).await;
+    let rest = get(
+        &ex,
+        "/v5/order/history",
+        &format!("category=spot&limit=2&cursor={next}"),
+    )
+    .await;
     let rest = ok(&rest);
     assert_eq!(rest["list"][0]["orderId"], sold.as_str());
     assert_eq!(rest["nextPageCursor"], "");
 
     let bad = get(&ex, "/v5/order/realtime", "category=spot&openOnly=2").await;
-    assert_eq!(bad["retCode"], 10001, "openOnly 2 is for classic accounts: {bad}");
+    assert_eq!(
+        bad["retCode"], 10001,
+        "openOnly 2 is for classic accounts: {bad}"
+    );
 }

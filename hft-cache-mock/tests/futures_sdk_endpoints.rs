@@ -33,7 +33,12 @@ async fn mock(stream_interval: Duration) -> FuturesMock {
 }
 
 /// A signed request; the answer's HTTP status and JSON body.
-async fn signed(mock: &FuturesMock, method: reqwest::Method, path: &str, params: &str) -> (u16, Value) {
+async fn signed(
+    mock: &FuturesMock,
+    method: reqwest::Method,
+    path: &str,
+    params: &str,
+) -> (u16, Value) {
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -47,14 +52,20 @@ async fn signed(mock: &FuturesMock, method: reqwest::Method, path: &str, params:
     mac.update(query.as_bytes());
     let signature = hex::encode(mac.finalize().into_bytes());
     let response = reqwest::Client::new()
-        .request(method, format!("{}{path}?{query}&signature={signature}", mock.http_url()))
+        .request(
+            method,
+            format!("{}{path}?{query}&signature={signature}", mock.http_url()),
+        )
         .header("X-MBX-APIKEY", KEY)
         .send()
         .await
         .expect("the mock answers");
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+    )
 }
 
 async fn get(mock: &FuturesMock, path: &str, params: &str) -> Value {
@@ -81,9 +92,16 @@ async fn account_v3_lists_the_funded_wallet_and_only_symbols_with_a_position_or_
     assert_eq!(dec_of(&usdt["walletBalance"]), dec!(10000));
     // A funded wallet has been updated (clients skip an asset with updateTime 0 as stale).
     assert!(usdt["updateTime"].as_u64().unwrap() > 0, "{usdt}");
-    assert_eq!(flat["positions"], Value::Array(vec![]), "no position, no order: none listed");
+    assert_eq!(
+        flat["positions"],
+        Value::Array(vec![]),
+        "no position, no order: none listed"
+    );
     // V3 drops V2's account-level flags.
-    assert!(flat.get("canTrade").is_none() && flat.get("feeTier").is_none(), "{flat}");
+    assert!(
+        flat.get("canTrade").is_none() && flat.get("feeTier").is_none(),
+        "{flat}"
+    );
 
     let (status, _) = signed(
         &mock,
@@ -108,12 +126,22 @@ async fn account_v3_lists_the_funded_wallet_and_only_symbols_with_a_position_or_
 
     let account = get(&mock, "/fapi/v3/account", "").await;
     let positions = account["positions"].as_array().unwrap();
-    let symbols: Vec<&str> = positions.iter().map(|p| p["symbol"].as_str().unwrap()).collect();
-    assert_eq!(symbols, ["BTCUSDT", "ETHUSDT"], "a position, and open orders");
+    let symbols: Vec<&str> = positions
+        .iter()
+        .map(|p| p["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        symbols,
+        ["BTCUSDT", "ETHUSDT"],
+        "a position, and open orders"
+    );
     let btc = &positions[0];
     assert_eq!(dec_of(&btc["positionAmt"]), dec!(0.01));
     assert_eq!(btc["positionSide"], "BOTH");
-    assert!(btc.get("leverage").is_none() && btc.get("entryPrice").is_none(), "{btc}");
+    assert!(
+        btc.get("leverage").is_none() && btc.get("entryPrice").is_none(),
+        "{btc}"
+    );
     assert!(dec_of(&btc["initialMargin"]) > Decimal::ZERO);
     assert_eq!(dec_of(&positions[1]["positionAmt"]), Decimal::ZERO);
     assert!(dec_of(&account["totalOpenOrderInitialMargin"]) > Decimal::ZERO);
@@ -135,7 +163,9 @@ async fn leverage_brackets_list_every_symbol_or_one_as_an_object() {
         assert_eq!(pair[0]["notionalCap"], pair[1]["notionalFloor"]);
         assert!(pair[0]["initialLeverage"].as_u64() > pair[1]["initialLeverage"].as_u64());
     }
-    assert!(brackets.iter().all(|b| b["maintMarginRatio"].as_f64() == Some(0.004)));
+    assert!(brackets
+        .iter()
+        .all(|b| b["maintMarginRatio"].as_f64() == Some(0.004)));
 
     // The brackets are the ones the venue enforces: at 10x, the cap of the last bracket
     // allowing 10x is the position limit `POST /fapi/v1/leverage` reports.
@@ -146,13 +176,23 @@ async fn leverage_brackets_list_every_symbol_or_one_as_an_object() {
         .unwrap()["notionalCap"]
         .as_u64()
         .unwrap();
-    let (status, set) =
-        signed(&mock, reqwest::Method::POST, "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=10").await;
+    let (status, set) = signed(
+        &mock,
+        reqwest::Method::POST,
+        "/fapi/v1/leverage",
+        "symbol=BTCUSDT&leverage=10",
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(dec_of(&set["maxNotionalValue"]), Decimal::from(cap));
 
-    let (status, unknown) =
-        signed(&mock, reqwest::Method::GET, "/fapi/v1/leverageBracket", "symbol=NOPEUSDT").await;
+    let (status, unknown) = signed(
+        &mock,
+        reqwest::Method::GET,
+        "/fapi/v1/leverageBracket",
+        "symbol=NOPEUSDT",
+    )
+    .await;
     assert_eq!((status, unknown["code"].as_i64()), (400, Some(-1121)));
 }
 
@@ -161,10 +201,15 @@ async fn depth_streams_are_served_at_the_routed_public_base() {
     let mock = mock(Duration::from_millis(10)).await;
     for url in [
         format!("{}/public/ws/btcusdt@depth@100ms", mock.ws_url()),
-        format!("{}/public/stream?streams=btcusdt@depth@100ms", mock.ws_url()),
+        format!(
+            "{}/public/stream?streams=btcusdt@depth@100ms",
+            mock.ws_url()
+        ),
         format!("{}/ws/btcusdt@depth@100ms", mock.ws_url()),
     ] {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connects");
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect("connects");
         let text = tokio::time::timeout(PATIENCE, async {
             loop {
                 match ws.next().await {

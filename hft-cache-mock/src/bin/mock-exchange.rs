@@ -406,9 +406,7 @@ fn spot_command(ex: &MockExchange, words: &[&str]) -> Answer {
         ["drop-delta"] => faults.drop_next_delta(),
         ["move", symbol, to] => {
             if !ex.move_price(symbol, price(to)?) {
-                return Err(Some(
-                    "unknown symbol or price off the tick size".to_owned(),
-                ));
+                return Err(Some("unknown symbol or price off the tick size".to_owned()));
             }
         }
         ["last-update-id", symbol] => {
@@ -432,9 +430,7 @@ fn futures_command(ex: &FuturesMock, words: &[&str]) -> Answer {
         ["drop-delta"] => faults.drop_next_delta(),
         ["move", symbol, to] => {
             if !ex.move_price(symbol, price(to)?) {
-                return Err(Some(
-                    "unknown symbol or price off the tick size".to_owned(),
-                ));
+                return Err(Some("unknown symbol or price off the tick size".to_owned()));
             }
         }
         ["last-update-id", symbol] => {

@@ -72,8 +72,10 @@ pub(crate) async fn realtime(State(state): State<BybitState>, Signed(params): Si
         Some("1") => true,
         // 2 is for classic accounts and the inverse category, neither of which the mock is.
         Some(other) => {
-            return BybitError::params(format!("openOnly {other} is not valid for a unified spot account"))
-                .into_response()
+            return BybitError::params(format!(
+                "openOnly {other} is not valid for a unified spot account"
+            ))
+            .into_response()
         }
     };
     let exchange = state.lock();

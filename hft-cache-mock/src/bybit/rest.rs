@@ -605,7 +605,11 @@ fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, 
         time_in_force: tif,
         created_ms: now,
     };
-    let market_unit = market.then_some(if qty_in_quote { "quoteCoin" } else { "baseCoin" });
+    let market_unit = market.then_some(if qty_in_quote {
+        "quoteCoin"
+    } else {
+        "baseCoin"
+    });
     if let Some(reason) = killed {
         exchange.close(ClosedOrder {
             order,

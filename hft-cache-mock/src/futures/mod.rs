@@ -393,7 +393,10 @@ fn router(state: FuturesState) -> Router {
         .route("/ws/{*streams}", get(crate::ws::raw::<state::Shared>))
         .route("/stream", get(crate::ws::combined::<state::Shared>))
         .route("/public/ws", get(crate::ws::raw_empty::<state::Shared>))
-        .route("/public/ws/{*streams}", get(crate::ws::raw::<state::Shared>))
+        .route(
+            "/public/ws/{*streams}",
+            get(crate::ws::raw::<state::Shared>),
+        )
         .route("/public/stream", get(crate::ws::combined::<state::Shared>))
         .fallback(rest::not_found)
         .method_not_allowed_fallback(rest::method_not_allowed)
