@@ -171,8 +171,7 @@ async fn leverage_brackets_list_every_symbol_or_one_as_an_object() {
     // allowing 10x is the position limit `POST /fapi/v1/leverage` reports.
     let cap = brackets
         .iter()
-        .filter(|b| b["initialLeverage"].as_u64().unwrap() >= 10)
-        .last()
+        .rfind(|b| b["initialLeverage"].as_u64().unwrap() >= 10)
         .unwrap()["notionalCap"]
         .as_u64()
         .unwrap();
