@@ -150,6 +150,9 @@ class Mock {
     }
 
     async stop() {
+        if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+            return;
+        }
         const exited = new Promise((resolve) => this.proc.once('exit', resolve));
         this.proc.stdin.end('exit\n');
         const timer = setTimeout(() => this.proc.kill(), 5_000);
