@@ -66,8 +66,10 @@
 //! The futures venue reuses the spot mock's book and random walk, its signature and timestamp
 //! checks, and its fault state and REST fault layer, so each fault means the same on both.
 //!
-//! The `mock-exchange` binary of this crate runs one until killed and prints its URLs, for
-//! clients in other languages; `scripts/real-clients` drives ccxt and python-binance against it.
+//! The `mock-exchange` binary of this crate runs any of the three (`--venue spot|futures|bybit`)
+//! until killed and prints its URLs, for clients in other languages; `scripts/real-clients`
+//! drives ccxt (Python and JavaScript, each with ccxt.pro) against all three and python-binance
+//! against spot.
 //!
 //! # The market
 //!

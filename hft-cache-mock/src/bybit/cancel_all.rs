@@ -58,6 +58,7 @@ pub(crate) async fn cancel_all(
     }
     let mut list = Vec::new();
     let mut kept = Vec::new();
+    let mut cancelled = Vec::new();
     for order in std::mem::take(&mut exchange.open_orders) {
         let in_scope = symbol.is_none_or(|s| s == order.symbol);
         if !in_scope || list.len() == PER_CALL {
@@ -78,8 +79,13 @@ pub(crate) async fn cancel_all(
         holding.locked -= amount;
         holding.free += amount;
         list.push(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }));
+        cancelled.push(order);
     }
     exchange.open_orders = kept;
+    let now = now_ms();
+    for order in cancelled {
+        exchange.cancelled(order, now);
+    }
     envelope(0, "OK", json!({ "list": list, "success": "1" }))
 }
 

@@ -11,9 +11,13 @@
 //! | `GET /v5/market/instruments-info?category=spot` | none | symbols with `lotSizeFilter`, `priceFilter` |
 //! | `GET /v5/market/orderbook?category=spot&symbol=&limit=` | none | `{"s","b","a","ts","u","seq","cts"}`, `limit` 1..=1000, at most 50 levels a side |
 //! | `GET /v5/account/wallet-balance?accountType=UNIFIED[&coin=A,B]` | signed | `list[0].coin[]`: `walletBalance`, `locked`; the coins asked for, or every coin held |
+//! | `GET /v5/account/info` | signed | `unifiedMarginStatus` 5 (UTA 2.0), `marginMode` `REGULAR_MARGIN` |
+//! | `GET /v5/user/query-api` | signed | the key: read-write, `uta` 1, a master account |
+//! | `GET /v5/asset/coin/query-info[?coin=]` | signed | `rows[]`: each listed coin with one chain, deposits and withdrawals open |
 //! | `POST /v5/order/create` | signed | spot `Limit` (`GTC`/`IOC`/`FOK`/`PostOnly`), `qty` in base; `Market`, `qty` per `marketUnit` (a buy's in quote by default) |
 //! | `POST /v5/order/cancel` | signed | by `orderId` (first) or `orderLinkId`, unlocking the funds |
-//! | `GET /v5/order/realtime?category=spot` | signed | open orders, pages of `limit` (1..=50, default 20) with `cursor` |
+//! | `GET /v5/order/realtime?category=spot` | signed | open orders (with `openOnly=1`, the last 500 closed ones, newest first), pages of `limit` (1..=50, default 20) with `cursor` |
+//! | `GET /v5/order/history?category=spot` | signed | closed (filled or cancelled) orders, newest first, `orderStatus` filter, the same pages |
 //! | `GET /v5/public/spot` (WebSocket) | none | `orderbook.50.<SYMBOL>`: snapshot, then deltas |
 //!
 //! Signed calls carry `X-BAPI-API-KEY` (else retCode 10003), `X-BAPI-TIMESTAMP` within
@@ -71,8 +75,10 @@ use crate::MockStartError;
 mod book;
 mod cancel_all;
 mod faults;
+mod orders;
 mod rest;
 mod state;
+mod user;
 mod wire;
 mod ws;
 
@@ -330,6 +336,7 @@ impl BybitMockBuilder {
                 books,
                 balances,
                 open_orders: Vec::new(),
+                closed_orders: std::collections::VecDeque::new(),
                 next_order_id: 0,
             }),
             deltas: broadcast::channel(4_096).0,
@@ -365,10 +372,14 @@ fn router(state: BybitState) -> Router {
         .route("/v5/market/instruments-info", get(rest::instruments_info))
         .route("/v5/market/orderbook", get(rest::orderbook))
         .route("/v5/account/wallet-balance", get(rest::wallet_balance))
+        .route("/v5/account/info", get(user::account_info))
+        .route("/v5/user/query-api", get(user::query_api))
+        .route("/v5/asset/coin/query-info", get(user::coin_info))
         .route("/v5/order/create", post(rest::create_order))
         .route("/v5/order/cancel", post(rest::cancel_order))
         .route("/v5/order/cancel-all", post(cancel_all::cancel_all))
-        .route("/v5/order/realtime", get(rest::open_orders))
+        .route("/v5/order/realtime", get(orders::realtime))
+        .route("/v5/order/history", get(orders::history))
         .layer(from_fn_with_state(Arc::clone(&state), rest::faults));
     api.route("/v5/public/spot", get(ws::public_spot))
         .fallback(rest::not_found)

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
 use super::book::DEPTH;
-use super::state::{BybitState, Exchange, OpenOrder};
+use super::state::{BybitState, ClosedOrder, ClosedStatus, Exchange, OpenOrder};
 use super::wire;
 
 /// Bybit's default receive window, in milliseconds.
@@ -44,7 +44,7 @@ pub(crate) fn envelope<T: serde::Serialize>(code: i64, msg: &str, result: T) -> 
     .into_response()
 }
 
-fn ok<T: serde::Serialize>(result: T) -> Response {
+pub(crate) fn ok<T: serde::Serialize>(result: T) -> Response {
     envelope(0, "OK", result)
 }
 
@@ -63,7 +63,7 @@ impl BybitError {
         }
     }
 
-    fn params(msg: impl std::fmt::Display) -> Self {
+    pub(crate) fn params(msg: impl std::fmt::Display) -> Self {
         BybitError::new(10001, format!("params error: {msg}"))
     }
 }
@@ -211,7 +211,7 @@ pub(crate) async fn orderbook(State(state): State<BybitState>, request: Request)
 
 /// The parameters of a request that passed Bybit's header authentication: the query of a
 /// `GET`, the JSON object of a `POST`.
-pub(crate) struct Signed(Map<String, Value>);
+pub(crate) struct Signed(pub(crate) Map<String, Value>);
 
 impl FromRequest<BybitState> for Signed {
     type Rejection = BybitError;
@@ -294,7 +294,7 @@ fn verify(state: &BybitState, headers: &HeaderMap, payload: &[u8]) -> Result<(),
     Ok(())
 }
 
-fn text<'p>(params: &'p Map<String, Value>, name: &str) -> Option<&'p str> {
+pub(crate) fn text<'p>(params: &'p Map<String, Value>, name: &str) -> Option<&'p str> {
     params.get(name).and_then(Value::as_str)
 }
 
@@ -319,7 +319,7 @@ fn decimal(params: &Map<String, Value>, name: &str) -> Result<Option<Decimal>, B
     text.parse::<Decimal>().map(Some).map_err(|_| invalid())
 }
 
-fn spot(params: &Map<String, Value>) -> Result<(), BybitError> {
+pub(crate) fn spot(params: &Map<String, Value>) -> Result<(), BybitError> {
     match text(params, "category") {
         Some("spot") => Ok(()),
         _ => Err(BybitError::params("category must be spot")),
@@ -566,22 +566,63 @@ fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, 
     }
     let crosses =
         market || best.is_some_and(|best| if buy { price >= best } else { price <= best });
-    if (!crosses && matches!(tif.as_str(), "IOC" | "FOK")) || (crosses && tif == "PostOnly") {
-        // An IOC/FOK that cannot fill now, or a PostOnly that would take: accepted and
-        // cancelled at once.
-        return Ok(ack(exchange, link_id));
-    }
+    // An IOC/FOK that cannot fill now, or a PostOnly that would take, is accepted and
+    // cancelled at once, nothing paid.
+    let killed = if crosses && tif == "PostOnly" {
+        Some("EC_PostOnlyWillTakeLiquidity")
+    } else if !crosses && tif == "FOK" {
+        Some("EC_FOKOrderCanNotBeFilledCompletely")
+    } else if !crosses && tif == "IOC" {
+        Some("EC_NoImmediateQtyToFill")
+    } else {
+        None
+    };
     let (pay_coin, pay) = if buy {
         (&instrument.quote, value)
     } else {
         (&instrument.base, base_qty)
     };
-    let holding = exchange.balances.entry(pay_coin.clone()).or_default();
-    if holding.free < pay {
-        return Err(BybitError::new(170131, "Balance insufficient"));
+    if killed.is_none() {
+        let holding = exchange.balances.entry(pay_coin.clone()).or_default();
+        if holding.free < pay {
+            return Err(BybitError::new(170131, "Balance insufficient"));
+        }
+        holding.free -= pay;
     }
-    holding.free -= pay;
     let answer = ack(exchange, link_id.clone());
+    let now = now_ms();
+    let order = OpenOrder {
+        order_id: answer["orderId"].as_str().unwrap_or_default().to_owned(),
+        order_link_id: answer["orderLinkId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        symbol: symbol.to_owned(),
+        buy,
+        // A market order has no price of its own, and its `qty` counts what `marketUnit` says.
+        price: if market { Decimal::ZERO } else { price },
+        qty: if market { qty } else { base_qty },
+        time_in_force: tif,
+        created_ms: now,
+    };
+    let market_unit = market.then_some(if qty_in_quote {
+        "quoteCoin"
+    } else {
+        "baseCoin"
+    });
+    if let Some(reason) = killed {
+        exchange.close(ClosedOrder {
+            order,
+            market_unit,
+            status: ClosedStatus::Cancelled,
+            exec_qty: Decimal::ZERO,
+            exec_value: Decimal::ZERO,
+            updated_ms: now,
+            cancel_type: "UNKNOWN",
+            reject_reason: reason,
+        });
+        return Ok(answer);
+    }
     if crosses {
         let (get_coin, get) = if buy {
             (&instrument.base, base_qty)
@@ -590,22 +631,20 @@ fn place(exchange: &mut Exchange, params: &Map<String, Value>) -> Result<Value, 
         };
         let holding = exchange.balances.entry(get_coin.clone()).or_default();
         holding.free = holding.free.saturating_add(get);
+        exchange.close(ClosedOrder {
+            order,
+            market_unit,
+            status: ClosedStatus::Filled,
+            exec_qty: base_qty,
+            exec_value: value,
+            updated_ms: now,
+            cancel_type: "UNKNOWN",
+            reject_reason: "EC_NoError",
+        });
     } else {
         let holding = exchange.balances.entry(pay_coin.clone()).or_default();
         holding.locked = holding.locked.saturating_add(pay);
-        exchange.open_orders.push(OpenOrder {
-            order_id: answer["orderId"].as_str().unwrap_or_default().to_owned(),
-            order_link_id: answer["orderLinkId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            symbol: symbol.to_owned(),
-            buy,
-            price,
-            qty: base_qty,
-            time_in_force: tif,
-            created_ms: now_ms(),
-        });
+        exchange.open_orders.push(order);
     }
     Ok(answer)
 }
@@ -655,53 +694,7 @@ pub(crate) async fn cancel_order(
     let holding = exchange.balances.entry(coin).or_default();
     holding.locked = holding.locked.saturating_sub(amount);
     holding.free = holding.free.saturating_add(amount);
-    ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
-}
-
-/// `GET /v5/order/realtime?category=spot[&symbol=][&orderId=][&orderLinkId=]`: open orders.
-pub(crate) async fn open_orders(
-    State(state): State<BybitState>,
-    Signed(params): Signed,
-) -> Response {
-    if let Err(e) = spot(&params) {
-        return e.into_response();
-    }
-    // Pages of `limit` (1..=50, default 20); the cursor is where the next page starts.
-    let limit = match text(&params, "limit").map(str::parse::<usize>) {
-        None => 20,
-        Some(Ok(l @ 1..=50)) => l,
-        Some(_) => return BybitError::params("limit must be 1..=50").into_response(),
-    };
-    let from = match text(&params, "cursor").filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => match c.parse::<usize>() {
-            Ok(from) => from,
-            Err(_) => return BybitError::params("invalid cursor").into_response(),
-        },
-    };
-    let exchange = state.lock();
-    let matching: Vec<&OpenOrder> = exchange
-        .open_orders
-        .iter()
-        .filter(|o| text(&params, "symbol").is_none_or(|s| s == o.symbol))
-        .filter(|o| text(&params, "orderId").is_none_or(|id| id == o.order_id))
-        .filter(|o| text(&params, "orderLinkId").is_none_or(|id| id == o.order_link_id))
-        .collect();
-    let next = from.saturating_add(limit);
-    let cursor = if next < matching.len() {
-        next.to_string()
-    } else {
-        String::new()
-    };
-    let list = matching
-        .iter()
-        .skip(from)
-        .take(limit)
-        .map(|o| wire::RealtimeOrder::of(o))
-        .collect();
-    ok(wire::RealtimePage {
-        category: "spot",
-        list,
-        next_page_cursor: cursor,
-    })
+    let answer = json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id });
+    exchange.cancelled(order, now_ms());
+    ok(answer)
 }

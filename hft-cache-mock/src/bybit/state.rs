@@ -1,6 +1,6 @@
 //! What the Bybit mock holds: books, balances, open orders, credentials and faults.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rust_decimal::Decimal;
@@ -46,9 +46,74 @@ pub(crate) struct OpenOrder {
     pub(crate) created_ms: i64,
 }
 
+/// Bybit keeps this many closed orders a category for `GET /v5/order/realtime?openOnly=1`;
+/// the mock keeps no more for `GET /v5/order/history` either (bounded memory).
+pub(crate) const MAX_CLOSED_ORDERS: usize = 500;
+
+/// Why an order is no longer open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClosedStatus {
+    Filled,
+    Cancelled,
+}
+
+impl ClosedStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ClosedStatus::Filled => "Filled",
+            ClosedStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// An order that is no longer open: filled at once, or cancelled (by the client, or because
+/// an `IOC`/`FOK` could not fill or a `PostOnly` would have taken).
+#[derive(Debug, Clone)]
+pub(crate) struct ClosedOrder {
+    /// The order as placed; for a market order `price` is 0 and `qty` is in the coin
+    /// `market_unit` names.
+    pub(crate) order: OpenOrder,
+    pub(crate) market_unit: Option<&'static str>,
+    pub(crate) status: ClosedStatus,
+    /// Base coin filled, and its value in the quote coin.
+    pub(crate) exec_qty: Decimal,
+    pub(crate) exec_value: Decimal,
+    pub(crate) updated_ms: i64,
+    /// Bybit's `cancelType` (`CancelByUser`, or `UNKNOWN` when the venue cancelled it).
+    pub(crate) cancel_type: &'static str,
+    /// Bybit's `rejectReason` (`EC_NoError`, `EC_PostOnlyWillTakeLiquidity`, ..).
+    pub(crate) reject_reason: &'static str,
+}
+
 pub(crate) struct Exchange {
     pub(crate) books: BTreeMap<String, Book>,
     pub(crate) balances: BTreeMap<String, Holding>,
     pub(crate) open_orders: Vec<OpenOrder>,
+    /// The most recent closed orders, oldest first, at most [`MAX_CLOSED_ORDERS`].
+    pub(crate) closed_orders: VecDeque<ClosedOrder>,
     pub(crate) next_order_id: u64,
+}
+
+impl Exchange {
+    /// Records an order that just closed, forgetting the oldest past [`MAX_CLOSED_ORDERS`].
+    pub(crate) fn close(&mut self, closed: ClosedOrder) {
+        if self.closed_orders.len() == MAX_CLOSED_ORDERS {
+            self.closed_orders.pop_front();
+        }
+        self.closed_orders.push_back(closed);
+    }
+
+    /// Records `order` as cancelled by the client, nothing filled.
+    pub(crate) fn cancelled(&mut self, order: OpenOrder, now_ms: i64) {
+        self.close(ClosedOrder {
+            order,
+            market_unit: None,
+            status: ClosedStatus::Cancelled,
+            exec_qty: Decimal::ZERO,
+            exec_value: Decimal::ZERO,
+            updated_ms: now_ms,
+            cancel_type: "CancelByUser",
+            reject_reason: "EC_NoError",
+        });
+    }
 }

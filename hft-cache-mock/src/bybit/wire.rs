@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::state::OpenOrder;
+use rust_decimal::Decimal;
+
+use super::state::{ClosedOrder, OpenOrder};
 
 /// `{"retCode","retMsg","result","retExtInfo":{},"time"}`.
 #[derive(Serialize)]
@@ -30,7 +32,7 @@ pub(crate) struct RealtimePage<'a> {
     pub(crate) next_page_cursor: String,
 }
 
-/// One open order, every field the real answer carries (conditional, TP/SL and SMP fields in
+/// One order, open or closed, every field the real answer carries (conditional, TP/SL and SMP fields in
 /// the empty forms of an order that uses none).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,11 +51,11 @@ pub(crate) struct RealtimeOrder<'a> {
     create_type: &'static str,
     cancel_type: &'static str,
     reject_reason: &'static str,
-    avg_price: &'static str,
+    avg_price: String,
     leaves_qty: String,
     leaves_value: String,
-    cum_exec_qty: &'static str,
-    cum_exec_value: &'static str,
+    cum_exec_qty: String,
+    cum_exec_value: String,
     cum_exec_fee: &'static str,
     time_in_force: &'a str,
     order_type: &'static str,
@@ -102,11 +104,11 @@ impl<'a> RealtimeOrder<'a> {
             create_type: "CreateByUser",
             cancel_type: "UNKNOWN",
             reject_reason: "EC_NoError",
-            avg_price: "0",
+            avg_price: "0".to_owned(),
             leaves_qty: o.qty.normalize().to_string(),
             leaves_value: o.qty.saturating_mul(o.price).normalize().to_string(),
-            cum_exec_qty: "0",
-            cum_exec_value: "0",
+            cum_exec_qty: "0".to_owned(),
+            cum_exec_value: "0".to_owned(),
             cum_exec_fee: "0",
             time_in_force: &o.time_in_force,
             order_type: "Limit",
@@ -136,5 +138,29 @@ impl<'a> RealtimeOrder<'a> {
             smp_group: 0,
             smp_order_id: "",
         }
+    }
+
+    /// A closed order: its status, what filled (`avgPrice` the filled value over the filled
+    /// quantity, empty when nothing filled), nothing left.
+    pub(crate) fn closed(c: &'a ClosedOrder) -> Self {
+        let mut o = RealtimeOrder::of(&c.order);
+        let text = |d: Decimal| d.normalize().to_string();
+        o.order_status = c.status.as_str();
+        o.cancel_type = c.cancel_type;
+        o.reject_reason = c.reject_reason;
+        o.avg_price = c
+            .exec_value
+            .checked_div(c.exec_qty)
+            .map_or_else(String::new, text);
+        o.cum_exec_qty = text(c.exec_qty);
+        o.cum_exec_value = text(c.exec_value);
+        o.leaves_qty = "0".to_owned();
+        o.leaves_value = "0".to_owned();
+        o.updated_time = c.updated_ms.to_string();
+        if let Some(unit) = c.market_unit {
+            o.order_type = "Market";
+            o.market_unit = unit;
+        }
+        o
     }
 }

@@ -32,17 +32,28 @@ pub(crate) const MAINT_MARGIN_RATE: Decimal = Decimal::from_parts(4, 0, 0, false
 /// stops showing old canceled orders.
 const MAX_CLOSED_ORDERS: usize = 10_000;
 
-/// The largest position notional allowed at `leverage` (a simplified version of BTCUSDT's
-/// brackets: more leverage, less room).
+/// The notional brackets every symbol shares, as `GET /fapi/v1/leverageBracket` lists them:
+/// (bracket, initial leverage, notional floor, notional cap), a simplified version of
+/// BTCUSDT's (more leverage, less room). The maintenance rate is [`MAINT_MARGIN_RATE`] in every
+/// bracket (the mock's flat model), so each bracket's `cum` is 0.
+pub(crate) const BRACKETS: [(u32, u32, u64, u64); 6] = [
+    (1, 125, 0, 50_000),
+    (2, 100, 50_000, 600_000),
+    (3, 50, 600_000, 3_000_000),
+    (4, 20, 3_000_000, 12_000_000),
+    (5, 10, 12_000_000, 70_000_000),
+    (6, 5, 70_000_000, 100_000_000),
+];
+
+/// The largest position notional allowed at `leverage`: the cap of the last bracket whose
+/// initial leverage still allows it.
 pub(crate) fn max_notional(leverage: u32) -> Decimal {
-    Decimal::from(match leverage {
-        101.. => 50_000_u64,
-        51..=100 => 600_000,
-        21..=50 => 3_000_000,
-        11..=20 => 12_000_000,
-        6..=10 => 70_000_000,
-        _ => 100_000_000,
-    })
+    let cap = BRACKETS
+        .iter()
+        .rev()
+        .find(|(_, initial, _, _)| *initial >= leverage)
+        .map_or(BRACKETS[0].3, |b| b.3);
+    Decimal::from(cap)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,7 +215,13 @@ impl Account {
             leverage,
             orders: BTreeMap::new(),
             next_order_id: 4_000_000_000,
-            update_time: 0,
+            // A funded wallet was last updated when it was funded (now); USD-M shows an asset
+            // never touched with `updateTime` 0, which clients skip as uninitialized.
+            update_time: if wallet.is_zero() {
+                0
+            } else {
+                crate::wire::now_ms()
+            },
         }
     }
 

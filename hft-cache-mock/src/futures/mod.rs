@@ -22,9 +22,12 @@
 //! | `GET /fapi/v2/positionRisk[?symbol=]` | signed | one entry per symbol, `positionSide` `BOTH` |
 //! | `GET /fapi/v3/positionRisk[?symbol=]` | signed | only symbols with a position or open orders, with margins |
 //! | `GET /fapi/v2/account` | signed | wallet, margins, `assets` (USDT), `positions` |
+//! | `GET /fapi/v3/account` | signed | V2's totals and `assets`; `positions` only for symbols with a position or open orders, without leverage |
+//! | `GET /fapi/v1/leverageBracket[?symbol=]` | signed | each symbol's notional brackets (`initialLeverage`, `notionalFloor`, `notionalCap`, `maintMarginRatio`, `cum`); an object when `symbol` is given |
 //! | `GET /fapi/v2/balance` | signed | the USDT balance: `balance`, `crossUnPnl`, `availableBalance` |
 //! | `GET /ws/<stream>[/<stream>..]`, `GET /ws` | none | raw streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`/`SET_PROPERTY`/`GET_PROPERTY` (the spot mock's WebSocket) |
 //! | `GET /stream?streams=<a>/<b>` | none | combined streams, `{"stream":..,"data":..}` |
+//! | `GET /public/ws[/<stream>..]`, `GET /public/stream?streams=` | none | the same, at USD-M's routed base for public (high-frequency) streams such as depth |
 //!
 //! Streams: `<symbol>@depth@100ms` and `<symbol>@depth` (USD-M's 250 ms; also as
 //! `@depth@250ms` and `@depth@500ms`), events
@@ -85,6 +88,9 @@
 //!
 //! Checked against Binance's public USD-M documentation (developers.binance.com, derivatives →
 //! USDⓈ-M futures): "Position Information V2" (`GET /fapi/v2/positionRisk`, one-way example),
+//! "Account Information V3" (`GET /fapi/v3/account`: positions only of symbols with a position
+//! or open orders), "Notional and Leverage Brackets" (`GET /fapi/v1/leverageBracket`: a list,
+//! or one object when `symbol` is sent),
 //! "Auto-Cancel All Open Orders" (`POST /fapi/v1/countdownCancelAll`: checked about every
 //! 10 ms, `0` cancels the timer, answer `{"symbol":"BTCUSDT","countdownTime":"100000"}`),
 //! "Diff. Book Depth Streams" (`pu` = previous `u`; speeds 250 ms, 500 ms, 100 ms), "Order
@@ -243,7 +249,9 @@ impl FuturesMock {
     /// Sets the wallet balance (USDT), as a transfer in or out would: an account or position
     /// figure read before this is now wrong.
     pub fn set_wallet_balance(&self, usdt: Decimal) {
-        self.state.lock().account.wallet = usdt;
+        let mut venue = self.state.lock();
+        venue.account.wallet = usdt;
+        venue.account.update_time = crate::wire::now_ms();
     }
 
     /// How many orders are open, on every symbol.
@@ -371,15 +379,25 @@ fn router(state: FuturesState) -> Router {
         .route("/fapi/v2/positionRisk", get(rest::position_risk))
         .route("/fapi/v3/positionRisk", get(rest::position_risk_v3))
         .route("/fapi/v2/account", get(rest::account))
+        .route("/fapi/v3/account", get(rest::account_v3))
+        .route("/fapi/v1/leverageBracket", get(rest::leverage_bracket))
         .route("/fapi/v2/balance", get(rest::balance))
         .layer(from_fn_with_state(Arc::clone(&state), rest::faults))
         .layer(from_fn_with_state(
             Arc::clone(&state),
             crate::limits::enforce::<state::Shared>,
         ));
+    // The streams the mock serves (depth) are USD-M's "public" category: served at the routed
+    // `/public` base and, as the venue still does for public streams, at the unrouted root.
     api.route("/ws", get(crate::ws::raw_empty::<state::Shared>))
         .route("/ws/{*streams}", get(crate::ws::raw::<state::Shared>))
         .route("/stream", get(crate::ws::combined::<state::Shared>))
+        .route("/public/ws", get(crate::ws::raw_empty::<state::Shared>))
+        .route(
+            "/public/ws/{*streams}",
+            get(crate::ws::raw::<state::Shared>),
+        )
+        .route("/public/stream", get(crate::ws::combined::<state::Shared>))
         .fallback(rest::not_found)
         .method_not_allowed_fallback(rest::method_not_allowed)
         .with_state(state)

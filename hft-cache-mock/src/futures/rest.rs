@@ -108,7 +108,7 @@ impl Metered for Shared {
             ("GET", "/fapi/v1/openOrders") if !has_symbol => 40,
             ("POST", "/fapi/v1/countdownCancelAll") => 10,
             ("GET", "/fapi/v2/positionRisk" | "/fapi/v3/positionRisk")
-            | ("GET", "/fapi/v2/account" | "/fapi/v2/balance") => 5,
+            | ("GET", "/fapi/v2/account" | "/fapi/v3/account" | "/fapi/v2/balance") => 5,
             _ => 1,
         }
     }
@@ -531,4 +531,42 @@ pub(crate) async fn account(State(state): State<FuturesState>, Signed(_): Signed
         &assessment,
         venue.account.update_time,
     ))
+}
+
+/// `GET /fapi/v3/account`: the V2 answer's totals and asset, and only the symbols with a
+/// position or open orders.
+pub(crate) async fn account_v3(
+    State(state): State<FuturesState>,
+    Signed(_): Signed,
+) -> Json<Value> {
+    let venue = state.lock();
+    let assessment = venue.account.assess(&venue.marks());
+    Json(wire::account_v3(
+        venue.account.wallet,
+        &assessment,
+        venue.account.update_time,
+        |symbol, r| {
+            !r.position.amount.is_zero() || venue.account.open_orders(Some(symbol)).next().is_some()
+        },
+    ))
+}
+
+/// `GET /fapi/v1/leverageBracket[?symbol=]`: every symbol's brackets as a list, or, given a
+/// symbol, that symbol's entry alone (an object, as USD-M answers then).
+pub(crate) async fn leverage_bracket(
+    State(state): State<FuturesState>,
+    Signed(params): Signed,
+) -> Result<Json<Value>, ApiError> {
+    let venue = state.lock();
+    if let Some(symbol) = optional(&params, "symbol") {
+        let symbol = venue.symbol(symbol)?;
+        return Ok(Json(wire::leverage_brackets(&symbol)));
+    }
+    Ok(Json(Value::Array(
+        venue
+            .markets
+            .keys()
+            .map(|s| wire::leverage_brackets(s))
+            .collect(),
+    )))
 }

@@ -2,10 +2,11 @@
 //! every decimal, milliseconds for times). Built with `serde_json::json!` so that each answer
 //! reads field by field against the documentation it follows.
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use super::account::{max_notional, Assessment, Order, Risk};
+use super::account::{max_notional, Assessment, Order, Risk, BRACKETS, MAINT_MARGIN_RATE};
 use super::engine::{MAX_NUM_ORDERS, MULTIPLIER_DOWN, MULTIPLIER_UP};
 use super::market::{amount_str, price_str, FuturesMarket};
 
@@ -235,4 +236,82 @@ pub(crate) fn account(wallet: Decimal, a: &Assessment, update_time: u64) -> Valu
         }],
         "positions": positions,
     })
+}
+
+/// `GET /fapi/v3/account` (single-asset mode): the totals, the USDT asset, and only the
+/// symbols with a position or open orders, without V2's leverage and entry fields.
+pub(crate) fn account_v3(
+    wallet: Decimal,
+    a: &Assessment,
+    update_time: u64,
+    active: impl Fn(&str, &Risk) -> bool,
+) -> Value {
+    let margin_balance = wallet.saturating_add(a.unrealized);
+    let positions: Vec<Value> = a
+        .per_symbol
+        .iter()
+        .filter(|(symbol, r)| active(symbol, r))
+        .map(|(symbol, r)| {
+            json!({
+                "symbol": symbol,
+                "positionSide": "BOTH",
+                "positionAmt": price_str(r.position.amount),
+                "unrealizedProfit": amount_str(r.unrealized),
+                "isolatedMargin": "0",
+                "notional": amount_str(r.notional),
+                "isolatedWallet": "0",
+                "initialMargin": amount_str(r.initial_margin.saturating_add(r.open_order_margin)),
+                "maintMargin": amount_str(r.maint_margin),
+                "updateTime": r.position.update_time,
+            })
+        })
+        .collect();
+    json!({
+        "totalInitialMargin": amount_str(a.initial_margin),
+        "totalMaintMargin": amount_str(a.maint_margin),
+        "totalWalletBalance": amount_str(wallet),
+        "totalUnrealizedProfit": amount_str(a.unrealized),
+        "totalMarginBalance": amount_str(margin_balance),
+        "totalPositionInitialMargin": amount_str(a.position_initial_margin),
+        "totalOpenOrderInitialMargin": amount_str(a.open_order_margin),
+        "totalCrossWalletBalance": amount_str(wallet),
+        "totalCrossUnPnl": amount_str(a.unrealized),
+        "availableBalance": amount_str(a.available),
+        "maxWithdrawAmount": amount_str(a.available),
+        "assets": [{
+            "asset": "USDT",
+            "walletBalance": amount_str(wallet),
+            "unrealizedProfit": amount_str(a.unrealized),
+            "marginBalance": amount_str(margin_balance),
+            "maintMargin": amount_str(a.maint_margin),
+            "initialMargin": amount_str(a.initial_margin),
+            "positionInitialMargin": amount_str(a.position_initial_margin),
+            "openOrderInitialMargin": amount_str(a.open_order_margin),
+            "crossWalletBalance": amount_str(wallet),
+            "crossUnPnl": amount_str(a.unrealized),
+            "availableBalance": amount_str(a.available),
+            "maxWithdrawAmount": amount_str(a.available),
+            "updateTime": update_time,
+        }],
+        "positions": positions,
+    })
+}
+
+/// One symbol's entry of `GET /fapi/v1/leverageBracket`: every bracket of [`BRACKETS`].
+pub(crate) fn leverage_brackets(symbol: &str) -> Value {
+    let brackets: Vec<Value> = BRACKETS
+        .iter()
+        .map(|(bracket, initial, floor, cap)| {
+            json!({
+                "bracket": bracket,
+                "initialLeverage": initial,
+                "notionalCap": cap,
+                "notionalFloor": floor,
+                // A number, as the venue sends it (not a string like the other decimals).
+                "maintMarginRatio": MAINT_MARGIN_RATE.to_f64(),
+                "cum": 0,
+            })
+        })
+        .collect();
+    json!({ "symbol": symbol, "brackets": brackets })
 }
