@@ -532,3 +532,68 @@ async fn a_trip_sweeps_okx_orders_one_cancel_at_a_time() {
     );
     assert_eq!(venue.seen().len(), sent, "nothing sent");
 }
+
+#[tokio::test]
+async fn an_okx_halt_is_assessed_through_okxs_own_queries() {
+    let venue = Okxish::start(dec!(10000)).await;
+    let journal = hft_cache::journal::OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(venue.client(SECRET))
+        .build();
+    let trader = SignedClient::builder_for(Okx::new(PASSPHRASE), venue.url.clone())
+        .api_key(KEY)
+        .secret(SECRET)
+        .trading_gate(kill.gate())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    let _: Fresh<OrderResults> = trader
+        .signed_post("/api/v5/trade/order", &limit_buy("50000", "0.01"))
+        .await
+        .unwrap();
+
+    kill.trip("operator stop");
+    let report = tokio::time::timeout(Duration::from_secs(30), kill.assessed_report())
+        .await
+        .expect("assessed")
+        .expect("tripped");
+    let hft_cache::kill_switch::AssessmentState::Done(done) = &report.assessment else {
+        panic!("not assessed: {report}");
+    };
+    // Looked up by `ordId` after the sweep cancelled it.
+    let [order] = done.orders.as_slice() else {
+        panic!("{:?}", done.orders);
+    };
+    assert_eq!(
+        (
+            order.venue.as_str(),
+            order.symbol.as_str(),
+            order.status.as_str()
+        ),
+        ("okx", "BTC-USDT", "canceled")
+    );
+    assert_eq!(order.order_id, Some(312269865356374017));
+    assert!(venue
+        .seen()
+        .iter()
+        .any(|s| s.path_and_query.starts_with("/api/v5/trade/order?")
+            && s.path_and_query.contains("ordId=312269865356374017")));
+    // The instrument id names the assets; the account lists USDT only.
+    let [symbol] = done.symbols.as_slice() else {
+        panic!("{:?}", done.symbols);
+    };
+    assert_eq!(
+        (symbol.base_asset.as_deref(), symbol.quote_asset.as_deref()),
+        (Some("BTC"), Some("USDT"))
+    );
+    assert_eq!(symbol.open_orders, 0);
+    let assets: Vec<(&str, &str, Decimal)> = done
+        .assets
+        .iter()
+        .map(|a| (a.venue.as_str(), a.asset.as_str(), a.free))
+        .collect();
+    let usdt = venue.state.lock().unwrap().usdt;
+    assert_eq!(assets, [("okx", "BTC", dec!(0)), ("okx", "USDT", usdt)]);
+}

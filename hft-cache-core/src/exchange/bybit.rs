@@ -210,16 +210,14 @@ impl OrderVenue for Bybit {
             .param("orderId", order.order_id.as_str())
     }
 
-    /// `GET /v5/order/realtime` by `orderId` (or `orderLinkId`): by default it lists open
-    /// orders only, so an order that closed reads as not found.
+    /// `GET /v5/order/realtime` by `orderId` (or `orderLinkId`): open orders.
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
-        let call = VenueCall::new(Method::GET, "/v5/order/realtime")
-            .param("category", "spot")
-            .param("symbol", order.symbol.as_str());
-        Some(match (&order.client_order_id, order.order_id.is_empty()) {
-            (Some(client_id), true) => call.param("orderLinkId", client_id.as_str()),
-            _ => call.param("orderId", order.order_id.as_str()),
-        })
+        Some(realtime_order(order))
+    }
+
+    /// The same with `openOnly=1`: the recent closed orders (Bybit keeps 500 of them).
+    fn closed_order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
+        Some(realtime_order(order).param("openOnly", "1"))
     }
 
     fn balances(&self) -> Option<VenueCall> {
@@ -293,6 +291,17 @@ impl OrderVenue for Bybit {
             .into_iter()
             .find(|i| i.symbol == symbol)
             .map(|i| (i.base_coin, i.quote_coin))
+    }
+}
+
+/// `GET /v5/order/realtime` for one order, by its id or else its `orderLinkId`.
+fn realtime_order(order: &VenueOrder) -> VenueCall {
+    let call = VenueCall::new(Method::GET, "/v5/order/realtime")
+        .param("category", "spot")
+        .param("symbol", order.symbol.as_str());
+    match (&order.client_order_id, order.order_id.is_empty()) {
+        (Some(client_id), true) => call.param("orderLinkId", client_id.as_str()),
+        _ => call.param("orderId", order.order_id.as_str()),
     }
 }
 

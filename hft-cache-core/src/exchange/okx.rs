@@ -286,7 +286,9 @@ impl Venue for Okx {
     fn order_fields(&self, path: &str) -> Option<OrderFields> {
         (path == "/api/v5/trade/order").then_some(
             OrderFields::new("instId", "side", "ordType", "", "px", "sz", "clOrdId")
-                .client_order_id_max_len(32),
+                .client_order_id_max_len(32)
+                // In the one entry of `data`.
+                .answer("ordId", "", ""),
         )
     }
 

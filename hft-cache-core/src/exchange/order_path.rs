@@ -220,9 +220,14 @@ fn decode<T: DeserializeOwned>(
     answer: Value,
     names: Option<&OrderFields>,
 ) -> Result<(T, Accepted), RequestError> {
-    // Read under the venue's names; a name the venue leaves empty is not in its answer.
+    // Read under the venue's names; a name the venue leaves empty is not in its answer. A
+    // venue that answers a placement with a list of one (OKX's `data`) names the order in it.
+    let placed = match &answer {
+        Value::Array(items) if items.len() == 1 => &items[0],
+        other => other,
+    };
     let field =
-        |name: Option<&'static str>| name.filter(|n| !n.is_empty()).and_then(|n| answer.get(n));
+        |name: Option<&'static str>| name.filter(|n| !n.is_empty()).and_then(|n| placed.get(n));
     let accepted = Accepted {
         order_id: field(names.map(|n| n.answer_order_id)).and_then(|id| match id {
             Value::String(text) => text.parse().ok(),

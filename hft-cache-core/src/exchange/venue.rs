@@ -343,6 +343,15 @@ pub trait OrderVenue: Venue {
     /// reports the order as closed, cause unknown).
     fn order_status(&self, order: &VenueOrder) -> Option<VenueCall>;
 
+    /// Looks up an order that [`order_status`](Self::order_status) did not find, where the
+    /// venue lists closed orders apart from open ones (Bybit's `openOnly=1`); its answer is an
+    /// [`OrderStatus`](Self::OrderStatus) too (default `None`: `order_status` finds orders in
+    /// every state).
+    fn closed_order_status(&self, order: &VenueOrder) -> Option<VenueCall> {
+        let _ = order;
+        None
+    }
+
     /// Reads the account's balances, for the emergency assessment (default `None`: the
     /// assessment reports no balances for this venue).
     fn balances(&self) -> Option<VenueCall> {

@@ -136,6 +136,20 @@ where
         .map_err(|e| SweepError::of(&e))
 }
 
+/// What a fresh status answer says (read at once), and whether it names the order at all.
+fn read_status<T: ClosedStatus + crate::policy::Live, R>(
+    status: &Fresh<T>,
+    what: impl FnOnce(&T) -> R,
+) -> Result<(R, bool), SweepError> {
+    let status = status
+        .read()
+        .map_err(|e| SweepError::stale("order status", e))?;
+    Ok((
+        what(status),
+        status.state().is_some() || status.filled().is_some(),
+    ))
+}
+
 impl<V: OrderVenue> SweepClient for SignedClient<V> {
     fn venue(&self) -> &'static str {
         Venue::name(SignedClient::venue(self))
@@ -201,14 +215,21 @@ impl<V: OrderVenue> SweepClient for SignedClient<V> {
 
     fn filled(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<bool>, SweepError>> {
         Box::pin(async move {
-            let Some(request) = SignedClient::venue(self).order_status(&order) else {
+            let venue = SignedClient::venue(self);
+            let Some(request) = venue.order_status(&order) else {
                 return Ok(None);
             };
-            let status: Fresh<V::OrderStatus> = call(self, request).await?;
-            let status = status
-                .read()
-                .map_err(|e| SweepError::stale("order status", e))?;
-            Ok(status.filled())
+            let (filled, found) = {
+                let status: Fresh<V::OrderStatus> = call(self, request).await?;
+                read_status(&status, ClosedStatus::filled)?
+            };
+            match (found, venue.closed_order_status(&order)) {
+                (false, Some(closed)) => {
+                    let status: Fresh<V::OrderStatus> = call(self, closed).await?;
+                    Ok(read_status(&status, ClosedStatus::filled)?.0)
+                }
+                _ => Ok(filled),
+            }
         })
     }
 
@@ -217,14 +238,20 @@ impl<V: OrderVenue> SweepClient for SignedClient<V> {
             let Some(request) = SignedClient::venue(self).order_status(&order) else {
                 return Ok(None);
             };
-            match call::<V, V::OrderStatus>(self, request).await {
+            let venue = SignedClient::venue(self);
+            let found = match call::<V, V::OrderStatus>(self, request).await {
                 // Copied into the report's record at once, while fresh.
-                Ok(status) => Ok(status
-                    .read()
-                    .map_err(|e| SweepError::stale("order", e))?
-                    .state()),
-                Err(error) if error.unknown_order => Ok(None),
-                Err(error) => Err(error),
+                Ok(status) => read_status(&status, ClosedStatus::state)?.0,
+                Err(error) if error.unknown_order => None,
+                Err(error) => return Err(error),
+            };
+            match (found, venue.closed_order_status(&order)) {
+                (None, Some(closed)) => match call::<V, V::OrderStatus>(self, closed).await {
+                    Ok(status) => Ok(read_status(&status, ClosedStatus::state)?.0),
+                    Err(error) if error.unknown_order => Ok(None),
+                    Err(error) => Err(error),
+                },
+                (found, _) => Ok(found),
             }
         })
     }

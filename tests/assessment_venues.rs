@@ -1,0 +1,274 @@
+//! The emergency assessment on every venue the switch sweeps, not only Binance spot: the orders
+//! of the suspect window looked up fresh by each venue's own query, the symbols' assets and open
+//! orders, the balances, each record naming its venue. Against the Bybit and Binance USD-M mocks
+//! (OKX's is in tests/okx_venue.rs), real loopback servers.
+
+use std::time::Duration;
+
+use hft_cache::exchange::binance_futures::{BinanceFutures, FuturesOrder};
+use hft_cache::exchange::bybit::{Bybit, OrderIds};
+use hft_cache::exchange::SignedClient;
+use hft_cache::journal::OrderJournal;
+use hft_cache::kill_switch::{AssessmentState, KillSwitch, SweepState};
+use hft_cache::monitor::Registry;
+use hft_cache::Fresh;
+use hft_cache_mock::bybit::BybitMock;
+use hft_cache_mock::futures::FuturesMock;
+use hft_cache_mock::RestFault;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use serde_json::json;
+
+const KEY: &str = "assess-key";
+const SECRET: &str = "assess-secret";
+const BTC: &str = "BTCUSDT";
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn bybit() -> BybitMock {
+    BybitMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .symbol(BTC, "BTC", "USDT", dec!(60000))
+        .balance("USDT", dec!(100000))
+        .start()
+        .await
+        .unwrap()
+}
+
+fn bybit_client(ex: &BybitMock) -> hft_cache::exchange::SignedClientBuilder<Bybit> {
+    SignedClient::builder_for(Bybit, ex.http_url())
+        .api_key(KEY)
+        .secret(SECRET)
+}
+
+async fn bybit_bid(trader: &SignedClient<Bybit>, price: &str) -> String {
+    let order = json!({
+        "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Limit",
+        "qty": "0.01", "price": price, "timeInForce": "GTC",
+    });
+    let ids: Fresh<OrderIds> = trader
+        .signed_post("/v5/order/create", &order)
+        .await
+        .unwrap();
+    let id = ids.read().unwrap().order_id.clone();
+    id
+}
+
+async fn assessed(kill: &KillSwitch) -> hft_cache::kill_switch::EmergencyReport {
+    tokio::time::timeout(PATIENCE, kill.assessed_report())
+        .await
+        .expect("assessed within its retries")
+        .expect("tripped")
+}
+
+#[tokio::test]
+async fn a_bybit_halt_is_assessed_through_bybits_own_queries() {
+    let ex = bybit().await;
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(bybit_client(&ex).build().unwrap())
+        .keep_resting_orders()
+        .build();
+    let trader = bybit_client(&ex)
+        .trading_gate(kill.gate())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    let id = bybit_bid(&trader, "50000").await;
+
+    kill.trip("operator stop");
+    let report = assessed(&kill).await;
+    let AssessmentState::Done(done) = &report.assessment else {
+        panic!("not assessed: {report}");
+    };
+    let [order] = done.orders.as_slice() else {
+        panic!("{:?}", done.orders);
+    };
+    assert_eq!(
+        (
+            order.venue.as_str(),
+            order.symbol.as_str(),
+            order.status.as_str()
+        ),
+        ("bybit", BTC, "New")
+    );
+    assert_eq!(order.order_id, Some(id.parse().unwrap()));
+    assert_eq!((order.orig_qty, order.executed_qty), (dec!(0.01), dec!(0)));
+    assert!(order
+        .client_order_id
+        .as_deref()
+        .is_some_and(|c| c.starts_with("hftj")));
+
+    // Bybit's instruments name the assets; the resting bid is open.
+    let [symbol] = done.symbols.as_slice() else {
+        panic!("{:?}", done.symbols);
+    };
+    assert_eq!(symbol.venue, "bybit");
+    assert_eq!(
+        (symbol.base_asset.as_deref(), symbol.quote_asset.as_deref()),
+        (Some("BTC"), Some("USDT"))
+    );
+    assert_eq!((symbol.open_orders, symbol.open_buy_qty), (1, dec!(0.01)));
+
+    // The unified wallet's balances: the bid's 500 USDT locked.
+    let usdt = done.assets.iter().find(|a| a.asset == "USDT").unwrap();
+    assert_eq!(
+        (usdt.venue.as_str(), usdt.free, usdt.locked),
+        ("bybit", dec!(99500), dec!(500))
+    );
+    let btc = done.assets.iter().find(|a| a.asset == "BTC").unwrap();
+    assert_eq!((btc.free, btc.locked), (Decimal::ZERO, Decimal::ZERO));
+    assert!(done.clock_offset_ms.is_some());
+
+    let text = report.to_string();
+    assert!(text.contains("bybit BTCUSDT: net filled 0"), "{text}");
+    assert!(report
+        .remediation
+        .manual
+        .iter()
+        .any(|m| m.contains("1 order(s) still open on bybit BTCUSDT")));
+    ex.shutdown().await;
+}
+
+#[tokio::test]
+async fn after_a_bybit_sweep_the_assessment_finds_the_cancelled_order_among_the_closed_ones() {
+    let ex = bybit().await;
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(bybit_client(&ex).build().unwrap())
+        .build();
+    let trader = bybit_client(&ex)
+        .trading_gate(kill.gate())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    let id = bybit_bid(&trader, "50000").await;
+
+    kill.trip("operator stop");
+    let report = assessed(&kill).await;
+    assert_eq!(report.cancellation.state, SweepState::Done, "{report}");
+    let AssessmentState::Done(done) = &report.assessment else {
+        panic!("not assessed: {report}");
+    };
+    // `order/realtime` lists open orders only; the closed one is found with `openOnly=1`,
+    // not reported as never having arrived.
+    assert_eq!(done.orders[0].status, "Cancelled", "{report}");
+    assert_eq!(done.orders[0].order_id, Some(id.parse().unwrap()));
+    assert_eq!(done.symbols[0].open_orders, 0);
+    let usdt = done.assets.iter().find(|a| a.asset == "USDT").unwrap();
+    assert_eq!((usdt.free, usdt.locked), (dec!(100000), dec!(0)));
+    ex.shutdown().await;
+}
+
+async fn futures() -> FuturesMock {
+    FuturesMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .symbol(BTC, dec!(60000))
+        .balance(dec!(10000))
+        .leverage(10)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn futures_client(ex: &FuturesMock) -> hft_cache::exchange::SignedClientBuilder<BinanceFutures> {
+    SignedClient::builder_for(BinanceFutures, ex.http_url())
+        .api_key(KEY)
+        .secret(SECRET)
+}
+
+async fn futures_order(
+    trader: &SignedClient<BinanceFutures>,
+    params: &[(&str, &str)],
+) -> Fresh<FuturesOrder> {
+    trader.signed_post("/fapi/v1/order", params).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_futures_halt_is_assessed_on_usd_m_and_survives_a_failing_account_endpoint() {
+    let ex = futures().await;
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(futures_client(&ex).build().unwrap())
+        .assessment_retry(10, Duration::from_millis(10), Duration::from_millis(40))
+        .keep_resting_orders()
+        .build();
+    let trader = futures_client(&ex)
+        .trading_gate(kill.gate())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    let bid = [
+        ("symbol", BTC),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "0.01"),
+        ("price", "50000"),
+        ("newOrderRespType", "RESULT"),
+    ];
+    let taken = [
+        ("symbol", BTC),
+        ("side", "BUY"),
+        ("type", "MARKET"),
+        ("quantity", "0.01"),
+        ("newOrderRespType", "RESULT"),
+    ];
+    let resting = futures_order(&trader, &bid).await.read().unwrap().order_id;
+    let filled = futures_order(&trader, &taken).await;
+    let quote = filled.read().unwrap().cum_quote;
+
+    // The account endpoint answers 500 twice, then garbage once: three attempts fail there.
+    ex.faults().fail_endpoint("/fapi/v2/account", 500, 2);
+    kill.trip("operator stop");
+    ex.faults()
+        .fault_endpoint("/fapi/v2/account", RestFault::Malformed, 1);
+    let report = assessed(&kill).await;
+    let AssessmentState::Done(done) = &report.assessment else {
+        panic!("not assessed: {report}");
+    };
+    assert!(done.attempts >= 3, "{}", done.attempts);
+    let orders: Vec<(&str, &str, Option<u64>, Decimal)> = done
+        .orders
+        .iter()
+        .map(|o| {
+            (
+                o.venue.as_str(),
+                o.status.as_str(),
+                o.order_id,
+                o.executed_qty,
+            )
+        })
+        .collect();
+    assert_eq!(
+        orders[0],
+        ("binance-futures", "NEW", Some(resting), dec!(0))
+    );
+    assert_eq!((orders[1].1, orders[1].3), ("FILLED", dec!(0.01)));
+    assert_eq!(done.orders[1].quote_qty, quote);
+
+    let [symbol] = done.symbols.as_slice() else {
+        panic!("{:?}", done.symbols);
+    };
+    assert_eq!(
+        (symbol.base_asset.as_deref(), symbol.quote_asset.as_deref()),
+        (Some("BTC"), Some("USDT"))
+    );
+    assert_eq!(symbol.net_filled_qty, dec!(0.01));
+    assert_eq!((symbol.open_orders, symbol.open_buy_qty), (1, dec!(0.01)));
+    // The margin asset: what is not available is locked in margin.
+    let usdt = done.assets.iter().find(|a| a.asset == "USDT").unwrap();
+    assert_eq!(usdt.venue, "binance-futures");
+    assert!(
+        usdt.locked > Decimal::ZERO && usdt.free < dec!(10000),
+        "{usdt:?}"
+    );
+    ex.shutdown().await;
+}
