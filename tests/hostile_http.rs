@@ -826,6 +826,13 @@ async fn the_assessment_waits_out_retry_after_before_its_next_attempt() {
     );
 }
 
+/// An order as Binance's `GET /api/v3/order` answers it, every field present.
+fn binance_order(id: u64, status: &str, orig: &str, executed: &str, quote: &str) -> String {
+    format!(
+        r#"{{"symbol":"BTCUSDT","orderId":{id},"orderListId":-1,"clientOrderId":"c{id}","price":"100","origQty":"{orig}","executedQty":"{executed}","cummulativeQuoteQty":"{quote}","status":"{status}","timeInForce":"GTC","type":"LIMIT","side":"BUY","stopPrice":"0","icebergQty":"0","time":1,"updateTime":1,"isWorking":true,"workingTime":1,"origQuoteOrderQty":"0","selfTradePreventionMode":"NONE"}}"#
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overflowing_quantities_fail_the_assessment_instead_of_panicking_it() {
     let venue = assessed_venue(|seen| {
@@ -835,15 +842,13 @@ async fn overflowing_quantities_fail_the_assessment_instead_of_panicking_it() {
                 200,
                 r#"{"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT"}]}"#,
             ),
-            "/api/v3/order" => json(
-                200,
-                r#"{"orderId":1,"status":"FILLED","side":"BUY","origQty":"1","executedQty":"1","cummulativeQuoteQty":"100"}"#,
-            ),
+            "/api/v3/order" => json(200, &binance_order(1, "FILLED", "1", "1", "100")),
             "/api/v3/openOrders" => json(
                 200,
                 &format!(
-                    r#"[{{"orderId":2,"status":"NEW","side":"BUY","origQty":"{MAX_QTY}","executedQty":"0"}},
-                        {{"orderId":3,"status":"NEW","side":"BUY","origQty":"{MAX_QTY}","executedQty":"0"}}]"#
+                    "[{},{}]",
+                    binance_order(2, "NEW", MAX_QTY, "0", "0"),
+                    binance_order(3, "NEW", MAX_QTY, "0", "0")
                 ),
             ),
             "/api/v3/account" => json(200, r#"{"balances":[]}"#),

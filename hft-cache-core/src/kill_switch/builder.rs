@@ -76,12 +76,13 @@ impl KillSwitchBuilder {
         self
     }
 
-    /// A venue client the cancel sweep cancels resting orders with after every halt, and, for
-    /// Binance spot, the assessment fetches fresh order status, open orders and balances with
-    /// (default: none, no sweep and no assessment). Call it once per venue (Binance spot,
-    /// Binance USD-M futures, Bybit, OKX, any [`OrderVenue`]); a second client of the same venue
-    /// replaces the first. A client of its
-    /// own is best: the sweep needs no trading gate, only cancel-and-query rights.
+    /// A venue client the cancel sweep cancels resting orders with after every halt, and the
+    /// assessment fetches that venue's fresh order status, open orders, symbol assets and
+    /// balances with (default: none, no sweep and no assessment). Call it once per venue
+    /// (Binance spot, Binance USD-M futures, Bybit, OKX, any [`OrderVenue`]); a second client of
+    /// the same venue replaces the first (one client per venue is what lets the assessment give
+    /// each journal entry to the venue it names). A client of its own is best: the sweep needs
+    /// no trading gate, only cancel-and-query rights.
     pub fn exchange<V: OrderVenue + HoldsNoLiveData>(mut self, client: SignedClient<V>) -> Self {
         let name = client.venue().name();
         self.config.exchanges.retain(|c| c.venue() != name);
