@@ -450,6 +450,9 @@ async fn with_the_bound_lifted_an_overflowing_timestamp_is_an_error_not_a_panic(
     // i64::MAX minus now fits an i64: accepted, since the bound was lifted.
     let offset = client.sync_time().await.unwrap();
     assert!(offset > i64::MAX - now_ms() - 60_000);
+    // The venue's clock is at i64::MAX as of the sync: a request signed in the same millisecond
+    // would still fit. Any later one overflows.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let error = client
         .signed_get::<Anything, _>("/api/v3/account", &())
         .await
