@@ -295,7 +295,7 @@ fn bench(c: &mut Criterion) {
     );
     paired::print_ratio(
         "pre_trade/round_trip_with_vs_without_pre_trade",
-        500,
+        2000,
         || {
             let start = Instant::now();
             round_trip(&checked);
