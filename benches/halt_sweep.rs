@@ -446,12 +446,21 @@ fn gate(c: &mut Criterion) {
     let shared = Arc::new(AtomicU8::new(0));
 
     // The order's fields come from outside the loop (opaque to the optimiser, but not
-    // re-materialised per check); each side reads its state through one `black_box`.
+    // re-materialised per check): moved into the closures, so they stay in registers as an
+    // order path's own fields do (captured by reference, they sat on the stack, and every
+    // `black_box` made each check reload them). Each side reads its state through one
+    // `black_box`.
     let (venue, symbol, id) = black_box(("binance", "BTCUSDT", Some("mm-1")));
     let bare = || black_box(&load).load(Ordering::Relaxed) == 2;
     let behind_arc = || black_box(&shared).load(Ordering::Relaxed) == 2;
-    let unscoped = || black_box(&open).check_order(venue, symbol, id).is_err();
-    let with_scope = || black_box(&halted).check_order(venue, symbol, id).is_err();
+    let unscoped = {
+        let open = &open;
+        move || black_box(open).check_order(venue, symbol, id).is_err()
+    };
+    let with_scope = {
+        let halted = &halted;
+        move || black_box(halted).check_order(venue, symbol, id).is_err()
+    };
     let mut group = c.benchmark_group("gate");
     group.bench_function("atomic_load_relaxed", |b| b.iter(bare));
     group.bench_function("arc_atomic_load_relaxed", |b| b.iter(behind_arc));
