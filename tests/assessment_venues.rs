@@ -41,6 +41,26 @@ fn bybit_client(ex: &BybitMock) -> hft_cache::exchange::SignedClientBuilder<Bybi
         .secret(SECRET)
 }
 
+/// A switch that sweeps (unless `keep_resting`) and assesses the Bybit mock, and a trader
+/// whose orders its journal records.
+fn bybit_switch(ex: &BybitMock, keep_resting: bool) -> (KillSwitch, SignedClient<Bybit>) {
+    let journal = OrderJournal::new();
+    let mut kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(bybit_client(ex).build().unwrap());
+    if keep_resting {
+        kill = kill.keep_resting_orders();
+    }
+    let kill = kill.build();
+    let trader = bybit_client(ex)
+        .trading_gate(kill.gate())
+        .journal(journal)
+        .build()
+        .unwrap();
+    (kill, trader)
+}
+
 async fn bybit_bid(trader: &SignedClient<Bybit>, price: &str) -> String {
     let order = json!({
         "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Limit",
@@ -64,18 +84,7 @@ async fn assessed(kill: &KillSwitch) -> hft_cache::kill_switch::EmergencyReport 
 #[tokio::test]
 async fn a_bybit_halt_is_assessed_through_bybits_own_queries() {
     let ex = bybit().await;
-    let journal = OrderJournal::new();
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .journal(journal.clone())
-        .exchange(bybit_client(&ex).build().unwrap())
-        .keep_resting_orders()
-        .build();
-    let trader = bybit_client(&ex)
-        .trading_gate(kill.gate())
-        .journal(journal.clone())
-        .build()
-        .unwrap();
+    let (kill, trader) = bybit_switch(&ex, true);
     let id = bybit_bid(&trader, "50000").await;
 
     kill.trip("operator stop");
@@ -135,17 +144,7 @@ async fn a_bybit_halt_is_assessed_through_bybits_own_queries() {
 #[tokio::test]
 async fn after_a_bybit_sweep_the_assessment_finds_the_cancelled_order_among_the_closed_ones() {
     let ex = bybit().await;
-    let journal = OrderJournal::new();
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .journal(journal.clone())
-        .exchange(bybit_client(&ex).build().unwrap())
-        .build();
-    let trader = bybit_client(&ex)
-        .trading_gate(kill.gate())
-        .journal(journal.clone())
-        .build()
-        .unwrap();
+    let (kill, trader) = bybit_switch(&ex, false);
     let id = bybit_bid(&trader, "50000").await;
 
     kill.trip("operator stop");
