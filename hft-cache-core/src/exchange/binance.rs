@@ -238,18 +238,19 @@ impl ListsCancelled for CancelledOrders {
 
 impl ClosedStatus for Order {
     fn filled(&self) -> Option<bool> {
-        match self.status {
-            OrderStatus::Filled => Some(true),
-            OrderStatus::Canceled
-            | OrderStatus::Expired
-            | OrderStatus::ExpiredInMatch
-            | OrderStatus::Rejected => Some(false),
-            _ => None,
-        }
+        self.status.filled()
     }
 
     fn state(&self) -> Option<OrderState> {
-        Some(Order::state(self))
+        Some(OrderState::new(
+            self.order_id.to_string(),
+            Some(self.client_order_id.clone()),
+            self.status.as_str(),
+            self.side.as_str(),
+            self.orig_qty,
+            self.executed_qty,
+            self.cummulative_quote_qty,
+        ))
     }
 }
 
@@ -260,10 +261,7 @@ impl Order {
             self.order_id.to_string(),
             Some(self.client_order_id.clone()),
             self.symbol.clone(),
-            match self.side {
-                OrderSide::Sell => "SELL",
-                _ => "BUY",
-            },
+            self.side.as_str(),
             (!self.price.is_zero()).then_some(self.price),
             self.orig_qty
                 .checked_sub(self.executed_qty)

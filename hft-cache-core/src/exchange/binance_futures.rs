@@ -15,7 +15,7 @@ use std::time::Duration;
 use reqwest::Method;
 use secrecy::SecretString;
 
-use super::binance::{BinanceSigner, BinanceTime, OrderSide, OrderStatus};
+use super::binance::{BinanceSigner, BinanceTime};
 use super::countdown::CountdownCancel;
 use super::error::ExchangeErrorKind;
 use super::signer::{InvalidApiKey, RequestSigner};
@@ -324,14 +324,7 @@ impl ListsCancelled for FuturesCancelAll {
 
 impl ClosedStatus for FuturesOrder {
     fn filled(&self) -> Option<bool> {
-        match self.status {
-            OrderStatus::Filled => Some(true),
-            OrderStatus::Canceled
-            | OrderStatus::Expired
-            | OrderStatus::ExpiredInMatch
-            | OrderStatus::Rejected => Some(false),
-            _ => None,
-        }
+        self.status.filled()
     }
 
     fn state(&self) -> Option<OrderState> {
@@ -339,10 +332,7 @@ impl ClosedStatus for FuturesOrder {
             self.order_id.to_string(),
             Some(self.client_order_id.clone()),
             self.status.as_str(),
-            match self.side {
-                OrderSide::Sell => "SELL",
-                _ => "BUY",
-            },
+            self.side.as_str(),
             self.orig_qty,
             self.executed_qty,
             self.cum_quote,
@@ -357,10 +347,7 @@ impl FuturesOrder {
             self.order_id.to_string(),
             Some(self.client_order_id.clone()),
             self.symbol.clone(),
-            match self.side {
-                OrderSide::Sell => "SELL",
-                _ => "BUY",
-            },
+            self.side.as_str(),
             (!self.price.is_zero()).then_some(self.price),
             self.quantity_left(),
         )

@@ -43,6 +43,48 @@ pub enum OrderStatus {
     Unknown,
 }
 
+impl OrderSide {
+    /// The side as Binance spells it: `BUY` or `SELL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderSide::Buy => "BUY",
+            OrderSide::Sell => "SELL",
+        }
+    }
+}
+
+impl OrderStatus {
+    /// The status as Binance spells it (`NEW`, `FILLED`, ...; `UNKNOWN` for one this crate
+    /// does not know).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::New => "NEW",
+            OrderStatus::PendingNew => "PENDING_NEW",
+            OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",
+            OrderStatus::Filled => "FILLED",
+            OrderStatus::Canceled => "CANCELED",
+            OrderStatus::PendingCancel => "PENDING_CANCEL",
+            OrderStatus::Rejected => "REJECTED",
+            OrderStatus::Expired => "EXPIRED",
+            OrderStatus::ExpiredInMatch => "EXPIRED_IN_MATCH",
+            OrderStatus::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// `Some(true)` for a filled order, `Some(false)` for one closed otherwise (cancelled,
+    /// expired, rejected), `None` while it may still fill (spot and USD-M alike).
+    pub(crate) fn filled(self) -> Option<bool> {
+        match self {
+            OrderStatus::Filled => Some(true),
+            OrderStatus::Canceled
+            | OrderStatus::Expired
+            | OrderStatus::ExpiredInMatch
+            | OrderStatus::Rejected => Some(false),
+            _ => None,
+        }
+    }
+}
+
 /// An order's type (enums.md, "Order types").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
