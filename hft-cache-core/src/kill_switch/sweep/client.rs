@@ -150,6 +150,36 @@ fn read_status<T: ClosedStatus + crate::policy::Live, R>(
     ))
 }
 
+impl<V: OrderVenue> SignedClient<V> {
+    /// `order`'s status answer, read by `read` at once: from the venue's `order_status`, or,
+    /// when that query does not find the order (an answer that does not name it, or "unknown
+    /// order"), from its `closed_order_status`, if it has one. `None`: the venue has no such
+    /// query.
+    async fn read_order_status<R>(
+        &self,
+        order: &VenueOrder,
+        read: fn(&V::OrderStatus) -> R,
+    ) -> Result<Option<R>, SweepError> {
+        let venue = SignedClient::venue(self);
+        let Some(request) = venue.order_status(order) else {
+            return Ok(None);
+        };
+        let first = match call::<V, V::OrderStatus>(self, request).await {
+            Ok(status) => Ok(read_status(&status, read)?),
+            Err(error) if error.unknown_order => Err(error),
+            Err(error) => return Err(error),
+        };
+        match (first, venue.closed_order_status(order)) {
+            (Ok((first, true)), _) | (Ok((first, false)), None) => Ok(Some(first)),
+            (Err(unknown), None) => Err(unknown),
+            (_, Some(closed)) => {
+                let status: Fresh<V::OrderStatus> = call(self, closed).await?;
+                Ok(Some(read_status(&status, read)?.0))
+            }
+        }
+    }
+}
+
 impl<V: OrderVenue> SweepClient for SignedClient<V> {
     fn venue(&self) -> &'static str {
         Venue::name(SignedClient::venue(self))
@@ -215,43 +245,20 @@ impl<V: OrderVenue> SweepClient for SignedClient<V> {
 
     fn filled(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<bool>, SweepError>> {
         Box::pin(async move {
-            let venue = SignedClient::venue(self);
-            let Some(request) = venue.order_status(&order) else {
-                return Ok(None);
-            };
-            let (filled, found) = {
-                let status: Fresh<V::OrderStatus> = call(self, request).await?;
-                read_status(&status, ClosedStatus::filled)?
-            };
-            match (found, venue.closed_order_status(&order)) {
-                (false, Some(closed)) => {
-                    let status: Fresh<V::OrderStatus> = call(self, closed).await?;
-                    Ok(read_status(&status, ClosedStatus::filled)?.0)
-                }
-                _ => Ok(filled),
-            }
+            Ok(self
+                .read_order_status(&order, ClosedStatus::filled)
+                .await?
+                .flatten())
         })
     }
 
     fn lookup(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<OrderState>, SweepError>> {
         Box::pin(async move {
-            let Some(request) = SignedClient::venue(self).order_status(&order) else {
-                return Ok(None);
-            };
-            let venue = SignedClient::venue(self);
-            let found = match call::<V, V::OrderStatus>(self, request).await {
+            match self.read_order_status(&order, ClosedStatus::state).await {
                 // Copied into the report's record at once, while fresh.
-                Ok(status) => read_status(&status, ClosedStatus::state)?.0,
-                Err(error) if error.unknown_order => None,
-                Err(error) => return Err(error),
-            };
-            match (found, venue.closed_order_status(&order)) {
-                (None, Some(closed)) => match call::<V, V::OrderStatus>(self, closed).await {
-                    Ok(status) => Ok(read_status(&status, ClosedStatus::state)?.0),
-                    Err(error) if error.unknown_order => Ok(None),
-                    Err(error) => Err(error),
-                },
-                (found, _) => Ok(found),
+                Ok(state) => Ok(state.flatten()),
+                Err(error) if error.unknown_order => Ok(None),
+                Err(error) => Err(error),
             }
         })
     }
