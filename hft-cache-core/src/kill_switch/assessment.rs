@@ -114,8 +114,8 @@ pub struct AssessedOrder {
     pub side: Option<String>,
     /// Its status, as the venue spells it (Binance `NEW`, `PARTIALLY_FILLED`, `FILLED`,
     /// `CANCELED`; Bybit `New`, `Filled`; OKX `live`, `filled`, ...), or `NOT_FOUND` when the
-    /// venue has no such order (it never arrived; on Bybit, whose order query lists open orders
-    /// only, also an order that has closed).
+    /// venue has no such order (it never arrived; on Bybit, also a closed order past the 500
+    /// recent ones it keeps).
     pub status: String,
     /// Quantity filled.
     pub executed_qty: Decimal,
