@@ -53,6 +53,28 @@ pub struct Receipt {
     feed: Option<(Arc<dyn FeedProbe>, u64)>,
 }
 
+/// What a receipt never does, as a bound no type meets, so that trying it fails with the
+/// policy's reason instead of "the trait `Deserialize` is not implemented" (as `Fresh<T>`'s).
+mod never {
+    #[diagnostic::on_unimplemented(
+        message = "a `Receipt` is never deserialized: only the crate makes one, from a read it served",
+        label = "forging a receipt",
+        note = "take it from the read itself: `read_with_receipt` on a cache, `quote` on a book cache, `receipt()` on a `Fresh<T>`"
+    )]
+    pub trait Deserialized {}
+}
+
+// The bound is on `&'de Receipt`, so that it names `'de` and is checked where it is used (a
+// bound on `Receipt` alone would be refused here, and would not carry the message).
+impl<'de> serde::Deserialize<'de> for Receipt
+where
+    &'de Receipt: never::Deserialized,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        unreachable!("no type implements `never::Deserialized`")
+    }
+}
+
 /// What a receipt needs of the feed that wrote a streamed value, to check at send time that the
 /// feed is still healthy in the epoch of the read: the stream cache's feed state implements it.
 pub(crate) trait FeedProbe: Send + Sync {
