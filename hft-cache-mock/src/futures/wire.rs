@@ -4,7 +4,7 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::account::{max_notional, Assessment, Order, Risk, BRACKETS, MAINT_MARGIN_RATE};
 use super::engine::{MAX_NUM_ORDERS, MULTIPLIER_DOWN, MULTIPLIER_UP};
@@ -171,7 +171,6 @@ pub(crate) fn balance(wallet: Decimal, a: &Assessment, update_time: u64) -> Valu
 
 /// `GET /fapi/v2/account`.
 pub(crate) fn account(wallet: Decimal, a: &Assessment, update_time: u64) -> Value {
-    let margin_balance = wallet.saturating_add(a.unrealized);
     let positions: Vec<Value> = a
         .per_symbol
         .iter()
@@ -198,15 +197,30 @@ pub(crate) fn account(wallet: Decimal, a: &Assessment, update_time: u64) -> Valu
             })
         })
         .collect();
-    json!({
-        "feeTier": 0,
-        "feeBurn": false,
-        "canTrade": true,
-        "canDeposit": true,
-        "canWithdraw": true,
-        "updateTime": 0,
-        "multiAssetsMargin": false,
-        "tradeGroupId": -1,
+    let mut usdt = usdt_asset(wallet, a, update_time);
+    usdt.insert("marginAvailable".into(), true.into());
+    let mut body = totals(wallet, a);
+    for (key, value) in [
+        ("feeTier", json!(0)),
+        ("feeBurn", json!(false)),
+        ("canTrade", json!(true)),
+        ("canDeposit", json!(true)),
+        ("canWithdraw", json!(true)),
+        ("updateTime", json!(0)),
+        ("multiAssetsMargin", json!(false)),
+        ("tradeGroupId", json!(-1)),
+        ("assets", json!([usdt])),
+        ("positions", json!(positions)),
+    ] {
+        body.insert(key.into(), value);
+    }
+    Value::Object(body)
+}
+
+/// The totals V2 and V3 of `GET /fapi/*/account` both give.
+fn totals(wallet: Decimal, a: &Assessment) -> Map<String, Value> {
+    let margin_balance = wallet.saturating_add(a.unrealized);
+    let Value::Object(totals) = json!({
         "totalInitialMargin": amount_str(a.initial_margin),
         "totalMaintMargin": amount_str(a.maint_margin),
         "totalWalletBalance": amount_str(wallet),
@@ -218,24 +232,33 @@ pub(crate) fn account(wallet: Decimal, a: &Assessment, update_time: u64) -> Valu
         "totalCrossUnPnl": amount_str(a.unrealized),
         "availableBalance": amount_str(a.available),
         "maxWithdrawAmount": amount_str(a.available),
-        "assets": [{
-            "asset": "USDT",
-            "walletBalance": amount_str(wallet),
-            "unrealizedProfit": amount_str(a.unrealized),
-            "marginBalance": amount_str(margin_balance),
-            "maintMargin": amount_str(a.maint_margin),
-            "initialMargin": amount_str(a.initial_margin),
-            "positionInitialMargin": amount_str(a.position_initial_margin),
-            "openOrderInitialMargin": amount_str(a.open_order_margin),
-            "crossWalletBalance": amount_str(wallet),
-            "crossUnPnl": amount_str(a.unrealized),
-            "availableBalance": amount_str(a.available),
-            "maxWithdrawAmount": amount_str(a.available),
-            "marginAvailable": true,
-            "updateTime": update_time,
-        }],
-        "positions": positions,
-    })
+    }) else {
+        unreachable!("an object literal")
+    };
+    totals
+}
+
+/// The USDT entry of `assets` V2 and V3 both give (V2 adds `marginAvailable`).
+fn usdt_asset(wallet: Decimal, a: &Assessment, update_time: u64) -> Map<String, Value> {
+    let margin_balance = wallet.saturating_add(a.unrealized);
+    let Value::Object(asset) = json!({
+        "asset": "USDT",
+        "walletBalance": amount_str(wallet),
+        "unrealizedProfit": amount_str(a.unrealized),
+        "marginBalance": amount_str(margin_balance),
+        "maintMargin": amount_str(a.maint_margin),
+        "initialMargin": amount_str(a.initial_margin),
+        "positionInitialMargin": amount_str(a.position_initial_margin),
+        "openOrderInitialMargin": amount_str(a.open_order_margin),
+        "crossWalletBalance": amount_str(wallet),
+        "crossUnPnl": amount_str(a.unrealized),
+        "availableBalance": amount_str(a.available),
+        "maxWithdrawAmount": amount_str(a.available),
+        "updateTime": update_time,
+    }) else {
+        unreachable!("an object literal")
+    };
+    asset
 }
 
 /// `GET /fapi/v3/account` (single-asset mode): the totals, the USDT asset, and only the
@@ -246,7 +269,6 @@ pub(crate) fn account_v3(
     update_time: u64,
     active: impl Fn(&str, &Risk) -> bool,
 ) -> Value {
-    let margin_balance = wallet.saturating_add(a.unrealized);
     let positions: Vec<Value> = a
         .per_symbol
         .iter()
@@ -266,35 +288,10 @@ pub(crate) fn account_v3(
             })
         })
         .collect();
-    json!({
-        "totalInitialMargin": amount_str(a.initial_margin),
-        "totalMaintMargin": amount_str(a.maint_margin),
-        "totalWalletBalance": amount_str(wallet),
-        "totalUnrealizedProfit": amount_str(a.unrealized),
-        "totalMarginBalance": amount_str(margin_balance),
-        "totalPositionInitialMargin": amount_str(a.position_initial_margin),
-        "totalOpenOrderInitialMargin": amount_str(a.open_order_margin),
-        "totalCrossWalletBalance": amount_str(wallet),
-        "totalCrossUnPnl": amount_str(a.unrealized),
-        "availableBalance": amount_str(a.available),
-        "maxWithdrawAmount": amount_str(a.available),
-        "assets": [{
-            "asset": "USDT",
-            "walletBalance": amount_str(wallet),
-            "unrealizedProfit": amount_str(a.unrealized),
-            "marginBalance": amount_str(margin_balance),
-            "maintMargin": amount_str(a.maint_margin),
-            "initialMargin": amount_str(a.initial_margin),
-            "positionInitialMargin": amount_str(a.position_initial_margin),
-            "openOrderInitialMargin": amount_str(a.open_order_margin),
-            "crossWalletBalance": amount_str(wallet),
-            "crossUnPnl": amount_str(a.unrealized),
-            "availableBalance": amount_str(a.available),
-            "maxWithdrawAmount": amount_str(a.available),
-            "updateTime": update_time,
-        }],
-        "positions": positions,
-    })
+    let mut body = totals(wallet, a);
+    body.insert("assets".into(), json!([usdt_asset(wallet, a, update_time)]));
+    body.insert("positions".into(), json!(positions));
+    Value::Object(body)
 }
 
 /// One symbol's entry of `GET /fapi/v1/leverageBracket`: every bracket of [`BRACKETS`].
