@@ -271,3 +271,66 @@ async fn a_futures_halt_is_assessed_on_usd_m_and_survives_a_failing_account_endp
     );
     ex.shutdown().await;
 }
+
+#[tokio::test]
+async fn usd_m_names_each_symbols_assets_from_its_one_exchange_info() {
+    let ex = FuturesMock::builder()
+        .api_key(KEY)
+        .secret(SECRET)
+        .symbol(BTC, dec!(60000))
+        .symbol("ETHUSDT", dec!(3000))
+        .balance(dec!(10000))
+        .leverage(10)
+        .start()
+        .await
+        .unwrap();
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(futures_client(&ex).build().unwrap())
+        .keep_resting_orders()
+        .build();
+    let trader = futures_client(&ex)
+        .trading_gate(kill.gate())
+        .journal(journal)
+        .build()
+        .unwrap();
+    for (symbol, price) in [(BTC, "50000"), ("ETHUSDT", "2500")] {
+        let bid = [
+            ("symbol", symbol),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "0.01"),
+            ("price", price),
+        ];
+        futures_order(&trader, &bid).await;
+    }
+
+    kill.trip("operator stop");
+    let report = assessed(&kill).await;
+    let AssessmentState::Done(done) = &report.assessment else {
+        panic!("not assessed: {report}");
+    };
+    let assets: Vec<(&str, Option<&str>, Option<&str>, usize)> = done
+        .symbols
+        .iter()
+        .map(|s| {
+            (
+                s.symbol.as_str(),
+                s.base_asset.as_deref(),
+                s.quote_asset.as_deref(),
+                s.open_orders,
+            )
+        })
+        .collect();
+    assert_eq!(
+        assets,
+        [
+            (BTC, Some("BTC"), Some("USDT"), 1),
+            ("ETHUSDT", Some("ETH"), Some("USDT"), 1)
+        ]
+    );
+    ex.shutdown().await;
+}

@@ -101,12 +101,12 @@ async fn assess_venue(
                 .or_insert_with(|| SymbolExposure::new(venue, symbol));
         }
     }
-    for (symbol, exposure) in &mut symbols {
-        if let Some((base, quote)) = client
-            .symbol_assets(symbol.clone())
-            .await
-            .map_err(|e| Unreachable::of(venue, &format!("symbol info of {symbol}"), e))?
-        {
+    let assets = client
+        .symbol_assets(symbols.keys().cloned().collect())
+        .await
+        .map_err(|(symbol, e)| Unreachable::of(venue, &format!("symbol info of {symbol}"), e))?;
+    for (symbol, found) in assets {
+        if let (Some(exposure), Some((base, quote))) = (symbols.get_mut(&symbol), found) {
             exposure.base_asset = Some(base);
             exposure.quote_asset = Some(quote);
         }

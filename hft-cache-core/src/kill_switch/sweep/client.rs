@@ -19,6 +19,9 @@ use crate::fresh::Fresh;
 #[serde(transparent)]
 struct VenueAnswer(serde_json::Value);
 
+/// A symbol and its base and quote asset, if the venue tells.
+pub(crate) type SymbolAssets = (String, Option<(String, String)>);
+
 /// Pages of open orders read at most per query (Bybit's 50 a page: 2 500 orders).
 const MAX_PAGES: usize = 50;
 
@@ -114,11 +117,13 @@ pub(crate) trait SweepClient: Send + Sync {
     fn lookup(&self, order: VenueOrder) -> BoxFuture<'_, Result<Option<OrderState>, SweepError>>;
     /// The account's balances; `None` if the venue describes no such query.
     fn balances(&self) -> BoxFuture<'_, Result<Option<Vec<VenueBalance>>, SweepError>>;
-    /// The base and quote asset of `symbol`, if the venue tells.
+    /// The base and quote asset of each of `symbols`, where the venue tells (one request per
+    /// distinct call: USD-M's exchange info answers for every symbol at once). A failure names
+    /// the symbol it was asked for.
     fn symbol_assets(
         &self,
-        symbol: String,
-    ) -> BoxFuture<'_, Result<Option<(String, String)>, SweepError>>;
+        symbols: Vec<String>,
+    ) -> BoxFuture<'_, Result<Vec<SymbolAssets>, (String, SweepError)>>;
     /// The venue's clock minus ours, in milliseconds, if its time endpoint answers.
     fn clock_offset(&self) -> BoxFuture<'_, Option<i64>>;
 }
@@ -282,19 +287,31 @@ impl<V: OrderVenue> SweepClient for SignedClient<V> {
 
     fn symbol_assets(
         &self,
-        symbol: String,
-    ) -> BoxFuture<'_, Result<Option<(String, String)>, SweepError>> {
+        symbols: Vec<String>,
+    ) -> BoxFuture<'_, Result<Vec<SymbolAssets>, (String, SweepError)>> {
         Box::pin(async move {
             let venue = SignedClient::venue(self);
-            let Some(request) = venue.symbol_info(&symbol) else {
-                return Ok(venue.read_symbol_assets(&symbol, None));
-            };
-            // Static data, public: read as the value itself.
-            let info: serde_json::Value = self
-                .public_get(request.path, &request.params)
-                .await
-                .map_err(|e| SweepError::of(&e))?;
-            Ok(venue.read_symbol_assets(&symbol, Some(&info)))
+            // Static data, public: read as the value itself, and asked once per distinct call.
+            let mut answers: Vec<(VenueCall, serde_json::Value)> = Vec::new();
+            let mut assets = Vec::with_capacity(symbols.len());
+            for symbol in symbols {
+                let found = match venue.symbol_info(&symbol) {
+                    None => venue.read_symbol_assets(&symbol, None),
+                    Some(request) => {
+                        if !answers.iter().any(|(asked, _)| *asked == request) {
+                            let info: serde_json::Value = self
+                                .public_get(request.path, &request.params)
+                                .await
+                                .map_err(|e| (symbol.clone(), SweepError::of(&e)))?;
+                            answers.push((request.clone(), info));
+                        }
+                        let info = answers.iter().find(|(asked, _)| *asked == request);
+                        venue.read_symbol_assets(&symbol, info.map(|(_, info)| info))
+                    }
+                };
+                assets.push((symbol, found));
+            }
+            Ok(assets)
         })
     }
 
