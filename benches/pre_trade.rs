@@ -3,6 +3,9 @@
 //! the order's signed round trip to the loopback mock exchange, and their ratio. A counting
 //! allocator checks that the check allocates nothing.
 //!
+//! The round trips are compared twice: with the controls against without, and, as the noise
+//! floor of that comparison, two clients without.
+//!
 //! `cargo bench --bench pre_trade -- --warm-up-time 1 --measurement-time 3`
 
 #[path = "common/paired.rs"]
@@ -246,26 +249,27 @@ fn bench(c: &mut Criterion) {
     });
 
     let url = mock();
-    let plain = SignedClient::builder(&url)
-        .api_key("key")
-        .secret("secret")
+    let client = |controls: Option<&PreTrade>| {
+        let builder = SignedClient::builder(&url).api_key("key").secret("secret");
+        match controls {
+            Some(controls) => builder.pre_trade(controls.clone()),
+            None => builder,
+        }
         .build()
-        .expect("client");
-    let checked = SignedClient::builder(&url)
-        .api_key("key")
-        .secret("secret")
-        .pre_trade(controls.clone())
-        .build()
-        .expect("client");
+        .expect("client")
+    };
+    let (plain, checked) = (client(None), client(Some(&controls)));
     let round_trip = |client: &SignedClient| {
         let decision = inputs.decide();
+        let start = Instant::now();
         runtime.block_on(async {
             let ack: hft_cache::Fresh<Ack> = client
                 .signed_post_decided(&decision, "/api/v3/order", &ORDER)
                 .await
                 .expect("answered");
             black_box(ack.is_fresh())
-        })
+        });
+        start.elapsed()
     };
     group.bench_function("signed_round_trip_loopback", |b| {
         b.iter(|| round_trip(&plain))
@@ -287,26 +291,34 @@ fn bench(c: &mut Criterion) {
             }
             start.elapsed() / 100
         },
-        || {
-            let start = Instant::now();
-            round_trip(&plain);
-            start.elapsed()
-        },
+        || round_trip(&plain),
     );
-    paired::print_ratio(
+
+    // The round trip with the controls and without, alternated; and, as the noise floor, two
+    // clients without. Each pair of clients has its own connection to the mock, and one pair's
+    // connections can be a little faster or slower than another's for the whole run (its
+    // server task, its socket buffers): so the rounds are spread over pairs built afresh.
+    let sessions = |name: &str, with: Option<&PreTrade>| {
+        const PAIRS: usize = 10;
+        const ROUNDS: usize = 200;
+        let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
+        for _ in 0..PAIRS {
+            let (a, b) = (client(with), client(None));
+            for _ in 0..20 {
+                round_trip(&a);
+                round_trip(&b);
+            }
+            let (ta, tb) = paired::alternate(ROUNDS, || round_trip(&a), || round_trip(&b));
+            times_a.extend(ta);
+            times_b.extend(tb);
+        }
+        paired::print_times(name, &times_a, &times_b);
+    };
+    sessions(
         "pre_trade/round_trip_with_vs_without_pre_trade",
-        2000,
-        || {
-            let start = Instant::now();
-            round_trip(&checked);
-            start.elapsed()
-        },
-        || {
-            let start = Instant::now();
-            round_trip(&plain);
-            start.elapsed()
-        },
+        Some(&controls),
     );
+    sessions("pre_trade/round_trip_control_without_vs_without", None);
 }
 
 criterion_group! {

@@ -15,7 +15,8 @@ use hft_cache::journal::OrderJournal;
 use hft_cache::kill_switch::{KillSwitch, TripReason};
 use hft_cache::monitor::Registry;
 use hft_cache::pre_trade::{
-    Decision, InputKind, Limits, PreTrade, Refusal, Rule, Throttle, TradingRules,
+    Decision, InputKind, Limits, OrderSide, OrderTicket, PreTrade, Refusal, Rule, Throttle,
+    TradingRules,
 };
 use hft_cache::stream_cache::{FeedFault, FeedWriter};
 use hft_cache::{Fresh, Live, StaticCache, StreamCache};
@@ -875,4 +876,87 @@ async fn the_paper_phase_runs_the_same_checks() {
             ("paper", "accepted")
         ]
     );
+}
+
+/// Controls without venue rules or a book, on `clock`, for the checks that need neither.
+fn bare_controls(clock: &ManualClock, limits: Limits, throttle: Throttle) -> PreTrade {
+    PreTrade::builder()
+        .without_venue_rules()
+        .allow_undecided()
+        .clock(clock.shared())
+        .defaults(limits)
+        .throttle(throttle)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_refused_order_is_not_counted_as_sent() {
+    let clock = ManualClock::new();
+    let limits = Limits::none().duplicate_window(Duration::from_secs(1));
+    let controls = bare_controls(
+        &clock,
+        limits,
+        Throttle::new(2, Duration::from_secs(10)).unwrap(),
+    );
+    let order = OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60000), dec!(0.001));
+    controls.check(&order, None).unwrap();
+    clock.advance(Duration::from_millis(600));
+    let r = controls.check(&order, None).unwrap_err();
+    assert!(matches!(r, Refusal::Duplicate { .. }), "{r:?}");
+    // The window runs from the order sent, not from the one refused.
+    clock.advance(Duration::from_millis(400) + Duration::from_nanos(1));
+    controls.check(&order, None).unwrap();
+    // The throttle (2 per 10 s) is spent: a new order is refused by it, and so not sent, so
+    // the same order right after is refused by the throttle again, not as a duplicate.
+    let other = OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60000.5), dec!(0.001));
+    let r = controls.check(&other, None).unwrap_err();
+    assert!(matches!(r, Refusal::Throttle { .. }), "{r:?}");
+    let r = controls.check(&other, None).unwrap_err();
+    assert!(matches!(r, Refusal::Throttle { .. }), "{r:?}");
+}
+
+#[test]
+fn the_same_value_written_two_ways_is_the_same_order() {
+    let clock = ManualClock::new();
+    let limits = Limits::none().duplicate_window(Duration::from_secs(1));
+    let controls = bare_controls(
+        &clock,
+        limits,
+        Throttle::new(100, Duration::from_secs(1)).unwrap(),
+    );
+    let order = OrderTicket::limit("BTCUSDT", OrderSide::Sell, dec!(60000.10), dec!(0.0010));
+    controls.check(&order, None).unwrap();
+    let again = OrderTicket::limit("BTCUSDT", OrderSide::Sell, dec!(60000.1), dec!(0.001));
+    let r = controls.check(&again, None).unwrap_err();
+    assert!(matches!(r, Refusal::Duplicate { .. }), "{r:?}");
+    let bought = OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60000.1), dec!(0.001));
+    controls.check(&bought, None).unwrap();
+}
+
+#[test]
+fn past_the_orders_it_keeps_the_duplicate_check_keeps_the_newest() {
+    let clock = ManualClock::new();
+    let limits = Limits::none().duplicate_window(Duration::from_secs(60));
+    let controls = bare_controls(
+        &clock,
+        limits,
+        Throttle::new(1_000_000, Duration::from_secs(1)).unwrap(),
+    );
+    let order =
+        |i: i64| OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60000), Decimal::new(i, 5));
+    // 10 000 distinct orders within the window: more than twice the 4 096 it keeps.
+    for i in 1..=10_000 {
+        controls.check(&order(i), None).unwrap();
+        clock.advance(Duration::from_micros(10));
+    }
+    for i in 10_000 - 4_095..=10_000 {
+        let r = controls.check(&order(i), None).unwrap_err();
+        assert!(matches!(r, Refusal::Duplicate { .. }), "order {i}: {r:?}");
+    }
+    // The oldest were forgotten, not the newest: the first goes through again.
+    controls.check(&order(1), None).unwrap();
+    // Past the window, every order is new again.
+    clock.advance(Duration::from_secs(61));
+    controls.check(&order(10_000), None).unwrap();
 }

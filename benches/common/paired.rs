@@ -5,6 +5,12 @@
 //! The order within a round flips every round (a b, b a, a b, ...): whichever runs first after
 //! the other finds the caches, the branch predictors and the peer's state as the other left
 //! them, and a fixed order would charge that to one side every time.
+//!
+//! Two figures are printed: the ratio of the two medians, and the median of the rounds' own
+//! ratios. The second compares each `a` with the `b` measured beside it, so a drift of the
+//! machine between rounds cancels out of it; where the two disagree, the machine moved.
+
+#![allow(dead_code)] // each bench uses its own part
 
 use std::time::Duration;
 
@@ -12,9 +18,19 @@ use std::time::Duration;
 pub fn print_ratio(
     name: &str,
     rounds: usize,
+    a: impl FnMut() -> Duration,
+    b: impl FnMut() -> Duration,
+) {
+    let (times_a, times_b) = alternate(rounds, a, b);
+    print_times(name, &times_a, &times_b);
+}
+
+/// Alternates `a` and `b` for `rounds` rounds; each one's times, in round order.
+pub fn alternate(
+    rounds: usize,
     mut a: impl FnMut() -> Duration,
     mut b: impl FnMut() -> Duration,
-) {
+) -> (Vec<Duration>, Vec<Duration>) {
     let (mut times_a, mut times_b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds {
         if round % 2 == 0 {
@@ -25,14 +41,30 @@ pub fn print_ratio(
             times_a.push(a());
         }
     }
-    let (a, b) = (median(&mut times_a), median(&mut times_b));
+    (times_a, times_b)
+}
+
+/// Prints the medians of `a` and `b` (round by round, as [`alternate`] gives them), their
+/// ratio, and the median of the rounds' ratios.
+pub fn print_times(name: &str, a: &[Duration], b: &[Duration]) {
+    let mut rounds: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    rounds.sort_unstable_by(f64::total_cmp);
+    let (ma, mb) = (median(a), median(b));
     println!(
-        "{name}: medians {a:?} vs {b:?} over {rounds} alternating rounds, ratio {:.3}",
-        a.as_secs_f64() / b.as_secs_f64()
+        "{name}: medians {ma:?} vs {mb:?} over {} alternating rounds, ratio {:.3} \
+         (median of the rounds' ratios {:.3})",
+        a.len(),
+        ma.as_secs_f64() / mb.as_secs_f64(),
+        rounds[rounds.len() / 2]
     );
 }
 
-fn median(times: &mut [Duration]) -> Duration {
+fn median(times: &[Duration]) -> Duration {
+    let mut times = times.to_vec();
     times.sort_unstable();
     times[times.len() / 2]
 }

@@ -30,6 +30,8 @@ mod check;
 #[cfg(feature = "venues")]
 mod controls;
 #[cfg(feature = "venues")]
+mod dec;
+#[cfg(feature = "venues")]
 mod rules;
 #[cfg(feature = "venues")]
 mod throttle;

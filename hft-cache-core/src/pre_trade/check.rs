@@ -6,6 +6,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 
 use super::controls::Limits;
+use super::dec;
 use super::rules::{LotRule, TradingRules};
 use super::{BookQuote, Refusal};
 use crate::order::OrderRequest;
@@ -115,15 +116,14 @@ impl<'a> OrderTicket<'a> {
 const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 
 /// The price collar against the decision's book; returns the price the order is valued at.
+/// Without `collar` (an undecided order, which has no book) the limit price is not collared.
 pub(super) fn price_against_book(
     order: &OrderTicket<'_>,
     book: Option<&BookQuote>,
     limits: &Limits,
+    collar: bool,
 ) -> Result<Option<Decimal>, Refusal> {
     let book = book.filter(|b| b.symbol() == order.symbol);
-    let no_book = || Refusal::NoBook {
-        symbol: order.symbol.to_owned(),
-    };
     let (bid, ask) = match book {
         Some(book) => (book.bid().map(|l| l.price), book.ask().map(|l| l.price)),
         None => (None, None),
@@ -134,36 +134,41 @@ pub(super) fn price_against_book(
             OrderSide::Buy => ask,
             OrderSide::Sell => bid,
         };
-        return taken.map(Some).ok_or_else(no_book);
+        return taken.map(Some).ok_or_else(|| no_book(order));
     };
-    if limits.collar_through_bps.is_none() && limits.collar_mid_bps.is_none() {
+    let (through_bps, mid_bps) = match collar {
+        true => (limits.collar_through_bps, limits.collar_mid_bps),
+        false => (None, None),
+    };
+    if through_bps.is_none() && mid_bps.is_none() {
         return Ok(Some(price));
     }
     let (Some(bid), Some(ask)) = (bid, ask) else {
-        return Err(no_book());
+        return Err(no_book(order));
     };
-    if let Some(limit_bps) = limits.collar_through_bps {
-        let (through, reference, name) = match order.side {
-            OrderSide::Buy => (price.checked_sub(ask), ask, "best ask"),
-            OrderSide::Sell => (bid.checked_sub(price), bid, "best bid"),
+    if let Some(limit_bps) = through_bps {
+        // Most limit orders rest on their own side of the book: one comparison clears them.
+        let through = match order.side {
+            OrderSide::Buy if dec::gt(price, ask) => Some((dec::sub(price, ask), ask, "best ask")),
+            OrderSide::Sell if dec::lt(price, bid) => Some((dec::sub(bid, price), bid, "best bid")),
+            _ => None,
         };
-        let through = through.unwrap_or(Decimal::MAX);
-        if through > Decimal::ZERO && past(through, reference, limit_bps) {
-            return Err(collar(price, name, reference, through, limit_bps));
+        if let Some((through, reference, name)) = through {
+            let through = through.unwrap_or(Decimal::MAX);
+            if past(through, reference, limit_bps) {
+                return Err(collar_refusal(price, name, reference, through, limit_bps));
+            }
         }
     }
-    if let Some(limit_bps) = limits.collar_mid_bps {
+    if let Some(limit_bps) = mid_bps {
         // |price − mid| / mid against the collar, as |2·price − (bid + ask)| / (bid + ask):
         // the same ratio without a division.
-        let sum = bid.checked_add(ask).ok_or_else(no_book)?;
-        let off = price
-            .checked_mul(Decimal::TWO)
-            .and_then(|twice| twice.checked_sub(sum))
+        let sum = dec::add(bid, ask).ok_or_else(|| no_book(order))?;
+        let off = dec::add(price, price)
+            .and_then(|twice| dec::sub(twice, sum))
             .map_or(Decimal::MAX, |d| d.abs());
         if past(off, sum, limit_bps) {
-            let mid = sum / Decimal::TWO;
-            let off = price.checked_sub(mid).map_or(Decimal::MAX, |d| d.abs());
-            return Err(collar(price, "mid", mid, off, limit_bps));
+            return Err(mid_refusal(price, sum, limit_bps));
         }
     }
     Ok(Some(price))
@@ -173,14 +178,31 @@ pub(super) fn price_against_book(
 /// overflow counts as past).
 #[inline]
 fn past(diff: Decimal, reference: Decimal, limit_bps: Decimal) -> bool {
-    match (diff.checked_mul(BPS), limit_bps.checked_mul(reference)) {
-        (Some(lhs), Some(rhs)) => lhs > rhs,
+    match (dec::mul(diff, BPS), dec::mul(limit_bps, reference)) {
+        (Some(lhs), Some(rhs)) => dec::gt(lhs, rhs),
         _ => true,
     }
 }
 
 #[cold]
-fn collar(
+#[inline(never)]
+pub(super) fn no_book(order: &OrderTicket<'_>) -> Refusal {
+    Refusal::NoBook {
+        symbol: order.symbol.to_owned(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn mid_refusal(price: Decimal, sum: Decimal, limit_bps: Decimal) -> Refusal {
+    let mid = sum / Decimal::TWO;
+    let off = price.checked_sub(mid).map_or(Decimal::MAX, |d| d.abs());
+    collar_refusal(price, "mid", mid, off, limit_bps)
+}
+
+#[cold]
+#[inline(never)]
+fn collar_refusal(
     price: Decimal,
     reference_name: &'static str,
     reference: Decimal,
@@ -202,23 +224,24 @@ fn collar(
     }
 }
 
-/// The venue's rules: price, lot, notional, open orders.
+/// The venue's rules: price, lot, notional, open orders. `notional` is the order's price (a
+/// market order's valued at the book) times its quantity.
 pub(super) fn venue_rules(
     rules: &TradingRules,
     order: &OrderTicket<'_>,
-    value_price: Option<Decimal>,
+    notional: Option<Decimal>,
     open_orders: Option<u32>,
 ) -> Result<(), Refusal> {
     if let (Some(rule), Some(price)) = (rules.price, order.price) {
-        let filter = |what, limit| Refusal::PriceFilter { price, what, limit };
-        if rule.min > Decimal::ZERO && price < rule.min {
-            return Err(filter("minimum price", rule.min));
+        let filter = |what, limit| Err(Refusal::PriceFilter { price, what, limit });
+        if dec::positive(rule.min) && dec::lt(price, rule.min) {
+            return filter("minimum price", rule.min);
         }
-        if rule.max > Decimal::ZERO && price > rule.max {
-            return Err(filter("maximum price", rule.max));
+        if dec::positive(rule.max) && dec::gt(price, rule.max) {
+            return filter("maximum price", rule.max);
         }
-        if rule.tick > Decimal::ZERO && !on_grid(price, rule.min, rule.tick) {
-            return Err(filter("tick size", rule.tick));
+        if dec::positive(rule.tick) && !dec::on_grid(price, rule.min, rule.tick) {
+            return filter("tick size", rule.tick);
         }
     }
     if let Some(rule) = rules.lot {
@@ -229,69 +252,62 @@ pub(super) fn venue_rules(
     }
     if let Some(rule) = rules.notional {
         let market = order.kind == OrderKind::Market;
-        let notional = value_price.and_then(|p| p.checked_mul(order.quantity));
-        let check_min = rule.min > Decimal::ZERO && (!market || rule.min_applies_to_market);
-        let check_max = rule.max > Decimal::ZERO && (!market || rule.max_applies_to_market);
+        let check_min = dec::positive(rule.min) && (!market || rule.min_applies_to_market);
+        let check_max = dec::positive(rule.max) && (!market || rule.max_applies_to_market);
         if check_min || check_max {
-            let notional = notional.ok_or_else(|| Refusal::NoBook {
-                symbol: order.symbol.to_owned(),
-            })?;
-            if check_min && notional < rule.min {
-                return Err(Refusal::Notional {
-                    notional,
-                    what: "minimum notional",
-                    limit: rule.min,
-                });
+            let notional = notional.ok_or_else(|| no_book(order))?;
+            if check_min && dec::lt(notional, rule.min) {
+                return Err(notional_refusal(notional, "minimum notional", rule.min));
             }
-            if check_max && notional > rule.max {
-                return Err(Refusal::Notional {
-                    notional,
-                    what: "maximum notional",
-                    limit: rule.max,
-                });
+            if check_max && dec::gt(notional, rule.max) {
+                return Err(notional_refusal(notional, "maximum notional", rule.max));
             }
         }
     }
     if let Some(max) = rules.max_open_orders {
         match open_orders {
             Some(open) if open < max => {}
-            open => {
-                return Err(Refusal::MaxOpenOrders {
-                    symbol: order.symbol.to_owned(),
-                    open,
-                    max,
-                })
-            }
+            open => return Err(open_orders_refusal(order, open, max)),
         }
     }
     Ok(())
 }
 
-fn lot(rule: LotRule, qty: Decimal) -> Result<(), Refusal> {
-    let filter = |what, limit| Refusal::LotSize { qty, what, limit };
-    if qty <= Decimal::ZERO {
-        return Err(filter("minimum quantity", rule.min.max(Decimal::ZERO)));
+#[cold]
+#[inline(never)]
+fn notional_refusal(notional: Decimal, what: &'static str, limit: Decimal) -> Refusal {
+    Refusal::Notional {
+        notional,
+        what,
+        limit,
     }
-    if rule.min > Decimal::ZERO && qty < rule.min {
-        return Err(filter("minimum quantity", rule.min));
-    }
-    if rule.max > Decimal::ZERO && qty > rule.max {
-        return Err(filter("maximum quantity", rule.max));
-    }
-    if rule.step > Decimal::ZERO && !on_grid(qty, rule.min, rule.step) {
-        return Err(filter("step size", rule.step));
-    }
-    Ok(())
 }
 
-/// Whether `value` is `origin` plus a whole number of `step`s (Binance's rule for ticks and
-/// lots).
-#[inline]
-fn on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool {
-    value
-        .checked_sub(origin)
-        .and_then(|above| above.checked_rem(step))
-        .is_some_and(|r| r.is_zero())
+#[cold]
+#[inline(never)]
+fn open_orders_refusal(order: &OrderTicket<'_>, open: Option<u32>, max: u32) -> Refusal {
+    Refusal::MaxOpenOrders {
+        symbol: order.symbol.to_owned(),
+        open,
+        max,
+    }
+}
+
+fn lot(rule: LotRule, qty: Decimal) -> Result<(), Refusal> {
+    let filter = |what, limit| Err(Refusal::LotSize { qty, what, limit });
+    if !dec::positive(qty) {
+        return filter("minimum quantity", rule.min.max(Decimal::ZERO));
+    }
+    if dec::positive(rule.min) && dec::lt(qty, rule.min) {
+        return filter("minimum quantity", rule.min);
+    }
+    if dec::positive(rule.max) && dec::gt(qty, rule.max) {
+        return filter("maximum quantity", rule.max);
+    }
+    if dec::positive(rule.step) && !dec::on_grid(qty, rule.min, rule.step) {
+        return filter("step size", rule.step);
+    }
+    Ok(())
 }
 
 /// The order's own limits: quantity and notional.
@@ -301,27 +317,23 @@ pub(super) fn order_limits(
     notional: Option<Decimal>,
 ) -> Result<(), Refusal> {
     if let Some(limit) = limits.max_qty {
-        if order.quantity > limit {
-            return Err(Refusal::OrderLimit {
-                what: "quantity",
-                value: order.quantity,
-                limit,
-            });
+        if dec::gt(order.quantity, limit) {
+            return Err(order_limit_refusal("quantity", order.quantity, limit));
         }
     }
     if let Some(limit) = limits.max_notional {
-        let notional = notional.ok_or_else(|| Refusal::NoBook {
-            symbol: order.symbol.to_owned(),
-        })?;
-        if notional > limit {
-            return Err(Refusal::OrderLimit {
-                what: "notional",
-                value: notional,
-                limit,
-            });
+        let notional = notional.ok_or_else(|| no_book(order))?;
+        if dec::gt(notional, limit) {
+            return Err(order_limit_refusal("notional", notional, limit));
         }
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn order_limit_refusal(what: &'static str, value: Decimal, limit: Decimal) -> Refusal {
+    Refusal::OrderLimit { what, value, limit }
 }
 
 /// How long ago `then` was, for a refusal's message.

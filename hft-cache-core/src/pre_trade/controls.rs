@@ -10,6 +10,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 
 use super::check::{self, OrderTicket};
+use super::dec;
 use super::rules::TradingRules;
 use super::throttle::{Limiter, Throttle};
 use super::Decision;
@@ -20,7 +21,8 @@ use crate::monitor::Registry;
 use crate::receipt::{Refusal, RefusalCounts, RefusalTally, Rule};
 use crate::static_cache::cache::StaticCache;
 
-/// How many recent orders the duplicate check keeps, at most.
+/// How many of the most recent orders the duplicate check keeps, at least (up to twice as
+/// many, between two forgettings).
 const DUPLICATES_KEPT: usize = 4096;
 /// How many orders a symbol's notional window keeps apart, at most: past it, the oldest is
 /// merged into the next (and so counts until that one leaves the window, never less).
@@ -376,12 +378,33 @@ struct Inner {
 /// What the controls remember of the orders they passed.
 #[derive(Default)]
 struct State {
-    /// Recent orders, oldest first: when, and a hash of symbol, side, price and quantity.
-    recent: VecDeque<(Timestamp, u64)>,
-    /// The same orders by hash: when each was last sent.
+    /// Recent orders by a hash of symbol, side, price and quantity: when each was last sent.
     last_sent: HashMap<u64, Timestamp, ahash::RandomState>,
     /// Per symbol: the notional sent within its window, with the orders that make it up.
-    windows: HashMap<String, Window, ahash::RandomState>,
+    windows: Windows,
+}
+
+/// The symbols' notional windows.
+#[derive(Default)]
+struct Windows {
+    /// Where each symbol's window is in `windows`.
+    index: HashMap<String, usize, ahash::RandomState>,
+    windows: Vec<Window>,
+}
+
+impl Windows {
+    /// `symbol`'s window, new if it has none yet.
+    fn of(&mut self, symbol: &str) -> &mut Window {
+        let i = match self.index.get(symbol) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(symbol.to_owned(), self.windows.len());
+                self.windows.push(Window::default());
+                self.windows.len() - 1
+            }
+        };
+        &mut self.windows[i]
+    }
 }
 
 #[derive(Default)]
@@ -397,8 +420,117 @@ impl Window {
                 break;
             }
             self.sent.pop_front();
-            self.sum = self.sum.checked_sub(notional).unwrap_or(Decimal::ZERO);
+            self.sum = dec::sub(self.sum, notional).unwrap_or(Decimal::ZERO);
         }
+    }
+
+    fn record(&mut self, now: Timestamp, notional: Decimal) {
+        if self.sent.len() >= WINDOW_KEPT {
+            self.merge_oldest();
+        }
+        self.sent.push_back((now, notional));
+        self.sum = dec::add(self.sum, notional).unwrap_or(Decimal::MAX);
+    }
+
+    /// Merges the oldest order into the next, which then counts for both until it leaves.
+    #[cold]
+    fn merge_oldest(&mut self) {
+        if let Some((_, oldest)) = self.sent.pop_front() {
+            if let Some(next) = self.sent.front_mut() {
+                next.1 = next.1.checked_add(oldest).unwrap_or(Decimal::MAX);
+            }
+        }
+    }
+}
+
+/// Forgets the orders sent longer ago than the longest duplicate window, and, if more than
+/// [`DUPLICATES_KEPT`] remain, all but the newest [`DUPLICATES_KEPT`]. Run when twice that many
+/// are kept, so its cost is spread over as many orders.
+#[cold]
+#[inline(never)]
+fn forget_oldest(
+    last_sent: &mut HashMap<u64, Timestamp, ahash::RandomState>,
+    now: Timestamp,
+    keep: Option<Duration>,
+) {
+    let keep = keep.unwrap_or_default();
+    last_sent.retain(|_, at| now.saturating_since(*at) <= keep);
+    if last_sent.len() > DUPLICATES_KEPT {
+        let mut times: Vec<Timestamp> = last_sent.values().copied().collect();
+        let oldest_kept = times.len() - DUPLICATES_KEPT;
+        let (_, cut, _) = times.select_nth_unstable(oldest_kept);
+        let cut = *cut;
+        last_sent.retain(|_, at| *at >= cut);
+    }
+}
+
+/// Takes back an order counted as sent that was then refused.
+#[cold]
+#[inline(never)]
+fn unsend(
+    last_sent: &mut HashMap<u64, Timestamp, ahash::RandomState>,
+    key: u64,
+    before: Option<Timestamp>,
+) {
+    match before {
+        Some(at) => last_sent.insert(key, at),
+        None => last_sent.remove(&key),
+    };
+}
+
+#[cold]
+#[inline(never)]
+fn no_rules(rules: &StaticCache<String, TradingRules>, order: &OrderTicket<'_>) -> Refusal {
+    Refusal::RulesUnavailable {
+        symbol: order.symbol.to_owned(),
+        reason: format!("`{}` has no rules for it", rules.name()),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn rules_unavailable(order: &OrderTicket<'_>, error: &dyn fmt::Display) -> Refusal {
+    Refusal::RulesUnavailable {
+        symbol: order.symbol.to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn duplicate(order: &OrderTicket<'_>, now: Timestamp, at: Timestamp, window: Duration) -> Refusal {
+    Refusal::Duplicate {
+        symbol: order.symbol.to_owned(),
+        ago: check::ago(now, at),
+        window,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn window_refusal(
+    order: &OrderTicket<'_>,
+    sent: Decimal,
+    notional: Decimal,
+    limit: Decimal,
+    window: Duration,
+) -> Refusal {
+    Refusal::WindowNotional {
+        symbol: order.symbol.to_owned(),
+        sent,
+        order: notional,
+        limit,
+        window,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn throttled(inner: &Inner, retry_in: Duration) -> Refusal {
+    Refusal::Throttle {
+        limit: inner.limiter.throttle.limit(),
+        per: inner.limiter.throttle.per(),
+        retry_in,
     }
 }
 
@@ -475,137 +607,115 @@ impl PreTrade {
         now: Timestamp,
     ) -> Result<(), Refusal> {
         let inner = &*self.inner;
-        let decision = match decision {
-            Some(decision) => {
-                decision.check_inputs(now, inner.budget)?;
-                Some(decision)
-            }
-            None if inner.allow_undecided => None,
+        match decision {
+            Some(decision) => decision.check_inputs(now, inner.budget)?,
+            None if inner.allow_undecided => {}
             None => return Err(Refusal::NoDecision),
-        };
+        }
         let limits = self.limits(order.symbol);
         let book = decision.and_then(Decision::quote);
-        let collar_limits;
-        let limits_for_book = if decision.is_none() {
-            // No book to collar against: the collar is skipped, as the builder allowed.
-            collar_limits = Limits {
-                collar_through_bps: None,
-                collar_mid_bps: None,
-                ..limits.clone()
-            };
-            &collar_limits
-        } else {
-            limits
-        };
-        let value_price = match check::price_against_book(order, book, limits_for_book) {
+        // An undecided order has no book to collar against: the builder allowed that.
+        let value_price = match check::price_against_book(order, book, limits, decision.is_some()) {
             Ok(price) => price,
             // An order with nothing to value it by is refused only where a value is needed.
             Err(Refusal::NoBook { .. }) if order.price.is_none() && decision.is_none() => None,
             Err(refusal) => return Err(refusal),
         };
+        let notional = value_price.and_then(|p| dec::mul(p, order.quantity));
         if let Some(rules) = &inner.rules {
             let open = decision.and_then(|d| d.open_order_count(order.symbol));
             match rules.read(order.symbol, |r| {
-                check::venue_rules(r, order, value_price, open)
+                check::venue_rules(r, order, notional, open)
             }) {
                 Ok(Some(outcome)) => outcome?,
-                Ok(None) => {
-                    return Err(Refusal::RulesUnavailable {
-                        symbol: order.symbol.to_owned(),
-                        reason: format!("`{}` has no rules for it", rules.name()),
-                    })
-                }
-                Err(error) => {
-                    return Err(Refusal::RulesUnavailable {
-                        symbol: order.symbol.to_owned(),
-                        reason: error.to_string(),
-                    })
-                }
+                Ok(None) => return Err(no_rules(rules, order)),
+                Err(error) => return Err(rules_unavailable(order, &error)),
             }
         }
-        let notional = value_price.and_then(|p| p.checked_mul(order.quantity));
         check::order_limits(limits, order, notional)?;
+        self.pass(order, decision, limits, notional, now)
+    }
 
+    /// The checks against what was sent before (the duplicate window, the window's notional,
+    /// the throttle), and, if they pass, the order counted as sent: one lock, so that orders
+    /// sent at once from two tasks are counted as one after the other.
+    fn pass(
+        &self,
+        order: &OrderTicket<'_>,
+        decision: Option<&Decision>,
+        limits: &Limits,
+        notional: Option<Decimal>,
+        now: Timestamp,
+    ) -> Result<(), Refusal> {
+        let inner = &*self.inner;
         let mut state = inner.state.lock().unwrap_or_else(PoisonError::into_inner);
-        // `Decimal`'s hash is of its normalized form: 1.0 and 1.00 are the same order.
-        let key = inner
-            .hasher
-            .hash_one((order.symbol, order.side, order.price, order.quantity));
-        if let Some(window) = limits.duplicate_window {
-            let intentional = decision.is_some_and(Decision::is_intentional_duplicate);
-            let seen = state
-                .last_sent
-                .get(&key)
-                .copied()
-                .filter(|at| now.saturating_since(*at) <= window);
-            if let (Some(at), false) = (seen, intentional) {
-                return Err(Refusal::Duplicate {
-                    symbol: order.symbol.to_owned(),
-                    ago: check::ago(now, at),
-                    window,
-                });
-            }
-        }
-        if let Some((limit, window)) = limits.window_notional {
-            let notional = notional.ok_or_else(|| Refusal::NoBook {
-                symbol: order.symbol.to_owned(),
-            })?;
-            let sent = match state.windows.get_mut(order.symbol) {
-                Some(w) => {
-                    w.prune(now, window);
-                    w.sum
-                }
-                None => Decimal::ZERO,
-            };
-            if sent.checked_add(notional).is_none_or(|total| total > limit) {
-                return Err(Refusal::WindowNotional {
-                    symbol: order.symbol.to_owned(),
-                    sent,
-                    order: notional,
-                    limit,
-                    window,
-                });
-            }
-        }
-        // Last: room in the throttle is taken only by an order that passes everything else.
-        inner.limiter.take().map_err(|retry_in| Refusal::Throttle {
-            limit: inner.limiter.throttle.limit(),
-            per: inner.limiter.throttle.per(),
-            retry_in,
-        })?;
-        if let (Some(_), Some(notional)) = (limits.window_notional, notional) {
-            let window = match state.windows.get_mut(order.symbol) {
-                Some(w) => w,
-                None => state.windows.entry(order.symbol.to_owned()).or_default(),
-            };
-            if window.sent.len() >= WINDOW_KEPT {
-                if let Some((_, oldest)) = window.sent.pop_front() {
-                    if let Some(next) = window.sent.front_mut() {
-                        next.1 = next.1.checked_add(oldest).unwrap_or(Decimal::MAX);
-                    }
+        let State { last_sent, windows } = &mut *state;
+        // The order is counted as sent here, and taken back below if it is refused: one
+        // lookup of its key, not one to check and one to record.
+        let duplicates = limits.duplicate_window.map(|window| {
+            // Of the canonical forms: 1.0 and 1.00 are the same order.
+            let price = order.price.map(dec::canonical);
+            let key = inner.hasher.hash_one((
+                order.symbol,
+                order.side,
+                price,
+                dec::canonical(order.quantity),
+            ));
+            (key, window, last_sent.insert(key, now))
+        });
+        let outcome = Self::windowed(windows, order, limits, notional, now).and_then(|window| {
+            if let Some((_, window, Some(at))) = duplicates {
+                let intentional = decision.is_some_and(Decision::is_intentional_duplicate);
+                if now.saturating_since(at) <= window && !intentional {
+                    return Err(duplicate(order, now, at, window));
                 }
             }
-            window.sent.push_back((now, notional));
-            window.sum = window.sum.checked_add(notional).unwrap_or(Decimal::MAX);
-        }
-        if let Some(keep) = inner.duplicate_window {
-            let State {
-                recent, last_sent, ..
-            } = &mut *state;
-            while let Some(&(at, old)) = recent.front() {
-                if now.saturating_since(at) <= keep && recent.len() < DUPLICATES_KEPT {
-                    break;
+            // Last: room in the throttle is taken only by an order that passes the rest.
+            inner
+                .limiter
+                .take()
+                .map_err(|retry_in| throttled(inner, retry_in))?;
+            Ok(window)
+        });
+        match outcome {
+            Ok(window) => {
+                if let (Some(window), Some(notional)) = (window, notional) {
+                    window.record(now, notional);
                 }
-                recent.pop_front();
-                // Forgotten only if this was its last sending.
-                if last_sent.get(&old) == Some(&at) {
-                    last_sent.remove(&old);
+                if last_sent.len() > 2 * DUPLICATES_KEPT {
+                    forget_oldest(last_sent, now, inner.duplicate_window);
                 }
+                Ok(())
             }
-            recent.push_back((now, key));
-            last_sent.insert(key, now);
+            Err(refusal) => {
+                if let Some((key, _, before)) = duplicates {
+                    unsend(last_sent, key, before);
+                }
+                Err(refusal)
+            }
         }
-        Ok(())
+    }
+
+    /// The symbol's notional window, pruned to `now`, if it has a limit: refused if the order's
+    /// notional would pass it.
+    fn windowed<'s>(
+        windows: &'s mut Windows,
+        order: &OrderTicket<'_>,
+        limits: &Limits,
+        notional: Option<Decimal>,
+        now: Timestamp,
+    ) -> Result<Option<&'s mut Window>, Refusal> {
+        let Some((limit, span)) = limits.window_notional else {
+            return Ok(None);
+        };
+        let notional = notional.ok_or_else(|| check::no_book(order))?;
+        let window = windows.of(order.symbol);
+        window.prune(now, span);
+        let sent = window.sum;
+        if dec::add(sent, notional).is_none_or(|total| dec::gt(total, limit)) {
+            return Err(window_refusal(order, sent, notional, limit, span));
+        }
+        Ok(Some(window))
     }
 
     /// Counts a refusal, logs the first of a burst, and escalates.

@@ -1,0 +1,259 @@
+//! The pre-trade check's decimal arithmetic: `Decimal`'s own results, computed on machine
+//! integers when the operands are small enough for that to be exact, by `rust_decimal`
+//! otherwise.
+//!
+//! The check runs in the send path, right after the network code has pushed it out of the
+//! caches, so its cost there is mostly the code it has to fetch again. `rust_decimal`'s general
+//! operations are large (a comparison of two scales rescales through a loop; an addition
+//! inlines hundreds of instructions), and prices, quantities and limits are small: a mantissa
+//! of a few dozen bits, scales at most a few digits apart. Each operation here is one small
+//! out-of-line function, shared by every place the check uses it.
+//!
+//! Exact by construction: the integer path (`i64` mantissas at one scale) is taken only where
+//! no step overflows, and its result is then exactly `rust_decimal`'s (which is exact whenever
+//! the result fits); everything else is handed to `rust_decimal`. The property tests below compare the
+//! two on random values of every scale and size.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+/// 10⁰ to 10¹⁸: every power of ten an `i64` holds.
+const POW10: [i64; 19] = {
+    let mut pow = [1i64; 19];
+    let mut i = 1;
+    while i < pow.len() {
+        pow[i] = pow[i - 1] * 10;
+        i += 1;
+    }
+    pow
+};
+
+/// `d`'s mantissa and scale, if the mantissa fits in an `i64` (read from `Decimal`'s documented
+/// serialized form: flags, then the low, middle and high 32 bits of the mantissa).
+#[inline(always)]
+fn parts(d: Decimal) -> Option<(i64, u32)> {
+    let b = d.serialize();
+    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let (flags, lo, mid, hi) = (word(0), word(4), word(8), word(12));
+    if hi != 0 {
+        return None;
+    }
+    let m = i64::try_from(u64::from(lo) | u64::from(mid) << 32).ok()?;
+    let scale = (flags >> 16) & 0xff;
+    Some((if flags >> 31 == 1 { -m } else { m }, scale))
+}
+
+/// The mantissas of `a` and `b` at the larger of their scales, and that scale, if they fit in
+/// an `i64` there.
+#[inline(always)]
+fn aligned(a: Decimal, b: Decimal) -> Option<(i64, i64, u32)> {
+    let ((ma, sa), (mb, sb)) = (parts(a)?, parts(b)?);
+    let up = |m: i64, by: u32| m.checked_mul(*POW10.get(by as usize)?);
+    match sa.cmp(&sb) {
+        Ordering::Equal => Some((ma, mb, sa)),
+        Ordering::Less => Some((up(ma, sb - sa)?, mb, sb)),
+        Ordering::Greater => Some((ma, up(mb, sa - sb)?, sa)),
+    }
+}
+
+/// `m × 10⁻ˢ`, if a `Decimal` holds it exactly.
+#[inline(always)]
+fn exact(m: i64, s: u32) -> Option<Decimal> {
+    Decimal::try_new(m, s).ok()
+}
+
+/// `a.cmp(&b)`.
+#[inline(never)]
+pub(super) fn cmp(a: Decimal, b: Decimal) -> Ordering {
+    match aligned(a, b) {
+        Some((a, b, _)) => a.cmp(&b),
+        None => a.cmp(&b),
+    }
+}
+
+/// `a < b`.
+#[inline]
+pub(super) fn lt(a: Decimal, b: Decimal) -> bool {
+    cmp(a, b) == Ordering::Less
+}
+
+/// `a > b`.
+#[inline]
+pub(super) fn gt(a: Decimal, b: Decimal) -> bool {
+    cmp(a, b) == Ordering::Greater
+}
+
+/// Whether `d > 0`, without a call.
+#[inline]
+pub(super) fn positive(d: Decimal) -> bool {
+    !d.is_zero() && d.is_sign_positive()
+}
+
+/// `a.checked_add(b)`.
+#[inline(never)]
+pub(super) fn add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    aligned(a, b)
+        .and_then(|(a, b, s)| exact(a.checked_add(b)?, s))
+        .or_else(|| a.checked_add(b))
+}
+
+/// `a.checked_sub(b)`.
+#[inline(never)]
+pub(super) fn sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+    aligned(a, b)
+        .and_then(|(a, b, s)| exact(a.checked_sub(b)?, s))
+        .or_else(|| a.checked_sub(b))
+}
+
+/// `a.checked_mul(b)`.
+#[inline(never)]
+pub(super) fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    parts(a)
+        .zip(parts(b))
+        .and_then(|((ma, sa), (mb, sb))| exact(ma.checked_mul(mb)?, sa + sb))
+        .or_else(|| a.checked_mul(b))
+}
+
+/// `d` as a mantissa without trailing zeros and its scale: the same pair for equal values
+/// (`1.0` and `1.00`), as `Decimal`'s own hash has, without its general normalization.
+#[inline(never)]
+pub(super) fn canonical(d: Decimal) -> (i128, u32) {
+    match parts(d) {
+        Some((mut m, mut s)) => {
+            while s > 0 && m % 10 == 0 {
+                m /= 10;
+                s -= 1;
+            }
+            (i128::from(m), s)
+        }
+        None => {
+            let d = d.normalize();
+            (d.mantissa(), d.scale())
+        }
+    }
+}
+
+/// Whether `value` is `origin` plus a whole number of `step`s: `(value − origin) % step` is
+/// zero (`false` for a zero step, as `checked_rem` gives none).
+#[inline(never)]
+pub(super) fn on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool {
+    let Some(above) = sub(value, origin) else {
+        return false;
+    };
+    match aligned(above, step) {
+        Some((_, 0, _)) => false,
+        Some((above, step, _)) => above.unsigned_abs() % step.unsigned_abs() == 0,
+        None => above.checked_rem(step).is_some_and(|r| r.is_zero()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Decimals of every size and scale, weighted to the small ones prices are made of.
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        let mantissa = prop_oneof![
+            3 => -1_000_000_000i128..1_000_000_000,
+            2 => any::<i64>().prop_map(i128::from),
+            1 => (-(1i128 << 96) + 1)..(1i128 << 96),
+            1 => Just(0i128),
+        ];
+        (mantissa, 0u32..=28).prop_map(|(m, s)| Decimal::from_i128_with_scale(m, s))
+    }
+
+    /// The same value (and, where `rust_decimal` gives one, the same result).
+    fn same(ours: Option<Decimal>, theirs: Option<Decimal>) -> Result<(), TestCaseError> {
+        prop_assert_eq!(ours, theirs);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn cmp_is_decimals(a in decimal(), b in decimal()) {
+            prop_assert_eq!(cmp(a, b), a.cmp(&b));
+            prop_assert_eq!(lt(a, b), a < b);
+            prop_assert_eq!(gt(a, b), a > b);
+            prop_assert_eq!(positive(a), a > Decimal::ZERO);
+        }
+
+        #[test]
+        fn add_sub_mul_are_decimals(a in decimal(), b in decimal()) {
+            same(add(a, b), a.checked_add(b))?;
+            same(sub(a, b), a.checked_sub(b))?;
+            same(mul(a, b), a.checked_mul(b))?;
+        }
+
+        #[test]
+        fn canonical_is_one_pair_per_value(a in decimal(), zeros in 0u32..10) {
+            let n = a.normalize();
+            prop_assert_eq!(canonical(a), (n.mantissa(), n.scale()));
+            // The same value with trailing zeros, where it fits.
+            if let Some(padded) = a.mantissa().checked_mul(10i128.pow(zeros))
+                .and_then(|m| Decimal::try_from_i128_with_scale(m, a.scale() + zeros).ok())
+            {
+                prop_assert_eq!(canonical(padded), canonical(a));
+            }
+        }
+
+        #[test]
+        fn on_grid_is_a_zero_remainder(value in decimal(), origin in decimal(), step in decimal()) {
+            let theirs = value
+                .checked_sub(origin)
+                .and_then(|above| above.checked_rem(step))
+                .is_some_and(|r| r.is_zero());
+            prop_assert_eq!(on_grid(value, origin, step), theirs);
+        }
+
+        #[test]
+        fn on_grid_finds_the_multiples(
+            origin in 0i64..1_000_000,
+            steps in 0i64..1_000_000,
+            step in 1i64..10_000,
+            off in 0i64..10_000,
+            scale in 0u32..9,
+            step_scale in 0u32..9,
+        ) {
+            // value = origin + steps × step (+ off / 10^scale+step_scale), at mixed scales.
+            let step = Decimal::new(step, step_scale);
+            let origin = Decimal::new(origin, scale);
+            let value = origin + step * Decimal::from(steps);
+            prop_assert!(on_grid(value, origin, step));
+            let nudged = value + Decimal::new(off, scale + step_scale + 1);
+            let theirs = (nudged - origin).checked_rem(step).is_some_and(|r| r.is_zero());
+            prop_assert_eq!(on_grid(nudged, origin, step), theirs);
+        }
+    }
+
+    #[test]
+    fn the_boundaries_of_the_integer_path() {
+        let max = Decimal::MAX;
+        let min = Decimal::MIN;
+        let tiny = Decimal::new(1, 28);
+        for (a, b) in [(max, tiny), (min, tiny), (max, Decimal::ONE), (tiny, max)] {
+            assert_eq!(cmp(a, b), a.cmp(&b));
+            assert_eq!(add(a, b), a.checked_add(b));
+            assert_eq!(sub(a, b), a.checked_sub(b));
+            assert_eq!(mul(a, b), a.checked_mul(b));
+        }
+        assert_eq!(add(max, Decimal::ONE), None, "an overflow is no value");
+        assert!(
+            !on_grid(Decimal::ONE, Decimal::ZERO, Decimal::ZERO),
+            "a zero step"
+        );
+        assert!(on_grid(
+            Decimal::new(6_000_001, 2),
+            Decimal::new(1, 2),
+            Decimal::new(1, 2)
+        ));
+        assert!(!on_grid(
+            Decimal::new(600_000_015, 4),
+            Decimal::new(1, 2),
+            Decimal::new(1, 2)
+        ));
+    }
+}
