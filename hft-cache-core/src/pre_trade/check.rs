@@ -6,7 +6,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 
 use super::controls::Limits;
-use super::dec;
+use super::dec::{self, Broken, BPS};
 use super::rules::{LotRule, TradingRules};
 use super::{BookQuote, Refusal};
 use crate::order::OrderRequest;
@@ -112,9 +112,6 @@ impl<'a> OrderTicket<'a> {
     }
 }
 
-/// Basis points in one.
-const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
-
 /// The price collar against the decision's book; returns the price the order is valued at.
 /// Without `collar` (an undecided order, which has no book) the limit price is not collared.
 pub(super) fn price_against_book(
@@ -161,13 +158,8 @@ pub(super) fn price_against_book(
         }
     }
     if let Some(limit_bps) = mid_bps {
-        // |price − mid| / mid against the collar, as |2·price − (bid + ask)| / (bid + ask):
-        // the same ratio without a division.
-        let sum = dec::add(bid, ask).ok_or_else(|| no_book(order))?;
-        let off = dec::add(price, price)
-            .and_then(|twice| dec::sub(twice, sum))
-            .map_or(Decimal::MAX, |d| d.abs());
-        if past(off, sum, limit_bps) {
+        if dec::past_mid(price, bid, ask, limit_bps) {
+            let sum = dec::add(bid, ask).ok_or_else(|| no_book(order))?;
             return Err(mid_refusal(price, sum, limit_bps));
         }
     }
@@ -233,15 +225,13 @@ pub(super) fn venue_rules(
     open_orders: Option<u32>,
 ) -> Result<(), Refusal> {
     if let (Some(rule), Some(price)) = (rules.price, order.price) {
-        let filter = |what, limit| Err(Refusal::PriceFilter { price, what, limit });
-        if dec::positive(rule.min) && dec::lt(price, rule.min) {
-            return filter("minimum price", rule.min);
-        }
-        if dec::positive(rule.max) && dec::gt(price, rule.max) {
-            return filter("maximum price", rule.max);
-        }
-        if dec::positive(rule.tick) && !dec::on_grid(price, rule.min, rule.tick) {
-            return filter("tick size", rule.tick);
+        if let Some(broken) = dec::bounds(price, rule.min, rule.max, rule.tick) {
+            let (what, limit) = match broken {
+                Broken::Min => ("minimum price", rule.min),
+                Broken::Max => ("maximum price", rule.max),
+                Broken::Step => ("tick size", rule.tick),
+            };
+            return Err(Refusal::PriceFilter { price, what, limit });
         }
     }
     if let Some(rule) = rules.lot {
@@ -252,15 +242,20 @@ pub(super) fn venue_rules(
     }
     if let Some(rule) = rules.notional {
         let market = order.kind == OrderKind::Market;
-        let check_min = dec::positive(rule.min) && (!market || rule.min_applies_to_market);
-        let check_max = dec::positive(rule.max) && (!market || rule.max_applies_to_market);
-        if check_min || check_max {
+        let applies = |bound: Decimal, to_market| match !market || to_market {
+            true => bound,
+            false => Decimal::ZERO,
+        };
+        let min = applies(rule.min, rule.min_applies_to_market);
+        let max = applies(rule.max, rule.max_applies_to_market);
+        if dec::positive(min) || dec::positive(max) {
             let notional = notional.ok_or_else(|| no_book(order))?;
-            if check_min && dec::lt(notional, rule.min) {
-                return Err(notional_refusal(notional, "minimum notional", rule.min));
-            }
-            if check_max && dec::gt(notional, rule.max) {
-                return Err(notional_refusal(notional, "maximum notional", rule.max));
+            match dec::bounds(notional, min, max, Decimal::ZERO) {
+                Some(Broken::Min) => {
+                    return Err(notional_refusal(notional, "minimum notional", min))
+                }
+                Some(_) => return Err(notional_refusal(notional, "maximum notional", max)),
+                None => {}
             }
         }
     }
@@ -294,20 +289,17 @@ fn open_orders_refusal(order: &OrderTicket<'_>, open: Option<u32>, max: u32) -> 
 }
 
 fn lot(rule: LotRule, qty: Decimal) -> Result<(), Refusal> {
-    let filter = |what, limit| Err(Refusal::LotSize { qty, what, limit });
-    if !dec::positive(qty) {
-        return filter("minimum quantity", rule.min.max(Decimal::ZERO));
-    }
-    if dec::positive(rule.min) && dec::lt(qty, rule.min) {
-        return filter("minimum quantity", rule.min);
-    }
-    if dec::positive(rule.max) && dec::gt(qty, rule.max) {
-        return filter("maximum quantity", rule.max);
-    }
-    if dec::positive(rule.step) && !dec::on_grid(qty, rule.min, rule.step) {
-        return filter("step size", rule.step);
-    }
-    Ok(())
+    let (what, limit) = if !dec::positive(qty) {
+        ("minimum quantity", rule.min.max(Decimal::ZERO))
+    } else {
+        match dec::bounds(qty, rule.min, rule.max, rule.step) {
+            None => return Ok(()),
+            Some(Broken::Min) => ("minimum quantity", rule.min),
+            Some(Broken::Max) => ("maximum quantity", rule.max),
+            Some(Broken::Step) => ("step size", rule.step),
+        }
+    };
+    Err(Refusal::LotSize { qty, what, limit })
 }
 
 /// The order's own limits: quantity and notional.

@@ -9,10 +9,10 @@
 //! of a few dozen bits, scales at most a few digits apart. Each operation here is one small
 //! out-of-line function, shared by every place the check uses it.
 //!
-//! Exact by construction: the integer path (`i64` mantissas at one scale) is taken only where
-//! no step overflows, and its result is then exactly `rust_decimal`'s (which is exact whenever
-//! the result fits); everything else is handed to `rust_decimal`. The property tests below compare the
-//! two on random values of every scale and size.
+//! Exact by construction: the integer path (`i64` mantissas at one scale, `i128` for groups) is
+//! taken only where no step overflows, and its result is then exactly `rust_decimal`'s (which
+//! is exact whenever the result fits); everything else is handed to `rust_decimal`. The
+//! property tests below compare the two on random values of every scale and size.
 
 use std::cmp::Ordering;
 
@@ -29,19 +29,10 @@ const POW10: [i64; 19] = {
     pow
 };
 
-/// `d`'s mantissa and scale, if the mantissa fits in an `i64` (read from `Decimal`'s documented
-/// serialized form: flags, then the low, middle and high 32 bits of the mantissa).
+/// `d`'s mantissa and scale, if the mantissa fits in an `i64`.
 #[inline(always)]
 fn parts(d: Decimal) -> Option<(i64, u32)> {
-    let b = d.serialize();
-    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-    let (flags, lo, mid, hi) = (word(0), word(4), word(8), word(12));
-    if hi != 0 {
-        return None;
-    }
-    let m = i64::try_from(u64::from(lo) | u64::from(mid) << 32).ok()?;
-    let scale = (flags >> 16) & 0xff;
-    Some((if flags >> 31 == 1 { -m } else { m }, scale))
+    Some((i64::try_from(d.mantissa()).ok()?, d.scale()))
 }
 
 /// The mantissas of `a` and `b` at the larger of their scales, and that scale, if they fit in
@@ -148,6 +139,124 @@ pub(super) fn on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool {
     }
 }
 
+/// `values` as integers at the largest of their scales, if every mantissa fits in an `i64` and
+/// no scale is more than 18 below the largest (then each is below 2¹²³: sums, differences and
+/// doubles of them do not overflow an `i128`). One conversion for a group of values that are
+/// compared with each other, where each comparison of two `Decimal`s converts both again.
+#[inline(never)]
+pub(super) fn align(values: [Decimal; 4]) -> Option<[i128; 4]> {
+    let [a, b, c, d] = values;
+    let parts = [parts(a)?, parts(b)?, parts(c)?, parts(d)?];
+    let scale = parts[0].1.max(parts[1].1).max(parts[2].1).max(parts[3].1);
+    // Scaled up in an `i64` where it fits there (one multiplication), else in an `i128`.
+    let up = |(m, s): (i64, u32)| {
+        let pow = *POW10.get((scale - s) as usize)?;
+        Some(match m.checked_mul(pow) {
+            Some(m) => i128::from(m),
+            None => i128::from(m) * i128::from(pow),
+        })
+    };
+    Some([up(parts[0])?, up(parts[1])?, up(parts[2])?, up(parts[3])?])
+}
+
+/// A number the bounds checks run on: a `Decimal`, or a group of them aligned to one scale.
+pub(super) trait Exact: Copy + PartialOrd {
+    /// Whether it is above zero.
+    fn positive(self) -> bool;
+    /// Whether it is `origin` plus a whole number of `step`s.
+    fn on_grid(self, origin: Self, step: Self) -> bool;
+}
+
+impl Exact for i128 {
+    fn positive(self) -> bool {
+        self > 0
+    }
+    fn on_grid(self, origin: Self, step: Self) -> bool {
+        // Below 2¹²³ each (see `align`): the difference does not overflow.
+        let (above, step) = ((self - origin).unsigned_abs(), step.unsigned_abs());
+        match (u64::try_from(above), u64::try_from(step)) {
+            (_, Ok(0)) => false,
+            // One machine division, where `u128`'s is a call.
+            (Ok(above), Ok(step)) => above % step == 0,
+            _ => above % step == 0,
+        }
+    }
+}
+
+impl Exact for Decimal {
+    fn positive(self) -> bool {
+        positive(self)
+    }
+    fn on_grid(self, origin: Self, step: Self) -> bool {
+        on_grid(self, origin, step)
+    }
+}
+
+/// Which bound a value breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Broken {
+    /// Below the minimum.
+    Min,
+    /// Above the maximum.
+    Max,
+    /// Off the grid of steps from the minimum.
+    Step,
+}
+
+/// Which of its bounds `value` breaks: at least `min`, at most `max`, `min` plus a whole number
+/// of `step`s (a bound that is not above zero is none), in that order.
+#[inline(never)]
+pub(super) fn bounds(value: Decimal, min: Decimal, max: Decimal, step: Decimal) -> Option<Broken> {
+    fn broken<N: Exact>(value: N, min: N, max: N, step: N) -> Option<Broken> {
+        if min.positive() && value < min {
+            Some(Broken::Min)
+        } else if max.positive() && value > max {
+            Some(Broken::Max)
+        } else if step.positive() && !value.on_grid(min, step) {
+            Some(Broken::Step)
+        } else {
+            None
+        }
+    }
+    match align([value, min, max, step]) {
+        Some([value, min, max, step]) => broken(value, min, max, step),
+        None => broken(value, min, max, step),
+    }
+}
+
+/// Whether `price` is more than `limit_bps` basis points from the mid of `bid` and `ask`:
+/// |2·price − (bid + ask)| × 10 000 > `limit_bps` × (bid + ask), the same ratio as
+/// |price − mid| / mid without a division. An overflow counts as past.
+#[inline(never)]
+pub(super) fn past_mid(price: Decimal, bid: Decimal, ask: Decimal, limit_bps: Decimal) -> bool {
+    if let (Some([price, bid, ask, _]), Some((bps, bps_scale))) =
+        (align([price, bid, ask, Decimal::ZERO]), parts(limit_bps))
+    {
+        // Both sides scaled by 10^(scale + bps_scale): the comparison is the same.
+        let sum = bid + ask;
+        let off = (2 * price - sum).abs();
+        let lhs = POW10
+            .get(bps_scale as usize)
+            .and_then(|&p| off.checked_mul(10_000 * i128::from(p)));
+        if let (Some(lhs), Some(rhs)) = (lhs, sum.checked_mul(i128::from(bps))) {
+            return lhs > rhs;
+        }
+    }
+    let Some(sum) = add(bid, ask) else {
+        return true;
+    };
+    let off = add(price, price)
+        .and_then(|twice| sub(twice, sum))
+        .map_or(Decimal::MAX, |d| d.abs());
+    match (mul(off, BPS), mul(limit_bps, sum)) {
+        (Some(lhs), Some(rhs)) => gt(lhs, rhs),
+        _ => true,
+    }
+}
+
+/// Basis points in one.
+pub(super) const BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +335,77 @@ mod tests {
             let nudged = value + Decimal::new(off, scale + step_scale + 1);
             let theirs = (nudged - origin).checked_rem(step).is_some_and(|r| r.is_zero());
             prop_assert_eq!(on_grid(nudged, origin, step), theirs);
+        }
+    }
+
+    /// Values whose sums and differences `Decimal` holds exactly, as prices, quantities and
+    /// limits are: there both paths are exact, and must agree.
+    fn moderate() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            4 => (0i64..10_000_000_000, 0u32..=10).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => (-1_000_000i64..1_000_000, 0u32..=18).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => Just(Decimal::ZERO),
+        ]
+    }
+
+    fn bounds_in_decimal(
+        value: Decimal,
+        min: Decimal,
+        max: Decimal,
+        step: Decimal,
+    ) -> Option<Broken> {
+        if min > Decimal::ZERO && value < min {
+            Some(Broken::Min)
+        } else if max > Decimal::ZERO && value > max {
+            Some(Broken::Max)
+        } else if step > Decimal::ZERO
+            && !(value - min).checked_rem(step).is_some_and(|r| r.is_zero())
+        {
+            Some(Broken::Step)
+        } else {
+            None
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn align_keeps_order_and_differences(a in moderate(), b in moderate()) {
+            if let Some([x, y, _, _]) = align([a, b, Decimal::ZERO, Decimal::ONE]) {
+                prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            }
+        }
+
+        #[test]
+        fn bounds_are_decimals(
+            value in moderate(), min in moderate(), max in moderate(), step in moderate(),
+        ) {
+            let theirs = bounds_in_decimal(value, min, max, step);
+            prop_assert_eq!(bounds(value, min, max, step), theirs);
+        }
+
+        #[test]
+        fn bounds_on_the_grid(
+            min in 0i64..1_000_000, steps in 0i64..1_000_000, step in 1i64..10_000,
+            scale in 0u32..9, step_scale in 0u32..9, off in 1i64..10,
+        ) {
+            let (min, step) = (Decimal::new(min, scale), Decimal::new(step, step_scale));
+            let value = min + step * Decimal::from(steps);
+            prop_assert_eq!(bounds(value, min, Decimal::ZERO, step), None);
+            let max = value - Decimal::new(off, scale + step_scale + 1);
+            prop_assert_eq!(bounds(value, min, max, step), Some(Broken::Max));
+            let nudged = value + Decimal::new(off, scale + step_scale + 1);
+            prop_assert_eq!(bounds(nudged, min, Decimal::ZERO, step), Some(Broken::Step));
+        }
+
+        #[test]
+        fn past_mid_is_decimals(
+            price in moderate(), bid in moderate(), ask in moderate(), bps in moderate(),
+        ) {
+            let sum = bid + ask;
+            let off = (price + price - sum).abs();
+            prop_assert_eq!(past_mid(price, bid, ask, bps), off * BPS > bps * sum);
         }
     }
 
