@@ -301,18 +301,20 @@ fn bench(c: &mut Criterion) {
     let sessions = |name: &str, with: Option<&PreTrade>| {
         const PAIRS: usize = 10;
         const ROUNDS: usize = 200;
-        let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
+        let mut times = Vec::with_capacity(PAIRS);
         for _ in 0..PAIRS {
             let (a, b) = (client(with), client(None));
             for _ in 0..20 {
                 round_trip(&a);
                 round_trip(&b);
             }
-            let (ta, tb) = paired::alternate(ROUNDS, || round_trip(&a), || round_trip(&b));
-            times_a.extend(ta);
-            times_b.extend(tb);
+            times.push(paired::alternate(
+                ROUNDS,
+                || round_trip(&a),
+                || round_trip(&b),
+            ));
         }
-        paired::print_times(name, &times_a, &times_b);
+        paired::print_sessions(name, &times);
     };
     sessions(
         "pre_trade/round_trip_with_vs_without_pre_trade",

@@ -63,6 +63,40 @@ pub fn print_times(name: &str, a: &[Duration], b: &[Duration]) {
     );
 }
 
+/// Prints, for rounds alternated in sessions (each its own pair of clients, say), the median of
+/// the sessions' ratios of medians with their range, and the median of all the rounds' ratios.
+/// The medians of all rounds pooled are not compared: where sessions differ in speed, a pooled
+/// median falls between their modes and jumps with a small shift of either side.
+pub fn print_sessions(name: &str, sessions: &[(Vec<Duration>, Vec<Duration>)]) {
+    let mut ratios: Vec<f64> = sessions
+        .iter()
+        .map(|(a, b)| median(a).as_secs_f64() / median(b).as_secs_f64())
+        .collect();
+    ratios.sort_unstable_by(f64::total_cmp);
+    let mut rounds: Vec<f64> = sessions
+        .iter()
+        .flat_map(|(a, b)| a.iter().zip(b))
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    rounds.sort_unstable_by(f64::total_cmp);
+    let (a, b): (Vec<Duration>, Vec<Duration>) = sessions
+        .iter()
+        .flat_map(|(a, b)| a.iter().copied().zip(b.iter().copied()))
+        .unzip();
+    println!(
+        "{name}: ratio {:.3}, the median of {} sessions' ratios of medians ({:.3} to {:.3}); \
+         median of the {} rounds' ratios {:.3}; medians {:?} vs {:?}",
+        ratios[ratios.len() / 2],
+        ratios.len(),
+        ratios[0],
+        ratios[ratios.len() - 1],
+        rounds.len(),
+        rounds[rounds.len() / 2],
+        median(&a),
+        median(&b),
+    );
+}
+
 fn median(times: &[Duration]) -> Duration {
     let mut times = times.to_vec();
     times.sort_unstable();

@@ -139,23 +139,15 @@ pub(super) fn on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool {
     }
 }
 
-/// `values` as integers at the largest of their scales, if every mantissa fits in an `i64` and
-/// no scale is more than 18 below the largest (then each is below 2¹²³: sums, differences and
-/// doubles of them do not overflow an `i128`). One conversion for a group of values that are
-/// compared with each other, where each comparison of two `Decimal`s converts both again.
+/// `values` as integers at the largest of their scales, if each fits in an `i64` there. One
+/// conversion for a group of values compared with each other, where each comparison of two
+/// `Decimal`s converts both again.
 #[inline(never)]
-pub(super) fn align(values: [Decimal; 4]) -> Option<[i128; 4]> {
+pub(super) fn align(values: [Decimal; 4]) -> Option<[i64; 4]> {
     let [a, b, c, d] = values;
     let parts = [parts(a)?, parts(b)?, parts(c)?, parts(d)?];
     let scale = parts[0].1.max(parts[1].1).max(parts[2].1).max(parts[3].1);
-    // Scaled up in an `i64` where it fits there (one multiplication), else in an `i128`.
-    let up = |(m, s): (i64, u32)| {
-        let pow = *POW10.get((scale - s) as usize)?;
-        Some(match m.checked_mul(pow) {
-            Some(m) => i128::from(m),
-            None => i128::from(m) * i128::from(pow),
-        })
-    };
+    let up = |(m, s): (i64, u32)| m.checked_mul(*POW10.get((scale - s) as usize)?);
     Some([up(parts[0])?, up(parts[1])?, up(parts[2])?, up(parts[3])?])
 }
 
@@ -167,19 +159,14 @@ pub(super) trait Exact: Copy + PartialOrd {
     fn on_grid(self, origin: Self, step: Self) -> bool;
 }
 
-impl Exact for i128 {
+impl Exact for i64 {
     fn positive(self) -> bool {
         self > 0
     }
     fn on_grid(self, origin: Self, step: Self) -> bool {
-        // Below 2¹²³ each (see `align`): the difference does not overflow.
-        let (above, step) = ((self - origin).unsigned_abs(), step.unsigned_abs());
-        match (u64::try_from(above), u64::try_from(step)) {
-            (_, Ok(0)) => false,
-            // One machine division, where `u128`'s is a call.
-            (Ok(above), Ok(step)) => above % step == 0,
-            _ => above % step == 0,
-        }
+        self.checked_sub(origin)
+            .and_then(|above| above.checked_rem(step))
+            == Some(0)
     }
 }
 
@@ -232,12 +219,13 @@ pub(super) fn past_mid(price: Decimal, bid: Decimal, ask: Decimal, limit_bps: De
     if let (Some([price, bid, ask, _]), Some((bps, bps_scale))) =
         (align([price, bid, ask, Decimal::ZERO]), parts(limit_bps))
     {
-        // Both sides scaled by 10^(scale + bps_scale): the comparison is the same.
-        let sum = bid + ask;
-        let off = (2 * price - sum).abs();
+        // In `i128`, from `i64`s: the sum and the offset cannot overflow, the products are
+        // checked. Both sides are scaled by 10^(scale + bps_scale): the comparison is the same.
+        let sum = i128::from(bid) + i128::from(ask);
+        let off = (2 * i128::from(price) - sum).abs();
         let lhs = POW10
             .get(bps_scale as usize)
-            .and_then(|&p| off.checked_mul(10_000 * i128::from(p)));
+            .and_then(|&pow| off.checked_mul(10_000 * i128::from(pow)));
         if let (Some(lhs), Some(rhs)) = (lhs, sum.checked_mul(i128::from(bps))) {
             return lhs > rhs;
         }
@@ -373,6 +361,7 @@ mod tests {
         #[test]
         fn align_keeps_order_and_differences(a in moderate(), b in moderate()) {
             if let Some([x, y, _, _]) = align([a, b, Decimal::ZERO, Decimal::ONE]) {
+                prop_assert_eq!(Decimal::new(x - y, a.scale().max(b.scale())), a - b);
                 prop_assert_eq!(x.cmp(&y), a.cmp(&b));
             }
         }
