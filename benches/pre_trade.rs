@@ -7,6 +7,17 @@
 //! floor of that comparison, two clients without.
 //!
 //! `cargo bench --bench pre_trade -- --warm-up-time 1 --measurement-time 3`
+//!
+//! In the send path the check costs what it makes the processor fetch again (its code, mostly),
+//! which timing cannot split from the round trip. Its instructions and simulated cache misses
+//! are counted, the same on every run, by callgrind on `HFT_BENCH_PROFILE=1000`, which makes
+//! only 1000 round trips with the controls (after the same warm-up) and stops:
+//!
+//! ```text
+//! cargo bench --bench pre_trade --no-run   # prints the binary: target/release/deps/pre_trade-…
+//! HFT_BENCH_PROFILE=1000 valgrind --tool=callgrind --cache-sim=yes \
+//!     --toggle-collect='*PreTrade*check_request*' target/release/deps/pre_trade-…
+//! ```
 
 #[path = "common/paired.rs"]
 mod paired;
@@ -239,15 +250,6 @@ fn bench(c: &mut Criterion) {
         elapsed / CHECKS as u32
     );
 
-    let mut group = c.benchmark_group("pre_trade");
-    group.bench_function("check_limit_order_three_receipts", |b| {
-        b.iter_batched_ref(
-            || inputs.decide(),
-            |decision| black_box(controls.check(&ticket, Some(decision))),
-            BatchSize::SmallInput,
-        )
-    });
-
     let url = mock();
     let client = |controls: Option<&PreTrade>| {
         let builder = SignedClient::builder(&url).api_key("key").secret("secret");
@@ -271,6 +273,28 @@ fn bench(c: &mut Criterion) {
         });
         start.elapsed()
     };
+
+    // `HFT_BENCH_PROFILE=N`: only N round trips with the controls, for a profiler (see the
+    // head of this file), after the same warm-up as the measured ones.
+    if let Some(rounds) = std::env::var("HFT_BENCH_PROFILE")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        for _ in 0..rounds {
+            round_trip(&checked);
+        }
+        return;
+    }
+
+    let mut group = c.benchmark_group("pre_trade");
+    group.bench_function("check_limit_order_three_receipts", |b| {
+        b.iter_batched_ref(
+            || inputs.decide(),
+            |decision| black_box(controls.check(&ticket, Some(decision))),
+            BatchSize::SmallInput,
+        )
+    });
+
     group.bench_function("signed_round_trip_loopback", |b| {
         b.iter(|| round_trip(&plain))
     });
