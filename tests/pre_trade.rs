@@ -960,3 +960,27 @@ fn past_the_orders_it_keeps_the_duplicate_check_keeps_the_newest() {
     clock.advance(Duration::from_secs(61));
     controls.check(&order(10_000), None).unwrap();
 }
+
+#[test]
+fn the_checks_against_what_was_sent_refuse_in_their_order() {
+    let clock = ManualClock::new();
+    let limits = Limits::none()
+        .duplicate_window(Duration::from_secs(1))
+        .window_notional(dec!(100), Duration::from_secs(10));
+    let controls = bare_controls(
+        &clock,
+        limits,
+        Throttle::new(100, Duration::from_secs(1)).unwrap(),
+    );
+    let order = OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60000), dec!(0.001)); // 60
+    controls.check(&order, None).unwrap();
+    // Again: a duplicate, and past the window's 100 too; the duplicate check comes first.
+    let r = controls.check(&order, None).unwrap_err();
+    assert!(matches!(r, Refusal::Duplicate { .. }), "{r:?}");
+    let other = OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60001), dec!(0.001));
+    let r = controls.check(&other, None).unwrap_err();
+    assert!(
+        matches!(r, Refusal::WindowNotional { sent, .. } if sent == dec!(60)),
+        "{r:?}"
+    );
+}

@@ -664,20 +664,24 @@ impl PreTrade {
             ));
             (key, window, last_sent.insert(key, now))
         });
-        let outcome = Self::windowed(windows, order, limits, notional, now).and_then(|window| {
+        // In the order of the checks: the duplicate window, the notional window, the throttle.
+        let outcome = 'check: {
             if let Some((_, window, Some(at))) = duplicates {
                 let intentional = decision.is_some_and(Decision::is_intentional_duplicate);
                 if now.saturating_since(at) <= window && !intentional {
-                    return Err(duplicate(order, now, at, window));
+                    break 'check Err(duplicate(order, now, at, window));
                 }
             }
+            let window = match Self::windowed(windows, order, limits, notional, now) {
+                Ok(window) => window,
+                Err(refusal) => break 'check Err(refusal),
+            };
             // Last: room in the throttle is taken only by an order that passes the rest.
-            inner
-                .limiter
-                .take()
-                .map_err(|retry_in| throttled(inner, retry_in))?;
-            Ok(window)
-        });
+            match inner.limiter.take() {
+                Ok(()) => Ok(window),
+                Err(retry_in) => Err(throttled(inner, retry_in)),
+            }
+        };
         match outcome {
             Ok(window) => {
                 if let (Some(window), Some(notional)) = (window, notional) {
