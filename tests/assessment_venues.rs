@@ -273,6 +273,54 @@ async fn a_futures_halt_is_assessed_on_usd_m_and_survives_a_failing_account_endp
 }
 
 #[tokio::test]
+async fn a_balances_answer_of_another_shape_fails_the_assessment_and_fakes_no_balance() {
+    let ex = futures().await;
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(futures_client(&ex).build().unwrap())
+        .assessment_retry(3, Duration::from_millis(10), Duration::from_millis(20))
+        .keep_resting_orders()
+        .build();
+    let trader = futures_client(&ex)
+        .trading_gate(kill.gate())
+        .journal(journal.clone())
+        .build()
+        .unwrap();
+    let bid = [
+        ("symbol", BTC),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "0.01"),
+        ("price", "50000"),
+        ("newOrderRespType", "RESULT"),
+    ];
+    futures_order(&trader, &bid).await;
+
+    // Valid JSON, but not an account: every attempt finds it unreadable. Zero balances read
+    // from it would say the account holds nothing; the assessment must say it could not tell.
+    ex.faults()
+        .fault_endpoint("/fapi/v2/account", RestFault::WrongShape, 100);
+    kill.trip("operator stop");
+    let report = assessed(&kill).await;
+    let AssessmentState::Failed {
+        attempts,
+        last_error,
+    } = &report.assessment
+    else {
+        panic!("assessed from a wrong-shaped account answer: {report}");
+    };
+    assert_eq!(*attempts, 3);
+    assert_eq!(
+        last_error,
+        "binance-futures: balances: unreadable answer: missing field `assets`"
+    );
+    ex.shutdown().await;
+}
+
+#[tokio::test]
 async fn usd_m_names_each_symbols_assets_from_its_one_exchange_info() {
     let ex = FuturesMock::builder()
         .api_key(KEY)

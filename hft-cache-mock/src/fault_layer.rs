@@ -53,5 +53,10 @@ pub(crate) async fn answer(fault: RestFault, request: Request, next: Next) -> Re
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from("<html><body>not json</body></html>"))
         }
+        RestFault::WrongShape => {
+            let (mut parts, _) = next.run(request).await.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(r#"{"unexpected":true}"#))
+        }
     }
 }

@@ -35,6 +35,9 @@ pub enum RestFault {
     Truncated,
     /// Execute the request, then answer with a body that is not JSON.
     Malformed,
+    /// Execute the request, then answer with JSON of another shape (`{"unexpected":true}`), as
+    /// a venue that changed its format would.
+    WrongShape,
 }
 
 /// The faults handle of a running [`MockExchange`](super::MockExchange).

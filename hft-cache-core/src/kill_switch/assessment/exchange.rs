@@ -27,8 +27,14 @@ pub(crate) struct Unreachable {
 
 impl Unreachable {
     fn of(venue: &str, context: &str, error: SweepError) -> Self {
+        // The sweep client's own errors may already say what they were about.
+        let text = error
+            .text
+            .strip_prefix(context)
+            .and_then(|text| text.strip_prefix(": "))
+            .unwrap_or(&error.text);
         Unreachable {
-            error: format!("{venue}: {context}: {}", error.text),
+            error: format!("{venue}: {context}: {text}"),
             retry_after: error.retry_after,
             banned: error.banned,
         }
