@@ -428,6 +428,69 @@ async fn an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() 
     ex.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_bybit_an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() {
+    let by = bybit().await;
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .exchange(bybit_client(&by))
+        .sweep_retry(
+            5,
+            Duration::from_millis(500),
+            Duration::from_millis(500),
+            Duration::from_millis(500),
+        )
+        .build();
+    let trader = bybit_client(&by);
+    let mut ids = Vec::new();
+    for price in ["50000", "40000"] {
+        let order = serde_json::json!({
+            "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Limit",
+            "qty": "0.001", "price": price, "timeInForce": "GTC",
+        });
+        let ack: Fresh<BybitAck> = trader
+            .signed_post("/v5/order/create", &order)
+            .await
+            .unwrap();
+        ids.push(ack.read().unwrap().order_id.clone());
+    }
+    let [near, far] = [ids[0].clone(), ids[1].clone()];
+    // The sweep lists both bids; its cancel-all gets a 502; while it waits to retry, a trade
+    // goes through the near bid. Bybit lists open orders only: the sweep finds the near bid
+    // among the closed ones, filled.
+    by.faults().fail_endpoint("/v5/order/cancel-all", 1);
+    kill.trip("operator stop");
+    tokio::time::timeout(PATIENCE, async {
+        while by.faults().pending_failures() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(by.trade_through(BTC, dec!(49990)), 1);
+
+    let report = assessed(&kill).await;
+    assert_eq!(report.cancellation.state, SweepState::Done, "{report}");
+    let mut expected = vec![
+        (near.clone(), CancelOutcome::FilledMeanwhile),
+        (far, CancelOutcome::Cancelled),
+    ];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(outcomes(&report, "bybit"), expected, "{report}");
+    assert!(
+        report
+            .remediation
+            .manual
+            .iter()
+            .any(|m| m.contains(&format!("order {near}"))
+                && m.contains("filled while it was being cancelled")),
+        "{:#?}",
+        report.remediation
+    );
+    assert_eq!(by.open_order_count(), 0);
+    by.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unreachable_exchange_leaves_the_sweep_incomplete_and_resume_refused() {
     let ex = binance().await;

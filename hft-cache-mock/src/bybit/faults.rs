@@ -17,6 +17,8 @@ pub(crate) struct FaultState {
     pub(crate) silenced: AtomicBool,
     pub(crate) drop_next_delta: AtomicBool,
     pub(crate) fail_next: AtomicU32,
+    /// The next requests to a path that get 502: path, how many.
+    pub(crate) fail_endpoint: Mutex<Option<(String, u32)>>,
     pub(crate) error_next: Mutex<Option<(u32, i64, String)>>,
     pub(crate) close_sockets: broadcast::Sender<()>,
 }
@@ -29,6 +31,7 @@ impl BybitFaults {
                 silenced: AtomicBool::new(false),
                 drop_next_delta: AtomicBool::new(false),
                 fail_next: AtomicU32::new(0),
+                fail_endpoint: Mutex::new(None),
                 error_next: Mutex::new(None),
                 close_sockets: broadcast::channel(4).0,
             }),
@@ -62,6 +65,30 @@ impl BybitFaults {
     /// The next `n` REST requests get HTTP 502 with a plain-text body, as a gateway would.
     pub fn fail_next_requests(&self, n: u32) {
         self.inner.fail_next.store(n, Ordering::Relaxed);
+    }
+
+    /// The next `n` requests to `path` (e.g. `/v5/order/cancel-all`) get HTTP 502 with a
+    /// plain-text body; requests to other paths are answered as usual.
+    pub fn fail_endpoint(&self, path: impl Into<String>, n: u32) {
+        let mut next = self
+            .inner
+            .fail_endpoint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *next = (n > 0).then(|| (path.into(), n));
+    }
+
+    /// How many requests the faults of [`fail_next_requests`](Self::fail_next_requests) and
+    /// [`fail_endpoint`](Self::fail_endpoint) still fail.
+    pub fn pending_failures(&self) -> u32 {
+        let endpoint = self
+            .inner
+            .fail_endpoint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(0, |(_, n)| *n);
+        self.inner.fail_next.load(Ordering::Relaxed) + endpoint
     }
 
     /// The next `n` REST requests get HTTP 200 with `retCode` `code` and `retMsg` `msg`.

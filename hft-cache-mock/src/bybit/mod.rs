@@ -85,7 +85,7 @@ mod ws;
 pub use faults::BybitFaults;
 
 use book::{Book, Instrument};
-use state::{BybitState, Exchange, Holding, Shared};
+use state::{BybitState, ClosedOrder, ClosedStatus, Exchange, Holding, Shared};
 
 /// A running Bybit-style mock on loopback. Dropping it stops it; [`shutdown`](Self::shutdown)
 /// stops it and waits. See the [module documentation](self) for its endpoints.
@@ -153,6 +153,52 @@ impl BybitMock {
             .entry(coin.to_owned())
             .or_default()
             .free = free;
+    }
+
+    /// A trade on `symbol` at `price`, as another participant's order would make: every
+    /// resting order it goes through (bids at or above `price`, asks at or below it) fills
+    /// whole, at its own price, and is closed as `Filled`. Returns how many filled.
+    pub fn trade_through(&self, symbol: &str, price: Decimal) -> usize {
+        let mut exchange = self.state.lock();
+        let Some(instrument) = exchange.books.get(symbol).map(|b| b.instrument.clone()) else {
+            return 0;
+        };
+        let (filled, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut exchange.open_orders)
+            .into_iter()
+            .partition(|o| {
+                o.symbol == symbol
+                    && if o.buy {
+                        o.price >= price
+                    } else {
+                        o.price <= price
+                    }
+            });
+        exchange.open_orders = kept;
+        let now = rest::now_ms();
+        for order in &filled {
+            let value = order.qty.saturating_mul(order.price);
+            // What was locked for it is paid; what it bought is credited.
+            let ((paid, pay), (got, get)) = if order.buy {
+                ((&instrument.quote, value), (&instrument.base, order.qty))
+            } else {
+                ((&instrument.base, order.qty), (&instrument.quote, value))
+            };
+            let holding = exchange.balances.entry(paid.clone()).or_default();
+            holding.locked = holding.locked.saturating_sub(pay);
+            let holding = exchange.balances.entry(got.clone()).or_default();
+            holding.free = holding.free.saturating_add(get);
+            exchange.close(ClosedOrder {
+                order: order.clone(),
+                market_unit: None,
+                status: ClosedStatus::Filled,
+                exec_qty: order.qty,
+                exec_value: value,
+                updated_ms: now,
+                cancel_type: "UNKNOWN",
+                reject_reason: "EC_NoError",
+            });
+        }
+        filled.len()
     }
 
     /// How many orders rest on the book.

@@ -84,7 +84,23 @@ pub(crate) async fn faults(
     let fail = faults
         .fail_next
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-    if fail.is_ok() {
+    let fail_here = {
+        let mut endpoint = faults
+            .fail_endpoint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match endpoint.as_mut() {
+            Some((path, n)) if path == request.uri().path() => {
+                *n -= 1;
+                if *n == 0 {
+                    *endpoint = None;
+                }
+                true
+            }
+            _ => false,
+        }
+    };
+    if fail.is_ok() || fail_here {
         return (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response();
     }
     let injected = {
