@@ -163,6 +163,51 @@ async fn after_a_bybit_sweep_the_assessment_finds_the_cancelled_order_among_the_
     ex.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_bybit_order_whose_answer_was_lost_is_found_by_its_order_link_id() {
+    let ex = bybit().await;
+    let (kill, trader) = bybit_switch(&ex, true);
+    let market = |qty: &str| {
+        json!({
+            "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Market",
+            "qty": qty, "marketUnit": "baseCoin",
+        })
+    };
+    // Executed, then answered with half a body: the order filled, the client cannot tell.
+    ex.faults().truncate_next_responses(1);
+    let lost = trader
+        .signed_post::<OrderIds, _>("/v5/order/create", &market("0.001"))
+        .await
+        .unwrap_err();
+    assert!(lost.to_string().contains("truncated"), "{lost}");
+    // Refused with a 502 before it ran: not on the exchange.
+    ex.faults().fail_next_requests(1);
+    trader
+        .signed_post::<OrderIds, _>("/v5/order/create", &market("0.002"))
+        .await
+        .unwrap_err();
+
+    kill.trip("answers lost");
+    let report = assessed(&kill).await;
+    let AssessmentState::Done(done) = &report.assessment else {
+        panic!("not assessed: {report}");
+    };
+    let found: Vec<(&str, Option<u64>, Decimal)> = done
+        .orders
+        .iter()
+        .map(|o| (o.status.as_str(), o.order_id, o.executed_qty))
+        .collect();
+    // The filled one is found among the closed orders by the `orderLinkId` the journal gave
+    // it, with the order id the venue gave it; the other was never placed.
+    let [(filled, Some(_), qty), (missing, None, zero)] = found.as_slice() else {
+        panic!("{found:?}");
+    };
+    assert_eq!((*filled, *qty), ("Filled", dec!(0.001)));
+    assert_eq!((*missing, *zero), ("NOT_FOUND", dec!(0)));
+    assert_eq!(done.symbols[0].net_filled_qty, dec!(0.001));
+    ex.shutdown().await;
+}
+
 async fn futures() -> FuturesMock {
     FuturesMock::builder()
         .api_key(KEY)

@@ -17,6 +17,8 @@ pub(crate) struct FaultState {
     pub(crate) silenced: AtomicBool,
     pub(crate) drop_next_delta: AtomicBool,
     pub(crate) fail_next: AtomicU32,
+    /// How many of the next requests are executed and then answered with half their body.
+    pub(crate) truncate_next: AtomicU32,
     /// The next requests to a path that get 502: path, how many.
     pub(crate) fail_endpoint: Mutex<Option<(String, u32)>>,
     pub(crate) error_next: Mutex<Option<(u32, i64, String)>>,
@@ -32,6 +34,7 @@ impl BybitFaults {
                 drop_next_delta: AtomicBool::new(false),
                 fail_next: AtomicU32::new(0),
                 fail_endpoint: Mutex::new(None),
+                truncate_next: AtomicU32::new(0),
                 error_next: Mutex::new(None),
                 close_sockets: broadcast::channel(4).0,
             }),
@@ -65,6 +68,12 @@ impl BybitFaults {
     /// The next `n` REST requests get HTTP 502 with a plain-text body, as a gateway would.
     pub fn fail_next_requests(&self, n: u32) {
         self.inner.fail_next.store(n, Ordering::Relaxed);
+    }
+
+    /// The next `n` REST requests are executed, then answered with the first half of their
+    /// body: an order placed so is on the book, and the client cannot tell from the answer.
+    pub fn truncate_next_responses(&self, n: u32) {
+        self.inner.truncate_next.store(n, Ordering::Relaxed);
     }
 
     /// The next `n` requests to `path` (e.g. `/v5/order/cancel-all`) get HTTP 502 with a

@@ -117,7 +117,20 @@ pub(crate) async fn faults(
     if let Some((code, msg)) = injected {
         return BybitError::new(code, msg).into_response();
     }
-    next.run(request).await
+    let truncate = faults
+        .truncate_next
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    let response = next.run(request).await;
+    if truncate.is_err() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        axum::body::Body::from(bytes.slice(..bytes.len() / 2)),
+    )
 }
 
 pub(crate) async fn not_found() -> Response {
