@@ -226,6 +226,40 @@ fn futures_client(ex: &FuturesMock) -> hft_cache::exchange::SignedClientBuilder<
         .secret(SECRET)
 }
 
+/// A switch that keeps resting orders and assesses the USD-M mock with `attempts` attempts, and
+/// a trader whose orders its journal records.
+fn futures_switch(ex: &FuturesMock, attempts: u32) -> (KillSwitch, SignedClient<BinanceFutures>) {
+    let journal = OrderJournal::new();
+    let kill = KillSwitch::builder()
+        .registry(&Registry::new())
+        .journal(journal.clone())
+        .exchange(futures_client(ex).build().unwrap())
+        .assessment_retry(
+            attempts,
+            Duration::from_millis(10),
+            Duration::from_millis(40),
+        )
+        .keep_resting_orders()
+        .build();
+    let trader = futures_client(ex)
+        .trading_gate(kill.gate())
+        .journal(journal)
+        .build()
+        .unwrap();
+    (kill, trader)
+}
+
+/// A resting USD-M bid of 0.01 BTC at 50 000.
+const FUTURES_BID: [(&str, &str); 7] = [
+    ("symbol", BTC),
+    ("side", "BUY"),
+    ("type", "LIMIT"),
+    ("timeInForce", "GTC"),
+    ("quantity", "0.01"),
+    ("price", "50000"),
+    ("newOrderRespType", "RESULT"),
+];
+
 async fn futures_order(
     trader: &SignedClient<BinanceFutures>,
     params: &[(&str, &str)],
@@ -236,28 +270,8 @@ async fn futures_order(
 #[tokio::test]
 async fn a_futures_halt_is_assessed_on_usd_m_and_survives_a_failing_account_endpoint() {
     let ex = futures().await;
-    let journal = OrderJournal::new();
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .journal(journal.clone())
-        .exchange(futures_client(&ex).build().unwrap())
-        .assessment_retry(10, Duration::from_millis(10), Duration::from_millis(40))
-        .keep_resting_orders()
-        .build();
-    let trader = futures_client(&ex)
-        .trading_gate(kill.gate())
-        .journal(journal.clone())
-        .build()
-        .unwrap();
-    let bid = [
-        ("symbol", BTC),
-        ("side", "BUY"),
-        ("type", "LIMIT"),
-        ("timeInForce", "GTC"),
-        ("quantity", "0.01"),
-        ("price", "50000"),
-        ("newOrderRespType", "RESULT"),
-    ];
+    let (kill, trader) = futures_switch(&ex, 10);
+    let bid = FUTURES_BID;
     let taken = [
         ("symbol", BTC),
         ("side", "BUY"),
@@ -320,28 +334,8 @@ async fn a_futures_halt_is_assessed_on_usd_m_and_survives_a_failing_account_endp
 #[tokio::test]
 async fn a_balances_answer_of_another_shape_fails_the_assessment_and_fakes_no_balance() {
     let ex = futures().await;
-    let journal = OrderJournal::new();
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .journal(journal.clone())
-        .exchange(futures_client(&ex).build().unwrap())
-        .assessment_retry(3, Duration::from_millis(10), Duration::from_millis(20))
-        .keep_resting_orders()
-        .build();
-    let trader = futures_client(&ex)
-        .trading_gate(kill.gate())
-        .journal(journal.clone())
-        .build()
-        .unwrap();
-    let bid = [
-        ("symbol", BTC),
-        ("side", "BUY"),
-        ("type", "LIMIT"),
-        ("timeInForce", "GTC"),
-        ("quantity", "0.01"),
-        ("price", "50000"),
-        ("newOrderRespType", "RESULT"),
-    ];
+    let (kill, trader) = futures_switch(&ex, 3);
+    let bid = FUTURES_BID;
     futures_order(&trader, &bid).await;
 
     // Valid JSON, but not an account: every attempt finds it unreadable. Zero balances read
@@ -377,18 +371,7 @@ async fn usd_m_names_each_symbols_assets_from_its_one_exchange_info() {
         .start()
         .await
         .unwrap();
-    let journal = OrderJournal::new();
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .journal(journal.clone())
-        .exchange(futures_client(&ex).build().unwrap())
-        .keep_resting_orders()
-        .build();
-    let trader = futures_client(&ex)
-        .trading_gate(kill.gate())
-        .journal(journal)
-        .build()
-        .unwrap();
+    let (kill, trader) = futures_switch(&ex, 10);
     for (symbol, price) in [(BTC, "50000"), ("ETHUSDT", "2500")] {
         let bid = [
             ("symbol", symbol),

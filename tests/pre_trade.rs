@@ -761,6 +761,30 @@ async fn a_burst_of_refusals_trips_the_kill_switch() {
 
 /// Orders around every filter bound: what our controls pass the mock accepts, and what they
 /// refuse as a filter breach the mock rejects too (with its own filter code, -1013).
+/// Sends `order` through `checked` (our controls, no limits of our own); where they refuse it
+/// as a venue filter breach, sends it through `unchecked` and checks the mock rejects it too.
+/// Whether ours passed it (the mock then accepted it).
+async fn agrees(
+    checked: &SignedClient,
+    unchecked: &SignedClient,
+    order: &[(&'static str, String)],
+) -> bool {
+    match checked.signed_post::<Ack, _>("/api/v3/order", order).await {
+        Ok(_) => true,
+        Err(RequestError::PreTrade(r)) if r.rule().is_venue_filter() => {
+            let theirs = unchecked
+                .signed_post::<Ack, _>("/api/v3/order", order)
+                .await;
+            assert!(
+                matches!(&theirs, Err(RequestError::Exchange { code: -1013, .. })),
+                "we refused {order:?} ({r}); the mock answered {theirs:?}"
+            );
+            false
+        }
+        Err(e) => panic!("{order:?}: {e}"),
+    }
+}
+
 #[tokio::test]
 async fn our_filters_agree_with_the_mocks() {
     let w = world().await;
@@ -801,21 +825,9 @@ async fn our_filters_agree_with_the_mocks() {
     let (mut passed, mut refused) = (0, 0);
     for price in prices {
         for qty in qtys {
-            let order = limit("BUY", qty, price);
-            let ours = checked.signed_post::<Ack, _>("/api/v3/order", &order).await;
-            match ours {
-                Ok(_) => passed += 1,
-                Err(RequestError::PreTrade(r)) if r.rule().is_venue_filter() => {
-                    refused += 1;
-                    let theirs = unchecked
-                        .signed_post::<Ack, _>("/api/v3/order", &order)
-                        .await;
-                    assert!(
-                        matches!(&theirs, Err(RequestError::Exchange { code: -1013, .. })),
-                        "we refused {qty} @ {price} ({r}); the mock answered {theirs:?}"
-                    );
-                }
-                Err(e) => panic!("{qty} @ {price}: {e}"),
+            match agrees(&checked, &unchecked, &limit("BUY", qty, price)).await {
+                true => passed += 1,
+                false => refused += 1,
             }
         }
     }
@@ -890,13 +902,17 @@ fn bare_controls(clock: &ManualClock, limits: Limits, throttle: Throttle) -> Pre
         .unwrap()
 }
 
+/// Controls with a duplicate window of `window` and no other limit, on a manual clock.
+fn duplicate_checks(window: Duration, throttle: Throttle) -> (ManualClock, PreTrade) {
+    let clock = ManualClock::new();
+    let controls = bare_controls(&clock, Limits::none().duplicate_window(window), throttle);
+    (clock, controls)
+}
+
 #[test]
 fn a_refused_order_is_not_counted_as_sent() {
-    let clock = ManualClock::new();
-    let limits = Limits::none().duplicate_window(Duration::from_secs(1));
-    let controls = bare_controls(
-        &clock,
-        limits,
+    let (clock, controls) = duplicate_checks(
+        Duration::from_secs(1),
         Throttle::new(2, Duration::from_secs(10)).unwrap(),
     );
     let order = OrderTicket::limit("BTCUSDT", OrderSide::Buy, dec!(60000), dec!(0.001));
@@ -918,11 +934,8 @@ fn a_refused_order_is_not_counted_as_sent() {
 
 #[test]
 fn the_same_value_written_two_ways_is_the_same_order() {
-    let clock = ManualClock::new();
-    let limits = Limits::none().duplicate_window(Duration::from_secs(1));
-    let controls = bare_controls(
-        &clock,
-        limits,
+    let (_clock, controls) = duplicate_checks(
+        Duration::from_secs(1),
         Throttle::new(100, Duration::from_secs(1)).unwrap(),
     );
     let order = OrderTicket::limit("BTCUSDT", OrderSide::Sell, dec!(60000.10), dec!(0.0010));
@@ -936,11 +949,8 @@ fn the_same_value_written_two_ways_is_the_same_order() {
 
 #[test]
 fn past_the_orders_it_keeps_the_duplicate_check_keeps_the_newest() {
-    let clock = ManualClock::new();
-    let limits = Limits::none().duplicate_window(Duration::from_secs(60));
-    let controls = bare_controls(
-        &clock,
-        limits,
+    let (clock, controls) = duplicate_checks(
+        Duration::from_secs(60),
         Throttle::new(1_000_000, Duration::from_secs(1)).unwrap(),
     );
     let order =
@@ -1026,19 +1036,9 @@ async fn our_filters_agree_with_the_mocks_on_random_orders() {
         };
         let qty = random_decimal(&mut rng, 2_000);
         let order = limit(side, &qty.to_string(), &price.to_string());
-        match checked.signed_post::<Ack, _>("/api/v3/order", &order).await {
-            Ok(_) => passed += 1,
-            Err(RequestError::PreTrade(r)) if r.rule().is_venue_filter() => {
-                refused += 1;
-                let theirs = unchecked
-                    .signed_post::<Ack, _>("/api/v3/order", &order)
-                    .await;
-                assert!(
-                    matches!(&theirs, Err(RequestError::Exchange { code: -1013, .. })),
-                    "we refused {side} {qty} @ {price} ({r}); the mock answered {theirs:?}"
-                );
-            }
-            Err(e) => panic!("{side} {qty} @ {price}: {e}"),
+        match agrees(&checked, &unchecked, &order).await {
+            true => passed += 1,
+            false => refused += 1,
         }
     }
     assert!(
