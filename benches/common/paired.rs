@@ -64,7 +64,7 @@ pub fn print_times(name: &str, a: &[Duration], b: &[Duration]) {
 }
 
 /// Prints, for rounds alternated in sessions (each its own pair of clients, say), the median of
-/// the sessions' ratios of medians with their range, and the median of all the rounds' ratios.
+/// all the rounds' ratios, and the median of the sessions' ratios of medians with their range.
 /// The medians of all rounds pooled are not compared: where sessions differ in speed, a pooled
 /// median falls between their modes and jumps with a small shift of either side.
 pub fn print_sessions(name: &str, sessions: &[(Vec<Duration>, Vec<Duration>)]) {
@@ -84,14 +84,14 @@ pub fn print_sessions(name: &str, sessions: &[(Vec<Duration>, Vec<Duration>)]) {
         .flat_map(|(a, b)| a.iter().copied().zip(b.iter().copied()))
         .unzip();
     println!(
-        "{name}: ratio {:.3}, the median of {} sessions' ratios of medians ({:.3} to {:.3}); \
-         median of the {} rounds' ratios {:.3}; medians {:?} vs {:?}",
-        ratios[ratios.len() / 2],
+        "{name}: ratio {:.3}, the median of the {} rounds' ratios; the median of {} sessions' \
+         ratios of medians {:.3} ({:.3} to {:.3}); medians {:?} vs {:?}",
+        rounds[rounds.len() / 2],
+        rounds.len(),
         ratios.len(),
+        ratios[ratios.len() / 2],
         ratios[0],
         ratios[ratios.len() - 1],
-        rounds.len(),
-        rounds[rounds.len() / 2],
         median(&a),
         median(&b),
     );
