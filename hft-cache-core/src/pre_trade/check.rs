@@ -152,7 +152,7 @@ pub(super) fn price_against_book(
         };
         if let Some((through, reference, name)) = through {
             let through = through.unwrap_or(Decimal::MAX);
-            if past(through, reference, limit_bps) {
+            if dec::past(through, reference, limit_bps) {
                 return Err(collar_refusal(price, name, reference, through, limit_bps));
             }
         }
@@ -164,16 +164,6 @@ pub(super) fn price_against_book(
         }
     }
     Ok(Some(price))
-}
-
-/// Whether `diff / reference` is more than `limit_bps` basis points, without dividing (an
-/// overflow counts as past).
-#[inline]
-fn past(diff: Decimal, reference: Decimal, limit_bps: Decimal) -> bool {
-    match (dec::mul(diff, BPS), dec::mul(limit_bps, reference)) {
-        (Some(lhs), Some(rhs)) => dec::gt(lhs, rhs),
-        _ => true,
-    }
 }
 
 #[cold]

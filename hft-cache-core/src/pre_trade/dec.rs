@@ -35,16 +35,21 @@ fn parts(d: Decimal) -> Option<(i64, u32)> {
     Some((i64::try_from(d.mantissa()).ok()?, d.scale()))
 }
 
+/// `m × 10^by`, if it fits in an `i64`.
+#[inline(always)]
+fn scaled(m: i64, by: u32) -> Option<i64> {
+    m.checked_mul(*POW10.get(by as usize)?)
+}
+
 /// The mantissas of `a` and `b` at the larger of their scales, and that scale, if they fit in
 /// an `i64` there.
 #[inline(always)]
 fn aligned(a: Decimal, b: Decimal) -> Option<(i64, i64, u32)> {
     let ((ma, sa), (mb, sb)) = (parts(a)?, parts(b)?);
-    let up = |m: i64, by: u32| m.checked_mul(*POW10.get(by as usize)?);
     match sa.cmp(&sb) {
         Ordering::Equal => Some((ma, mb, sa)),
-        Ordering::Less => Some((up(ma, sb - sa)?, mb, sb)),
-        Ordering::Greater => Some((ma, up(mb, sa - sb)?, sa)),
+        Ordering::Less => Some((scaled(ma, sb - sa)?, mb, sb)),
+        Ordering::Greater => Some((ma, scaled(mb, sa - sb)?, sa)),
     }
 }
 
@@ -125,20 +130,6 @@ pub(super) fn canonical(d: Decimal) -> (i128, u32) {
     }
 }
 
-/// Whether `value` is `origin` plus a whole number of `step`s: `(value − origin) % step` is
-/// zero (`false` for a zero step, as `checked_rem` gives none).
-#[inline(never)]
-pub(super) fn on_grid(value: Decimal, origin: Decimal, step: Decimal) -> bool {
-    let Some(above) = sub(value, origin) else {
-        return false;
-    };
-    match aligned(above, step) {
-        Some((_, 0, _)) => false,
-        Some((above, step, _)) => above.unsigned_abs() % step.unsigned_abs() == 0,
-        None => above.checked_rem(step).is_some_and(|r| r.is_zero()),
-    }
-}
-
 /// `values` as integers at the largest of their scales, if each fits in an `i64` there. One
 /// conversion for a group of values compared with each other, where each comparison of two
 /// `Decimal`s converts both again.
@@ -147,7 +138,7 @@ pub(super) fn align(values: [Decimal; 4]) -> Option<[i64; 4]> {
     let [a, b, c, d] = values;
     let parts = [parts(a)?, parts(b)?, parts(c)?, parts(d)?];
     let scale = parts[0].1.max(parts[1].1).max(parts[2].1).max(parts[3].1);
-    let up = |(m, s): (i64, u32)| m.checked_mul(*POW10.get((scale - s) as usize)?);
+    let up = |(m, s): (i64, u32)| scaled(m, scale - s);
     Some([up(parts[0])?, up(parts[1])?, up(parts[2])?, up(parts[3])?])
 }
 
@@ -170,12 +161,16 @@ impl Exact for i64 {
     }
 }
 
+/// The path for values `align` cannot hold: `rust_decimal`'s own operations (`false` for a
+/// zero step, as `checked_rem` gives none).
 impl Exact for Decimal {
     fn positive(self) -> bool {
         positive(self)
     }
     fn on_grid(self, origin: Self, step: Self) -> bool {
-        on_grid(self, origin, step)
+        self.checked_sub(origin)
+            .and_then(|above| above.checked_rem(step))
+            .is_some_and(|r| r.is_zero())
     }
 }
 
@@ -236,7 +231,14 @@ pub(super) fn past_mid(price: Decimal, bid: Decimal, ask: Decimal, limit_bps: De
     let off = add(price, price)
         .and_then(|twice| sub(twice, sum))
         .map_or(Decimal::MAX, |d| d.abs());
-    match (mul(off, BPS), mul(limit_bps, sum)) {
+    past(off, sum, limit_bps)
+}
+
+/// Whether `diff / reference` is more than `limit_bps` basis points, without dividing (an
+/// overflow counts as past).
+#[inline]
+pub(super) fn past(diff: Decimal, reference: Decimal, limit_bps: Decimal) -> bool {
+    match (mul(diff, BPS), mul(limit_bps, reference)) {
         (Some(lhs), Some(rhs)) => gt(lhs, rhs),
         _ => true,
     }
@@ -299,11 +301,10 @@ mod tests {
 
         #[test]
         fn on_grid_is_a_zero_remainder(value in decimal(), origin in decimal(), step in decimal()) {
-            let theirs = value
-                .checked_sub(origin)
-                .and_then(|above| above.checked_rem(step))
-                .is_some_and(|r| r.is_zero());
-            prop_assert_eq!(on_grid(value, origin, step), theirs);
+            let theirs = Exact::on_grid(value, origin, step);
+            if let Some([v, o, s, _]) = align([value, origin, step, Decimal::ZERO]) {
+                prop_assert_eq!(Exact::on_grid(v, o, s), theirs);
+            }
         }
 
         #[test]
@@ -319,10 +320,15 @@ mod tests {
             let step = Decimal::new(step, step_scale);
             let origin = Decimal::new(origin, scale);
             let value = origin + step * Decimal::from(steps);
-            prop_assert!(on_grid(value, origin, step));
             let nudged = value + Decimal::new(off, scale + step_scale + 1);
             let theirs = (nudged - origin).checked_rem(step).is_some_and(|r| r.is_zero());
-            prop_assert_eq!(on_grid(nudged, origin, step), theirs);
+            prop_assert!(Exact::on_grid(value, origin, step));
+            prop_assert_eq!(Exact::on_grid(nudged, origin, step), theirs);
+            // On the integer path too, where the values fit it.
+            if let Some([v, o, s, n]) = align([value, origin, step, nudged]) {
+                prop_assert!(Exact::on_grid(v, o, s));
+                prop_assert_eq!(Exact::on_grid(n, o, s), theirs);
+            }
         }
     }
 
@@ -410,19 +416,22 @@ mod tests {
             assert_eq!(mul(a, b), a.checked_mul(b));
         }
         assert_eq!(add(max, Decimal::ONE), None, "an overflow is no value");
+        let cent = Decimal::new(1, 2);
+        for (value, on) in [
+            (Decimal::new(6_000_001, 2), true),
+            (Decimal::new(600_000_015, 4), false),
+        ] {
+            assert_eq!(Exact::on_grid(value, cent, cent), on, "{value}");
+            let [v, o, s, _] = align([value, cent, cent, Decimal::ZERO]).unwrap();
+            assert_eq!(Exact::on_grid(v, o, s), on, "{value} on the integer path");
+        }
         assert!(
-            !on_grid(Decimal::ONE, Decimal::ZERO, Decimal::ZERO),
+            !Exact::on_grid(Decimal::ONE, Decimal::ZERO, Decimal::ZERO),
             "a zero step"
         );
-        assert!(on_grid(
-            Decimal::new(6_000_001, 2),
-            Decimal::new(1, 2),
-            Decimal::new(1, 2)
-        ));
-        assert!(!on_grid(
-            Decimal::new(600_000_015, 4),
-            Decimal::new(1, 2),
-            Decimal::new(1, 2)
-        ));
+        assert!(
+            !Exact::on_grid(1i64, 0, 0),
+            "a zero step on the integer path"
+        );
     }
 }
