@@ -24,6 +24,15 @@ pub(crate) async fn inject(
     }
 }
 
+/// `response` with only the first half of its body: a JSON value cut short. Shared by every
+/// venue of the mock.
+pub(crate) async fn truncated(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, MAX_MOCK_BODY).await.unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
+}
+
 /// Answers `request` as `fault` says; shared by every Binance-style venue of the mock.
 pub(crate) async fn answer(fault: RestFault, request: Request, next: Next) -> Response {
     tracing::debug!(?fault, path = %request.uri().path(), "mock REST fault");
@@ -42,12 +51,7 @@ pub(crate) async fn answer(fault: RestFault, request: Request, next: Next) -> Re
             tokio::time::sleep(delay).await;
             response
         }
-        RestFault::Truncated => {
-            let (mut parts, body) = next.run(request).await.into_parts();
-            let bytes = to_bytes(body, MAX_MOCK_BODY).await.unwrap_or_default();
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
-        }
+        RestFault::Truncated => truncated(next.run(request).await).await,
         RestFault::Malformed => {
             let (mut parts, _) = next.run(request).await.into_parts();
             parts.headers.remove(header::CONTENT_LENGTH);

@@ -69,12 +69,8 @@ pub(crate) async fn cancel_all(
             kept.push(order);
             continue;
         };
-        let instrument = &book.instrument;
-        let (coin, amount) = if order.buy {
-            (instrument.quote.clone(), order.qty * order.price)
-        } else {
-            (instrument.base.clone(), order.qty)
-        };
+        let (coin, amount) = order.locked(&book.instrument);
+        let coin = coin.to_owned();
         let holding = exchange.balances.entry(coin).or_default();
         holding.locked -= amount;
         holding.free += amount;

@@ -20,8 +20,8 @@ pub(crate) struct FaultState {
     /// How many of the next requests are executed and then answered with half their body.
     pub(crate) truncate_next: AtomicU32,
     /// The next requests to a path that get 502: path, how many.
-    pub(crate) fail_endpoint: Mutex<Option<(String, u32)>>,
-    pub(crate) error_next: Mutex<Option<(u32, i64, String)>>,
+    pub(crate) fail_endpoint: Mutex<Option<(u32, String)>>,
+    pub(crate) error_next: Mutex<Option<(u32, (i64, String))>>,
     pub(crate) close_sockets: broadcast::Sender<()>,
 }
 
@@ -84,7 +84,7 @@ impl BybitFaults {
             .fail_endpoint
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        *next = (n > 0).then(|| (path.into(), n));
+        *next = (n > 0).then(|| (n, path.into()));
     }
 
     /// How many requests the faults of [`fail_next_requests`](Self::fail_next_requests) and
@@ -96,7 +96,7 @@ impl BybitFaults {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map_or(0, |(_, n)| *n);
+            .map_or(0, |(n, _)| *n);
         self.inner.fail_next.load(Ordering::Relaxed) + endpoint
     }
 
@@ -107,6 +107,6 @@ impl BybitFaults {
             .error_next
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        *next = (n > 0).then(|| (n, code, msg.into()));
+        *next = (n > 0).then(|| (n, (code, msg.into())));
     }
 }

@@ -178,12 +178,13 @@ impl BybitMock {
         for order in &filled {
             let value = order.qty.saturating_mul(order.price);
             // What was locked for it is paid; what it bought is credited.
-            let ((paid, pay), (got, get)) = if order.buy {
-                ((&instrument.quote, value), (&instrument.base, order.qty))
+            let (paid, pay) = order.locked(&instrument);
+            let (got, get) = if order.buy {
+                (&instrument.base, order.qty)
             } else {
-                ((&instrument.base, order.qty), (&instrument.quote, value))
+                (&instrument.quote, value)
             };
-            let holding = exchange.balances.entry(paid.clone()).or_default();
+            let holding = exchange.balances.entry(paid.to_owned()).or_default();
             holding.locked = holding.locked.saturating_sub(pay);
             let holding = exchange.balances.entry(got.clone()).or_default();
             holding.free = holding.free.saturating_add(get);

@@ -84,53 +84,38 @@ pub(crate) async fn faults(
     let fail = faults
         .fail_next
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-    let fail_here = {
-        let mut endpoint = faults
-            .fail_endpoint
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match endpoint.as_mut() {
-            Some((path, n)) if path == request.uri().path() => {
-                *n -= 1;
-                if *n == 0 {
-                    *endpoint = None;
-                }
-                true
-            }
-            _ => false,
-        }
-    };
+    let path = request.uri().path();
+    let fail_here = take_counted(&faults.fail_endpoint, |p: &String| p == path).is_some();
     if fail.is_ok() || fail_here {
         return (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response();
     }
-    let injected = {
-        let mut next = faults.error_next.lock().unwrap_or_else(|e| e.into_inner());
-        let injected = next.as_ref().map(|(_, code, msg)| (*code, msg.clone()));
-        if let Some((n, _, _)) = next.as_mut() {
-            *n -= 1;
-            if *n == 0 {
-                *next = None;
-            }
-        }
-        injected
-    };
-    if let Some((code, msg)) = injected {
+    if let Some((code, msg)) = take_counted(&faults.error_next, |_| true) {
         return BybitError::new(code, msg).into_response();
     }
     let truncate = faults
         .truncate_next
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     let response = next.run(request).await;
-    if truncate.is_err() {
-        return response;
+    match truncate {
+        Ok(_) => crate::fault_layer::truncated(response).await,
+        Err(_) => response,
     }
-    let (mut parts, body) = response.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    Response::from_parts(
-        parts,
-        axum::body::Body::from(bytes.slice(..bytes.len() / 2)),
-    )
+}
+
+/// Takes one use of a fault queued for the next `n` requests, if it applies to this one: its
+/// payload, and the slot emptied after the last.
+fn take_counted<T: Clone>(
+    slot: &std::sync::Mutex<Option<(u32, T)>>,
+    applies: impl FnOnce(&T) -> bool,
+) -> Option<T> {
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    let (n, payload) = slot.as_mut().filter(|(_, payload)| applies(payload))?;
+    let payload = payload.clone();
+    *n -= 1;
+    if *n == 0 {
+        *slot = None;
+    }
+    Some(payload)
 }
 
 pub(crate) async fn not_found() -> Response {
@@ -715,12 +700,8 @@ pub(crate) async fn cancel_order(
     };
     let order = exchange.open_orders.remove(position);
     let instrument = exchange.books[&order.symbol].instrument.clone();
-    let (coin, amount) = if order.buy {
-        (instrument.quote, order.qty.saturating_mul(order.price))
-    } else {
-        (instrument.base, order.qty)
-    };
-    let holding = exchange.balances.entry(coin).or_default();
+    let (coin, amount) = order.locked(&instrument);
+    let holding = exchange.balances.entry(coin.to_owned()).or_default();
     holding.locked = holding.locked.saturating_sub(amount);
     holding.free = holding.free.saturating_add(amount);
     let answer = json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id });

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rust_decimal::Decimal;
 use tokio::sync::{broadcast, watch};
 
-use super::book::Book;
+use super::book::{Book, Instrument};
 use super::faults::BybitFaults;
 
 pub(crate) type BybitState = Arc<Shared>;
@@ -44,6 +44,18 @@ pub(crate) struct OpenOrder {
     pub(crate) qty: Decimal,
     pub(crate) time_in_force: String,
     pub(crate) created_ms: i64,
+}
+
+impl OpenOrder {
+    /// The coin and amount held locked for it while it rests: a bid's quote value, an ask's
+    /// quantity.
+    pub(crate) fn locked<'i>(&self, instrument: &'i Instrument) -> (&'i str, Decimal) {
+        if self.buy {
+            (&instrument.quote, self.qty.saturating_mul(self.price))
+        } else {
+            (&instrument.base, self.qty)
+        }
+    }
 }
 
 /// Bybit keeps this many closed orders a category for `GET /v5/order/realtime?openOnly=1`;
