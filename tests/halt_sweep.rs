@@ -158,6 +158,66 @@ fn outcomes(report: &EmergencyReport, venue: &str) -> Vec<(String, CancelOutcome
     outcomes
 }
 
+/// A switch whose failed cancel-all waits half a second before its retry: time for the
+/// market to move meanwhile.
+fn slow_retry_switch() -> hft_cache::kill_switch::KillSwitchBuilder {
+    KillSwitch::builder()
+        .registry(&Registry::new())
+        .sweep_retry(
+            5,
+            Duration::from_millis(500),
+            Duration::from_millis(500),
+            Duration::from_millis(500),
+        )
+}
+
+/// Waits (within [`PATIENCE`]) until `done`.
+async fn until(done: impl Fn() -> bool) {
+    tokio::time::timeout(PATIENCE, async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap();
+}
+
+/// A resting Bybit bid of 0.001 BTC at `price`; its order id.
+async fn bybit_bid(trader: &SignedClient<Bybit>, price: &str) -> String {
+    let order = serde_json::json!({
+        "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Limit",
+        "qty": "0.001", "price": price, "timeInForce": "GTC",
+    });
+    let ack: Fresh<BybitAck> = trader
+        .signed_post("/v5/order/create", &order)
+        .await
+        .unwrap();
+    let id = ack.read().unwrap().order_id.clone();
+    id
+}
+
+/// The sweep on `venue` is done, `near` filled while it ran and `far` cancelled, and the
+/// remediation names the filled one.
+fn assert_filled_meanwhile(report: &EmergencyReport, venue: &str, near: &str, far: &str) {
+    assert_eq!(report.cancellation.state, SweepState::Done, "{report}");
+    let mut expected = vec![
+        (near.to_owned(), CancelOutcome::FilledMeanwhile),
+        (far.to_owned(), CancelOutcome::Cancelled),
+    ];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(outcomes(report, venue), expected, "{report}");
+    assert!(
+        report
+            .remediation
+            .manual
+            .iter()
+            .any(|m| m.contains(&format!("order {near}"))
+                && m.contains("filled while it was being cancelled")),
+        "{:#?}",
+        report.remediation
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trip_cancels_every_resting_order_on_both_venues_and_confirms_flat() {
     let (ex, by) = (binance().await, bybit().await);
@@ -183,15 +243,7 @@ async fn a_trip_cancels_every_resting_order_on_both_venues_and_confirms_flat() {
     let eth = bid(&trader, ETH, "2500", None).await;
     let mut bybit_ids = Vec::new();
     for price in ["50000", "49000"] {
-        let order = serde_json::json!({
-            "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Limit",
-            "qty": "0.001", "price": price, "timeInForce": "GTC",
-        });
-        let ack: Fresh<BybitAck> = bybit_trader
-            .signed_post("/v5/order/create", &order)
-            .await
-            .unwrap();
-        bybit_ids.push(ack.read().unwrap().order_id.clone());
+        bybit_ids.push(bybit_bid(&bybit_trader, price).await);
     }
     assert_eq!(by.open_order_count(), 2);
 
@@ -378,17 +430,7 @@ async fn a_ban_without_a_retry_after_is_not_hammered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() {
     let ex = binance().await;
-    // A first cancel-all that fails waits half a second before its retry.
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .exchange(client(&ex))
-        .sweep_retry(
-            5,
-            Duration::from_millis(500),
-            Duration::from_millis(500),
-            Duration::from_millis(500),
-        )
-        .build();
+    let kill = slow_retry_switch().exchange(client(&ex)).build();
     let trader = client(&ex);
     let near = bid(&trader, BTC, "50000", None).await;
     let far = bid(&trader, BTC, "40000", None).await;
@@ -398,32 +440,15 @@ async fn an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() 
         .push_rest_fault(RestFault::Delay(Duration::ZERO), 1);
     ex.faults().fail_next_requests(1);
     kill.trip("operator stop");
-    tokio::time::timeout(PATIENCE, async {
-        while ex.faults().pending_rest_faults() > 0 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .unwrap();
+    until(|| ex.faults().pending_rest_faults() == 0).await;
     assert!(ex.move_price(BTC, dec!(49990)));
 
     let report = assessed(&kill).await;
-    assert_eq!(report.cancellation.state, SweepState::Done, "{report}");
-    let mut expected = vec![
-        (near.order_id.to_string(), CancelOutcome::FilledMeanwhile),
-        (far.order_id.to_string(), CancelOutcome::Cancelled),
-    ];
-    expected.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(outcomes(&report, "binance"), expected, "{report}");
-    assert!(
-        report
-            .remediation
-            .manual
-            .iter()
-            .any(|m| m.contains(&format!("order {}", near.order_id))
-                && m.contains("filled while it was being cancelled")),
-        "{:#?}",
-        report.remediation
+    assert_filled_meanwhile(
+        &report,
+        "binance",
+        &near.order_id.to_string(),
+        &far.order_id.to_string(),
     );
     ex.shutdown().await;
 }
@@ -431,62 +456,20 @@ async fn an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_bybit_an_order_that_fills_while_the_sweep_runs_is_told_apart_from_a_cancel() {
     let by = bybit().await;
-    let kill = KillSwitch::builder()
-        .registry(&Registry::new())
-        .exchange(bybit_client(&by))
-        .sweep_retry(
-            5,
-            Duration::from_millis(500),
-            Duration::from_millis(500),
-            Duration::from_millis(500),
-        )
-        .build();
+    let kill = slow_retry_switch().exchange(bybit_client(&by)).build();
     let trader = bybit_client(&by);
-    let mut ids = Vec::new();
-    for price in ["50000", "40000"] {
-        let order = serde_json::json!({
-            "category": "spot", "symbol": BTC, "side": "Buy", "orderType": "Limit",
-            "qty": "0.001", "price": price, "timeInForce": "GTC",
-        });
-        let ack: Fresh<BybitAck> = trader
-            .signed_post("/v5/order/create", &order)
-            .await
-            .unwrap();
-        ids.push(ack.read().unwrap().order_id.clone());
-    }
-    let [near, far] = [ids[0].clone(), ids[1].clone()];
+    let near = bybit_bid(&trader, "50000").await;
+    let far = bybit_bid(&trader, "40000").await;
     // The sweep lists both bids; its cancel-all gets a 502; while it waits to retry, a trade
     // goes through the near bid. Bybit lists open orders only: the sweep finds the near bid
     // among the closed ones, filled.
     by.faults().fail_endpoint("/v5/order/cancel-all", 1);
     kill.trip("operator stop");
-    tokio::time::timeout(PATIENCE, async {
-        while by.faults().pending_failures() > 0 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .unwrap();
+    until(|| by.faults().pending_failures() == 0).await;
     assert_eq!(by.trade_through(BTC, dec!(49990)), 1);
 
     let report = assessed(&kill).await;
-    assert_eq!(report.cancellation.state, SweepState::Done, "{report}");
-    let mut expected = vec![
-        (near.clone(), CancelOutcome::FilledMeanwhile),
-        (far, CancelOutcome::Cancelled),
-    ];
-    expected.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(outcomes(&report, "bybit"), expected, "{report}");
-    assert!(
-        report
-            .remediation
-            .manual
-            .iter()
-            .any(|m| m.contains(&format!("order {near}"))
-                && m.contains("filled while it was being cancelled")),
-        "{:#?}",
-        report.remediation
-    );
+    assert_filled_meanwhile(&report, "bybit", &near, &far);
     assert_eq!(by.open_order_count(), 0);
     by.shutdown().await;
 }
