@@ -759,8 +759,25 @@ async fn a_burst_of_refusals_trips_the_kill_switch() {
     assert!(matches!(result, Err(RequestError::Halted(_))));
 }
 
-/// Orders around every filter bound: what our controls pass the mock accepts, and what they
-/// refuse as a filter breach the mock rejects too (with its own filter code, -1013).
+/// A client checked by our venue filters alone (no limits of our own, undecided orders
+/// allowed, room in the throttle for every order), and one not checked at all.
+fn filter_clients(w: &World) -> (SignedClient, SignedClient) {
+    let checked = w.client(
+        w.controls()
+            .allow_undecided()
+            .defaults(Limits::none())
+            .throttle(Throttle::new(10_000, Duration::from_secs(1)).unwrap())
+            .build()
+            .unwrap(),
+    );
+    let unchecked = SignedClient::builder(w.ex.http_url())
+        .api_key(KEY)
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    (checked, unchecked)
+}
+
 /// Sends `order` through `checked` (our controls, no limits of our own); where they refuse it
 /// as a venue filter breach, sends it through `unchecked` and checks the mock rejects it too.
 /// Whether ours passed it (the mock then accepted it).
@@ -785,21 +802,12 @@ async fn agrees(
     }
 }
 
+/// Orders around every filter bound: what our controls pass the mock accepts, and what they
+/// refuse as a filter breach the mock rejects too (with its own filter code, -1013).
 #[tokio::test]
 async fn our_filters_agree_with_the_mocks() {
     let w = world().await;
-    let checked = w.client(
-        w.controls()
-            .allow_undecided()
-            .defaults(Limits::none())
-            .build()
-            .unwrap(),
-    );
-    let unchecked = SignedClient::builder(w.ex.http_url())
-        .api_key(KEY)
-        .secret(SECRET)
-        .build()
-        .unwrap();
+    let (checked, unchecked) = filter_clients(&w);
     let prices = [
         "0.01",
         "0.005",
@@ -1013,19 +1021,7 @@ fn random_decimal(rng: &mut proptest::test_runner::TestRng, max: i64) -> Decimal
 async fn our_filters_agree_with_the_mocks_on_random_orders() {
     use proptest::test_runner::{RngAlgorithm, TestRng};
     let w = world().await;
-    let checked = w.client(
-        w.controls()
-            .allow_undecided()
-            .defaults(Limits::none())
-            .throttle(Throttle::new(10_000, Duration::from_secs(1)).unwrap())
-            .build()
-            .unwrap(),
-    );
-    let unchecked = SignedClient::builder(w.ex.http_url())
-        .api_key(KEY)
-        .secret(SECRET)
-        .build()
-        .unwrap();
+    let (checked, unchecked) = filter_clients(&w);
     let mut rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
     let (mut passed, mut refused) = (0, 0);
     for _ in 0..500 {

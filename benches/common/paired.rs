@@ -6,9 +6,10 @@
 //! the other finds the caches, the branch predictors and the peer's state as the other left
 //! them, and a fixed order would charge that to one side every time.
 //!
-//! Two figures are printed: the ratio of the two medians, and the median of the rounds' own
-//! ratios. The second compares each `a` with the `b` measured beside it, so a drift of the
-//! machine between rounds cancels out of it; where the two disagree, the machine moved.
+//! [`print_times`] prints two figures: the ratio of the two medians, and the median of the
+//! rounds' own ratios. The second compares each `a` with the `b` measured beside it, so a drift
+//! of the machine between rounds cancels out of it; where the two disagree, the machine moved.
+//! [`print_sessions`] does the same for rounds spread over sessions.
 
 #![allow(dead_code)] // each bench uses its own part
 
@@ -47,12 +48,7 @@ pub fn alternate(
 /// Prints the medians of `a` and `b` (round by round, as [`alternate`] gives them), their
 /// ratio, and the median of the rounds' ratios.
 pub fn print_times(name: &str, a: &[Duration], b: &[Duration]) {
-    let mut rounds: Vec<f64> = a
-        .iter()
-        .zip(b)
-        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-        .collect();
-    rounds.sort_unstable_by(f64::total_cmp);
+    let rounds = sorted_ratios(a.iter().zip(b));
     let (ma, mb) = (median(a), median(b));
     println!(
         "{name}: medians {ma:?} vs {mb:?} over {} alternating rounds, ratio {:.3} \
@@ -73,12 +69,7 @@ pub fn print_sessions(name: &str, sessions: &[(Vec<Duration>, Vec<Duration>)]) {
         .map(|(a, b)| median(a).as_secs_f64() / median(b).as_secs_f64())
         .collect();
     ratios.sort_unstable_by(f64::total_cmp);
-    let mut rounds: Vec<f64> = sessions
-        .iter()
-        .flat_map(|(a, b)| a.iter().zip(b))
-        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-        .collect();
-    rounds.sort_unstable_by(f64::total_cmp);
+    let rounds = sorted_ratios(sessions.iter().flat_map(|(a, b)| a.iter().zip(b)));
     let (a, b): (Vec<Duration>, Vec<Duration>) = sessions
         .iter()
         .flat_map(|(a, b)| a.iter().copied().zip(b.iter().copied()))
@@ -95,6 +86,15 @@ pub fn print_sessions(name: &str, sessions: &[(Vec<Duration>, Vec<Duration>)]) {
         median(&a),
         median(&b),
     );
+}
+
+/// Each round's `a / b`, in ascending order.
+fn sorted_ratios<'t>(rounds: impl Iterator<Item = (&'t Duration, &'t Duration)>) -> Vec<f64> {
+    let mut ratios: Vec<f64> = rounds
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    ratios.sort_unstable_by(f64::total_cmp);
+    ratios
 }
 
 fn median(times: &[Duration]) -> Duration {
